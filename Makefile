@@ -1,0 +1,47 @@
+# Tallybook: the two commands are `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app wsgi
+PORT ?= 5000
+
+.PHONY: run test test-sqlite test-postgres bench deliver clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+## make run: set up, migrate, seed the demo business (first run), deliver mail to files, serve on :$(PORT)
+run: export APP_ENV ?= development
+run: $(VENV)/.installed
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo
+	@echo "Serving on http://127.0.0.1:$(PORT)  (e-mails go to instance/mail/ unless MAIL_SERVER is set)"
+	$(FLASK) outbox deliver --loop --interval 2 & deliverer=$$!; \
+	trap 'kill $$deliverer 2>/dev/null' EXIT INT TERM; \
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+## make test: the whole suite on SQLite, then on PostgreSQL when TEST_DATABASE_URL is set
+test: $(VENV)/.installed
+	@if [ "$$REQUIRE_POSTGRES" = "1" ] && [ -z "$$TEST_DATABASE_URL" ]; then \
+	  echo "REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set" >&2; exit 1; fi
+	@echo "== test suite on SQLite =="
+	env -u TEST_DATABASE_URL TEST_DATABASE_URL_PG="$$TEST_DATABASE_URL" $(PY) -m pytest -q tests $(PYTEST_ARGS)
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+	  echo "== test suite on PostgreSQL ($$TEST_DATABASE_URL) =="; \
+	  $(PY) -m pytest -q tests -m "not browser" $(PYTEST_ARGS); \
+	else echo "(TEST_DATABASE_URL not set: PostgreSQL run skipped)"; fi
+
+bench: $(VENV)/.installed
+	@if ls bench/*.py >/dev/null 2>&1; then for b in bench/*.py; do $(PY) $$b || exit 1; done; \
+	else echo "no benchmarks yet"; fi
+
+## make deliver: send queued e-mails once
+deliver: $(VENV)/.installed
+	$(FLASK) outbox deliver
+
+clean:
+	rm -rf $(VENV) .pytest_cache

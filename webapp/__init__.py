@@ -1,0 +1,230 @@
+"""Tallybook: create_app() builds the Flask application."""
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+from flask import Flask, jsonify, request
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import event, select
+from sqlalchemy.engine import Engine
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from webapp.config import PROJECT_ROOT, load_config
+from webapp.extensions import csrf, db, limiter, login_manager, migrate
+from webapp.htmx import add_vary, is_htmx, render
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; form-action 'self'; base-uri 'self'; object-src 'none'; frame-ancestors 'none'"
+)
+URL_RE = re.compile(r"(https?://[^\s<>\"']+)")
+ERROR_TITLES = {
+    400: "Bad request",
+    401: "Please log in",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Method not allowed",
+    413: "Upload too large",
+    422: "Could not process this",
+    429: "Too many attempts",
+    500: "Something went wrong",
+}
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str(PROJECT_ROOT / "instance"),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(load_config(Path(app.instance_path)))
+    if config:
+        app.config.update(config)
+    logging.basicConfig(level=logging.INFO)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please log in to continue."
+    login_manager.login_message_category = "info"
+
+    _register_user_loader()
+    _register_blueprints(app)
+    _register_error_handlers(app)
+    _register_template_helpers(app)
+    _register_security_headers(app)
+
+    from webapp import cli
+
+    cli.register(app)
+    return app
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """Foreign keys on, WAL and a busy timeout for SQLite; nothing for other databases."""
+    module = type(dbapi_connection).__module__
+    if "sqlite" not in module:
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def _register_user_loader() -> None:
+    from webapp.models import User
+
+    @login_manager.user_loader
+    def load_user(session_id: str):
+        # The id carries the session version: a bumped version ends every older session.
+        user_id, _, version = session_id.partition(":")
+        if not user_id.isdigit() or not version.isdigit():
+            return None
+        user = db.session.get(User, int(user_id))
+        if user is None or user.session_version != int(version):
+            return None
+        return user
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        from flask import flash, redirect, url_for
+
+        from webapp.htmx import redirect_to
+
+        login_url = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
+        if is_htmx():
+            response = redirect_to(login_url)
+            response.status_code = 401
+            return response
+        flash(login_manager.login_message, "info")
+        return redirect(login_url)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from webapp.auth.routes import bp as auth_bp
+    from webapp.dashboard.routes import bp as dashboard_bp
+    from webapp.settings.routes import bp as settings_bp
+
+    app.register_blueprint(dashboard_bp)
+    app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(settings_bp, url_prefix="/settings")
+
+    @app.get("/healthz")
+    def healthz():
+        db.session.execute(select(1))
+        return jsonify(status="ok")
+
+
+def _register_error_handlers(app: Flask) -> None:
+    def render_error(status: int, message: str):
+        response = render(
+            "errors/page.html", "errors/_error.html", status=status,
+            code=status, title=ERROR_TITLES.get(status, "Error"), message=message,
+        )
+        if is_htmx():
+            # Show the error in the message area instead of replacing the region that asked.
+            response.headers["HX-Retarget"] = "#messages"
+            response.headers["HX-Reswap"] = "innerHTML"
+        return response
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        if exc.code is None or exc.code < 400:
+            return exc
+        db.session.rollback()
+        messages = {
+            404: "This page does not exist, or you have no access to it.",
+            403: "Your role in this organization does not allow this.",
+            429: "Too many attempts. Wait a minute and try again.",
+        }
+        response = render_error(exc.code, messages.get(exc.code, exc.description or ""))
+        if exc.code == 405 and getattr(exc, "valid_methods", None):
+            response.headers["Allow"] = ", ".join(exc.valid_methods)
+        return response
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):
+        db.session.rollback()
+        return render_error(400, "The form has expired or was sent from elsewhere. Reload the page and try again.")
+
+    @app.errorhandler(Exception)
+    def server_error(exc: Exception):
+        if isinstance(exc, HTTPException):
+            return http_error(exc)
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        db.session.rollback()
+        if app.config.get("PROPAGATE_EXCEPTIONS"):
+            raise exc
+        return render_error(500, "We could not finish this request; nothing was saved. Please try again.")
+
+    _ = InternalServerError  # documented: 500 answers come from server_error above
+
+
+def _register_template_helpers(app: Flask) -> None:
+    import pycountry
+    from markupsafe import Markup, escape
+
+    from webapp.domain.identifiers import format_iban
+    from webapp.domain.roles import ROLE_LABELS, can
+    from webapp.tenancy import load_current_membership
+
+    @app.template_filter("country_name")
+    def country_name(code: str) -> str:
+        country = pycountry.countries.get(alpha_2=code) if code else None
+        return country.name if country else (code or "")
+
+    @app.template_filter("iban")
+    def iban(value: str) -> str:
+        return format_iban(value)
+
+    @app.template_filter("linkify")
+    def linkify(text: str) -> Markup:
+        """Escape ``text`` and make its http(s) URLs clickable."""
+        parts = []
+        for i, piece in enumerate(URL_RE.split(text or "")):
+            if i % 2:
+                parts.append(Markup('<a href="{0}" rel="noopener noreferrer">{0}</a>').format(piece))
+            else:
+                parts.append(escape(piece))
+        return Markup("").join(parts)
+
+    app.jinja_env.globals["country_name"] = country_name
+
+    @app.context_processor
+    def inject():
+        membership = load_current_membership() if current_user.is_authenticated else None
+        memberships = []
+        if current_user.is_authenticated:
+            memberships = sorted(current_user.memberships, key=lambda m: m.organization.name.lower())
+        return {
+            "current_membership": membership,
+            "current_org": membership.organization if membership else None,
+            "my_memberships": memberships,
+            "role_labels": ROLE_LABELS,
+            "can": lambda permission: membership is not None and can(membership.role, permission),
+        }
+
+
+def _register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if app.config["SESSION_COOKIE_SECURE"]:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if current_user.is_authenticated and response.mimetype == "text/html":
+            response.headers.setdefault("Cache-Control", "private, no-store")
+        return add_vary(response)

@@ -1,0 +1,43 @@
+"""The dashboard: what to do first in a new organization, and the company at a glance."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, url_for
+from flask_login import current_user
+
+from webapp.htmx import redirect_to, render
+from webapp.tenancy import current_org, load_current_membership, require_permission
+
+bp = Blueprint("dashboard", __name__)
+
+
+def _link(endpoint: str) -> str | None:
+    """A link to ``endpoint`` if the feature is installed; steps light up as features land."""
+    return url_for(endpoint) if endpoint in current_app.view_functions else None
+
+
+def first_steps(org) -> list[dict]:
+    missing = org.missing_details()
+    return [
+        {"title": "Complete your company details",
+         "hint": "Missing: " + ", ".join(missing) + "." if missing else "Legal name, address and tax ID are set.",
+         "done": not missing, "url": _link("settings.company")},
+        {"title": "Add your first customer", "hint": "Who do you bill?", "done": False,
+         "url": _link("customers.new")},
+        {"title": "Write your first invoice", "hint": "Draft it, check the totals, issue it.", "done": False,
+         "url": _link("invoices.new")},
+    ]
+
+
+@bp.get("/")
+def index():
+    if not current_user.is_authenticated:
+        return redirect_to(url_for("auth.login"))
+    if load_current_membership() is None:
+        return render("dashboard/no_org.html")
+    return _dashboard()
+
+
+@require_permission("view")
+def _dashboard():
+    org = current_org()
+    return render("dashboard/index.html", org=org, steps=first_steps(org))

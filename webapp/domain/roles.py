@@ -1,0 +1,26 @@
+"""Roles and what each may do. The one table every permission check reads."""
+from __future__ import annotations
+
+OWNER, STAFF, BOOKKEEPER = "owner", "staff", "bookkeeper"
+ROLES = (OWNER, STAFF, BOOKKEEPER)
+ROLE_LABELS = {OWNER: "Owner", STAFF: "Staff", BOOKKEEPER: "Bookkeeper"}
+ROLE_DESCRIPTIONS = {
+    OWNER: "Everything, including settings and members.",
+    STAFF: "Customers, products, drafts; issue and send documents.",
+    BOOKKEEPER: "Reads everything; payments, credit notes and exports.",
+}
+
+# permission -> roles that hold it
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "view": frozenset(ROLES),
+    "manage_settings": frozenset({OWNER}),
+    "manage_members": frozenset({OWNER}),
+    "view_audit": frozenset({OWNER}),
+    "view_mail": frozenset({OWNER}),
+}
+
+
+def can(role: str | None, permission: str) -> bool:
+    if permission not in PERMISSIONS:
+        raise KeyError(f"unknown permission {permission!r}")
+    return role in PERMISSIONS[permission]

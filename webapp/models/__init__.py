@@ -1,0 +1,18 @@
+"""All models, imported here so Alembic and the app see the whole schema."""
+from webapp.models.audit import AuditEvent
+from webapp.models.numbering import NumberCounter, NumberSeries
+from webapp.models.org import Invitation, Membership, Organization
+from webapp.models.outbox import OutboxMessage
+from webapp.models.user import PasswordResetToken, User
+
+__all__ = [
+    "AuditEvent",
+    "Invitation",
+    "Membership",
+    "NumberCounter",
+    "NumberSeries",
+    "Organization",
+    "OutboxMessage",
+    "PasswordResetToken",
+    "User",
+]

@@ -1,0 +1,112 @@
+"""Organizations (tenants), memberships and invitations."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+
+from webapp.domain.roles import ROLES
+from webapp.extensions import db
+from webapp.models.types import UTCDateTime, utcnow
+
+
+class Organization(db.Model):
+    __tablename__ = "organization"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))  # display name, e.g. the trading name
+    legal_name: Mapped[str] = mapped_column(String(200), default="")
+    street: Mapped[str] = mapped_column(String(200), default="")
+    street2: Mapped[str] = mapped_column(String(200), default="")
+    postal_code: Mapped[str] = mapped_column(String(20), default="")
+    city: Mapped[str] = mapped_column(String(100), default="")
+    region: Mapped[str] = mapped_column(String(100), default="")
+    country: Mapped[str] = mapped_column(String(2), default="")
+    vat_id: Mapped[str] = mapped_column(String(20), default="")
+    tax_number: Mapped[str] = mapped_column(String(40), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    website: Mapped[str] = mapped_column(String(200), default="")
+    bank_name: Mapped[str] = mapped_column(String(100), default="")
+    iban: Mapped[str] = mapped_column(String(34), default="")
+    bic: Mapped[str] = mapped_column(String(11), default="")
+    logo: Mapped[bytes | None] = deferred(mapped_column(LargeBinary, nullable=True))
+    logo_mime: Mapped[str] = mapped_column(String(20), default="")
+    logo_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    locale: Mapped[str] = mapped_column(String(10), default="en")
+    payment_terms_days: Mapped[int] = mapped_column(Integer, default=14)
+    prices_include_tax: Mapped[bool] = mapped_column(Boolean, default=False)
+    footer_text: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    memberships: Mapped[list["Membership"]] = relationship(back_populates="organization", cascade="all, delete-orphan")
+
+    def __repr__(self) -> str:
+        return f"<Organization {self.id} {self.name!r}>"
+
+    @property
+    def display_name(self) -> str:
+        return self.legal_name or self.name
+
+    @property
+    def has_logo(self) -> bool:
+        return bool(self.logo_mime)
+
+    def missing_details(self) -> list[str]:
+        """The company details an invoice needs that are still empty."""
+        required = {
+            "legal_name": "legal name",
+            "street": "street",
+            "postal_code": "postal code",
+            "city": "city",
+            "country": "country",
+        }
+        missing = [label for field, label in required.items() if not getattr(self, field)]
+        if not (self.vat_id or self.tax_number):
+            missing.append("VAT ID or tax number")
+        return missing
+
+
+class Membership(db.Model):
+    __tablename__ = "membership"
+    __table_args__ = (UniqueConstraint("org_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    organization: Mapped[Organization] = relationship(back_populates="memberships")
+    user: Mapped["User"] = relationship(back_populates="memberships")  # noqa: F821
+
+    def __init__(self, **kwargs):
+        if kwargs.get("role") not in ROLES:
+            raise ValueError(f"unknown role {kwargs.get('role')!r}")
+        super().__init__(**kwargs)
+
+
+class Invitation(db.Model):
+    """An e-mailed invitation to join an organization; the link carries a token whose hash is stored."""
+
+    __tablename__ = "invitation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    role: Mapped[str] = mapped_column(String(20))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    organization: Mapped[Organization] = relationship()
+    invited_by: Mapped["User | None"] = relationship()  # noqa: F821
+
+    @property
+    def is_pending(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None and self.expires_at > utcnow()

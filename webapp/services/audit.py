@@ -1,0 +1,21 @@
+"""Recording audit events: the one helper every feature calls."""
+from __future__ import annotations
+
+from webapp.extensions import db
+from webapp.models import AuditEvent, Organization, User
+
+
+def record(org: Organization, actor: User | None, action: str, obj=None, summary: str = "", **data) -> AuditEvent:
+    """Record that ``actor`` did ``action`` to ``obj`` in ``org``; flushed with the caller's change."""
+    event = AuditEvent(
+        org_id=org.id,
+        actor_id=actor.id if actor is not None else None,
+        action=action,
+        object_type=type(obj).__name__.lower() if obj is not None else "organization",
+        object_id=getattr(obj, "id", None) if obj is not None else org.id,
+        summary=summary[:500],
+        data=data,
+    )
+    db.session.add(event)
+    db.session.flush()
+    return event

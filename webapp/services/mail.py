@@ -1,0 +1,213 @@
+"""E-mail through the outbox.
+
+``queue`` writes a message in the caller's transaction; ``deliver_due`` sends
+queued messages after the fact, over SMTP or, with no ``MAIL_SERVER``
+configured, into ``.eml`` files under ``MAIL_FILE_DIR``. Each message is claimed,
+sent and committed on its own, so a crash loses nothing and repeats at most the
+message in hand; failures are retried with exponential backoff.
+"""
+from __future__ import annotations
+
+import smtplib
+import ssl
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from flask import current_app, render_template
+from sqlalchemy import select
+
+from webapp.extensions import db
+from webapp.models import Organization, OutboxMessage
+from webapp.models.outbox import FAILED, QUEUED, SENT
+from webapp.models.types import utcnow
+
+BACKOFF_BASE = timedelta(minutes=1)
+BACKOFF_MAX = timedelta(hours=6)
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute URL built from ``BASE_URL``, never from the request's Host header."""
+    base = urlsplit(current_app.config["BASE_URL"])
+    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "https")
+    return adapter.build(endpoint, values, force_external=True)
+
+
+def queue(*, kind: str, to: str | list[str], template: str, context: dict, org: Organization | None = None,
+          cc: str | list[str] = "") -> OutboxMessage:
+    """Render ``templates/email/<template>.{txt,html}`` and add the message to the outbox (flush only).
+
+    The subject is the first line of the text template, the body the rest.
+    """
+    text = render_template(f"email/{template}.txt", **context)
+    subject, _, body = text.partition("\n")
+    html = render_template(f"email/{template}.html", **context)
+    sender_domain = urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
+    message = OutboxMessage(
+        org_id=org.id if org is not None else None,
+        kind=kind,
+        sender=current_app.config["MAIL_DEFAULT_SENDER"],
+        to_addrs=", ".join(to) if isinstance(to, list) else to,
+        cc_addrs=", ".join(cc) if isinstance(cc, list) else cc,
+        subject=subject.strip(),
+        body_text=body.lstrip("\n"),
+        body_html=html,
+        message_id=make_msgid(domain=sender_domain),
+        status=QUEUED,
+        next_attempt_at=utcnow(),
+    )
+    db.session.add(message)
+    db.session.flush()
+    return message
+
+
+def build_email(message: OutboxMessage) -> EmailMessage:
+    email = EmailMessage()
+    email["From"] = message.sender
+    email["To"] = message.to_addrs
+    if message.cc_addrs:
+        email["Cc"] = message.cc_addrs
+    email["Subject"] = message.subject
+    email["Message-ID"] = message.message_id
+    email["Date"] = formatdate(message.created_at.timestamp(), localtime=False)
+    email.set_content(message.body_text)
+    if message.body_html:
+        email.add_alternative(message.body_html, subtype="html")
+    return email
+
+
+class SMTPTransport:
+    """One SMTP connection for a delivery run, opened on first use."""
+
+    def __init__(self, config):
+        self.config = config
+        self.connection: smtplib.SMTP | None = None
+
+    def send(self, message: OutboxMessage) -> str:
+        if self.connection is None:
+            self.connection = self._connect()
+        self.connection.send_message(build_email(message), to_addrs=message.recipients)
+        return ""
+
+    def _connect(self) -> smtplib.SMTP:
+        c = self.config
+        if c["MAIL_USE_SSL"]:
+            conn = smtplib.SMTP_SSL(c["MAIL_SERVER"], c["MAIL_PORT"], timeout=c["MAIL_TIMEOUT"],
+                                    context=ssl.create_default_context())
+        else:
+            conn = smtplib.SMTP(c["MAIL_SERVER"], c["MAIL_PORT"], timeout=c["MAIL_TIMEOUT"])
+            if c["MAIL_USE_TLS"]:
+                conn.starttls(context=ssl.create_default_context())
+        if c["MAIL_USERNAME"]:
+            conn.login(c["MAIL_USERNAME"], c["MAIL_PASSWORD"])
+        return conn
+
+    def close(self) -> None:
+        if self.connection is not None:
+            try:
+                self.connection.quit()
+            except smtplib.SMTPException:
+                pass
+            except OSError:
+                pass
+            self.connection = None
+
+    def reset(self) -> None:
+        """Drop a connection that failed, so the next message reconnects."""
+        if self.connection is not None:
+            try:
+                self.connection.close()
+            except OSError:
+                pass
+        self.connection = None
+
+
+class FileTransport:
+    """Development delivery: one .eml file per message under MAIL_FILE_DIR."""
+
+    def __init__(self, directory: str):
+        self.directory = Path(directory)
+
+    def send(self, message: OutboxMessage) -> str:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        name = f"{message.created_at:%Y%m%d-%H%M%S}-{message.id}.eml"
+        (self.directory / name).write_bytes(bytes(build_email(message)))
+        return name
+
+    def close(self) -> None:
+        pass
+
+    def reset(self) -> None:
+        pass
+
+
+def make_transport(config):
+    if config["MAIL_SERVER"]:
+        return SMTPTransport(config)
+    return FileTransport(config["MAIL_FILE_DIR"])
+
+
+def backoff(attempts: int) -> timedelta:
+    return min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_MAX)
+
+
+@dataclass
+class DeliveryReport:
+    sent: list[int] = field(default_factory=list)
+    retrying: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+
+
+def _claim_next(now: datetime, skip: set[int]) -> OutboxMessage | None:
+    stmt = (
+        select(OutboxMessage)
+        .where(OutboxMessage.status == QUEUED, OutboxMessage.next_attempt_at <= now)
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(1)
+    )
+    if skip:
+        stmt = stmt.where(OutboxMessage.id.not_in(skip))
+    if db.engine.dialect.name == "postgresql":  # several deliverers never take the same row
+        stmt = stmt.with_for_update(skip_locked=True)
+    return db.session.scalar(stmt)
+
+
+def deliver_due(now: datetime | None = None, limit: int = 100, transport=None) -> DeliveryReport:
+    """Send up to ``limit`` queued messages that are due; commit after each one."""
+    config = current_app.config
+    now = now or utcnow()
+    transport = transport or make_transport(config)
+    report = DeliveryReport()
+    tried: set[int] = set()
+    try:
+        while len(tried) < limit:
+            message = _claim_next(now, tried)
+            if message is None:
+                break
+            tried.add(message.id)
+            message.attempts += 1
+            message.last_attempt_at = utcnow()
+            try:
+                message.delivered_file = transport.send(message) or ""
+            except (smtplib.SMTPException, OSError) as exc:
+                transport.reset()
+                message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+                if message.attempts >= config["OUTBOX_MAX_ATTEMPTS"]:
+                    message.status = FAILED
+                    report.failed.append(message.id)
+                else:
+                    message.next_attempt_at = now + backoff(message.attempts)
+                    report.retrying.append(message.id)
+                current_app.logger.warning("outbox message %s not delivered: %s", message.id, message.last_error)
+            else:
+                message.status = SENT
+                message.sent_at = utcnow()
+                message.last_error = ""
+                report.sent.append(message.id)
+            db.session.commit()
+    finally:
+        transport.close()
+    return report

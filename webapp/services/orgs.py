@@ -1,0 +1,61 @@
+"""Organizations: creation with sensible defaults, settings, number series."""
+from __future__ import annotations
+
+from datetime import date
+
+from babel import Locale
+from babel.core import UnknownLocaleError
+from babel.numbers import get_territory_currencies
+from sqlalchemy import select
+
+from webapp.domain.numbering import parse_format
+from webapp.domain.roles import OWNER
+from webapp.extensions import db
+from webapp.models import Membership, NumberCounter, NumberSeries, Organization, User
+from webapp.models.numbering import DEFAULT_FORMATS, DOCUMENT_KINDS
+from webapp.services import audit
+
+
+def defaults_for_country(country: str) -> dict:
+    """Currency and locale a business in ``country`` most likely uses."""
+    currency, locale = "EUR", "en"
+    if country:
+        currencies = get_territory_currencies(country, date.today())
+        if currencies:
+            currency = currencies[0]
+        try:
+            likely = Locale.parse(f"und_{country}")
+            locale = f"{likely.language}_{country}"
+            Locale.parse(locale)
+        except (UnknownLocaleError, ValueError):
+            locale = "en"
+    return {"currency": currency, "locale": locale}
+
+
+def create_organization(name: str, country: str, owner: User) -> Organization:
+    org = Organization(name=name.strip(), legal_name=name.strip(), country=country, **defaults_for_country(country))
+    db.session.add(org)
+    db.session.flush()
+    db.session.add(Membership(org_id=org.id, user_id=owner.id, role=OWNER))
+    for kind in DOCUMENT_KINDS:
+        db.session.add(NumberSeries(org_id=org.id, kind=kind, format=DEFAULT_FORMATS[kind], reset_yearly=True))
+    db.session.flush()
+    audit.record(org, owner, "organization.created", org, summary=f"{owner.email} created {org.name}")
+    return org
+
+
+def series_of(org: Organization) -> dict[str, NumberSeries]:
+    rows = db.session.scalars(select(NumberSeries).where(NumberSeries.org_id == org.id))
+    return {s.kind: s for s in rows}
+
+
+def peek_next_number(series: NumberSeries, pattern: str, reset_yearly: bool, on: date) -> str:
+    """The number the next document of ``series`` would get with this format, without taking it."""
+    fmt = parse_format(pattern, reset_yearly)
+    period = on.year if reset_yearly else 0
+    last = None
+    if series.id is not None:
+        last = db.session.scalar(
+            select(NumberCounter.last_value).where(NumberCounter.series_id == series.id, NumberCounter.period == period)
+        )
+    return fmt.render((last or 0) + 1, on)

@@ -1,0 +1,269 @@
+"""Organization settings: company details, numbering, members, audit log, outbox."""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, current_app, flash, request, url_for
+from flask_login import current_user
+from sqlalchemy import or_, select
+
+from webapp.auth.routes import form_page
+from webapp.domain.numbering import NumberFormatError
+from webapp.extensions import db
+from webapp.forms import ButtonForm
+from webapp.htmx import redirect_to, render
+from webapp.models import AuditEvent, Invitation, Membership, OutboxMessage, User
+from webapp.models.types import utcnow
+from webapp.services import accounts, audit, orgs
+from webapp.services.accounts import AccountError
+from webapp.settings.forms import CompanyForm, InviteForm, NumberingForm, RoleForm
+from webapp.tenancy import current_org, get_or_404, require_permission, scoped
+
+bp = Blueprint("settings", __name__)
+
+COMPANY_FIELDS = (
+    "name", "legal_name", "street", "street2", "postal_code", "city", "region", "country", "vat_id",
+    "tax_number", "email", "phone", "website", "bank_name", "iban", "bic", "currency", "locale",
+    "payment_terms_days", "prices_include_tax", "footer_text",
+)
+PAGE_SIZE = 50
+
+
+@bp.route("/", methods=["GET", "POST"])
+@require_permission("manage_settings")
+def company():
+    org = current_org()
+    form = CompanyForm(obj=org)
+    if form.validate_on_submit():
+        before = {field: getattr(org, field) for field in COMPANY_FIELDS}
+        for field in COMPANY_FIELDS:
+            value = form[field].data
+            setattr(org, field, value.strip() if isinstance(value, str) else value)
+        changed = [field for field in COMPANY_FIELDS if getattr(org, field) != before[field]]
+        if form.logo_upload is not None:
+            org.logo, org.logo_mime = form.logo_upload
+            org.logo_updated_at = utcnow()
+            changed.append("logo")
+        elif form.remove_logo.data and org.has_logo:
+            org.logo, org.logo_mime, org.logo_updated_at = None, "", utcnow()
+            changed.append("logo")
+        if changed:
+            audit.record(org, current_user, "settings.updated", org,
+                         summary=f"{current_user.email} changed {', '.join(changed)}", fields=changed)
+        db.session.commit()
+        flash("Company details saved.", "success")
+        return redirect_to(url_for("settings.company"))
+    return form_page("settings/company.html", form, org=org)
+
+
+@bp.get("/logo")
+@require_permission("view")
+def logo():
+    org = current_org()
+    if not org.has_logo:
+        abort(404)
+    response = Response(org.logo, mimetype=org.logo_mime)
+    response.headers["Cache-Control"] = "private, max-age=300"
+    response.headers["Content-Disposition"] = "inline"
+    return response
+
+
+@bp.route("/numbering", methods=["GET", "POST"])
+@require_permission("manage_settings")
+def numbering():
+    org = current_org()
+    series = orgs.series_of(org)
+    form = NumberingForm()
+    if request.method == "GET":
+        for kind, s in series.items():
+            form[f"{kind}_format"].data = s.format
+            form[f"{kind}_reset"].data = s.reset_yearly
+    if form.validate_on_submit():
+        changed = []
+        for kind, s in series.items():
+            new = (form[f"{kind}_format"].data, form[f"{kind}_reset"].data)
+            if (s.format, s.reset_yearly) != new:
+                s.format, s.reset_yearly = new
+                changed.append(kind)
+        if changed:
+            audit.record(org, current_user, "settings.numbering_updated", org,
+                         summary=f"{current_user.email} changed the number format of {', '.join(changed)}",
+                         kinds=changed)
+        db.session.commit()
+        flash("Number formats saved.", "success")
+        return redirect_to(url_for("settings.numbering"))
+    previews = {kind: _preview(series[kind], form[f"{kind}_format"].data, form[f"{kind}_reset"].data)
+                for kind in NumberingForm.KINDS}
+    return form_page("settings/numbering.html", form, previews=previews)
+
+
+def _preview(series, pattern: str, reset: bool) -> dict:
+    try:
+        return {"number": orgs.peek_next_number(series, pattern or "", bool(reset), date.today()), "error": ""}
+    except NumberFormatError as exc:
+        return {"number": "", "error": str(exc)}
+
+
+@bp.get("/numbering/preview/<kind>")
+@require_permission("manage_settings")
+def numbering_preview(kind: str):
+    series = orgs.series_of(current_org()).get(kind)
+    if series is None:
+        abort(404)
+    pattern = request.args.get(f"{kind}_format", "")
+    reset = request.args.get(f"{kind}_reset") in {"y", "on", "true", "1"}
+    return render("settings/_number_preview.html", kind=kind, preview=_preview(series, pattern, reset))
+
+
+# --- members ------------------------------------------------------------------------------------
+
+def _members_context(invite_form=None, error: str | None = None) -> dict:
+    org = current_org()
+    members = db.session.execute(
+        scoped(Membership).join(User).order_by(User.email).add_columns(User)
+    ).all()
+    invitations = db.session.scalars(
+        scoped(Invitation).where(Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None),
+                                 Invitation.expires_at > utcnow()).order_by(Invitation.created_at.desc())
+    ).all()
+    events = db.session.scalars(
+        scoped(AuditEvent).where(AuditEvent.action.like("member.%")).order_by(AuditEvent.id.desc()).limit(20)
+    ).all()
+    return {
+        "org": org,
+        "members": [m for m, _ in members],
+        "invitations": invitations,
+        "events": events,
+        "invite_form": invite_form or InviteForm(),
+        "role_form": RoleForm,
+        "button_form": ButtonForm(),
+        "error": error,
+    }
+
+
+@bp.get("/members")
+@require_permission("manage_members")
+def members():
+    return render("settings/members.html", "settings/_members.html", **_members_context())
+
+
+@bp.post("/members/invite")
+@require_permission("manage_members")
+def invite():
+    form = InviteForm()
+    if form.validate_on_submit():
+        try:
+            accounts.invite(current_org(), current_user, form.email.data, form.role.data)
+        except AccountError as exc:
+            getattr(form, exc.field or "email").errors.append(exc.message)
+        else:
+            db.session.commit()
+            flash(f"Invitation sent to {form.email.data}.", "success")
+            return redirect_to(url_for("settings.members"))
+    return render("settings/members.html", "settings/_members.html", status=422, **_members_context(invite_form=form))
+
+
+@bp.post("/members/<int:membership_id>/role")
+@require_permission("manage_members")
+def change_role(membership_id: int):
+    membership = get_or_404(Membership, membership_id)
+    form = RoleForm(prefix=f"m{membership.id}")
+    if form.validate_on_submit():
+        try:
+            accounts.change_role(current_org(), current_user, membership, form.role.data)
+        except AccountError as exc:
+            db.session.rollback()
+            return render("settings/members.html", "settings/_members.html", status=422,
+                          **_members_context(error=exc.message))
+        db.session.commit()
+        flash(f"{membership.user.email} is now {membership.role}.", "success")
+        return redirect_to(url_for("settings.members"))
+    return render("settings/members.html", "settings/_members.html", status=422,
+                  **_members_context(error="Choose one of the roles."))
+
+
+@bp.post("/members/<int:membership_id>/remove")
+@require_permission("manage_members")
+def remove_member(membership_id: int):
+    membership = get_or_404(Membership, membership_id)
+    email = membership.user.email
+    try:
+        accounts.remove_member(current_org(), current_user, membership)
+    except AccountError as exc:
+        db.session.rollback()
+        return render("settings/members.html", "settings/_members.html", status=422,
+                      **_members_context(error=exc.message))
+    db.session.commit()
+    flash(f"{email} was removed.", "success")
+    if membership.user_id == current_user.id:
+        return redirect_to(url_for("dashboard.index"))
+    return redirect_to(url_for("settings.members"))
+
+
+@bp.post("/invitations/<int:invitation_id>/revoke")
+@require_permission("manage_members")
+def revoke_invitation(invitation_id: int):
+    invitation = get_or_404(Invitation, invitation_id)
+    try:
+        accounts.revoke_invitation(current_org(), current_user, invitation)
+    except AccountError as exc:
+        return render("settings/members.html", "settings/_members.html", status=422,
+                      **_members_context(error=exc.message))
+    db.session.commit()
+    flash(f"The invitation of {invitation.email} is revoked.", "success")
+    return redirect_to(url_for("settings.members"))
+
+
+# --- audit log ----------------------------------------------------------------------------------
+
+@bp.get("/audit")
+@require_permission("view_audit")
+def audit_log():
+    before = request.args.get("before", type=int)
+    stmt = scoped(AuditEvent).order_by(AuditEvent.id.desc()).limit(PAGE_SIZE + 1)
+    if before:
+        stmt = stmt.where(AuditEvent.id < before)
+    events = db.session.scalars(stmt).all()
+    more = len(events) > PAGE_SIZE
+    events = events[:PAGE_SIZE]
+    return render("settings/audit.html", events=events, next_before=events[-1].id if more else None)
+
+
+# --- mail -------------------------------------------------------------------------------------------
+
+def _mail_query():
+    """The organization's messages and account mail (password resets) sent to its members."""
+    org = current_org()
+    member_emails = select(User.email).join(Membership).where(Membership.org_id == org.id)
+    return select(OutboxMessage).where(or_(
+        OutboxMessage.org_id == org.id,
+        (OutboxMessage.org_id.is_(None)) & OutboxMessage.to_addrs.in_(member_emails),
+    ))
+
+
+@bp.get("/mail")
+@require_permission("view_mail")
+def mail():
+    before = request.args.get("before", type=int)
+    stmt = _mail_query().order_by(OutboxMessage.id.desc()).limit(PAGE_SIZE + 1)
+    if before:
+        stmt = stmt.where(OutboxMessage.id < before)
+    messages = db.session.scalars(stmt).all()
+    more = len(messages) > PAGE_SIZE
+    messages = messages[:PAGE_SIZE]
+    return render("settings/mail.html", messages=messages, next_before=messages[-1].id if more else None,
+                  file_delivery=not current_app.config["MAIL_SERVER"],
+                  mail_dir=current_app.config["MAIL_FILE_DIR"])
+
+
+@bp.get("/mail/<int:message_id>")
+@require_permission("view_mail")
+def mail_message(message_id: int):
+    message = db.session.scalar(_mail_query().where(OutboxMessage.id == message_id))
+    if message is None:
+        abort(404)
+    file_path = None
+    if message.delivered_file:
+        file_path = Path(current_app.config["MAIL_FILE_DIR"]) / message.delivered_file
+    return render("settings/mail_message.html", message=message, file_path=file_path)
