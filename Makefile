@@ -29,7 +29,7 @@ test: $(VENV)/.installed
 	@if [ "$$REQUIRE_POSTGRES" = "1" ] && [ -z "$$TEST_DATABASE_URL" ]; then \
 	  echo "REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set" >&2; exit 1; fi
 	@echo "== test suite on SQLite =="
-	env -u TEST_DATABASE_URL TEST_DATABASE_URL_PG="$$TEST_DATABASE_URL" $(PY) -m pytest -q tests $(PYTEST_ARGS)
+	env -u TEST_DATABASE_URL $(PY) -m pytest -q tests -m "not postgres_only" $(PYTEST_ARGS)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 	  echo "== test suite on PostgreSQL ($$TEST_DATABASE_URL) =="; \
 	  $(PY) -m pytest -q tests -m "not browser" $(PYTEST_ARGS); \

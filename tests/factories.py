@@ -1,0 +1,67 @@
+"""Factories for every model; they flush and commit so views see the rows."""
+from __future__ import annotations
+
+import itertools
+from datetime import timedelta
+
+from werkzeug.security import generate_password_hash
+
+from webapp.extensions import db
+from webapp.models import Invitation, Membership, Organization, OutboxMessage, User
+from webapp.models.types import utcnow
+from webapp.services import orgs
+from webapp.services.tokens import new_token
+
+PASSWORD = "correct-horse-battery"
+_seq = itertools.count(1)
+_hash_cache: dict[str, str] = {}
+
+
+def password_hash(password: str) -> str:
+    if password not in _hash_cache:  # scrypt is slow on purpose; hash each test password once
+        _hash_cache[password] = generate_password_hash(password, method="scrypt")
+    return _hash_cache[password]
+
+
+def user(email: str | None = None, password: str = PASSWORD, name: str = "") -> User:
+    n = next(_seq)
+    u = User(email=(email or f"user{n}@example.com").lower(), name=name or f"User {n}",
+             password_hash=password_hash(password))
+    db.session.add(u)
+    db.session.commit()
+    return u
+
+
+def organization(owner: User | None = None, name: str | None = None, country: str = "DE") -> Organization:
+    owner = owner or user()
+    org = orgs.create_organization(name or f"Org {next(_seq)}", country, owner)
+    db.session.commit()
+    return org
+
+
+def member(org: Organization, role: str, u: User | None = None) -> Membership:
+    u = u or user()
+    m = Membership(org_id=org.id, user_id=u.id, role=role)
+    db.session.add(m)
+    db.session.commit()
+    return m
+
+
+def invitation(org: Organization, email: str = "invitee@example.com", role: str = "staff",
+               expired: bool = False) -> tuple[Invitation, str]:
+    token, token_hash = new_token()
+    inv = Invitation(org_id=org.id, email=email, role=role, token_hash=token_hash,
+                     expires_at=utcnow() + (timedelta(days=-1) if expired else timedelta(days=7)))
+    db.session.add(inv)
+    db.session.commit()
+    return inv, token
+
+
+def outbox_message(org: Organization | None = None, to: str = "someone@example.com",
+                   subject: str = "Hello") -> OutboxMessage:
+    msg = OutboxMessage(org_id=org.id if org else None, kind="test", sender="Tallybook <no-reply@tallybook.test>",
+                        to_addrs=to, subject=subject, body_text="Body https://tallybook.test/x",
+                        message_id=f"<{next(_seq)}@tallybook.test>")
+    db.session.add(msg)
+    db.session.commit()
+    return msg
