@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
 from webapp.domain import identifiers
@@ -39,6 +40,10 @@ def normalized_by(normalize):
     return validator
 
 
+def as_choices(pairs) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
 def country_field(label: str = "Country") -> SelectField:
-    return SelectField(label, choices=lambda: [("", "Choose...")] + identifiers.country_choices(),
+    return SelectField(label, choices=lambda: as_choices([("", "Choose...")] + identifiers.country_choices()),
                        validators=[normalized_by(identifiers.normalize_country)], validate_choice=False)

@@ -12,7 +12,7 @@ from wtforms.validators import URL, DataRequired, Email, InputRequired, Length, 
 from webapp.domain import identifiers
 from webapp.domain.numbering import NumberFormatError, parse_format
 from webapp.domain.roles import ROLE_LABELS, ROLES
-from webapp.forms import country_field, email_field, normalized_by
+from webapp.forms import as_choices, country_field, email_field, normalized_by
 
 LOGO_MAX_BYTES = 1024 * 1024
 LOGO_MAX_PIXELS = 4000 * 4000
@@ -65,9 +65,9 @@ class CompanyForm(FlaskForm):
     bic = StringField("BIC", validators=[Length(max=20), normalized_by(identifiers.normalize_bic)])
     logo = FileField("Logo", description="PNG or JPEG, at most 1 MB.")
     remove_logo = BooleanField("Remove the current logo")
-    currency = SelectField("Default currency", choices=identifiers.currency_choices, validate_choice=False,
+    currency = SelectField("Default currency", choices=lambda: as_choices(identifiers.currency_choices()), validate_choice=False,
                            validators=[normalized_by(identifiers.normalize_currency)])
-    locale = SelectField("Language of documents", choices=identifiers.locale_choices, validate_choice=False,
+    locale = SelectField("Language of documents", choices=lambda: as_choices(identifiers.locale_choices()), validate_choice=False,
                          validators=[normalized_by(identifiers.normalize_locale)])
     payment_terms_days = IntegerField("Payment terms (days)", validators=[
         InputRequired("Enter the number of days."), NumberRange(0, 365, "Between 0 and 365 days.")])
@@ -117,7 +117,7 @@ class NumberingForm(FlaskForm):
         return ok
 
 
-ROLE_CHOICES = [(r, ROLE_LABELS[r]) for r in ROLES]
+ROLE_CHOICES = as_choices((r, ROLE_LABELS[r]) for r in ROLES)
 
 
 class InviteForm(FlaskForm):

@@ -1,0 +1,180 @@
+from sqlalchemy import select
+
+from tests.conftest import log_in
+from tests.factories import PASSWORD
+from webapp.extensions import db
+from webapp.models import AuditEvent, Invitation, Membership, OutboxMessage, User
+
+
+def _invite_path(message: OutboxMessage) -> str:
+    line = next(li for li in message.body_text.splitlines() if "/auth/invitations/" in li)
+    assert line.startswith("https://tallybook.test/auth/invitations/")
+    return line.strip().replace("https://tallybook.test", "")
+
+
+def test_owner_invites_and_new_person_accepts(app, login_as):
+    owner = login_as("owner")
+    r = owner.client.post("/settings/members/invite", data={"email": "New.Person@example.com", "role": "bookkeeper"})
+    assert r.status_code == 303
+    message = db.session.scalar(select(OutboxMessage))
+    assert message.to_addrs == "new.person@example.com" and message.org_id == owner.org.id
+    assert owner.org.name in message.subject
+    path = _invite_path(message)
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "member.invited"))
+    assert event.actor_id == owner.user.id and "new.person@example.com" in event.summary
+
+    guest = app.test_client()
+    page = guest.get(path)
+    assert page.status_code == 200 and b"Create account and join" in page.data
+    r = guest.post(path, data={"name": "New Person", "password": "short"})
+    assert r.status_code == 422 and db.session.scalar(select(User).where(User.email == "new.person@example.com")) is None
+    r = guest.post(path, data={"name": "New Person", "password": "a-good-password"})
+    assert r.status_code == 303
+    user = db.session.scalar(select(User).where(User.email == "new.person@example.com"))
+    membership = db.session.scalar(select(Membership).where(Membership.user_id == user.id))
+    assert (membership.org_id, membership.role) == (owner.org.id, "bookkeeper")
+    assert guest.get("/").status_code == 200
+    # the link works once
+    assert app.test_client().get(path).status_code == 400
+    members_page = owner.client.get("/settings/members").data.decode()
+    assert "new.person@example.com joined as Bookkeeper" in members_page
+
+
+def test_existing_user_accepts_after_logging_in_and_keeps_both_orgs(app, login_as, f):
+    owner = login_as("owner")
+    other_owner = login_as("owner")  # someone with an organization of their own
+    email = other_owner.user.email
+    owner.client.post("/settings/members/invite", data={"email": email, "role": "staff"})
+    path = _invite_path(db.session.scalar(select(OutboxMessage)))
+    anon = app.test_client()
+    assert b"Log in to accept" in anon.get(path).data
+    assert anon.post(path).headers["Location"].startswith("/auth/login")
+    r = other_owner.client.post(path)
+    assert r.status_code == 303
+    orgs = {m.org_id: m.role for m in db.session.scalars(select(Membership).where(Membership.user_id == other_owner.user.id))}
+    assert orgs == {other_owner.org.id: "owner", owner.org.id: "staff"}
+
+
+def test_invitation_for_someone_else_is_refused(login_as):
+    owner = login_as("owner")
+    stranger = login_as("owner")
+    owner.client.post("/settings/members/invite", data={"email": "intended@example.com", "role": "staff"})
+    path = _invite_path(db.session.scalar(select(OutboxMessage)))
+    r = stranger.client.post(path)
+    assert r.status_code == 422 and b"This invitation is for intended@example.com" in r.data
+    assert db.session.scalar(select(Membership).where(Membership.org_id == owner.org.id,
+                                                      Membership.user_id == stranger.user.id)) is None
+
+
+def test_expired_and_revoked_invitations_do_not_work(app, login_as, f):
+    owner = login_as("owner")
+    _, token = f.invitation(owner.org, expired=True)
+    assert app.test_client().get(f"/auth/invitations/{token}").status_code == 400
+    inv, token = f.invitation(owner.org, email="later@example.com")
+    assert owner.client.post(f"/settings/invitations/{inv.id}/revoke").status_code == 303
+    assert app.test_client().get(f"/auth/invitations/{token}").status_code == 400
+    assert owner.client.post(f"/settings/invitations/{inv.id}/revoke").status_code == 422
+
+
+def test_inviting_an_existing_member_or_bad_input_is_422(login_as):
+    owner = login_as("owner")
+    r = owner.client.post("/settings/members/invite", data={"email": owner.user.email, "role": "staff"})
+    assert r.status_code == 422 and b"already a member" in r.data
+    r = owner.client.post("/settings/members/invite", data={"email": "x@example.com", "role": "emperor"})
+    assert r.status_code == 422 and b"Not a valid choice" in r.data
+    r = owner.client.post("/settings/members/invite", data={"email": "nope", "role": "staff"})
+    assert r.status_code == 422 and b"Enter a valid e-mail address." in r.data
+    assert db.session.scalar(select(Invitation)) is None
+    assert db.session.scalar(select(OutboxMessage)) is None
+
+
+def test_role_changes_and_last_owner_protection(login_as, f):
+    owner = login_as("owner")
+    staff = f.member(owner.org, "staff")
+    r = owner.client.post(f"/settings/members/{staff.id}/role", data={f"m{staff.id}-role": "bookkeeper"})
+    assert r.status_code == 303
+    assert db.session.get(Membership, staff.id).role == "bookkeeper"
+    own = db.session.scalar(select(Membership).where(Membership.user_id == owner.user.id))
+    r = owner.client.post(f"/settings/members/{own.id}/role", data={f"m{own.id}-role": "staff"})
+    assert r.status_code == 422 and b"The last owner cannot be demoted" in r.data
+    r = owner.client.post(f"/settings/members/{own.id}/remove")
+    assert r.status_code == 422 and b"The last owner cannot be removed" in r.data
+    assert db.session.get(Membership, own.id).role == "owner"
+    # with a second owner the first may step down
+    owner.client.post(f"/settings/members/{staff.id}/role", data={f"m{staff.id}-role": "owner"})
+    r = owner.client.post(f"/settings/members/{own.id}/role", data={f"m{own.id}-role": "staff"})
+    assert r.status_code == 303 and db.session.get(Membership, own.id).role == "staff"
+    actions = [e.action for e in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
+    assert actions.count("member.role_changed") == 3
+
+
+def test_htmx_role_change_error_returns_the_members_partial(login_as):
+    owner = login_as("owner")
+    own = db.session.scalar(select(Membership).where(Membership.user_id == owner.user.id))
+    r = owner.client.post(f"/settings/members/{own.id}/role", data={f"m{own.id}-role": "staff"},
+                          headers={"HX-Request": "true"})
+    assert r.status_code == 422
+    html = r.data.decode()
+    assert html.lstrip().startswith('<section id="members">') and "<html" not in html
+    assert r.headers["Vary"] == "HX-Request" or "HX-Request" in r.headers["Vary"]
+
+
+def test_remove_member(login_as, f):
+    owner = login_as("owner")
+    staff_id = f.member(owner.org, "staff").id
+    assert owner.client.post(f"/settings/members/{staff_id}/remove").status_code == 303
+    assert db.session.get(Membership, staff_id) is None
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "member.removed")) is not None
+
+
+def test_staff_and_bookkeeper_cannot_manage_settings(login_as):
+    for role in ("staff", "bookkeeper"):
+        actor = login_as(role)
+        assert actor.client.get("/").status_code == 200
+        for url in ("/settings/", "/settings/members", "/settings/numbering", "/settings/audit", "/settings/mail"):
+            assert actor.client.get(url).status_code == 403, (role, url)
+        assert actor.client.post("/settings/members/invite", data={"email": "a@b.example", "role": "owner"}).status_code == 403
+        assert db.session.scalar(select(Invitation)) is None
+
+
+def test_org_switching(app, login_as, f):
+    first = login_as("owner")
+    second_org = f.organization(name="Second Shop")
+    f.member(second_org, "bookkeeper", u=first.user)
+    foreign_org = f.organization(name="Foreign Ltd")
+    page = first.client.get("/").data.decode()
+    assert first.org.name in page and "Second Shop" in page and "Foreign Ltd" not in page
+    r = first.client.post(f"/auth/orgs/{second_org.id}/switch")
+    assert r.status_code == 303
+    page = first.client.get("/").data.decode()
+    assert "<h1>Second Shop</h1>" in page
+    assert first.client.get("/settings/").status_code == 403  # a bookkeeper there
+    assert first.client.post(f"/auth/orgs/{foreign_org.id}/switch").status_code == 404
+    assert "<h1>Second Shop</h1>" in first.client.get("/").data.decode()
+
+
+def test_new_organization_makes_the_user_its_owner(login_as):
+    actor = login_as("staff")
+    r = actor.client.post("/auth/orgs/new", data={"org_name": "Side Project", "country": "FR"})
+    assert r.status_code == 303 and r.headers["Location"] == "/settings/"
+    assert b"Side Project" in actor.client.get("/settings/").data
+    r = actor.client.post("/auth/orgs/new", data={"org_name": "", "country": "FR"})
+    assert r.status_code == 422
+
+
+def test_removed_member_loses_access(app, login_as, f):
+    owner = login_as("owner")
+    staff = f.member(owner.org, "staff")
+    staff_client = app.test_client()
+    log_in(staff_client, staff.user, owner.org)
+    assert staff_client.get("/").status_code == 200
+    owner.client.post(f"/settings/members/{staff.id}/remove")
+    r = staff_client.get("/")
+    assert r.status_code == 200 and b"not in any organization" in r.data
+
+
+def test_login_picks_an_organization(client, f):
+    u = f.user("multi@example.com")
+    f.organization(owner=u, name="Alpha")
+    client.post("/auth/login", data={"email": "multi@example.com", "password": PASSWORD})
+    assert b"<h1>Alpha</h1>" in client.get("/").data
