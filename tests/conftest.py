@@ -15,6 +15,7 @@ import pytest
 os.environ["APP_ENV"] = "testing"
 os.environ.setdefault("SECRET_KEY", "test-secret-key-" + "x" * 32)
 
+from flask import has_app_context  # noqa: E402
 from flask.testing import FlaskClient  # noqa: E402
 from itsdangerous import URLSafeTimedSerializer  # noqa: E402
 from sqlalchemy import text  # noqa: E402
@@ -37,7 +38,7 @@ def database_url() -> str:
     return f"sqlite:///{TMP}/test.sqlite"
 
 
-def test_config(**overrides) -> dict:
+def app_config(**overrides) -> dict:
     config = {
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": database_url(),
@@ -67,7 +68,8 @@ class CSRFClient(FlaskClient):
         # instead of reusing the context the test itself runs in.
         with self.application.app_context():
             response = super().open(*args, **kwargs)
-        _db.session.expire_all()  # the test's own session sees what the request wrote
+        if has_app_context():
+            _db.session.expire_all()  # the test's own session sees what the request wrote
         return response
 
     def csrf_token(self) -> str:
@@ -81,7 +83,7 @@ class CSRFClient(FlaskClient):
 
 @pytest.fixture(scope="session")
 def app():
-    app = create_app(test_config())
+    app = create_app(app_config())
     app.test_client_class = CSRFClient
     with app.app_context():
         if os.environ.get("REQUIRE_POSTGRES") == "1" and os.environ.get("TEST_DATABASE_URL"):

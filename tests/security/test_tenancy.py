@@ -1,0 +1,41 @@
+"""A member of organization A never reaches organization B's objects: 404, and nothing changes."""
+from sqlalchemy import select
+
+from tests.security.routes import build, rules
+from webapp.extensions import db
+from webapp.models import AuditEvent
+
+
+def table_contents() -> dict:
+    db.session.expire_all()
+    return {t.name: sorted(map(tuple, db.session.execute(select(t)).all()), key=repr)
+            for t in db.metadata.sorted_tables}
+
+
+def test_member_of_a_gets_404_for_every_url_of_b(app, login_as, f):
+    a = login_as("owner")
+    b = login_as("owner")
+    b_member = f.member(b.org, "staff")
+    b_invitation, token = f.invitation(b.org, email="b-invitee@example.com")
+    b_message = f.outbox_message(b.org, to="b-customer@example.com")
+    b_event = db.session.scalar(select(AuditEvent).where(AuditEvent.org_id == b.org.id))
+    b_ids = {"membership_id": b_member.id, "invitation_id": b_invitation.id, "message_id": b_message.id,
+             "org_id": b.org.id, "event_id": b_event.id}
+    tried = []
+    for rule in rules(app, {"GET", "POST"}):
+        id_args = [name for name in rule.arguments if name in b_ids]
+        if not id_args:
+            continue
+        url = build(app, rule, b_ids)
+        for method in sorted(rule.methods & {"GET", "POST"}):
+            before = table_contents()
+            r = a.client.open(url, method=method, data={f"m{b_member.id}-role": "owner", "role": "owner"})
+            assert r.status_code == 404, (method, url, r.status_code)
+            assert table_contents() == before, (method, url)
+            tried.append(rule.endpoint)
+    assert {"settings.change_role", "settings.remove_member", "settings.revoke_invitation",
+            "settings.mail_message", "auth.switch"} <= set(tried)
+    # and the lists of A show nothing of B
+    for url in ("/settings/members", "/settings/audit", "/settings/mail"):
+        html = a.client.get(url).data.decode()
+        assert b.user.email not in html and "b-invitee@example.com" not in html and "b-customer@" not in html, url
