@@ -175,7 +175,11 @@ def _register_template_helpers(app: Flask) -> None:
     from markupsafe import Markup, escape
 
     from webapp.domain.identifiers import format_iban
+    from sqlalchemy import func
+    from sqlalchemy.orm import contains_eager
+
     from webapp.domain.roles import ROLE_LABELS, can
+    from webapp.models import Membership, Organization
     from webapp.tenancy import load_current_membership
 
     @app.template_filter("country_name")
@@ -205,7 +209,10 @@ def _register_template_helpers(app: Flask) -> None:
         membership = load_current_membership() if current_user.is_authenticated else None
         memberships = []
         if current_user.is_authenticated:
-            memberships = sorted(current_user.memberships, key=lambda m: m.organization.name.lower())
+            memberships = db.session.scalars(
+                select(Membership).join(Organization).options(contains_eager(Membership.organization))
+                .where(Membership.user_id == current_user.id).order_by(func.lower(Organization.name))
+            ).all()
         return {
             "current_membership": membership,
             "current_org": membership.organization if membership else None,

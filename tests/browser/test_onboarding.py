@@ -41,6 +41,7 @@ def test_signup_logout_login_and_company_details(page):
     page.get_by_role("button", name="Save company details").click()
     expect(page.locator("#vat_id-error")).to_contain_text("is not a valid VAT ID for DE")
     expect(page.get_by_label("Street and number")).to_have_value("Torstraße 5")  # nothing typed is lost
+    screenshot(page, "settings-vat-error")
     page.get_by_label("VAT ID").fill("DE136695976")
     page.get_by_role("button", name="Save company details").click()
     expect(page.locator("#messages")).to_contain_text("Company details saved.")

@@ -71,6 +71,7 @@ def logout():
 
 
 @bp.route("/signup", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"])
 def signup():
     form = SignupForm()
     if form.validate_on_submit():

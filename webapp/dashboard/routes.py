@@ -5,14 +5,17 @@ from flask import Blueprint, current_app, url_for
 from flask_login import current_user
 
 from webapp.htmx import redirect_to, render
-from webapp.tenancy import current_org, load_current_membership, require_permission
+from webapp.domain.roles import can
+from webapp.tenancy import current_org, current_role, load_current_membership, require_permission
 
 bp = Blueprint("dashboard", __name__)
 
 
-def _link(endpoint: str) -> str | None:
-    """A link to ``endpoint`` if the feature is installed; steps light up as features land."""
-    return url_for(endpoint) if endpoint in current_app.view_functions else None
+def _link(endpoint: str, permission: str) -> str | None:
+    """A link to ``endpoint`` if the feature is installed and the member's role may use it."""
+    if endpoint not in current_app.view_functions or not can(current_role(), permission):
+        return None
+    return url_for(endpoint)
 
 
 def first_steps(org) -> list[dict]:
@@ -20,11 +23,11 @@ def first_steps(org) -> list[dict]:
     return [
         {"title": "Complete your company details",
          "hint": "Missing: " + ", ".join(missing) + "." if missing else "Legal name, address and tax ID are set.",
-         "done": not missing, "url": _link("settings.company")},
+         "done": not missing, "url": _link("settings.company", "manage_settings")},
         {"title": "Add your first customer", "hint": "Who do you bill?", "done": False,
-         "url": _link("customers.new")},
+         "url": _link("customers.new", "manage_customers")},
         {"title": "Write your first invoice", "hint": "Draft it, check the totals, issue it.", "done": False,
-         "url": _link("invoices.new")},
+         "url": _link("invoices.new", "edit_drafts")},
     ]
 
 

@@ -17,6 +17,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "manage_members": frozenset({OWNER}),
     "view_audit": frozenset({OWNER}),
     "view_mail": frozenset({OWNER}),
+    "manage_customers": frozenset({OWNER, STAFF}),
+    "edit_drafts": frozenset({OWNER, STAFF}),
 }
 
 
