@@ -6,14 +6,18 @@ from playwright.sync_api import expect
 from tests.browser.conftest import screenshot
 
 
-def test_signup_logout_login_and_company_details(page):
+def sign_up(page, name: str, email: str, business: str, country: str) -> None:
     page.goto("/auth/signup")
-    page.get_by_label("Your name").fill("Clara Schmidt")
-    page.get_by_label("E-mail").fill("clara@example.com")
+    page.get_by_label("Your name").fill(name)
+    page.get_by_label("E-mail").fill(email)
     page.get_by_label("Password").fill("a-strong-password")
-    page.get_by_label("Business name").fill("Schmidt Design")
-    page.get_by_label("Country").select_option("DE")
+    page.get_by_label("Business name").fill(business)
+    page.get_by_label("Country").select_option(country)
     page.get_by_role("button", name="Create my account").click()
+
+
+def test_signup_logout_login_and_company_details(page):
+    sign_up(page, "Clara Schmidt", "clara@example.com", "Schmidt Design", "DE")
     expect(page.get_by_role("heading", level=1)).to_have_text("Schmidt Design")
     expect(page.locator("#first-steps")).to_contain_text("Complete your company details")
     expect(page.locator("#first-steps")).to_contain_text("Missing: street, postal code, city")
@@ -62,13 +66,7 @@ def test_signup_logout_login_and_company_details(page):
 
 
 def test_number_format_preview_updates_as_you_type(page, live_server):
-    page.goto("/auth/signup")
-    page.get_by_label("Your name").fill("Nils")
-    page.get_by_label("E-mail").fill("nils@example.com")
-    page.get_by_label("Password").fill("a-strong-password")
-    page.get_by_label("Business name").fill("Nils Numbers")
-    page.get_by_label("Country").select_option("AT")
-    page.get_by_role("button", name="Create my account").click()
+    sign_up(page, "Nils", "nils@example.com", "Nils Numbers", "AT")
     page.goto("/settings/numbering")
     year = date.today().year
     preview = page.locator("#preview-invoice")
