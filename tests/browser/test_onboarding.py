@@ -1,9 +1,12 @@
 """A newcomer signs up, logs out, logs in, completes the company details and sees them on the dashboard."""
 from datetime import date
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot
+
+pytestmark = pytest.mark.browser
 
 
 def sign_up(page, name: str, email: str, business: str, country: str) -> None:
