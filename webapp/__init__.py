@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Flask, jsonify, request
 from flask_login import current_user
@@ -11,6 +12,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import event, select
 from sqlalchemy.engine import Engine
 from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from webapp.config import PROJECT_ROOT, load_config
 from webapp.extensions import csrf, db, limiter, login_manager, migrate
@@ -47,6 +49,10 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.update(config)
     logging.basicConfig(level=logging.INFO)
 
+    if app.config["PROXY_FIX_X_FOR"]:
+        # Behind a reverse proxy: the client address (for rate limits) and scheme come from X-Forwarded-*.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"],
+                                x_proto=app.config["PROXY_FIX_X_FOR"])
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
@@ -101,7 +107,13 @@ def _register_user_loader() -> None:
 
         from webapp.htmx import redirect_to
 
-        login_url = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
+        if is_htmx():
+            # After log-in, return to the page the user was on, not to the fragment htmx asked for.
+            current = urlsplit(request.headers.get("HX-Current-URL", ""))
+            next_path = current.path + (f"?{current.query}" if current.query else "") if current.path else None
+        else:
+            next_path = request.full_path.rstrip("?") if request.method == "GET" else None
+        login_url = url_for("auth.login", next=next_path)
         if is_htmx():
             response = redirect_to(login_url)
             response.status_code = 401

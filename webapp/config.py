@@ -76,6 +76,8 @@ def load_config(instance_path: Path) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        # Number of reverse proxies in front of the app whose X-Forwarded-For/-Proto to trust (0 = none).
+        "PROXY_FIX_X_FOR": _int("PROXY_FIX_X_FOR", 0),
         "TRUSTED_HOSTS": [h.strip() for h in os.environ.get("TRUSTED_HOSTS", "").split(",") if h.strip()] or None,
         # Mail: with no MAIL_SERVER, messages are delivered into files under instance/mail/.
         "MAIL_SERVER": mail_server,

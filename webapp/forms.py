@@ -1,8 +1,10 @@
 """Form pieces shared by the blueprints."""
 from __future__ import annotations
 
+import re
+
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField, StringField
+from wtforms import PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
@@ -10,7 +12,34 @@ from webapp.domain import identifiers
 from webapp.models.user import PASSWORD_MIN_LENGTH
 
 
-class ButtonForm(FlaskForm):
+# C0 control characters and DEL. Single-line fields lose all of them (a newline in a name would end up
+# in e-mail headers); text areas keep line breaks and tabs. PostgreSQL cannot store NUL at all.
+LINE_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]+")
+TEXT_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]+")
+
+
+def clean_line(value):
+    return LINE_CONTROL_RE.sub(" ", value).strip() if isinstance(value, str) else value
+
+
+def clean_text(value):
+    return TEXT_CONTROL_RE.sub("", value).replace("\r\n", "\n") if isinstance(value, str) else value
+
+
+class Form(FlaskForm):
+    """Base of every form: control characters never reach the database or an e-mail header."""
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            field_class = unbound_field.field_class
+            if issubclass(field_class, TextAreaField):
+                options["filters"] = [clean_text, *unbound_field.kwargs.get("filters", ())]
+            elif issubclass(field_class, StringField) and not issubclass(field_class, PasswordField):
+                options["filters"] = [clean_line, *unbound_field.kwargs.get("filters", ())]
+            return unbound_field.bind(form=form, **options)
+
+
+class ButtonForm(Form):
     """A form with nothing but the CSRF token, for POST buttons."""
 
 

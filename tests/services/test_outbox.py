@@ -13,7 +13,7 @@ from sqlalchemy import select
 from webapp.extensions import db
 from webapp.models import OutboxMessage
 from webapp.models.types import utcnow
-from webapp.services import mail
+from webapp.services import accounts, mail
 
 
 def free_port() -> int:
@@ -170,7 +170,84 @@ def test_owner_mail_page_lists_messages_with_clickable_links(app, login_as, tmp_
     detail = owner.client.get(f"/settings/mail/{row.id}").data.decode()
     assert '<a href="https://tallybook.test/auth/invitations/' in detail
     assert row.delivered_file in detail
+    # file delivery shows token links; with a real mail server they are hidden
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "smtp.example.com")
+    hidden = owner.client.get(f"/settings/mail/{row.id}").data.decode()
+    assert "[link hidden: only the recipient sees it]" in hidden and "/auth/invitations/" not in hidden
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "")
     # another organization's owner sees neither the list entry nor the message
     stranger = login_as("owner")
     assert "friend@example.com" not in stranger.client.get("/settings/mail").data.decode()
     assert stranger.client.get(f"/settings/mail/{row.id}").status_code == 404
+
+
+def test_owner_never_sees_the_account_mail_of_other_members(app, login_as, f):
+    owner = login_as("owner")
+    member = f.member(owner.org, "bookkeeper")
+    with app.test_request_context():
+        accounts.request_password_reset(member.user.email)
+        accounts.request_password_reset(owner.user.email)
+    db.session.commit()
+    page = owner.client.get("/settings/mail").data.decode()
+    assert owner.user.email in page and member.user.email not in page
+    theirs = db.session.scalar(select(OutboxMessage).where(OutboxMessage.to_addrs == member.user.email))
+    assert owner.client.get(f"/settings/mail/{theirs.id}").status_code == 404
+
+
+def test_a_message_that_cannot_be_built_fails_alone(app, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "MAIL_FILE_DIR", str(tmp_path))
+    broken = OutboxMessage(kind="test", sender="a@example.com", to_addrs="b@example.com", subject="bad\nheader",
+                           body_text="x", message_id="<1@x>")
+    db.session.add(broken)
+    db.session.commit()
+    good_id = queue_reset_mail(app)
+    report = mail.deliver_due()
+    assert report.failed == [broken.id] and report.sent == [good_id]
+    assert db.session.get(OutboxMessage, broken.id).status == "failed"
+    assert "ValueError" in db.session.get(OutboxMessage, broken.id).last_error
+
+
+def test_two_deliverers_at_once_send_each_message_once(app, tmp_path, monkeypatch):
+    import threading
+
+    monkeypatch.setitem(app.config, "MAIL_FILE_DIR", str(tmp_path))
+    ids = [queue_reset_mail(app, to=f"r{i}@example.com") for i in range(6)]
+    sent: list[int] = []
+    lock = threading.Lock()
+
+    class SlowTransport:
+        def send(self, message):
+            time.sleep(0.05)
+            with lock:
+                sent.append(message.id)
+            return ""
+
+        def close(self):
+            pass
+
+        def reset(self):
+            pass
+
+    def worker():
+        with app.app_context():
+            mail.deliver_due(transport=SlowTransport())
+            db.session.remove()
+
+    threads = [threading.Thread(target=worker) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(sent) == sorted(ids)
+    db.session.expire_all()
+    assert {m.status for m in db.session.scalars(select(OutboxMessage))} == {"sent"}
+
+
+def test_a_claim_of_a_dead_deliverer_is_taken_up_again(app, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "MAIL_FILE_DIR", str(tmp_path))
+    message_id = queue_reset_mail(app)
+    row = db.session.get(OutboxMessage, message_id)
+    row.status, row.attempts, row.last_attempt_at = "sending", 1, utcnow() - timedelta(minutes=11)
+    db.session.commit()
+    assert mail.deliver_due().sent == [message_id]
+    assert db.session.get(OutboxMessage, message_id).attempts == 2

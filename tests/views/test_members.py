@@ -178,3 +178,31 @@ def test_login_picks_an_organization(client, f):
     f.organization(owner=u, name="Alpha")
     client.post("/auth/login", data={"email": "multi@example.com", "password": PASSWORD})
     assert b"<h1>Alpha</h1>" in client.get("/").data
+
+
+def test_last_owner_check_happens_in_the_database_not_in_a_stale_view(app, login_as, f):
+    """Two owners demoting each other at the same moment: the second change is refused."""
+    from webapp.services import accounts
+
+    owner = login_as("owner")
+    second = f.member(owner.org, "owner")
+    first_id = db.session.scalar(select(Membership.id).where(Membership.user_id == owner.user.id))
+    # both requests loaded the memberships while there were still two owners
+    with app.app_context():
+        m1 = db.session.get(Membership, first_id)
+        org1, actor1 = m1.organization, m1.user
+        with app.app_context():
+            m2 = db.session.get(Membership, second.id)
+            org2, actor2 = m2.organization, m2.user
+            assert m2.role == "owner"
+            accounts.change_role(org2, actor2, m2, "staff")
+            db.session.commit()
+        try:
+            accounts.change_role(org1, actor1, m1, "staff")
+        except accounts.AccountError as exc:
+            assert "last owner" in exc.message
+            db.session.rollback()
+        else:
+            raise AssertionError("the last owner was demoted")
+    roles = db.session.scalars(select(Membership.role).where(Membership.org_id == owner.org.id)).all()
+    assert roles.count("owner") == 1

@@ -1,6 +1,8 @@
 """Sign-up, log-in, log-out, passwords, invitations and switching organizations."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, current_app, flash, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -24,9 +26,12 @@ def _failed(response) -> bool:
 
 
 def safe_next(target: str | None) -> str:
-    """Only same-site paths are followed after log-in."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
+    """Only a path on this site is followed after log-in; anything else goes to the dashboard."""
+    target = (target or "").strip()
+    if target and not any(ord(c) < 32 or c in "\\ \x7f" for c in target):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+            return target
     return url_for("dashboard.index")
 
 
@@ -109,7 +114,11 @@ def reset_password(token: str):
         return render("auth/reset_invalid.html", status=400)
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        accounts.reset_password(token, form.password.data)
+        try:
+            accounts.reset_password(token, form.password.data)
+        except AccountError:  # used up by a request that was a moment faster
+            db.session.rollback()
+            return render("auth/reset_invalid.html", status=400)
         db.session.commit()
         logout_user()
         session.clear()
@@ -156,7 +165,11 @@ def accept_invitation(token: str):
         elif existing is not None:
             return redirect_to(url_for("auth.login", next=request.path))
         else:
-            user = accounts.create_user(invitation.email, form.password.data, form.name.data)
+            try:
+                user = accounts.create_user(invitation.email, form.password.data, form.name.data)
+            except AccountError:  # the account was created meanwhile (another tab): log in to accept
+                db.session.rollback()
+                return redirect_to(url_for("auth.login", next=request.path))
             _start_session(user, remember=False)
         membership = accounts.accept_invitation(invitation, user)
         session[SESSION_ORG_KEY] = membership.org_id

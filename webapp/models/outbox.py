@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from webapp.extensions import db
 from webapp.models.types import UTCDateTime, utcnow
 
-QUEUED, SENT, FAILED = "queued", "sent", "failed"
+QUEUED, SENDING, SENT, FAILED = "queued", "sending", "sent", "failed"
 
 
 class OutboxMessage(db.Model):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 
 from webapp.domain.roles import OWNER, ROLE_LABELS, ROLES
 from webapp.extensions import db
@@ -91,23 +91,35 @@ def reset_password(token: str, new_password: str) -> User:
     if row is None:
         raise AccountError("This reset link has expired or was already used. Ask for a new one.")
     now = utcnow()
-    user = row.user
+    # Spend the token with a conditional UPDATE: of two simultaneous uses, only one gets the row.
+    spent = db.session.execute(
+        update(PasswordResetToken).where(PasswordResetToken.id == row.id, PasswordResetToken.used_at.is_(None))
+        .values(used_at=now)
+    ).rowcount
+    if not spent:
+        raise AccountError("This reset link has expired or was already used. Ask for a new one.")
+    user = db.session.get(User, row.user_id)
     user.set_password(new_password)
     user.end_all_sessions()
-    # One use: this token and every other open token of the user are spent.
-    for other in db.session.scalars(select(PasswordResetToken).where(
-            PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None))):
-        other.used_at = now
+    # Every other open token of the user is spent too.
+    db.session.execute(update(PasswordResetToken).where(
+        PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None)).values(used_at=now))
     db.session.flush()
     return user
 
 
 # --- memberships -----------------------------------------------------------------------------------
 
-def _owner_count(org: Organization) -> int:
-    return db.session.scalar(
-        select(func.count()).select_from(Membership).where(Membership.org_id == org.id, Membership.role == OWNER)
-    )
+def _lock_members(org: Organization) -> None:
+    """Serialize membership changes of one organization (a row lock on PostgreSQL)."""
+    db.session.execute(select(Organization.id).where(Organization.id == org.id).with_for_update())
+
+
+def _keeps_an_owner(org: Organization, membership: Membership):
+    """SQL condition: some owner other than ``membership`` remains. Checked inside the UPDATE/DELETE itself."""
+    others = select(func.count()).select_from(Membership).where(
+        Membership.org_id == org.id, Membership.role == OWNER, Membership.id != membership.id).scalar_subquery()
+    return others > 0
 
 
 def invite(org: Organization, actor: User, email: str, role: str) -> Invitation:
@@ -173,24 +185,30 @@ def change_role(org: Organization, actor: User, membership: Membership, role: st
         raise AccountError("Choose one of the roles.", "role")
     if membership.role == role:
         return
-    if membership.role == OWNER and _owner_count(org) <= 1:
-        raise AccountError("The last owner cannot be demoted. Make someone else an owner first.", "role")
+    _lock_members(org)
     old = membership.role
-    membership.role = role
-    db.session.flush()
+    stmt = update(Membership).where(Membership.id == membership.id).values(role=role)
+    if old == OWNER:
+        stmt = stmt.where(_keeps_an_owner(org, membership))
+    if not db.session.execute(stmt.execution_options(synchronize_session=False)).rowcount:
+        raise AccountError("The last owner cannot be demoted. Make someone else an owner first.", "role")
+    db.session.refresh(membership)
     audit.record(org, actor, "member.role_changed", membership,
                  summary=f"{actor.email} changed {membership.user.email} from {ROLE_LABELS[old]} to {ROLE_LABELS[role]}",
                  email=membership.user.email, old=old, new=role)
 
 
 def remove_member(org: Organization, actor: User, membership: Membership) -> None:
-    if membership.role == OWNER and _owner_count(org) <= 1:
+    _lock_members(org)
+    email, role, membership_id = membership.user.email, membership.role, membership.id
+    stmt = delete(Membership).where(Membership.id == membership_id)
+    if role == OWNER:
+        stmt = stmt.where(_keeps_an_owner(org, membership))
+    if not db.session.execute(stmt.execution_options(synchronize_session=False)).rowcount:
         raise AccountError("The last owner cannot be removed. Make someone else an owner first.")
-    email = membership.user.email
-    db.session.delete(membership)
-    db.session.flush()
+    db.session.expunge(membership)
     audit.record(org, actor, "member.removed", membership,
-                 summary=f"{actor.email} removed {email}", email=email, role=membership.role)
+                 summary=f"{actor.email} removed {email}", email=email, role=role)
 
 
 _DUMMY_HASH = (

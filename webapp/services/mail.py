@@ -8,6 +8,7 @@ message in hand; failures are retried with exponential backoff.
 """
 from __future__ import annotations
 
+import re
 import smtplib
 import ssl
 from dataclasses import dataclass, field
@@ -18,15 +19,23 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam, or_, select, update
 
 from webapp.extensions import db
 from webapp.models import Organization, OutboxMessage
-from webapp.models.outbox import FAILED, QUEUED, SENT
+from webapp.models.outbox import FAILED, QUEUED, SENDING, SENT
 from webapp.models.types import utcnow
 
 BACKOFF_BASE = timedelta(minutes=1)
 BACKOFF_MAX = timedelta(hours=6)
+# A message claimed by a deliverer that died is taken up again after this long.
+CLAIM_LEASE = timedelta(minutes=10)
+HEADER_UNSAFE_RE = re.compile(r"[\x00-\x1f\x7f]+")
+
+
+def _addresses(value: str | list[str]) -> str:
+    items = value if isinstance(value, list) else [value]
+    return ", ".join(HEADER_UNSAFE_RE.sub("", a).strip() for a in items if a and a.strip())
 
 
 def external_url(endpoint: str, **values) -> str:
@@ -44,15 +53,16 @@ def queue(*, kind: str, to: str | list[str], template: str, context: dict, org: 
     """
     text = render_template(f"email/{template}.txt", **context)
     subject, _, body = text.partition("\n")
+    subject = HEADER_UNSAFE_RE.sub(" ", subject).strip()[:300]
     html = render_template(f"email/{template}.html", **context)
     sender_domain = urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
     message = OutboxMessage(
         org_id=org.id if org is not None else None,
         kind=kind,
         sender=current_app.config["MAIL_DEFAULT_SENDER"],
-        to_addrs=", ".join(to) if isinstance(to, list) else to,
-        cc_addrs=", ".join(cc) if isinstance(cc, list) else cc,
-        subject=subject.strip(),
+        to_addrs=_addresses(to),
+        cc_addrs=_addresses(cc),
+        subject=subject,
         body_text=body.lstrip("\n"),
         body_html=html,
         message_id=make_msgid(domain=sender_domain),
@@ -161,44 +171,61 @@ class DeliveryReport:
     failed: list[int] = field(default_factory=list)
 
 
-def _claim_next(now: datetime, skip: set[int]) -> OutboxMessage | None:
-    stmt = (
-        select(OutboxMessage)
-        .where(OutboxMessage.status == QUEUED, OutboxMessage.next_attempt_at <= now)
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-        .limit(1)
+def _due():
+    """Queued messages whose time has come, and claims of deliverers that died mid-way."""
+    return or_(
+        and_(OutboxMessage.status == QUEUED, OutboxMessage.next_attempt_at <= bindparam("now")),
+        and_(OutboxMessage.status == SENDING, OutboxMessage.last_attempt_at < bindparam("stale")),
     )
-    if skip:
-        stmt = stmt.where(OutboxMessage.id.not_in(skip))
-    if db.engine.dialect.name == "postgresql":  # several deliverers never take the same row
-        stmt = stmt.with_for_update(skip_locked=True)
-    return db.session.scalar(stmt)
+
+
+def _claim_next(now: datetime, skip: set[int]) -> OutboxMessage | None:
+    """Take the next due message for this deliverer, atomically: two deliverers never send the same row.
+
+    The claim is a conditional UPDATE committed before sending, so it holds on SQLite and PostgreSQL alike.
+    """
+    params = {"now": now, "stale": utcnow() - CLAIM_LEASE}
+    while True:
+        stmt = select(OutboxMessage.id).where(_due()).order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        if skip:
+            stmt = stmt.where(OutboxMessage.id.not_in(skip))
+        message_id = db.session.scalar(stmt.limit(1), params)
+        if message_id is None:
+            return None
+        claimed = db.session.execute(
+            update(OutboxMessage).where(OutboxMessage.id == message_id, _due())
+            .values(status=SENDING, last_attempt_at=utcnow(), attempts=OutboxMessage.attempts + 1),
+            params,
+        ).rowcount
+        db.session.commit()
+        if claimed:
+            return db.session.get(OutboxMessage, message_id)
+        skip.add(message_id)  # another deliverer was faster
 
 
 def deliver_due(now: datetime | None = None, limit: int = 100, transport=None) -> DeliveryReport:
-    """Send up to ``limit`` queued messages that are due; commit after each one."""
+    """Send up to ``limit`` due messages, each claimed, sent and committed on its own."""
     config = current_app.config
     now = now or utcnow()
     transport = transport or make_transport(config)
     report = DeliveryReport()
     tried: set[int] = set()
     try:
-        while len(tried) < limit:
+        while len(report.sent) + len(report.retrying) + len(report.failed) < limit:
             message = _claim_next(now, tried)
             if message is None:
                 break
             tried.add(message.id)
-            message.attempts += 1
-            message.last_attempt_at = utcnow()
             try:
                 message.delivered_file = transport.send(message) or ""
-            except (smtplib.SMTPException, OSError) as exc:
+            except Exception as exc:  # noqa: BLE001 - one bad message must not stop the others
                 transport.reset()
                 message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-                if message.attempts >= config["OUTBOX_MAX_ATTEMPTS"]:
-                    message.status = FAILED
+                if message.attempts >= config["OUTBOX_MAX_ATTEMPTS"] or not isinstance(exc, (smtplib.SMTPException, OSError)):
+                    message.status = FAILED  # out of attempts, or a message that can never be sent
                     report.failed.append(message.id)
                 else:
+                    message.status = QUEUED
                     message.next_attempt_at = now + backoff(message.attempts)
                     report.retrying.append(message.id)
                 current_app.logger.warning("outbox message %s not delivered: %s", message.id, message.last_error)

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import io
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from PIL import Image, UnidentifiedImageError
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
@@ -12,7 +11,7 @@ from wtforms.validators import URL, DataRequired, Email, InputRequired, Length, 
 from webapp.domain import identifiers
 from webapp.domain.numbering import NumberFormatError, parse_format
 from webapp.domain.roles import ROLE_LABELS, ROLES
-from webapp.forms import as_choices, country_field, email_field, normalized_by
+from webapp.forms import Form, as_choices, country_field, email_field, normalized_by
 
 LOGO_MAX_BYTES = 1024 * 1024
 LOGO_MAX_PIXELS = 4000 * 4000
@@ -43,7 +42,7 @@ def read_logo(storage) -> tuple[bytes, str]:
     return data, LOGO_FORMATS[kind]
 
 
-class CompanyForm(FlaskForm):
+class CompanyForm(Form):
     name = StringField("Display name", validators=[DataRequired("Enter a name for the business."), Length(max=200)])
     legal_name = StringField("Legal name", validators=[Length(max=200)],
                              description="As registered, printed on every invoice.")
@@ -95,7 +94,7 @@ class CompanyForm(FlaskForm):
         self.logo_upload = read_logo(storage)
 
 
-class NumberingForm(FlaskForm):
+class NumberingForm(Form):
     invoice_format = StringField("Invoices")
     invoice_reset = BooleanField("Restart every year")
     credit_note_format = StringField("Credit notes")
@@ -120,10 +119,10 @@ class NumberingForm(FlaskForm):
 ROLE_CHOICES = as_choices((r, ROLE_LABELS[r]) for r in ROLES)
 
 
-class InviteForm(FlaskForm):
+class InviteForm(Form):
     email = email_field("E-mail of the person to invite")
     role = SelectField("Role", choices=ROLE_CHOICES)
 
 
-class RoleForm(FlaskForm):
+class RoleForm(Form):
     role = SelectField("Role", choices=ROLE_CHOICES)

@@ -1,6 +1,7 @@
 """Organization settings: company details, numbering, members, audit log, outbox."""
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -233,13 +234,25 @@ def audit_log():
 # --- mail -------------------------------------------------------------------------------------------
 
 def _mail_query():
-    """The organization's messages and account mail (password resets) sent to its members."""
+    """The organization's messages, and account mail (password resets) addressed to the current user.
+
+    Other members' account mail is never shown: its links would let an owner take over their accounts.
+    """
     org = current_org()
-    member_emails = select(User.email).join(Membership).where(Membership.org_id == org.id)
     return select(OutboxMessage).where(or_(
         OutboxMessage.org_id == org.id,
-        (OutboxMessage.org_id.is_(None)) & OutboxMessage.to_addrs.in_(member_emails),
+        (OutboxMessage.org_id.is_(None)) & (OutboxMessage.to_addrs == current_user.email),
     ))
+
+
+TOKEN_LINK_RE = re.compile(r"\S*/auth/(?:reset|invitations)/[A-Za-z0-9_\-]+")
+
+
+def shown_body(message: OutboxMessage) -> str:
+    """The text body; token links are hidden once real e-mail goes out (only file delivery shows them)."""
+    if current_app.config["MAIL_SERVER"]:
+        return TOKEN_LINK_RE.sub("[link hidden: only the recipient sees it]", message.body_text)
+    return message.body_text
 
 
 @bp.get("/mail")
@@ -266,4 +279,4 @@ def mail_message(message_id: int):
     file_path = None
     if message.delivered_file:
         file_path = Path(current_app.config["MAIL_FILE_DIR"]) / message.delivered_file
-    return render("settings/mail_message.html", message=message, file_path=file_path)
+    return render("settings/mail_message.html", message=message, file_path=file_path, body=shown_body(message))
