@@ -55,7 +55,16 @@ def render_item(type_, obj, autogen_context):
     """Write the app's column types as plain SQLAlchemy types, so migrations never import the app."""
     if type_ == "type" and type(obj).__name__ == "UTCDateTime":
         return "sa.DateTime()"
+    if type_ == "type" and type(obj).__name__ == "ScaledDecimal":
+        return "sa.BigInteger()"
     return False
+
+
+def include_object(obj, name, type_, reflected, compare_to):
+    """Indexes made by hand in migrations for one database only (PostgreSQL trigram search) are not models'."""
+    if type_ == "index" and reflected and compare_to is None and name and name.endswith("_trgm"):
+        return False
+    return True
 
 
 def run_migrations_offline():
@@ -99,6 +108,7 @@ def run_migrations_online():
 
     conf_args = current_app.extensions['migrate'].configure_args
     conf_args.setdefault("render_item", render_item)
+    conf_args.setdefault("include_object", include_object)
     conf_args.setdefault("compare_type", True)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives

@@ -124,12 +124,16 @@ def _register_user_loader() -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from webapp.auth.routes import bp as auth_bp
+    from webapp.catalog.routes import bp as catalog_bp
+    from webapp.customers.routes import bp as customers_bp
     from webapp.dashboard.routes import bp as dashboard_bp
     from webapp.settings.routes import bp as settings_bp
 
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(settings_bp, url_prefix="/settings")
+    app.register_blueprint(customers_bp, url_prefix="/customers")
+    app.register_blueprint(catalog_bp, url_prefix="/catalog")
 
     @app.get("/healthz")
     def healthz():
@@ -202,6 +206,15 @@ def _register_template_helpers(app: Flask) -> None:
     @app.template_filter("iban")
     def iban(value: str) -> str:
         return format_iban(value)
+
+    @app.template_filter("decimal")
+    def decimal_filter(value, min_places: int = 2) -> str:
+        """An exact Decimal with at least ``min_places`` decimals and no needless zeros (12.50, 0.0125)."""
+        if value is None:
+            return ""
+        text = f"{value.normalize():f}"
+        places = len(text.split(".")[1]) if "." in text else 0
+        return f"{value:.{min_places}f}" if places < min_places else text
 
     @app.template_filter("linkify")
     def linkify(text: str) -> Markup:

@@ -11,7 +11,7 @@ from webapp.domain.roles import ROLES
 from webapp.extensions import db
 from webapp.models import Membership, Organization
 from webapp.models.user import PASSWORD_MIN_LENGTH
-from webapp.services import accounts, mail, orgs
+from webapp.services import accounts, demo, mail, orgs
 
 DEMO_EMAIL = "demo@tallybook.example"
 DEMO_PASSWORD = "demo-password-2026"
@@ -37,6 +37,7 @@ def seed_demo():
         org.email, org.phone, org.website = "hallo@sonnenschein.example", "+49 30 1234567", "https://sonnenschein.example"
         org.bank_name, org.iban, org.bic = "Commerzbank", "DE89370400440532013000", "COBADEFFXXX"
         org.footer_text = "Sonnenschein Bäckerei GmbH · Amtsgericht Charlottenburg HRB 123456 · Geschäftsführerin Dana Demo"
+        demo.add_catalog_and_customers(org, user)
         db.session.commit()
         click.echo("Created the demo business.")
     click.echo("")

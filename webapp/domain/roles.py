@@ -18,6 +18,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "view_audit": frozenset({OWNER}),
     "view_mail": frozenset({OWNER}),
     "manage_customers": frozenset({OWNER, STAFF}),
+    "manage_custom_fields": frozenset({OWNER}),
+    "import_customers": frozenset({OWNER, STAFF}),
+    "export": frozenset({OWNER, STAFF, BOOKKEEPER}),
+    "manage_products": frozenset({OWNER, STAFF}),
+    "manage_tax_rates": frozenset({OWNER}),
     "edit_drafts": frozenset({OWNER, STAFF}),
 }
 

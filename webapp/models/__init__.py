@@ -1,5 +1,8 @@
 """All models, imported here so Alembic and the app see the whole schema."""
 from webapp.models.audit import AuditEvent
+from webapp.models.catalog import Product, TaxRate
+from webapp.models.contact import Contact, ContactFieldValue, CustomField
+from webapp.models.imports import ImportJob
 from webapp.models.numbering import NumberCounter, NumberSeries
 from webapp.models.org import Invitation, Membership, Organization
 from webapp.models.outbox import OutboxMessage
@@ -7,6 +10,12 @@ from webapp.models.user import PasswordResetToken, User
 
 __all__ = [
     "AuditEvent",
+    "Contact",
+    "ContactFieldValue",
+    "CustomField",
+    "ImportJob",
+    "Product",
+    "TaxRate",
     "Invitation",
     "Membership",
     "NumberCounter",

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from decimal import Decimal
 
-from sqlalchemy import DateTime
+from sqlalchemy import BigInteger, DateTime
 from sqlalchemy.types import TypeDecorator
 
 
@@ -32,3 +33,34 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=timezone.utc)
+
+
+class ScaledDecimal(TypeDecorator):
+    """An exact Decimal stored as a scaled integer (``scale`` decimal places), never as a float.
+
+    ``ScaledDecimal(4)`` keeps 12.3456 as 123456. Values with more places than ``scale`` are refused
+    here; forms reject them with a message before they get this far.
+    """
+
+    impl = BigInteger
+    cache_ok = True
+
+    def __init__(self, scale: int = 4):
+        super().__init__()
+        self.scale = scale
+        self.factor = Decimal(10) ** scale
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if not isinstance(value, Decimal):
+            raise TypeError(f"ScaledDecimal needs a Decimal, got {type(value).__name__}")
+        scaled = value * self.factor
+        if scaled != scaled.to_integral_value():
+            raise ValueError(f"{value} has more than {self.scale} decimal places")
+        return int(scaled)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return (Decimal(value) / self.factor).quantize(Decimal(1).scaleb(-self.scale))

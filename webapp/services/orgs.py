@@ -13,7 +13,7 @@ from webapp.domain.roles import OWNER
 from webapp.extensions import db
 from webapp.models import Membership, NumberCounter, NumberSeries, Organization, User
 from webapp.models.numbering import DEFAULT_FORMATS, DOCUMENT_KINDS
-from webapp.services import audit
+from webapp.services import audit, catalog
 
 
 def defaults_for_country(country: str) -> dict:
@@ -40,6 +40,7 @@ def create_organization(name: str, country: str, owner: User) -> Organization:
     for kind in DOCUMENT_KINDS:
         db.session.add(NumberSeries(org_id=org.id, kind=kind, format=DEFAULT_FORMATS[kind], reset_yearly=True))
     db.session.flush()
+    catalog.add_default_tax_rates(org)
     audit.record(org, owner, "organization.created", org, summary=f"{owner.email} created {org.name}")
     return org
 

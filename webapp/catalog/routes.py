@@ -1,0 +1,188 @@
+"""The catalog: products and tax rates."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from webapp.catalog.forms import ProductForm, TaxRateForm
+from webapp.domain.units import UNITS
+from webapp.extensions import db
+from webapp.forms import ButtonForm, as_choices
+from webapp.htmx import redirect_to, render
+from webapp.models import Product, TaxRate
+from webapp.queries.pagination import paginate
+from webapp.services import audit, catalog
+from webapp.services.catalog import CatalogError
+from webapp.tenancy import current_org, get_or_404, require_permission, scoped
+
+bp = Blueprint("catalog", __name__)
+
+
+def _tax_rates(include_archived: bool = False) -> list[TaxRate]:
+    stmt = scoped(TaxRate).order_by(TaxRate.archived, TaxRate.is_default.desc(), TaxRate.category, TaxRate.percent.desc())
+    if not include_archived:
+        stmt = stmt.where(TaxRate.archived.is_(False))
+    return db.session.scalars(stmt).all()
+
+
+# --- products ---------------------------------------------------------------------------------------
+
+@bp.get("/products")
+@require_permission("view")
+def products():
+    q = request.args.get("q", "").strip()[:200]
+    status = request.args.get("status", "active")
+    stmt = scoped(Product)
+    if status != "all":
+        stmt = stmt.where(Product.archived.is_(status == "archived"))
+    if q:
+        stmt = stmt.where(Product.search_text.contains(q.lower(), autoescape=True))
+    page = paginate(stmt.order_by(Product.sort_name, Product.id), request.args.get("page", 1, type=int) or 1, 50)
+    rates = {r.id: r for r in _tax_rates(include_archived=True)}
+    return render("catalog/products.html", "catalog/_products.html", page=page, q=q, status=status, rates=rates,
+                  units=UNITS)
+
+
+def _product_form(product: Product | None) -> ProductForm:
+    org = current_org()
+    rates = _tax_rates()
+    if product is not None and product.tax_rate is not None and product.tax_rate.archived:
+        rates.append(product.tax_rate)
+    if product is None:
+        default = next((r.id for r in rates if r.is_default), None)
+        form = ProductForm(price_includes_tax=org.prices_include_tax, tax_rate_id=default)
+    else:
+        form = ProductForm(obj=product)
+    form.tax_rate_id.choices = as_choices([(0, "No default rate")] + [(r.id, r.label) for r in rates])
+    return form
+
+
+def _save_product(product: Product | None):
+    form = _product_form(product)
+    if form.validate_on_submit():
+        values = {name: form[name].data for name in ("name", "description", "sku", "unit", "price_includes_tax")}
+        values["unit_price"] = form.unit_price.decimal
+        values["tax_rate_id"] = form.tax_rate_id.data or None
+        product = catalog.save_product(current_org(), current_user, product, **values)
+        db.session.commit()
+        flash(f"{product.name} was saved.", "success")
+        return redirect_to(url_for("catalog.products"))
+    return render("catalog/product_form.html", status=422 if form.errors else 200, form=form, product=product)
+
+
+@bp.route("/products/new", methods=["GET", "POST"])
+@require_permission("manage_products")
+def new_product():
+    return _save_product(None)
+
+
+@bp.route("/products/<int:product_id>", methods=["GET", "POST"])
+@require_permission("manage_products")
+def edit_product(product_id: int):
+    return _save_product(get_or_404(Product, product_id))
+
+
+@bp.post("/products/<int:product_id>/archive")
+@require_permission("manage_products")
+def archive_product(product_id: int):
+    product = get_or_404(Product, product_id)
+    product.archived = not product.archived
+    audit.record(current_org(), current_user, "product.archived" if product.archived else "product.restored", product,
+                 summary=f"{current_user.email} {'archived' if product.archived else 'restored'} {product.name}")
+    db.session.commit()
+    flash(f"{product.name} is {'archived' if product.archived else 'active again'}.", "success")
+    return redirect_to(url_for("catalog.products"))
+
+
+# --- tax rates --------------------------------------------------------------------------------------
+
+@bp.get("/tax-rates")
+@require_permission("view")
+def tax_rates():
+    return render("catalog/tax_rates.html", rates=_tax_rates(include_archived=True), button_form=ButtonForm(),
+                  country=current_org().country)
+
+
+def _rate_values(form: TaxRateForm) -> dict:
+    return {"name": form.name.data, "percent": form.percent.decimal, "category": form.category.data,
+            "exemption_note": form.exemption_note.data.strip(), "is_default": form.is_default.data}
+
+
+@bp.route("/tax-rates/new", methods=["GET", "POST"])
+@require_permission("manage_tax_rates")
+def new_tax_rate():
+    form = TaxRateForm()
+    if form.validate_on_submit():
+        try:
+            catalog.create_tax_rate(current_org(), current_user, **_rate_values(form))
+        except CatalogError as exc:
+            db.session.rollback()
+            getattr(form, exc.field or "name").errors.append(exc.message)
+        else:
+            db.session.commit()
+            flash(f"The tax rate {form.name.data} was added.", "success")
+            return redirect_to(url_for("catalog.tax_rates"))
+    return render("catalog/tax_rate_form.html", status=422 if form.errors else 200, form=form, rate=None)
+
+
+@bp.route("/tax-rates/<int:rate_id>", methods=["GET", "POST"])
+@require_permission("manage_tax_rates")
+def edit_tax_rate(rate_id: int):
+    rate = get_or_404(TaxRate, rate_id)
+    form = TaxRateForm(obj=rate)
+    if form.validate_on_submit():
+        try:
+            catalog.update_tax_rate(current_org(), current_user, rate, **_rate_values(form))
+        except CatalogError as exc:
+            db.session.rollback()
+            rate = get_or_404(TaxRate, rate_id)
+            (getattr(form, exc.field) if exc.field else form.name).errors.append(exc.message)
+        else:
+            db.session.commit()
+            flash(f"The tax rate {rate.name} was saved.", "success")
+            return redirect_to(url_for("catalog.tax_rates"))
+    return render("catalog/tax_rate_form.html", status=422 if form.errors else 200, form=form, rate=rate)
+
+
+@bp.post("/tax-rates/<int:rate_id>/archive")
+@require_permission("manage_tax_rates")
+def archive_tax_rate(rate_id: int):
+    rate = get_or_404(TaxRate, rate_id)
+    catalog.set_tax_rate_archived(current_org(), current_user, rate, not rate.archived)
+    db.session.commit()
+    flash(f"The tax rate {rate.name} is {'archived' if rate.archived else 'active again'}.", "success")
+    return redirect_to(url_for("catalog.tax_rates"))
+
+
+@bp.post("/tax-rates/<int:rate_id>/delete")
+@require_permission("manage_tax_rates")
+def delete_tax_rate(rate_id: int):
+    rate = get_or_404(TaxRate, rate_id)
+    name = rate.name
+    try:
+        catalog.delete_tax_rate(current_org(), current_user, rate)
+    except CatalogError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return render("catalog/tax_rates.html", status=422, rates=_tax_rates(include_archived=True),
+                      button_form=ButtonForm(), country=current_org().country)
+    db.session.commit()
+    flash(f"The tax rate {name} was deleted.", "success")
+    return redirect_to(url_for("catalog.tax_rates"))
+
+
+@bp.post("/tax-rates/defaults")
+@require_permission("manage_tax_rates")
+def add_default_rates():
+    """For organizations that have no rates yet (e.g. created before rates existed)."""
+    org = current_org()
+    if db.session.scalar(select(TaxRate.id).where(TaxRate.org_id == org.id).limit(1)) is not None:
+        flash("This organization already has tax rates.", "info")
+    else:
+        rates = catalog.add_default_tax_rates(org)
+        audit.record(org, current_user, "tax_rate.defaults_added", org,
+                     summary=f"{current_user.email} added the usual rates of {org.country or 'no country'}")
+        db.session.commit()
+        flash(f"{len(rates)} rates were added.", "success")
+    return redirect_to(url_for("catalog.tax_rates"))

@@ -1,0 +1,67 @@
+"""EN 16931 VAT categories and the usual rates a new organization starts with."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+# EN 16931 VAT category codes (UNCL5305 subset) and what they mean to a shop owner.
+CATEGORIES = {
+    "S": "Standard rate",
+    "Z": "Zero rated",
+    "E": "Exempt",
+    "AE": "Reverse charge",
+    "K": "Intra-EU supply",
+    "G": "Export outside the EU",
+    "O": "Outside the scope of VAT",
+}
+# Categories whose rate is 0 by definition.
+ZERO_CATEGORIES = {"Z", "E", "AE", "K", "G", "O"}
+
+REVERSE_CHARGE_NOTE = "Reverse charge: VAT to be accounted for by the recipient (Article 196, Council Directive 2006/112/EC)."
+INTRA_EU_NOTE = "Intra-Community supply of goods, exempt from VAT (Article 138, Council Directive 2006/112/EC)."
+EXPORT_NOTE = "Export outside the EU, exempt from VAT (Article 146, Council Directive 2006/112/EC)."
+
+EU_MEMBER_STATES = {
+    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IT", "LT",
+    "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK",
+}
+
+
+@dataclass(frozen=True)
+class RateTemplate:
+    name: str
+    percent: Decimal
+    category: str
+    note: str = ""
+    default: bool = False
+
+
+def _rates(standard: str, *reduced: str) -> list[RateTemplate]:
+    rates = [RateTemplate(f"Standard {standard} %", Decimal(standard), "S", default=True)]
+    rates += [RateTemplate(f"Reduced {r} %", Decimal(r), "S") for r in reduced]
+    return rates
+
+
+NATIONAL_RATES: dict[str, list[RateTemplate]] = {
+    "DE": _rates("19", "7") + [RateTemplate("Zero rate 0 %", Decimal("0"), "Z")],
+    "AT": _rates("20", "13", "10"),
+    "FR": _rates("20", "10", "5.5", "2.1"),
+    "NL": _rates("21", "9"),
+    "BE": _rates("21", "12", "6"),
+    "IT": _rates("22", "10", "5", "4"),
+    "ES": _rates("21", "10", "4"),
+    "GB": _rates("20", "5") + [RateTemplate("Zero rate 0 %", Decimal("0"), "Z")],
+    "US": [RateTemplate("No sales tax", Decimal("0"), "O", "Not subject to sales tax.", default=True)],
+}
+
+
+def default_rates(country: str) -> list[RateTemplate]:
+    """The rates a new organization in ``country`` starts with: national rates, then the 0 % special cases."""
+    rates = list(NATIONAL_RATES.get(country, []))
+    if not rates:
+        rates.append(RateTemplate("Zero rate 0 %", Decimal("0"), "Z", default=True))
+    rates.append(RateTemplate("Reverse charge", Decimal("0"), "AE", REVERSE_CHARGE_NOTE))
+    if country in EU_MEMBER_STATES:
+        rates.append(RateTemplate("Intra-EU supply", Decimal("0"), "K", INTRA_EU_NOTE))
+    rates.append(RateTemplate("Export", Decimal("0"), "G", EXPORT_NOTE))
+    return rates

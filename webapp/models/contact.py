@@ -1,0 +1,113 @@
+"""Contacts (customers and suppliers) and the custom fields an organization defines for them."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp.extensions import db
+from webapp.models.types import ScaledDecimal, UTCDateTime, utcnow
+
+ADDRESS_FIELDS = ("street", "street2", "postal_code", "city", "region", "country")
+
+
+class Contact(db.Model):
+    __tablename__ = "contact"
+    __table_args__ = (
+        Index("ix_contact_org_sort_name", "org_id", "archived", "sort_name"),
+        Index("ix_contact_org_email", "org_id", "email"),
+        Index("ix_contact_org_created", "org_id", "archived", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"))
+    is_customer: Mapped[bool] = mapped_column(Boolean, default=True)
+    is_supplier: Mapped[bool] = mapped_column(Boolean, default=False)
+    person_name: Mapped[str] = mapped_column(String(200), default="")
+    company_name: Mapped[str] = mapped_column(String(200), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")  # lower-cased
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    locale: Mapped[str] = mapped_column(String(10), default="")
+    currency: Mapped[str] = mapped_column(String(3), default="")
+    vat_id: Mapped[str] = mapped_column(String(20), default="")
+    street: Mapped[str] = mapped_column(String(200), default="")
+    street2: Mapped[str] = mapped_column(String(200), default="")
+    postal_code: Mapped[str] = mapped_column(String(20), default="")
+    city: Mapped[str] = mapped_column(String(100), default="")
+    region: Mapped[str] = mapped_column(String(100), default="")
+    country: Mapped[str] = mapped_column(String(2), default="")
+    has_shipping_address: Mapped[bool] = mapped_column(Boolean, default=False)
+    shipping_name: Mapped[str] = mapped_column(String(200), default="")
+    shipping_street: Mapped[str] = mapped_column(String(200), default="")
+    shipping_street2: Mapped[str] = mapped_column(String(200), default="")
+    shipping_postal_code: Mapped[str] = mapped_column(String(20), default="")
+    shipping_city: Mapped[str] = mapped_column(String(100), default="")
+    shipping_region: Mapped[str] = mapped_column(String(100), default="")
+    shipping_country: Mapped[str] = mapped_column(String(2), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Lower-cased name, company, e-mail and phone: what the list's search matches (trigram index on PostgreSQL).
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    sort_name: Mapped[str] = mapped_column(String(200), default="")  # lower-cased display name
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    field_values: Mapped[list["ContactFieldValue"]] = relationship(
+        back_populates="contact", cascade="all, delete-orphan", passive_deletes=True)
+
+    @property
+    def display_name(self) -> str:
+        return self.company_name or self.person_name
+
+    def refresh_search(self) -> None:
+        self.sort_name = self.display_name.lower()[:200]
+        self.search_text = " ".join(
+            p for p in (self.person_name, self.company_name, self.email, self.phone) if p).lower()
+
+
+class CustomField(db.Model):
+    """A field an organization adds to its contacts."""
+
+    __tablename__ = "custom_field"
+    __table_args__ = (UniqueConstraint("org_id", "key"),)
+
+    TYPES = {
+        "text": "Text",
+        "number": "Number",
+        "date": "Date",
+        "checkbox": "Checkbox",
+        "choice": "Single choice",
+        "multichoice": "Multiple choice",
+    }
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(40))  # used in URLs and CSV headers
+    label: Mapped[str] = mapped_column(String(100))
+    type: Mapped[str] = mapped_column(String(20))
+    options: Mapped[list] = mapped_column(JSON, default=list)  # for choice and multichoice
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ContactFieldValue(db.Model):
+    """One value of a custom field (a multiple choice has one row per chosen option)."""
+
+    __tablename__ = "contact_field_value"
+    __table_args__ = (
+        Index("ix_contact_field_value_text", "field_id", "value_text"),
+        Index("ix_contact_field_value_number", "field_id", "value_number"),
+        Index("ix_contact_field_value_date", "field_id", "value_date"),
+        Index("ix_contact_field_value_contact", "contact_id", "field_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contact.id", ondelete="CASCADE"))
+    field_id: Mapped[int] = mapped_column(ForeignKey("custom_field.id", ondelete="CASCADE"))
+    value_text: Mapped[str | None] = mapped_column(String(500), nullable=True)  # text, choice, checkbox
+    value_number: Mapped[Decimal | None] = mapped_column(ScaledDecimal(4), nullable=True)
+    value_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+    contact: Mapped[Contact] = relationship(back_populates="field_values")
+    field: Mapped[CustomField] = relationship()

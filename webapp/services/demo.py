@@ -1,0 +1,69 @@
+"""Demo data for `flask seed-demo`: customers in several countries and languages, products, custom fields."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from webapp.extensions import db
+from webapp.models import Contact, CustomField, Organization, TaxRate, User
+from webapp.services import catalog, contacts
+
+CUSTOMERS = [
+    # company, person, email, phone, vat_id, street, postal code, city, country, locale, currency, tier, newsletter
+    ("Café Morgenrot GmbH", "Jonas Weber", "einkauf@morgenrot.example", "+49 30 555 0101", "DE136695976",
+     "Oranienstraße 44", "10999", "Berlin", "DE", "de_DE", "", "gold", True),
+    ("Hotel Alpenblick", "Maria Huber", "office@alpenblick.example", "+43 512 555 020", "",
+     "Innrain 7", "6020", "Innsbruck", "AT", "de_AT", "", "silver", False),
+    ("Boulangerie du Marché SARL", "Claire Dubois", "contact@dumarche.example", "+33 1 55 50 30 30", "FR40303265045",
+     "12 rue de la Paix", "75002", "Paris", "FR", "fr_FR", "", "gold", True),
+    ("Koffiehuis De Molen B.V.", "Pieter de Vries", "inkoop@demolen.example", "+31 20 555 4040", "NL004495445B01",
+     "Prinsengracht 120", "1015 EA", "Amsterdam", "NL", "nl_NL", "", "bronze", False),
+    ("Trattoria Da Luigi S.r.l.", "Luigi Rossi", "ordini@daluigi.example", "+39 06 555 5050", "IT00743110157",
+     "Via del Corso 18", "00186", "Roma", "IT", "it_IT", "", "silver", True),
+    ("Panadería La Espiga S.L.", "Lucía García", "pedidos@laespiga.example", "+34 91 555 6060", "",
+     "Calle Mayor 3", "28013", "Madrid", "ES", "es_ES", "", "", False),
+    ("The Daily Crumb Ltd", "Oliver Smith", "accounts@dailycrumb.example", "+44 20 5550 7070", "GB980780684",
+     "221 Baker Street", "NW1 6XE", "London", "GB", "en_GB", "GBP", "gold", True),
+    ("Brooklyn Bagels Inc.", "Sam Miller", "billing@brooklynbagels.example", "+1 718 555 0180", "",
+     "500 Atlantic Ave", "11217", "Brooklyn, NY", "US", "en_US", "USD", "", False),
+    ("Maison Dupont SPRL", "Sophie Dupont", "info@maisondupont.example", "+32 2 555 90 90", "BE0776091951",
+     "Rue Neuve 5", "1000", "Bruxelles", "BE", "fr_BE", "", "bronze", False),
+    ("", "Anna Schmidt", "anna.schmidt@example.com", "+49 170 5550123", "",
+     "Gartenweg 3", "14467", "Potsdam", "DE", "de_DE", "", "", True),
+]
+
+PRODUCTS = [
+    # name, unit, price, tax rate name, sku, description
+    ("Sourdough loaf 1 kg", "piece", "4.80", "Reduced 7 %", "BR-001", "Rye and wheat, baked daily."),
+    ("Butter croissant", "piece", "1.35", "Reduced 7 %", "PA-010", ""),
+    ("Wedding cake, three tiers", "piece", "389.00", "Reduced 7 %", "CK-300", "Designed with the couple."),
+    ("Catering service", "hour", "45.00", "Standard 19 %", "SV-100", "Staff on site, per person and hour."),
+    ("Delivery within Berlin", "lump_sum", "12.50", "Standard 19 %", "SV-200", ""),
+    ("Flour type 1050", "kg", "0.9875", "Reduced 7 %", "RM-050", "Wholesale, 25 kg bags."),
+    ("Baking course", "day", "180.00", "Standard 19 %", "SV-300", "Bread basics, one day, materials included."),
+]
+
+
+def add_catalog_and_customers(org: Organization, owner: User) -> None:
+    tier = CustomField(org_id=org.id, key="tier", label="Customer tier", type="choice",
+                       options=["gold", "silver", "bronze"], position=0)
+    newsletter = CustomField(org_id=org.id, key="newsletter", label="Newsletter", type="checkbox", position=1)
+    db.session.add_all([tier, newsletter])
+    db.session.flush()
+    fields = [tier, newsletter]
+    for company, person, email, phone, vat_id, street, postal, city, country, locale, currency, level, news in CUSTOMERS:
+        contact = Contact(org_id=org.id)
+        contacts.apply(contact, {
+            "company_name": company, "person_name": person, "email": email, "phone": phone, "vat_id": vat_id,
+            "street": street, "postal_code": postal, "city": city, "country": country, "locale": locale,
+            "currency": currency, "is_customer": True,
+        }, {"tier": level, "newsletter": news}, fields)
+        db.session.add(contact)
+    rates = {r.name: r for r in db.session.scalars(select(TaxRate).where(TaxRate.org_id == org.id))}
+    for name, unit, price, rate_name, sku, description in PRODUCTS:
+        rate = rates.get(rate_name)
+        catalog.save_product(org, owner, None, name=name, unit=unit, unit_price=Decimal(price),
+                             tax_rate_id=rate.id if rate else None, sku=sku, description=description,
+                             price_includes_tax=False)
+    db.session.flush()
