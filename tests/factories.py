@@ -65,3 +65,40 @@ def outbox_message(org: Organization | None = None, to: str = "someone@example.c
     db.session.add(msg)
     db.session.commit()
     return msg
+
+
+def contact(org: Organization, company: str = "", person: str = "", email: str = "", country: str = "DE",
+            custom: dict | None = None, **values) -> "Contact":
+    from webapp.models import Contact
+    from webapp.services import contacts
+
+    c = Contact(org_id=org.id)
+    n = next(_seq)
+    fields = contacts.custom_fields(org.id)
+    contacts.apply(c, {"company_name": company or ("" if person else f"Company {n}"), "person_name": person,
+                       "email": email, "country": country, **values}, custom or {}, fields)
+    db.session.add(c)
+    db.session.commit()
+    return c
+
+
+def custom_field(org: Organization, key: str, type: str = "text", options: list | None = None,
+                 label: str | None = None) -> "CustomField":
+    from webapp.models import CustomField
+
+    f = CustomField(org_id=org.id, key=key, label=label or key.title(), type=type, options=options or [])
+    db.session.add(f)
+    db.session.commit()
+    return f
+
+
+def product(org: Organization, name: str = "Widget", price: str = "10.00", **values) -> "Product":
+    from decimal import Decimal
+
+    from webapp.models import Product
+
+    p = Product(org_id=org.id, name=name, unit_price=Decimal(price), **values)
+    p.refresh_search()
+    db.session.add(p)
+    db.session.commit()
+    return p

@@ -19,10 +19,15 @@ TEXT_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]+")
 
 
 def clean_line(value):
+    """Single-line text: control characters become spaces; a field missing from the request is empty."""
+    if value is None:
+        return ""
     return LINE_CONTROL_RE.sub(" ", value).strip() if isinstance(value, str) else value
 
 
 def clean_text(value):
+    if value is None:
+        return ""
     return TEXT_CONTROL_RE.sub("", value).replace("\r\n", "\n") if isinstance(value, str) else value
 
 

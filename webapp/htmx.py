@@ -17,9 +17,9 @@ def is_partial_request() -> bool:
     )
 
 
-def render(page: str, partial: str | None = None, status: int = 200, **context) -> Response:
-    """Render ``partial`` for htmx requests and ``page`` (which includes it) otherwise."""
-    template = partial if partial and is_partial_request() else page
+def render(_page_template: str, _partial_template: str | None = None, status: int = 200, **context) -> Response:
+    """Render the partial for htmx requests and the full page (which includes it) otherwise."""
+    template = _partial_template if _partial_template and is_partial_request() else _page_template
     return make_response(render_template(template, **context), status)
 
 

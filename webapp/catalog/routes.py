@@ -40,8 +40,8 @@ def products():
         stmt = stmt.where(Product.search_text.contains(q.lower(), autoescape=True))
     page = paginate(stmt.order_by(Product.sort_name, Product.id), request.args.get("page", 1, type=int) or 1, 50)
     rates = {r.id: r for r in _tax_rates(include_archived=True)}
-    return render("catalog/products.html", "catalog/_products.html", page=page, q=q, status=status, rates=rates,
-                  units=UNITS)
+    return render("catalog/products.html", "catalog/_products.html", page=page, q=q, status_filter=status,
+                  rates=rates, units=UNITS)
 
 
 def _product_form(product: Product | None) -> ProductForm:

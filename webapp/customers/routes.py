@@ -1,7 +1,7 @@
 """Customers: list with live search and filters, create/edit, archive, delete, custom fields, CSV."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, request, stream_with_context, url_for
+from flask import Blueprint, Response, abort, flash, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
@@ -186,8 +186,8 @@ def export():
         abort(422)
     stmt = contact_queries.contact_select(org_id, query).options(
         selectinload(Contact.field_values)).execution_options(yield_per=1000)
-    rows = db.session.scalars(stmt)
-    response = Response(stream_with_context(customer_csv.export_rows(rows, fields)), mimetype="text/csv")
+    body = "".join(customer_csv.export_rows(db.session.scalars(stmt), fields))
+    response = Response(body, mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="customers.csv"'
     return response
 
