@@ -62,4 +62,4 @@ class Product(db.Model):
 
     def refresh_search(self) -> None:
         self.sort_name = self.name.lower()[:200]
-        self.search_text = " ".join(p for p in (self.name, self.sku, self.description[:200]) if p).lower()
+        self.search_text = " ".join(p for p in (self.name, self.sku, (self.description or "")[:200]) if p).lower()

@@ -1,0 +1,159 @@
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from webapp.extensions import db
+from webapp.models import Product, TaxRate
+from webapp.models.types import utcnow
+
+
+def rates_of(org_id):
+    return db.session.scalars(select(TaxRate).where(TaxRate.org_id == org_id).order_by(TaxRate.id)).all()
+
+
+@pytest.mark.parametrize("country,expected", [
+    ("DE", {("S", "19"), ("S", "7"), ("Z", "0")}),
+    ("AT", {("S", "20"), ("S", "13"), ("S", "10")}),
+    ("FR", {("S", "20"), ("S", "10"), ("S", "5.5"), ("S", "2.1")}),
+    ("NL", {("S", "21"), ("S", "9")}),
+    ("BE", {("S", "21"), ("S", "12"), ("S", "6")}),
+    ("IT", {("S", "22"), ("S", "10"), ("S", "5"), ("S", "4")}),
+    ("ES", {("S", "21"), ("S", "10"), ("S", "4")}),
+    ("GB", {("S", "20"), ("S", "5"), ("Z", "0")}),
+    ("US", {("O", "0")}),
+])
+def test_new_organization_starts_with_its_countrys_rates(f, country, expected):
+    org = f.organization(country=country)
+    rates = rates_of(org.id)
+    got = {(r.category, f"{r.percent.normalize():f}") for r in rates}
+    assert expected <= got
+    assert ("AE", "0") in got  # reverse charge everywhere
+    assert (("K", "0") in got) == (country not in {"GB", "US"})  # intra-EU supply only in the EU
+    assert sum(r.is_default for r in rates) == 1
+    reverse = next(r for r in rates if r.category == "AE")
+    assert "Article 196" in reverse.exemption_note
+
+
+def test_create_custom_rate_and_default_is_unique(login_as):
+    owner = login_as("owner")
+    r = owner.client.post("/catalog/tax-rates/new", data={"name": "NYC sales tax", "percent": "8.875", "category": "S",
+                                                          "is_default": "y"})
+    assert r.status_code == 303
+    rates = rates_of(owner.org.id)
+    nyc = next(r for r in rates if r.name == "NYC sales tax")
+    assert nyc.percent == Decimal("8.875") and nyc.is_default
+    assert [r.name for r in rates if r.is_default] == ["NYC sales tax"]
+    assert "8.875 %" in owner.client.get("/catalog/tax-rates").data.decode()
+
+
+@pytest.mark.parametrize("data,field,message", [
+    ({"percent": "19.12345"}, "percent", "at most 4 decimal places"),
+    ({"percent": "abc"}, "percent", "abc is not a number"),
+    ({"percent": "-1"}, "percent", "not negative"),
+    ({"percent": "120"}, "percent", "above 100 %"),
+    ({"percent": "7", "category": "AE", "exemption_note": "x"}, "percent", "always has a rate of 0 %"),
+    ({"percent": "0", "category": "AE", "exemption_note": ""}, "exemption_note", "Write the legal note"),
+    ({"category": "Q"}, "category", "Not a valid choice"),
+    ({"name": ""}, "name", "Enter a name."),
+])
+def test_bad_tax_rates_are_refused(login_as, data, field, message):
+    owner = login_as("owner")
+    before = len(rates_of(owner.org.id))
+    r = owner.client.post("/catalog/tax-rates/new", data={"name": "X", "percent": "5", "category": "S", **data})
+    assert r.status_code == 422
+    html = r.data.decode()
+    at = html.find(f'id="{field}-error"')
+    assert at > 0 and message in html[at:at + 300]
+    assert len(rates_of(owner.org.id)) == before
+
+
+def test_a_rate_used_by_an_issued_document_can_only_be_archived(login_as):
+    owner = login_as("owner")
+    rate = next(r for r in rates_of(owner.org.id) if r.percent == Decimal("19"))
+    rate.first_used_at = utcnow()  # what issuing a document does
+    db.session.commit()
+    r = owner.client.post(f"/catalog/tax-rates/{rate.id}", data={"name": rate.name, "percent": "20", "category": "S",
+                                                                 "is_default": "y"})
+    assert r.status_code == 422 and "cannot be changed" in r.data.decode()
+    r = owner.client.post(f"/catalog/tax-rates/{rate.id}/delete")
+    assert r.status_code == 422 and "can be archived, not deleted" in r.data.decode()
+    db.session.expire_all()
+    assert db.session.get(TaxRate, rate.id).percent == Decimal("19")
+    assert owner.client.post(f"/catalog/tax-rates/{rate.id}/archive").status_code == 303
+    db.session.expire_all()
+    archived = db.session.get(TaxRate, rate.id)
+    assert archived.archived and not archived.is_default
+
+
+def test_unused_rate_can_be_edited_and_deleted(login_as):
+    owner = login_as("owner")
+    rate_id = next(r.id for r in rates_of(owner.org.id) if r.percent == Decimal("7"))
+    r = owner.client.post(f"/catalog/tax-rates/{rate_id}", data={"name": "Reduced", "percent": "7.5", "category": "S"})
+    assert r.status_code == 303
+    assert db.session.get(TaxRate, rate_id).percent == Decimal("7.5")
+    assert owner.client.post(f"/catalog/tax-rates/{rate_id}/delete").status_code == 303
+    assert db.session.get(TaxRate, rate_id) is None
+
+
+def test_staff_cannot_manage_tax_rates(login_as):
+    staff = login_as("staff")
+    assert staff.client.get("/catalog/tax-rates").status_code == 200
+    assert staff.client.post("/catalog/tax-rates/new", data={"name": "X", "percent": "5", "category": "S"}).status_code == 403
+
+
+PRODUCT = {"name": "Sourdough loaf", "description": "1 kg", "sku": "BR-1", "unit": "piece", "unit_price": "4.8000",
+           "tax_rate_id": "0"}
+
+
+def test_create_product_with_exact_price(login_as):
+    owner = login_as("owner")
+    seven = next(r for r in rates_of(owner.org.id) if r.percent == Decimal("7"))
+    r = owner.client.post("/catalog/products/new", data={**PRODUCT, "unit_price": "0,0125", "tax_rate_id": str(seven.id),
+                                                         "unit": "kg"})
+    assert r.status_code == 303
+    product = db.session.scalar(select(Product))
+    assert product.unit_price == Decimal("0.0125") and product.tax_rate_id == seven.id and product.unit == "kg"
+    listing = owner.client.get("/catalog/products?q=SOURDOUGH").data.decode()
+    assert "Sourdough loaf" in listing and "0.0125" in listing
+    assert "Sourdough" not in owner.client.get("/catalog/products?q=croissant").data.decode()
+
+
+@pytest.mark.parametrize("change,field,message", [
+    ({"unit_price": "4.80001"}, "unit_price", "at most 4 decimal places"),
+    ({"unit_price": "four"}, "unit_price", "four is not a number"),
+    ({"unit_price": ""}, "unit_price", "Enter the unit price."),
+    ({"unit_price": "1e3"}, "unit_price", "not a number"),
+    ({"name": ""}, "name", "Enter a name."),
+    ({"unit": "parsec"}, "unit", "Not a valid choice"),
+    ({"tax_rate_id": "999999"}, "tax_rate_id", "Not a valid choice"),
+])
+def test_bad_products_are_refused(login_as, change, field, message):
+    owner = login_as("owner")
+    r = owner.client.post("/catalog/products/new", data={**PRODUCT, **change})
+    assert r.status_code == 422
+    html = r.data.decode()
+    at = html.find(f'id="{field}-error"')
+    assert at > 0 and message in html[at:at + 300], html[at:at + 300]
+    assert db.session.scalar(select(func.count()).select_from(Product)) == 0
+
+
+def test_tax_rate_of_another_organization_cannot_be_chosen(login_as, f):
+    owner = login_as("owner")
+    other = f.organization()
+    foreign = rates_of(other.id)[0]
+    r = owner.client.post("/catalog/products/new", data={**PRODUCT, "tax_rate_id": str(foreign.id)})
+    assert r.status_code == 422
+    assert db.session.scalar(select(func.count()).select_from(Product)) == 0
+
+
+def test_archive_and_edit_product(login_as, f):
+    owner = login_as("owner")
+    product_id = f.product(owner.org, "Croissant", "1.35").id
+    r = owner.client.post(f"/catalog/products/{product_id}", data={**PRODUCT, "name": "Butter croissant",
+                                                                   "unit_price": "1.45"})
+    assert r.status_code == 303
+    assert db.session.get(Product, product_id).unit_price == Decimal("1.45")
+    assert owner.client.post(f"/catalog/products/{product_id}/archive").status_code == 303
+    assert f'id="product-{product_id}"' not in owner.client.get("/catalog/products").data.decode()
+    assert f'id="product-{product_id}"' in owner.client.get("/catalog/products?status=archived").data.decode()
