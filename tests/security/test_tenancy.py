@@ -3,7 +3,7 @@ from sqlalchemy import select
 
 from tests.security.routes import build, rules
 from webapp.extensions import db
-from webapp.models import AuditEvent
+from webapp.models import AuditEvent, ImportJob, TaxRate
 
 
 def table_contents() -> dict:
@@ -19,8 +19,16 @@ def test_member_of_a_gets_404_for_every_url_of_b(app, login_as, f):
     b_invitation, token = f.invitation(b.org, email="b-invitee@example.com")
     b_message = f.outbox_message(b.org, to="b-customer@example.com")
     b_event = db.session.scalar(select(AuditEvent).where(AuditEvent.org_id == b.org.id))
+    b_field = f.custom_field(b.org, "secret", "text")
+    b_contact = f.contact(b.org, "B Customer", email="b-customer@example.com", custom={"secret": "x"})
+    b_product = f.product(b.org, "B Product")
+    b_rate = db.session.scalar(select(TaxRate).where(TaxRate.org_id == b.org.id))
+    b_job = ImportJob(org_id=b.org.id, filename="b.csv", content="Company\nB Two\n", mapping={"0": "company_name"})
+    db.session.add(b_job)
+    db.session.commit()
     b_ids = {"membership_id": b_member.id, "invitation_id": b_invitation.id, "message_id": b_message.id,
-             "org_id": b.org.id, "event_id": b_event.id}
+             "org_id": b.org.id, "event_id": b_event.id, "contact_id": b_contact.id, "product_id": b_product.id,
+             "rate_id": b_rate.id, "field_id": b_field.id, "job_id": b_job.id}
     tried = []
     for rule in rules(app, {"GET", "POST"}):
         id_args = [name for name in rule.arguments if name in b_ids]
@@ -34,8 +42,17 @@ def test_member_of_a_gets_404_for_every_url_of_b(app, login_as, f):
             assert table_contents() == before, (method, url)
             tried.append(rule.endpoint)
     assert {"settings.change_role", "settings.remove_member", "settings.revoke_invitation",
-            "settings.mail_message", "auth.switch"} <= set(tried)
+            "settings.mail_message", "auth.switch", "customers.show", "customers.edit", "customers.delete",
+            "customers.archive", "customers.delete_field", "customers.import_preview", "customers.import_run",
+            "catalog.edit_product", "catalog.archive_product", "catalog.edit_tax_rate",
+            "catalog.delete_tax_rate"} <= set(tried)
+    # every route with an object id was tried
+    id_routes = {r.endpoint for r in rules(app, {"GET", "POST"}) if set(r.arguments) & set(b_ids)}
+    assert id_routes == set(tried)
     # and the lists of A show nothing of B
-    for url in ("/settings/members", "/settings/audit", "/settings/mail"):
+    for url in ("/settings/members", "/settings/audit", "/settings/mail", "/customers/?status=all",
+                "/customers/export.csv", "/catalog/products?status=all", "/catalog/tax-rates",
+                "/customers/email-check?email=b-customer@example.com"):
         html = a.client.get(url).data.decode()
         assert b.user.email not in html and "b-invitee@example.com" not in html and "b-customer@" not in html, url
+        assert "B Customer" not in html and "B Product" not in html, url

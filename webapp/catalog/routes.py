@@ -9,7 +9,7 @@ from webapp.catalog.forms import ProductForm, TaxRateForm
 from webapp.domain.units import UNITS
 from webapp.extensions import db
 from webapp.forms import ButtonForm, as_choices
-from webapp.htmx import redirect_to, render
+from webapp.htmx import is_htmx, redirect_to, render
 from webapp.models import Product, TaxRate
 from webapp.queries.pagination import paginate
 from webapp.services import audit, catalog
@@ -40,8 +40,12 @@ def products():
         stmt = stmt.where(Product.search_text.contains(q.lower(), autoescape=True))
     page = paginate(stmt.order_by(Product.sort_name, Product.id), request.args.get("page", 1, type=int) or 1, 50)
     rates = {r.id: r for r in _tax_rates(include_archived=True)}
-    return render("catalog/products.html", "catalog/_products.html", page=page, q=q, status_filter=status,
-                  rates=rates, units=UNITS)
+    response = render("catalog/products.html", "catalog/_products.html", page=page, q=q, status_filter=status,
+                      rates=rates, units=UNITS)
+    if is_htmx():
+        response.headers["HX-Push-Url"] = url_for("catalog.products", q=q or None,
+                                                  status=status if status != "active" else None)
+    return response
 
 
 def _product_form(product: Product | None) -> ProductForm:

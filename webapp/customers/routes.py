@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 from webapp.customers.forms import CustomFieldForm, ImportUploadForm, customer_form_class
 from webapp.extensions import db
 from webapp.forms import ButtonForm
-from webapp.htmx import redirect_to, render
+from webapp.htmx import is_htmx, redirect_to, render
 from webapp.models import AuditEvent, Contact, CustomField, ImportJob
 from webapp.queries import contacts as contact_queries
 from webapp.services import audit, contacts, customer_csv
@@ -36,7 +36,10 @@ def index():
                    ops_by_type=contact_queries.OPS_BY_TYPE,
                    values={c.id: contacts.custom_values(c, fields) for c in page.items},
                    format_value=contacts.format_value)
-    return render("customers/index.html", "customers/_list.html", status=422 if query.errors else 200, **context)
+    response = render("customers/index.html", "customers/_list.html", status=422 if query.errors else 200, **context)
+    if is_htmx():  # push the short, canonical address of this search, not every empty form field
+        response.headers["HX-Push-Url"] = url_for("customers.index", **query.url_args())
+    return response
 
 
 def _form_page(form, contact: Contact | None, status: int = 200, duplicates=()):
