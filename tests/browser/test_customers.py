@@ -40,3 +40,20 @@ def test_live_search_narrows_the_list_and_survives_reload(page):
     page.set_viewport_size({"width": 375, "height": 800})
     screenshot(page, "customers-375")
     assert page.console_errors == []
+
+
+def test_form_warns_about_a_duplicate_email_and_shows_shipping_only_when_asked(page):
+    sign_up(page, "Dora Dup", "dora@example.com", "Dup Shop", "DE")
+    page.goto("/customers/new")
+    page.get_by_label("Company").fill("First GmbH")
+    page.get_by_label("E-mail").fill("orders@first.example")
+    page.get_by_role("button", name="Add customer").click()
+    page.goto("/customers/new")
+    expect(page.locator("#shipping_street")).to_be_hidden()
+    page.get_by_label("Ship to a different address").check()
+    expect(page.locator("#shipping_street")).to_be_visible()
+    page.get_by_label("Company").fill("Second GmbH")
+    page.get_by_label("E-mail").fill("ORDERS@first.example")
+    expect(page.locator("#email-warning")).to_contain_text("Another customer uses this e-mail: First GmbH")
+    screenshot(page, "customer-duplicate-warning")
+    assert page.console_errors == []

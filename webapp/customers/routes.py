@@ -42,7 +42,9 @@ def index():
     return response
 
 
-def _form_page(form, contact: Contact | None, status: int = 200, duplicates=()):
+def _form_page(form, contact: Contact | None, status: int = 200):
+    duplicates = contacts.duplicates_of_email(current_org().id, form.email.data or "",
+                                              exclude_id=contact.id if contact else None)
     return render("customers/form.html", status=status, form=form, contact=contact, duplicates=duplicates)
 
 

@@ -3,9 +3,12 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, url_for
 from flask_login import current_user
+from sqlalchemy import select
 
 from webapp.htmx import redirect_to, render
 from webapp.domain.roles import can
+from webapp.extensions import db
+from webapp.models import Contact
 from webapp.tenancy import current_org, current_role, load_current_membership, require_permission
 
 bp = Blueprint("dashboard", __name__)
@@ -20,12 +23,13 @@ def _link(endpoint: str, permission: str) -> str | None:
 
 def first_steps(org) -> list[dict]:
     missing = org.missing_details()
+    has_customers = db.session.scalar(select(Contact.id).where(Contact.org_id == org.id).limit(1)) is not None
     return [
         {"title": "Complete your company details",
          "hint": "Missing: " + ", ".join(missing) + "." if missing else "Legal name, address and tax ID are set.",
          "done": not missing, "url": _link("settings.company", "manage_settings")},
-        {"title": "Add your first customer", "hint": "Who do you bill?", "done": False,
-         "url": _link("customers.new", "manage_customers")},
+        {"title": "Add your first customer", "hint": "Who do you bill? Or import them from a CSV file.",
+         "done": has_customers, "url": _link("customers.new", "manage_customers")},
         {"title": "Write your first invoice", "hint": "Draft it, check the totals, issue it.", "done": False,
          "url": _link("invoices.new", "edit_drafts")},
     ]
