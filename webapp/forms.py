@@ -62,10 +62,15 @@ def new_password_field(label: str = "Password") -> PasswordField:
     ])
 
 
-def normalized_by(normalize):
-    """A WTForms validator that runs a domain ``normalize_*`` function and stores its result."""
+def normalized_by(normalize, optional: bool = False):
+    """A WTForms validator that runs a domain ``normalize_*`` function and stores its result.
+
+    With ``optional``, an empty value stays empty (meaning "the organization's default").
+    """
 
     def validator(form, field):
+        if optional and not field.data:
+            return
         try:
             field.data = normalize(field.data or "")
         except ValueError as exc:

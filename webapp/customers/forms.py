@@ -59,9 +59,10 @@ class CustomerForm(Form):
     phone = StringField("Phone", validators=[Length(max=40), Regexp(PHONE_RE, message="Use digits, spaces and + ( ) - / . only.")])
     locale = SelectField("Language of documents", choices=_optional_choice(identifiers.locale_choices,
                                                                            "Organization default"),
-                         validate_choice=False)
+                         validate_choice=False, validators=[normalized_by(identifiers.normalize_locale, optional=True)])
     currency = SelectField("Currency", choices=_optional_choice(identifiers.currency_choices, "Organization default"),
-                           validate_choice=False)
+                           validate_choice=False,
+                           validators=[normalized_by(identifiers.normalize_currency, optional=True)])
     vat_id = StringField("VAT number", validators=[Length(max=30)])
     street = StringField("Street and number", validators=[Length(max=200)])
     street2 = StringField("Address line 2", validators=[Length(max=200)])
@@ -92,20 +93,6 @@ class CustomerForm(Form):
     def validate_company_name(self, field):
         if not (field.data or "").strip() and not (self.person_name.data or "").strip():
             raise ValidationError("Enter a person or a company name.")
-
-    def validate_locale(self, field):
-        if field.data:
-            try:
-                field.data = identifiers.normalize_locale(field.data)
-            except ValueError as exc:
-                raise ValidationError(str(exc)) from exc
-
-    def validate_currency(self, field):
-        if field.data:
-            try:
-                field.data = identifiers.normalize_currency(field.data)
-            except ValueError as exc:
-                raise ValidationError(str(exc)) from exc
 
     def validate_vat_id(self, field):
         try:

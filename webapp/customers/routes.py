@@ -106,24 +106,25 @@ def email_check():
     return render("customers/_email_warning.html", duplicates=duplicates)
 
 
+def _set_archived(contact_id: int, archived: bool):
+    contact = get_or_404(Contact, contact_id)
+    contacts.set_archived(current_org(), current_user, contact, archived)
+    db.session.commit()
+    flash(f"{contact.display_name} is archived. Restore it any time from the archived list." if archived
+          else f"{contact.display_name} is active again.", "success")
+    return redirect_to(url_for("customers.show", contact_id=contact.id))
+
+
 @bp.post("/<int:contact_id>/archive")
 @require_permission("manage_customers")
 def archive(contact_id: int):
-    contact = get_or_404(Contact, contact_id)
-    contacts.set_archived(current_org(), current_user, contact, True)
-    db.session.commit()
-    flash(f"{contact.display_name} is archived. Restore it any time from the archived list.", "success")
-    return redirect_to(url_for("customers.show", contact_id=contact.id))
+    return _set_archived(contact_id, True)
 
 
 @bp.post("/<int:contact_id>/restore")
 @require_permission("manage_customers")
 def restore(contact_id: int):
-    contact = get_or_404(Contact, contact_id)
-    contacts.set_archived(current_org(), current_user, contact, False)
-    db.session.commit()
-    flash(f"{contact.display_name} is active again.", "success")
-    return redirect_to(url_for("customers.show", contact_id=contact.id))
+    return _set_archived(contact_id, False)
 
 
 @bp.post("/<int:contact_id>/delete")
