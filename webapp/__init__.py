@@ -13,10 +13,20 @@ from sqlalchemy import event, select
 from sqlalchemy.engine import Engine
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from webapp.config import PROJECT_ROOT, load_config
 from webapp.extensions import csrf, db, limiter, login_manager, migrate
+from webapp.forms import MAX_ID
 from webapp.htmx import add_vary, is_htmx, render
+
+class DatabaseId(IntegerConverter):
+    """``<int:...>`` in every route: ids beyond a 32-bit key never reach the database (a 404, not a 500)."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
@@ -44,6 +54,7 @@ def create_app(config: dict | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.url_map.converters["int"] = DatabaseId
     app.config.update(load_config(Path(app.instance_path)))
     if config:
         app.config.update(config)

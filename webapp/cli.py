@@ -9,6 +9,7 @@ from flask import Flask, current_app
 from webapp.domain import identifiers
 from webapp.domain.roles import ROLES
 from webapp.extensions import db
+from webapp.forms import MAX_ID
 from webapp.models import Membership, Organization
 from webapp.models.user import PASSWORD_MIN_LENGTH
 from webapp.services import accounts, demo, mail, orgs
@@ -53,7 +54,7 @@ def seed_demo():
               help=f"At least {PASSWORD_MIN_LENGTH} characters (asked for when left out).")
 @click.option("--org", "org_name", default=None, help="Create a new organization with this name, owned by the user.")
 @click.option("--country", default="DE", show_default=True, help="Country of the new organization (ISO code).")
-@click.option("--org-id", type=int, default=None, help="Add the user to this existing organization instead.")
+@click.option("--org-id", type=click.IntRange(1, MAX_ID), default=None, help="Add the user to this existing organization instead.")
 @click.option("--role", type=click.Choice(ROLES), default="staff", show_default=True,
               help="Role in the existing organization.")
 def create_user(email, name, password, org_name, country, org_id, role):

@@ -86,3 +86,12 @@ def as_choices(pairs) -> list[SelectChoice]:
 def country_field(label: str = "Country") -> SelectField:
     return SelectField(label, choices=lambda: as_choices([("", "Choose...")] + identifiers.country_choices()),
                        validators=[normalized_by(identifiers.normalize_country)], validate_choice=False)
+
+
+MAX_ID = 2**31 - 1
+
+
+def id_arg(args, name: str) -> int | None:
+    """An object id from the query string, or None when missing or not a plausible id."""
+    value = args.get(name, type=int)
+    return value if value is not None and 0 < value <= MAX_ID else None

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from webapp.extensions import db
 from webapp.models import Contact, ImportJob
-from webapp.services.customer_csv import neutralize
+from webapp.services.customer_csv import neutralize, unneutralize
 
 HEADER = "Company,Person,E-mail,Phone,Country,VAT number,City\n"
 
@@ -87,6 +87,7 @@ def test_mapping_can_be_changed_and_is_checked(login_as):
 def test_bad_files_are_refused_with_a_message(login_as):
     owner = login_as("owner")
     for data, name, message in [(b"", "empty.csv", "The file is empty."),
+                                (b"Company\n" + b"A\n" * 3000 + b"B\0\n", "nul.csv", "binary data"),
                                 (b"\x89PNG\r\n\x1a\n\0\0\0", "logo.csv", "not a CSV text file"),
                                 (b"x" * (10 * 1024 * 1024 + 10), "big.csv", "larger than 10 MB")]:
         r = owner.client.post("/customers/import", data={"file": (io.BytesIO(data), name)},
@@ -118,17 +119,19 @@ def test_export_round_trips_through_import_and_neutralizes_formulas(login_as, f)
               street="\tTabbed")
     f.contact(owner.org, "Plain GmbH", "", "plain@example.com", vat_id="DE136695976", has_shipping_address=True,
               shipping_street="Lager 1", shipping_postal_code="1", shipping_city="Hamburg", shipping_country="DE")
-    exported = owner.client.get("/customers/export.csv")
+    f.contact(owner.org, "ACME;=1+1", "'=literal", "acme@example.com", archived=True, notes="'quoted")
+    exported = owner.client.get("/customers/export.csv?status=all")
     assert exported.status_code == 200 and exported.mimetype == "text/csv"
     text = exported.data.decode()
     cells = [cell for row in csv.reader(io.StringIO(text)) for cell in row]
     for cell in cells:
         assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
     assert "'=HYPERLINK(\"http://evil.example\")" in cells and "'+49 30 1" in cells and "'@SUM(A1)\nsecond line" in cells
+    assert '"ACME;=1+1"' in text  # quoted: a spreadsheet splitting on ";" cannot open a formula inside it
 
     def snapshot(org_id):
         rows = db.session.scalars(select(Contact).where(Contact.org_id == org_id).order_by(Contact.sort_name)).all()
-        skip = {"id", "org_id", "created_at", "updated_at", "archived"}
+        skip = {"id", "org_id", "created_at", "updated_at"}
         return [{k: getattr(c, k) for k in Contact.__table__.columns.keys() if k not in skip} for c in rows]
 
     other = login_as("owner")
@@ -137,9 +140,33 @@ def test_export_round_trips_through_import_and_neutralizes_formulas(login_as, f)
     job_id = int(job_url(upload(other.client, text)).rsplit("/", 1)[1])
     assert other.client.post(f"/customers/import/{job_id}/run", data={"mode": "all"}).status_code == 303
     assert snapshot(other.org.id) == snapshot(owner.org.id)
-    assert other.client.get("/customers/export.csv").data.decode() == text
+    assert [c["archived"] for c in snapshot(other.org.id)].count(True) == 1
+    assert other.client.get("/customers/export.csv?status=all").data.decode() == text
+    assert "ACME" not in other.client.get("/customers/export.csv").data.decode()  # the list's filter applies
 
 
 def test_neutralize():
     assert neutralize("=1+1") == "'=1+1" and neutralize("-5") == "'-5" and neutralize("\rX") == "'\rX"
-    assert neutralize("plain") == "plain" and neutralize("'=already") == "'=already"
+    assert neutralize("plain") == "plain" and neutralize("'=quoted") == "''=quoted" and neutralize("'x") == "''x"
+    for value in ("=1", "'=1", "''=1", "'x", "x'", "+49"):
+        assert unneutralize(neutralize(value)) == value
+
+
+def test_two_clicks_on_import_import_once(app, login_as):
+    import threading
+
+    owner = login_as("owner")
+    text = HEADER + "".join(f"Company {i},,c{i}@example.com,,DE,,Berlin\n" for i in range(300))
+    job_id = int(job_url(upload(owner.client, text)).rsplit("/", 1)[1])
+    codes = []
+
+    def click():
+        codes.append(owner.client.post(f"/customers/import/{job_id}/run", data={"mode": "all"}).status_code)
+
+    threads = [threading.Thread(target=click) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(codes) == [303, 422]
+    assert count() == 300

@@ -55,6 +55,9 @@ def test_create_custom_rate_and_default_is_unique(login_as):
     ({"percent": "7", "category": "AE", "exemption_note": "x"}, "percent", "always has a rate of 0 %"),
     ({"percent": "0", "category": "AE", "exemption_note": ""}, "exemption_note", "Write the legal note"),
     ({"category": "Q"}, "category", "Not a valid choice"),
+    ({"percent": "0", "category": "O", "exemption_note": ""}, "exemption_note", "Write the legal note"),
+    ({"percent": "19", "category": "S", "exemption_note": "Exempt!"}, "exemption_note", "carries no exemption note"),
+    ({"percent": "0", "category": "Z", "exemption_note": "Exempt!"}, "exemption_note", "carries no exemption note"),
     ({"name": ""}, "name", "Enter a name."),
 ])
 def test_bad_tax_rates_are_refused(login_as, data, field, message):
@@ -124,6 +127,7 @@ def test_create_product_with_exact_price(login_as):
     ({"unit_price": "four"}, "unit_price", "four is not a number"),
     ({"unit_price": ""}, "unit_price", "Enter the unit price."),
     ({"unit_price": "1e3"}, "unit_price", "not a number"),
+    ({"unit_price": "-5"}, "unit_price", "not negative"),
     ({"name": ""}, "name", "Enter a name."),
     ({"unit": "parsec"}, "unit", "Not a valid choice"),
     ({"tax_rate_id": "999999"}, "tax_rate_id", "Not a valid choice"),
@@ -157,3 +161,13 @@ def test_archive_and_edit_product(login_as, f):
     assert owner.client.post(f"/catalog/products/{product_id}/archive").status_code == 303
     assert f'id="product-{product_id}"' not in owner.client.get("/catalog/products").data.decode()
     assert f'id="product-{product_id}"' in owner.client.get("/catalog/products?status=archived").data.decode()
+
+
+def test_product_pages_push_their_full_address(login_as, f):
+    owner = login_as("owner")
+    for i in range(55):
+        f.product(owner.org, f"Item {i:02d}")
+    r = owner.client.get("/catalog/products?page=2&q=item", headers={"HX-Request": "true"})
+    html = r.data.decode().strip()
+    assert html.startswith('<section id="product-list"') and "Item 54" in html and "Item 00" not in html
+    assert r.headers["HX-Push-Url"] == "/catalog/products?q=item&page=2"

@@ -107,7 +107,9 @@ def test_pagination_and_sorting(login_as, f):
     assert names(c.get("/customers/?sort=-name"))[0] == "Customer 59"
     assert names(c.get("/customers/?per_page=7"))[-1] == "Customer 24"  # unknown size: the default 25
     page2 = c.get("/customers/?page=2&q=customer").data.decode()
-    assert 'href="/customers/?q=customer&amp;page=3"' in page2 or "page=3" in page2
+    assert 'href="/customers/?q=customer&amp;page=3"' in page2 and 'href="/customers/?q=customer"' in page2
+    partial = c.get("/customers/?page=2&q=customer&status=active", headers={"HX-Request": "true"})
+    assert partial.headers["HX-Push-Url"] == "/customers/?q=customer&page=2"
 
 
 def test_list_as_htmx_partial_and_full_page(shop):
@@ -221,9 +223,15 @@ def test_custom_field_definitions(shop):
         r = c.post("/customers/fields", data=data)
         assert r.status_code == 422 and message in r.data.decode()
     assert db.session.scalar(select(func.count()).select_from(CustomField)) == 6
-    field_id = field.id
+    field_id = shop.fields["tier"].id
+    assert db.session.scalar(select(func.count()).select_from(ContactFieldValue)
+                             .where(ContactFieldValue.field_id == field_id)) == 3
     assert c.post(f"/customers/fields/{field_id}/delete").status_code == 303
     assert db.session.get(CustomField, field_id) is None
+    assert db.session.scalar(select(func.count()).select_from(ContactFieldValue)
+                             .where(ContactFieldValue.field_id == field_id)) == 0
+    r = c.post("/customers/fields", data={"label": "X", "key": "x3", "type": "choice", "options": "a, " + "b" * 101})
+    assert r.status_code == 422 and "under 100 characters" in r.data.decode()
 
 
 def test_roles(shop, login_as):
@@ -235,3 +243,14 @@ def test_roles(shop, login_as):
     assert keeper.client.get("/customers/export.csv").status_code == 200
     assert keeper.client.post("/customers/new", data={**GOOD, "company_name": "Nope"}).status_code == 403
     assert db.session.scalar(select(Contact).where(Contact.company_name == "Nope")) is None
+
+
+def test_odd_query_strings_get_an_answer_not_an_error(shop):
+    c = shop.client
+    for url in ("/customers/?q=%00", "/customers/?email=%00x", "/customers/?cf_tier=%00", "/customers/?q=%00&page=-5",
+                "/customers/?page=99999999999999999999999", "/customers/export.csv?q=%00",
+                "/customers/email-check?email=a@b.c&exclude=99999999999999999999999", "/catalog/products?q=%00"):
+        assert c.get(url).status_code in (200, 422), url
+    for url in ("/customers/99999999999999999999", "/customers/0", "/catalog/products/99999999999999999999",
+                "/catalog/tax-rates/4294967296", "/customers/import/99999999999999999999"):
+        assert c.get(url).status_code == 404, url

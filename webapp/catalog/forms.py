@@ -4,7 +4,7 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from webapp.customers.forms import DecimalText
-from webapp.domain.tax import CATEGORIES
+from webapp.domain.tax import CATEGORIES, NOTE_FORBIDDEN, NOTE_REQUIRED
 from webapp.domain.units import UNITS
 from webapp.forms import Form, as_choices
 
@@ -15,7 +15,8 @@ class ProductForm(Form):
                                 description="Printed on the invoice line below the name.")
     sku = StringField("SKU / article number", validators=[Length(max=64)])
     unit = SelectField("Unit", choices=as_choices((key, label) for key, (label, _) in UNITS.items()))
-    unit_price = DecimalText("Unit price", places=4, description="Up to 4 decimals, e.g. 12.5 or 0.0125.")
+    unit_price = DecimalText("Unit price", places=4, allow_negative=False,
+                             description="Up to 4 decimals, e.g. 12.5 or 0.0125. Discounts go on the invoice.")
     price_includes_tax = BooleanField("The price includes tax")
     tax_rate_id = SelectField("Tax rate", coerce=int)
 
@@ -39,5 +40,9 @@ class TaxRateForm(Form):
             raise ValidationError("A rate above 100 % is not a VAT rate.")
 
     def validate_exemption_note(self, field):
-        if self.category.data in {"AE", "K", "G", "E"} and not (field.data or "").strip():
+        # EN 16931: BR-AE-10, BR-IC-10, BR-G-10, BR-E-10, BR-O-10 require a reason; BR-S-10, BR-Z-10 forbid one.
+        note = (field.data or "").strip()
+        if self.category.data in NOTE_REQUIRED and not note:
             raise ValidationError("Write the legal note for this category (printed on the document).")
+        if self.category.data in NOTE_FORBIDDEN and note:
+            raise ValidationError("Standard and zero-rated VAT carries no exemption note; leave it empty.")

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from webapp.catalog.forms import ProductForm, TaxRateForm
 from webapp.domain.units import UNITS
 from webapp.extensions import db
-from webapp.forms import ButtonForm, as_choices
+from webapp.forms import ButtonForm, as_choices, clean_line
 from webapp.htmx import is_htmx, redirect_to, render
 from webapp.models import Product, TaxRate
 from webapp.queries.pagination import paginate
@@ -31,7 +31,7 @@ def _tax_rates(include_archived: bool = False) -> list[TaxRate]:
 @bp.get("/products")
 @require_permission("view")
 def products():
-    q = request.args.get("q", "").strip()[:200]
+    q = clean_line(request.args.get("q", ""))[:200]
     status = request.args.get("status", "active")
     stmt = scoped(Product)
     if status != "all":
@@ -39,12 +39,12 @@ def products():
     if q:
         stmt = stmt.where(Product.search_text.contains(q.lower(), autoescape=True))
     page = paginate(stmt.order_by(Product.sort_name, Product.id), request.args.get("page", 1, type=int) or 1, 50)
+    args = {"q": q or None, "status": status if status != "active" else None, "page": page.page if page.page > 1 else None}
     rates = {r.id: r for r in _tax_rates(include_archived=True)}
     response = render("catalog/products.html", "catalog/_products.html", page=page, q=q, status_filter=status,
-                      rates=rates, units=UNITS)
+                      rates=rates, units=UNITS, list_args=args)
     if is_htmx():
-        response.headers["HX-Push-Url"] = url_for("catalog.products", q=q or None,
-                                                  status=status if status != "active" else None)
+        response.headers["HX-Push-Url"] = url_for("catalog.products", **args)
     return response
 
 

@@ -164,6 +164,8 @@ class CustomFieldForm(Form):
                 raise ValidationError("List at least one option, separated by commas.")
             if len(set(options)) != len(options):
                 raise ValidationError("Each option only once, please.")
+            if any(len(o) > 100 for o in options):
+                raise ValidationError("Keep each option under 100 characters.")
             field.data = options
         else:
             field.data = []

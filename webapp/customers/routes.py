@@ -7,7 +7,7 @@ from sqlalchemy.orm import selectinload
 
 from webapp.customers.forms import CustomFieldForm, ImportUploadForm, customer_form_class
 from webapp.extensions import db
-from webapp.forms import ButtonForm
+from webapp.forms import ButtonForm, id_arg
 from webapp.htmx import is_htmx, redirect_to, render
 from webapp.models import AuditEvent, Contact, CustomField, ImportJob
 from webapp.queries import contacts as contact_queries
@@ -102,7 +102,7 @@ def edit(contact_id: int):
 def email_check():
     """htmx: warn while typing when another customer of the organization has this e-mail."""
     duplicates = contacts.duplicates_of_email(current_org().id, request.args.get("email", ""),
-                                              exclude_id=request.args.get("exclude", type=int))
+                                              exclude_id=id_arg(request.args, "exclude"))
     return render("customers/_email_warning.html", duplicates=duplicates)
 
 

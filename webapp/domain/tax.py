@@ -16,6 +16,9 @@ CATEGORIES = {
 }
 # Categories whose rate is 0 by definition.
 ZERO_CATEGORIES = {"Z", "E", "AE", "K", "G", "O"}
+# EN 16931 business rules on the exemption reason of a VAT breakdown.
+NOTE_REQUIRED = {"E", "AE", "K", "G", "O"}
+NOTE_FORBIDDEN = {"S", "Z"}
 
 REVERSE_CHARGE_NOTE = "Reverse charge: VAT to be accounted for by the recipient (Article 196, Council Directive 2006/112/EC)."
 INTRA_EU_NOTE = "Intra-Community supply of goods, exempt from VAT (Article 138, Council Directive 2006/112/EC)."

@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
 from webapp.domain.numbers import parse_decimal
+from webapp.forms import clean_line
 from webapp.models import Contact, ContactFieldValue, CustomField
 from webapp.queries.pagination import PER_PAGE_CHOICES, Page, paginate
 
@@ -86,7 +87,7 @@ def _parse_value(field: CustomField, raw: str):
 
 
 def parse_query(args: MultiDict, fields: list[CustomField]) -> ContactQuery:
-    query = ContactQuery(q=args.get("q", "").strip()[:200], email=args.get("email", "").strip().lower()[:254])
+    query = ContactQuery(q=clean_line(args.get("q", ""))[:200], email=clean_line(args.get("email", "")).lower()[:254])
     query.status = args.get("status", "active") if args.get("status") in STATUSES else "active"
     query.sort = args.get("sort", "name") if args.get("sort") in SORTS else "name"
     query.page = args.get("page", 1, type=int) or 1
@@ -96,7 +97,7 @@ def parse_query(args: MultiDict, fields: list[CustomField]) -> ContactQuery:
     for name in args:
         if not name.startswith("cf_"):
             continue
-        key, raw = name[3:], args.get(name, "")
+        key, raw = name[3:], clean_line(args.get(name, ""))[:500]
         if key not in by_key:
             query.errors.append(f"There is no custom field {key!r} to filter by.")
             continue

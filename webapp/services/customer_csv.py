@@ -11,6 +11,7 @@ import csv
 import io
 from dataclasses import dataclass, field
 
+from sqlalchemy import update
 from werkzeug.datastructures import MultiDict
 
 from webapp.customers.forms import CustomerForm, customer_form_class
@@ -21,11 +22,11 @@ from webapp.services import audit, contacts
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
-MAX_ROWS = 50_000
-BOOLEAN_FIELDS = {"is_customer", "is_supplier", "has_shipping_address"}
+MAX_ROWS = 20_000
+BOOLEAN_FIELDS = {"is_customer", "is_supplier", "has_shipping_address", "archived"}
 TRUE_WORDS = {"1", "true", "yes", "y", "x", "ja", "oui", "on"}
 FALSE_WORDS = {"", "0", "false", "no", "n", "nein", "non", "off"}
-STANDARD_COLUMNS = CustomerForm.CONTACT_FIELDS
+STANDARD_COLUMNS = CustomerForm.CONTACT_FIELDS + ("archived",)
 COLUMN_LABELS = {
     "person_name": "Person", "company_name": "Company", "is_customer": "Customer (yes/no)",
     "is_supplier": "Supplier (yes/no)", "email": "E-mail", "phone": "Phone", "locale": "Language",
@@ -35,6 +36,7 @@ COLUMN_LABELS = {
     "shipping_street": "Shipping street", "shipping_street2": "Shipping address line 2",
     "shipping_postal_code": "Shipping postal code", "shipping_city": "Shipping city",
     "shipping_region": "Shipping region", "shipping_country": "Shipping country", "notes": "Notes",
+    "archived": "Archived (yes/no)",
 }
 
 
@@ -45,11 +47,13 @@ class ImportError_(Exception):  # noqa: N801 - "ImportError" is a builtin
 
 
 def neutralize(value: str) -> str:
-    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+    """Prefix an apostrophe to a cell a spreadsheet would run as a formula, and to one that starts with
+    an apostrophe itself, so that ``unneutralize`` can always take exactly one off again."""
+    return "'" + value if value.startswith(FORMULA_PREFIXES + ("'",)) else value
 
 
 def unneutralize(value: str) -> str:
-    return value[1:] if value.startswith("'") and value[1:].startswith(FORMULA_PREFIXES) else value
+    return value[1:] if value.startswith("'") and value[1:].startswith(FORMULA_PREFIXES + ("'",)) else value
 
 
 def columns(fields: list[CustomField]) -> list[str]:
@@ -59,7 +63,9 @@ def columns(fields: list[CustomField]) -> list[str]:
 def export_rows(contact_rows, fields: list[CustomField]):
     """Yield CSV text chunks: the header, then one line per contact."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    # Every cell quoted: a spreadsheet that splits on ";" (German, French settings) cannot cut a cell
+    # open and expose a formula in the middle of it.
+    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL)
 
     def flush() -> str:
         text = buffer.getvalue()
@@ -87,13 +93,14 @@ def decode_upload(data: bytes) -> str:
         raise ImportError_("The file is larger than 10 MB.")
     if not data.strip():
         raise ImportError_("The file is empty.")
-    if b"\0" in data[:4096]:
-        raise ImportError_("This is not a CSV text file.")
+    if b"\0" in data:
+        raise ImportError_("This is not a CSV text file (it contains binary data).")
     for encoding in ("utf-8-sig", "cp1252"):
         try:
-            return data.decode(encoding)
+            text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
+        return text.replace("\r\n", "\n").replace("\r", "\n")
     raise ImportError_("The file is neither UTF-8 nor Windows-1252 text.")
 
 
@@ -206,19 +213,24 @@ def validate(job: ImportJob, fields: list[CustomField]) -> Validation:
     labels = {f"cf_{f.key}": f.label for f in fields}
     for number, row in enumerate(body, start=2):
         data = _formdata(row, mapping, fields_by_key)
-        bad_booleans = [k for k in BOOLEAN_FIELDS if data.get(k) == "?invalid"]
+        bad_booleans = [k for k in BOOLEAN_FIELDS - {"archived"} if data.get(k) == "?invalid"]
+        archived = data.pop("archived", "")
         form = form_class(formdata=data, meta={"csrf": False})
         ok = form.validate()
         for k in bad_booleans:
             ok = False
             form[k].errors = list(form[k].errors) + ["Use yes or no."]
+        if archived == "?invalid":
+            ok = False
         if ok:
-            result.valid.append((form.contact_values(), form.custom_values()))
+            result.valid.append(({**form.contact_values(), "archived": archived == "y"}, form.custom_values()))
             continue
         result.invalid_rows += 1
         for name, messages in form.errors.items():
             column = labels.get(name) or COLUMN_LABELS.get(name, name)
             result.errors.extend(RowError(number, column, m) for m in messages)
+        if archived == "?invalid":
+            result.errors.append(RowError(number, COLUMN_LABELS["archived"], "Use yes or no."))
     return result
 
 
@@ -234,7 +246,11 @@ def create_job(org: Organization, actor: User, filename: str, data: bytes, field
 
 def run_import(org: Organization, actor: User, job: ImportJob, fields: list[CustomField], valid_only: bool) -> int:
     """Save the rows; all or nothing unless ``valid_only``. Returns the number of customers created."""
-    if job.finished_at is not None:
+    # Claim the job with a conditional UPDATE: of two clicks on "Import", only one imports.
+    claimed = db.session.execute(
+        update(ImportJob).where(ImportJob.id == job.id, ImportJob.finished_at.is_(None)).values(finished_at=utcnow())
+    ).rowcount
+    if not claimed:
         raise ImportError_("This file was already imported.")
     result = validate(job, fields)
     if result.errors and (not valid_only or not result.valid):
@@ -246,7 +262,6 @@ def run_import(org: Organization, actor: User, job: ImportJob, fields: list[Cust
         new.append(contact)
     db.session.add_all(new)
     job.imported_count = len(new)
-    job.finished_at = utcnow()
     db.session.flush()
     skipped = f", skipped {result.invalid_rows} invalid" if result.invalid_rows else ""
     audit.record(org, actor, "contact.imported", job,

@@ -12,7 +12,7 @@ from sqlalchemy import or_, select
 from webapp.auth.routes import form_page
 from webapp.domain.numbering import NumberFormatError
 from webapp.extensions import db
-from webapp.forms import ButtonForm
+from webapp.forms import ButtonForm, id_arg
 from webapp.htmx import redirect_to, render
 from webapp.models import AuditEvent, Invitation, Membership, OutboxMessage, User
 from webapp.models.types import utcnow
@@ -221,7 +221,7 @@ def revoke_invitation(invitation_id: int):
 @bp.get("/audit")
 @require_permission("view_audit")
 def audit_log():
-    before = request.args.get("before", type=int)
+    before = id_arg(request.args, "before")
     stmt = scoped(AuditEvent).order_by(AuditEvent.id.desc()).limit(PAGE_SIZE + 1)
     if before:
         stmt = stmt.where(AuditEvent.id < before)
@@ -258,7 +258,7 @@ def shown_body(message: OutboxMessage) -> str:
 @bp.get("/mail")
 @require_permission("view_mail")
 def mail():
-    before = request.args.get("before", type=int)
+    before = id_arg(request.args, "before")
     stmt = _mail_query().order_by(OutboxMessage.id.desc()).limit(PAGE_SIZE + 1)
     if before:
         stmt = stmt.where(OutboxMessage.id < before)
