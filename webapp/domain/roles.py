@@ -24,6 +24,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "manage_products": frozenset({OWNER, STAFF}),
     "manage_tax_rates": frozenset({OWNER}),
     "edit_drafts": frozenset({OWNER, STAFF}),
+    "issue_documents": frozenset({OWNER, STAFF}),
 }
 
 

@@ -2,6 +2,7 @@
 from webapp.models.audit import AuditEvent
 from webapp.models.catalog import Product, TaxRate
 from webapp.models.contact import Contact, ContactFieldValue, CustomField
+from webapp.models.document import Document, DocumentAdjustment, DocumentLine
 from webapp.models.imports import ImportJob
 from webapp.models.numbering import NumberCounter, NumberSeries
 from webapp.models.org import Invitation, Membership, Organization
@@ -13,6 +14,9 @@ __all__ = [
     "Contact",
     "ContactFieldValue",
     "CustomField",
+    "Document",
+    "DocumentAdjustment",
+    "DocumentLine",
     "ImportJob",
     "Product",
     "TaxRate",

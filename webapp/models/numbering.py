@@ -7,7 +7,9 @@ transaction that issues the document.
 """
 from __future__ import annotations
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
+from datetime import date
+
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from webapp.extensions import db
@@ -39,3 +41,5 @@ class NumberCounter(db.Model):
     series_id: Mapped[int] = mapped_column(ForeignKey("number_series.id", ondelete="CASCADE"))
     period: Mapped[int] = mapped_column(Integer)  # the year, or 0 without yearly reset
     last_value: Mapped[int] = mapped_column(Integer, default=0)
+    # issue date of the last number taken: a later document may not be dated earlier
+    last_date: Mapped[date | None] = mapped_column(Date, nullable=True)

@@ -1,0 +1,112 @@
+"""Documents (invoices, credit notes, quotes; sales or purchases), their lines and adjustments."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp.extensions import db
+from webapp.models.types import ScaledDecimal, UTCDateTime, utcnow
+
+
+class Document(db.Model):
+    __tablename__ = "document"
+    __table_args__ = (
+        UniqueConstraint("org_id", "kind", "flow", "number"),
+        Index("ix_document_org_list", "org_id", "kind", "status", "issue_date"),
+        Index("ix_document_org_created", "org_id", "kind", "created_at"),
+        Index("ix_document_org_contact", "org_id", "contact_id"),
+        Index("ix_document_org_due", "org_id", "kind", "status", "due_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20), default="invoice")  # invoice, credit_note, quote
+    flow: Mapped[str] = mapped_column(String(10), default="sales")  # sales, purchases
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    number: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    # Documents keep their customer: a contact with documents cannot be deleted, only archived.
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id", ondelete="RESTRICT"), nullable=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    prices_include_tax: Mapped[bool] = mapped_column(Boolean, default=False)
+    issue_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    chosen_issue_date: Mapped[date | None] = mapped_column(Date, nullable=True)  # draft: issue on this day
+    due_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    service_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    service_period_end: Mapped[date | None] = mapped_column(Date, nullable=True)  # with service_date: a period
+    payment_terms_days: Mapped[int] = mapped_column(Integer, default=14)
+    customer_reference: Mapped[str] = mapped_column(String(100), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    discount_percent: Mapped[Decimal | None] = mapped_column(ScaledDecimal(4), nullable=True)
+    buyer_name: Mapped[str] = mapped_column(String(200), default="")  # for lists and search
+    seller: Mapped[dict] = mapped_column(JSON, default=dict)  # frozen at issue
+    buyer: Mapped[dict] = mapped_column(JSON, default=dict)  # frozen at issue
+    # Totals in minor units; kept current for drafts, frozen at issue.
+    line_total: Mapped[int] = mapped_column(Integer, default=0)
+    allowance_total: Mapped[int] = mapped_column(Integer, default=0)
+    charge_total: Mapped[int] = mapped_column(Integer, default=0)
+    net_total: Mapped[int] = mapped_column(Integer, default=0)
+    tax_total: Mapped[int] = mapped_column(Integer, default=0)
+    gross_total: Mapped[int] = mapped_column(Integer, default=0)
+    tax_breakdown: Mapped[list] = mapped_column(JSON, default=list)  # [{category, rate, base, tax, note}]
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    related_id: Mapped[int | None] = mapped_column(ForeignKey("document.id", ondelete="SET NULL"), nullable=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    contact: Mapped["Contact | None"] = relationship()  # noqa: F821
+    lines: Mapped[list["DocumentLine"]] = relationship(
+        back_populates="document", order_by="DocumentLine.position", cascade="all, delete-orphan")
+    adjustments: Mapped[list["DocumentAdjustment"]] = relationship(
+        back_populates="document", order_by="DocumentAdjustment.id", cascade="all, delete-orphan")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == "draft"
+
+
+class DocumentLine(db.Model):
+    __tablename__ = "document_line"
+    __table_args__ = (Index("ix_document_line_document", "document_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("product.id", ondelete="SET NULL"), nullable=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    quantity: Mapped[Decimal] = mapped_column(ScaledDecimal(4), default=Decimal("1"))
+    unit: Mapped[str] = mapped_column(String(20), default="piece")
+    unit_price: Mapped[Decimal] = mapped_column(ScaledDecimal(6), default=Decimal("0"))
+    discount_percent: Mapped[Decimal | None] = mapped_column(ScaledDecimal(4), nullable=True)
+    tax_rate_id: Mapped[int | None] = mapped_column(ForeignKey("tax_rate.id", ondelete="SET NULL"), nullable=True)
+    # snapshot of the rate: what the document shows even if the rate changes or is archived
+    tax_percent: Mapped[Decimal] = mapped_column(ScaledDecimal(4), default=Decimal("0"))
+    tax_category: Mapped[str] = mapped_column(String(2), default="S")
+    exemption_note: Mapped[str] = mapped_column(Text, default="")
+    net_amount: Mapped[int] = mapped_column(Integer, default=0)  # minor units (BT-131)
+
+    document: Mapped[Document] = relationship(back_populates="lines")
+
+
+class DocumentAdjustment(db.Model):
+    """A document-level amount allowance (discount) or charge (shipping, fees) with its tax rate."""
+
+    __tablename__ = "document_adjustment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # allowance, charge
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    amount: Mapped[Decimal] = mapped_column(ScaledDecimal(4), default=Decimal("0"))
+    tax_rate_id: Mapped[int | None] = mapped_column(ForeignKey("tax_rate.id", ondelete="SET NULL"), nullable=True)
+    tax_percent: Mapped[Decimal] = mapped_column(ScaledDecimal(4), default=Decimal("0"))
+    tax_category: Mapped[str] = mapped_column(String(2), default="S")
+    exemption_note: Mapped[str] = mapped_column(Text, default="")
+
+    document: Mapped[Document] = relationship(back_populates="adjustments")
