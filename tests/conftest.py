@@ -69,7 +69,7 @@ class CSRFClient(FlaskClient):
         with self.application.app_context():
             response = super().open(*args, **kwargs)
         if has_app_context():
-            _db.session.expire_all()  # the test's own session sees what the request wrote
+            _db.session.commit()  # end the test's own transaction: it sees what the request wrote
         return response
 
     def csrf_token(self) -> str:

@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event, inspect
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from webapp.extensions import db
 from webapp.models.types import ScaledDecimal, UTCDateTime, utcnow
@@ -110,3 +110,48 @@ class DocumentAdjustment(db.Model):
     exemption_note: Mapped[str] = mapped_column(Text, default="")
 
     document: Mapped[Document] = relationship(back_populates="adjustments")
+
+
+# --- issued documents never change ----------------------------------------------------------------
+
+# What an issued document says. Only its status (e.g. issued -> cancelled) and bookkeeping fields
+# added by later features may change once it is issued.
+FROZEN_FIELDS = frozenset({
+    "kind", "flow", "number", "contact_id", "currency", "prices_include_tax", "issue_date", "due_date",
+    "service_date", "service_period_end", "payment_terms_days", "customer_reference", "notes",
+    "discount_percent", "buyer_name", "seller", "buyer", "line_total", "allowance_total", "charge_total",
+    "net_total", "tax_total", "gross_total", "tax_breakdown", "org_id",
+})
+
+
+class ImmutableDocumentError(RuntimeError):
+    """Something tried to change or delete an issued document."""
+
+
+def _committed_status(document: Document) -> str | None:
+    history = inspect(document).attrs.status.history
+    if history.deleted:
+        return history.deleted[0]
+    return document.status if not history.added else None
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_changes_to_issued_documents(session, flush_context, instances):
+    for obj in list(session.dirty) + list(session.deleted):
+        if isinstance(obj, Document):
+            status = _committed_status(obj)
+            if status in (None, "draft"):
+                continue
+            if obj in session.deleted:
+                raise ImmutableDocumentError(f"document {obj.id} is {status} and cannot be deleted")
+            state = inspect(obj)
+            changed = {a.key for a in state.attrs if a.key in FROZEN_FIELDS and a.history.has_changes()}
+            if changed:
+                raise ImmutableDocumentError(f"document {obj.id} is {status}; cannot change {sorted(changed)}")
+    for obj in list(session.new) + list(session.dirty) + list(session.deleted):
+        if isinstance(obj, (DocumentLine, DocumentAdjustment)):
+            document = obj.document if obj.document is not None else session.get(Document, obj.document_id)
+            if document is not None and _committed_status(document) not in (None, "draft"):
+                if obj in session.dirty and not session.is_modified(obj):
+                    continue
+                raise ImmutableDocumentError(f"document {document.id} is {document.status}; its lines cannot change")

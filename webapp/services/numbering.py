@@ -1,0 +1,60 @@
+"""Taking document numbers: gapless and unique, inside the transaction that issues the document.
+
+The series row is locked first (``SELECT ... FOR UPDATE`` on PostgreSQL; on SQLite the whole
+transaction runs under ``BEGIN IMMEDIATE``, see ``extensions.begin_write``), so two issuing
+transactions take turns: the second one reads the counter only after the first committed or rolled
+back. A rollback gives the number back, because the counter changes in the same transaction. The
+unique constraint on (org, kind, flow, number) backs this up.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func, select
+
+from webapp.domain.numbering import parse_format
+from webapp.extensions import db
+from webapp.models import NumberCounter, NumberSeries, Organization
+from webapp.models.numbering import DEFAULT_FORMATS
+
+
+class NumberingError(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def _series(org: Organization, kind: str) -> NumberSeries:
+    stmt = select(NumberSeries).where(NumberSeries.org_id == org.id, NumberSeries.kind == kind).with_for_update()
+    series = db.session.scalar(stmt)
+    if series is None:  # organizations created before this kind existed
+        db.session.add(NumberSeries(org_id=org.id, kind=kind, format=DEFAULT_FORMATS[kind], reset_yearly=True))
+        db.session.flush()
+        series = db.session.scalar(stmt)
+    return series
+
+
+def last_date(org: Organization, kind: str) -> date | None:
+    return db.session.scalar(
+        select(func.max(NumberCounter.last_date)).join(NumberSeries)
+        .where(NumberSeries.org_id == org.id, NumberSeries.kind == kind))
+
+
+def take_number(org: Organization, kind: str, on: date) -> str:
+    """The next number of the organization's ``kind`` series for a document dated ``on`` (no flush of others)."""
+    series = _series(org, kind)
+    fmt = parse_format(series.format, series.reset_yearly)
+    latest = db.session.scalar(select(func.max(NumberCounter.last_date)).where(NumberCounter.series_id == series.id))
+    if latest is not None and on < latest:
+        raise NumberingError(f"The issue date cannot be before {latest.isoformat()}, the date of the last "
+                             f"{kind.replace('_', ' ')} of this series: numbers and dates stay in order.")
+    period = on.year if series.reset_yearly else 0
+    counter = db.session.scalar(select(NumberCounter).where(
+        NumberCounter.series_id == series.id, NumberCounter.period == period))
+    if counter is None:
+        counter = NumberCounter(series_id=series.id, period=period, last_value=0)
+        db.session.add(counter)
+    counter.last_value += 1
+    counter.last_date = on
+    db.session.flush()
+    return fmt.render(counter.last_value, on)
