@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -137,6 +138,7 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.auth.routes import bp as auth_bp
     from webapp.catalog.routes import bp as catalog_bp
     from webapp.customers.routes import bp as customers_bp
+    from webapp.invoices.routes import bp as invoices_bp
     from webapp.dashboard.routes import bp as dashboard_bp
     from webapp.settings.routes import bp as settings_bp
 
@@ -145,6 +147,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(settings_bp, url_prefix="/settings")
     app.register_blueprint(customers_bp, url_prefix="/customers")
     app.register_blueprint(catalog_bp, url_prefix="/catalog")
+    app.register_blueprint(invoices_bp, url_prefix="/invoices")
 
     @app.get("/healthz")
     def healthz():
@@ -199,8 +202,13 @@ def _register_error_handlers(app: Flask) -> None:
 
 def _register_template_helpers(app: Flask) -> None:
     import pycountry
+    from babel.numbers import format_currency
     from markupsafe import Markup, escape
 
+    from webapp.domain.money import from_minor
+    from webapp.domain.units import UNITS
+    from webapp.services import documents as documents_service
+    from webapp.tenancy import current_org as current_org_safe
     from webapp.domain.identifiers import format_iban
     from sqlalchemy import func
     from sqlalchemy.orm import contains_eager
@@ -227,6 +235,15 @@ def _register_template_helpers(app: Flask) -> None:
         places = len(text.split(".")[1]) if "." in text else 0
         return f"{value:.{min_places}f}" if places < min_places else text
 
+    @app.template_filter("money")
+    def money(minor: int | None, currency: str, locale: str | None = None) -> str:
+        """Minor units as a localized amount: 123456, "EUR" -> "€1,234.56" (rounded before, never here)."""
+        if minor is None:
+            return ""
+        membership = load_current_membership() if current_user.is_authenticated else None
+        locale = locale or (membership.organization.locale if membership else "en")
+        return format_currency(from_minor(minor, currency), currency, locale=locale, currency_digits=True)
+
     @app.template_filter("linkify")
     def linkify(text: str) -> Markup:
         """Escape ``text`` and make its http(s) URLs clickable."""
@@ -239,6 +256,10 @@ def _register_template_helpers(app: Flask) -> None:
         return Markup("").join(parts)
 
     app.jinja_env.globals["country_name"] = country_name
+    app.jinja_env.globals["today"] = date.today
+    app.jinja_env.globals["unit_label"] = lambda unit: UNITS.get(unit, (unit, ""))[0]
+    app.jinja_env.globals["seller_now"] = lambda doc: documents_service.seller_snapshot(current_org_safe())
+    app.jinja_env.globals["buyer_now"] = documents_service.buyer_now
 
     @app.context_processor
     def inject():

@@ -291,13 +291,19 @@ def issue_problems(org: Organization, doc: Document) -> list[str]:
     return problems
 
 
-def _seller(org: Organization) -> dict:
+def seller_snapshot(org: Organization) -> dict:
     return {k: getattr(org, k) for k in (
         "legal_name", "name", "street", "street2", "postal_code", "city", "region", "country", "vat_id",
         "tax_number", "email", "phone", "website", "bank_name", "iban", "bic", "footer_text", "locale")}
 
 
-def _buyer(contact: Contact) -> dict:
+def buyer_now(doc: Document) -> dict:
+    """A draft's buyer as it would be frozen now."""
+    contact = db.session.get(Contact, doc.contact_id) if doc.contact_id else None
+    return buyer_snapshot(contact) if contact else {"name": "No customer yet"}
+
+
+def buyer_snapshot(contact: Contact) -> dict:
     data = {k: getattr(contact, k) for k in (
         "company_name", "person_name", "email", "phone", "vat_id", "street", "street2", "postal_code", "city",
         "region", "country", "locale", "has_shipping_address", "shipping_name", "shipping_street",
@@ -326,8 +332,8 @@ def issue(org: Organization, actor: User, doc: Document, today: date | None = No
     doc.status = ISSUED
     doc.issue_date = on
     doc.due_date = on + timedelta(days=doc.payment_terms_days)
-    doc.seller = _seller(org)
-    doc.buyer = _buyer(contact)
+    doc.seller = seller_snapshot(org)
+    doc.buyer = buyer_snapshot(contact)
     doc.buyer_name = contact.display_name
     doc.issued_at = utcnow()
     rate_ids = {x.tax_rate_id for x in [*doc.lines, *doc.adjustments] if x.tax_rate_id}

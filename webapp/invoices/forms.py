@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import Length, NumberRange, Optional, ValidationError
+
+from webapp.customers.forms import DecimalText
+from webapp.domain import identifiers
+from webapp.domain.units import UNITS
+from webapp.forms import Form, as_choices, normalized_by
+from webapp.services.documents import PAYMENT_TERMS
+
+UNIT_CHOICES = as_choices((key, label) for key, (label, _) in UNITS.items())
+
+
+def rate_choices(rates) -> list:
+    return as_choices([(0, "No tax rate")] + [(r.id, r.label) for r in rates])
+
+
+class LineForm(Form):
+    description = TextAreaField("Description", validators=[Length(max=2000)])
+    quantity = DecimalText("Quantity", places=4)
+    unit = SelectField("Unit", choices=UNIT_CHOICES)
+    unit_price = DecimalText("Unit price", places=6)
+    discount_percent = DecimalText("Discount %", places=4, allow_negative=False)
+    tax_rate_id = SelectField("Tax", coerce=int)
+
+    def validate_quantity(self, field):
+        if field.errors:
+            return
+        if field.decimal is None:
+            raise ValidationError("Enter the quantity.")
+        if field.decimal == 0:
+            raise ValidationError("A quantity of 0 adds nothing; remove the line instead.")
+
+    def validate_unit_price(self, field):
+        if not field.errors and field.decimal is None:
+            raise ValidationError("Enter the unit price.")
+
+    def validate_discount_percent(self, field):
+        if field.decimal is not None and field.decimal > 100:
+            raise ValidationError("At most 100 %.")
+
+
+class HeaderForm(Form):
+    currency = SelectField("Currency", choices=lambda: as_choices(identifiers.currency_choices()),
+                           validate_choice=False, validators=[normalized_by(identifiers.normalize_currency)])
+    prices_include_tax = BooleanField("Prices include tax")
+    chosen_issue_date = DateField("Issue date", validators=[Optional()],
+                                  description="Empty: the day you issue it.")
+    service_date = DateField("Service date / period from", validators=[Optional()])
+    service_period_end = DateField("Period until", validators=[Optional()])
+    payment_terms = SelectField("Payment terms", choices=as_choices(
+        [(str(d), f"{d} days") for d in PAYMENT_TERMS] + [("custom", "Other…")]))
+    payment_terms_custom = IntegerField("Days", validators=[Optional(), NumberRange(0, 365, "Between 0 and 365 days.")])
+    customer_reference = StringField("Customer reference / PO", validators=[Length(max=100)])
+    notes = TextAreaField("Notes on the invoice", validators=[Length(max=5000)])
+    discount_percent = DecimalText("Discount on all lines %", places=4, allow_negative=False)
+
+    def validate_payment_terms_custom(self, field):
+        if self.payment_terms.data == "custom" and field.data is None:
+            raise ValidationError("Enter the number of days.")
+
+    def validate_discount_percent(self, field):
+        if field.decimal is not None and field.decimal > 100:
+            raise ValidationError("At most 100 %.")
+
+    def terms_days(self) -> int:
+        return self.payment_terms_custom.data if self.payment_terms.data == "custom" else int(self.payment_terms.data)
+
+
+class AdjustmentForm(Form):
+    reason = StringField("Reason", validators=[Length(max=200)])
+    amount = DecimalText("Amount", places=4, allow_negative=False)
+    tax_rate_id = SelectField("Tax", coerce=int)
+
+    def validate_amount(self, field):
+        if not field.errors and field.decimal is None:
+            raise ValidationError("Enter the amount.")
+
+
+class QuickCustomerForm(Form):
+    company_name = StringField("Company", validators=[Length(max=200)])
+    person_name = StringField("Person", validators=[Length(max=200)])
+    email = StringField("E-mail", validators=[Length(max=254)])
+    country = SelectField("Country", choices=lambda: as_choices([("", "Choose...")] + identifiers.country_choices()),
+                          validate_choice=False, validators=[normalized_by(identifiers.normalize_country)])
+
+    def validate_company_name(self, field):
+        if not field.data and not self.person_name.data:
+            raise ValidationError("Enter a person or a company name.")
+
+    def validate_email(self, field):
+        if field.data:
+            from email_validator import EmailNotValidError, validate_email
+            try:
+                field.data = validate_email(field.data, check_deliverability=False).normalized.lower()
+            except EmailNotValidError as exc:
+                raise ValidationError("Enter a valid e-mail address.") from exc

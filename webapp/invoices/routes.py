@@ -1,0 +1,441 @@
+"""Invoices: list, new draft, the live editor, issuing, the invoice page, delete and duplicate.
+
+The editor sends each change as its own small request (htmx), with the draft's version. The answer is
+the changed region plus the totals block and the version as out-of-band swaps of the same partials.
+Without JavaScript every editor form posts normally and comes back to the editor page.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, make_response, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from webapp.domain import status as status_table
+from webapp.domain.roles import can
+from webapp.extensions import begin_write, db
+from webapp.forms import ButtonForm, clean_line, id_arg
+from webapp.htmx import is_htmx, redirect_to, render
+from webapp.invoices.forms import AdjustmentForm, HeaderForm, LineForm, QuickCustomerForm, rate_choices
+from webapp.models import AuditEvent, Contact, Document, DocumentAdjustment, DocumentLine, Product, TaxRate
+from webapp.queries import documents as document_queries
+from webapp.services import audit, contacts, documents
+from webapp.services.documents import PAYMENT_TERMS, DocumentError, StaleDocument
+from webapp.tenancy import current_org, current_role, get_or_404, require_permission, scoped
+
+bp = Blueprint("invoices", __name__)
+
+
+def _rates(extra=()) -> list[TaxRate]:
+    rates = db.session.scalars(scoped(TaxRate).where(TaxRate.archived.is_(False))
+                               .order_by(TaxRate.is_default.desc(), TaxRate.category, TaxRate.percent.desc())).all()
+    ids = {r.id for r in rates}
+    for rate_id in extra:
+        if rate_id and rate_id not in ids:
+            rate = db.session.get(TaxRate, rate_id)
+            if rate is not None and rate.org_id == current_org().id:
+                rates.append(rate)
+    return list(rates)
+
+
+def _load(document_id: int) -> Document:
+    return get_or_404(Document, document_id)
+
+
+def _actions(doc: Document) -> list[str]:
+    role = current_role()
+    return [a for a in sorted(status_table.ACTIONS.get((doc.kind, doc.status), ()))
+            if can(role, status_table.ACTION_PERMISSIONS[a])]
+
+
+# --- list -------------------------------------------------------------------------------------------
+
+@bp.get("/")
+@require_permission("view")
+def index():
+    query = document_queries.parse_query(request.args)
+    page = document_queries.search_documents(current_org().id, query)
+    customer = db.session.get(Contact, query.contact_id) if query.contact_id else None
+    if customer is not None and customer.org_id != current_org().id:
+        customer = None
+    response = render("invoices/index.html", "invoices/_list.html", status=422 if query.errors else 200,
+                      page=page, query=query, customer=customer, statuses=document_queries.STATUSES,
+                      sorts=document_queries.SORT_LABELS, labels=status_table.STATUS_LABELS)
+    if is_htmx():
+        response.headers["HX-Push-Url"] = url_for("invoices.index", **query.url_args())
+    return response
+
+
+# --- new draft ----------------------------------------------------------------------------------------
+
+@bp.get("/new")
+@require_permission("edit_drafts")
+def new():
+    q = clean_line(request.args.get("q", ""))[:100]
+    results = []
+    if q:
+        results = db.session.scalars(scoped(Contact).where(Contact.archived.is_(False),
+                                                           Contact.search_text.contains(q.lower(), autoescape=True))
+                                     .order_by(Contact.sort_name).limit(10)).all()
+    form = QuickCustomerForm(country=current_org().country)
+    return render("invoices/new.html", "invoices/_customer_results.html", q=q, results=results, form=form,
+                  button_form=ButtonForm())
+
+
+@bp.post("/new")
+@require_permission("edit_drafts")
+def create():
+    contact = get_or_404(Contact, request.form.get("contact_id", type=int) or 0)
+    doc = documents.new_draft(current_org(), current_user, contact)
+    db.session.commit()
+    return redirect_to(url_for("invoices.edit", document_id=doc.id))
+
+
+@bp.post("/new/customer")
+@require_permission("edit_drafts")
+def create_with_customer():
+    org = current_org()
+    form = QuickCustomerForm()
+    if form.validate_on_submit():
+        values = {"company_name": form.company_name.data, "person_name": form.person_name.data,
+                  "email": form.email.data, "country": form.country.data, "is_customer": True}
+        contact = contacts.save_contact(org, current_user, None, values, {}, contacts.custom_fields(org.id))
+        doc = documents.new_draft(org, current_user, contact)
+        db.session.commit()
+        flash(f"{contact.display_name} was added to your customers.", "success")
+        return redirect_to(url_for("invoices.edit", document_id=doc.id))
+    return render("invoices/new.html", status=422, q="", results=[], form=form, button_form=ButtonForm())
+
+
+# --- the editor ---------------------------------------------------------------------------------------
+
+def _editor_context(doc: Document, **extra) -> dict:
+    rate_ids = [x.tax_rate_id for x in [*doc.lines, *doc.adjustments]]
+    context = {"doc": doc, "rates": _rates(rate_ids), "terms": PAYMENT_TERMS,
+               "problems": documents.issue_problems(current_org(), doc), "button_form": ButtonForm(),
+               "header_form_for": _header_form, "line_form_for": _line_form, "adjustment_form_for": _adjustment_form}
+    context.update(extra)
+    return context
+
+
+def _header_form(doc: Document, formdata=None) -> HeaderForm:
+    terms = str(doc.payment_terms_days) if doc.payment_terms_days in PAYMENT_TERMS else "custom"
+    return HeaderForm(formdata=formdata, obj=doc, payment_terms=terms,
+                      payment_terms_custom=doc.payment_terms_days if terms == "custom" else None)
+
+
+def _line_form(line: DocumentLine, rates, formdata=None) -> LineForm:
+    form = LineForm(formdata=formdata, obj=line, prefix=f"l{line.id}", tax_rate_id=line.tax_rate_id or 0)
+    form.tax_rate_id.choices = rate_choices(rates)
+    return form
+
+
+def _adjustment_form(adj: DocumentAdjustment, rates, formdata=None) -> AdjustmentForm:
+    form = AdjustmentForm(formdata=formdata, obj=adj, prefix=f"a{adj.id}", tax_rate_id=adj.tax_rate_id or 0)
+    form.tax_rate_id.choices = rate_choices(rates)
+    return form
+
+
+@bp.get("/<int:document_id>/edit")
+@require_permission("edit_drafts")
+def edit(document_id: int):
+    doc = _load(document_id)
+    if not doc.is_draft:
+        flash(f"{doc.number} is issued and can no longer be edited.", "info")
+        return redirect_to(url_for("invoices.show", document_id=doc.id))
+    return render("invoices/edit.html", **_editor_context(doc))
+
+
+def _editor_answer(doc: Document, template: str, status: int = 200, **context):
+    """The changed region, then the totals and the version out of band; a redirect without htmx."""
+    if not is_htmx():
+        if status >= 400:
+            return render("invoices/edit.html", status=status, **_editor_context(doc, **context))
+        return redirect_to(url_for("invoices.edit", document_id=doc.id))
+    ctx = _editor_context(doc, **context)
+    html = render_template(template, **ctx)
+    if status < 400:
+        html += render_template("invoices/_totals.html", oob=True, **ctx)
+        html += render_template("invoices/_version.html", oob=True, **ctx)
+        html += render_template("invoices/_issue.html", oob=True, **ctx)
+    return make_response(html, status)
+
+
+def _stale(doc_id: int, message: str):
+    db.session.rollback()
+    doc = _load(doc_id)
+    flash(message, "error")
+    if not is_htmx():
+        return redirect_to(url_for("invoices.edit", document_id=doc.id) if doc.is_draft
+                           else url_for("invoices.show", document_id=doc.id))
+    if not doc.is_draft:
+        return redirect_to(url_for("invoices.show", document_id=doc.id))
+    response = make_response(render_template("invoices/_editor.html", **_editor_context(doc, stale=message)), 409)
+    response.headers["HX-Retarget"] = "#invoice-editor"
+    response.headers["HX-Reswap"] = "outerHTML"
+    return response
+
+
+def _draft_for_change(document_id: int) -> Document:
+    """The draft, checked against the version the editor sent (a StaleDocument when it changed)."""
+    doc = _load(document_id)
+    documents.require(doc, "edit")
+    documents.check_version(doc, _sent_version())
+    return doc
+
+
+def _sent_version() -> int | None:
+    """The editor's current version (kept up to date out of band), or the form's own without JavaScript."""
+    return request.form.get("current_version", type=int) or request.form.get("version", type=int)
+
+
+def _guarded(change):
+    """Run an editor change: stale and issued drafts get the current state and a clear message."""
+    def wrapped(document_id: int, *args, **kwargs):
+        try:
+            return change(document_id, *args, **kwargs)
+        except StaleDocument as exc:
+            return _stale(document_id, exc.message)
+        except StaleDataError:
+            return _stale(document_id, "Someone else changed this draft at the same moment. "
+                                       "You now see the current state.")
+        except DocumentError as exc:
+            return _stale(document_id, exc.message)
+    wrapped.__name__ = change.__name__
+    return wrapped
+
+
+@bp.post("/<int:document_id>/header")
+@require_permission("edit_drafts")
+@_guarded
+def update_header(document_id: int):
+    doc = _draft_for_change(document_id)
+    form = _header_form(doc, request.form)
+    if form.validate():
+        values = {k: form[k].data for k in ("currency", "prices_include_tax", "chosen_issue_date", "service_date",
+                                             "service_period_end", "customer_reference", "notes")}
+        values["payment_terms_days"] = form.terms_days()
+        values["discount_percent"] = form.discount_percent.decimal or None
+        try:
+            documents.update_header(doc, values)
+        except DocumentError as exc:
+            db.session.rollback()
+            doc = _load(document_id)
+            if exc.field:
+                form[exc.field].errors = [exc.message]
+                return _editor_answer(doc, "invoices/_header.html", 422, header_form=form)
+            raise
+        db.session.commit()
+        return _editor_answer(doc, "invoices/_header.html")
+    return _editor_answer(doc, "invoices/_header.html", 422, header_form=form)
+
+
+@bp.post("/<int:document_id>/customer")
+@require_permission("edit_drafts")
+@_guarded
+def change_customer(document_id: int):
+    doc = _draft_for_change(document_id)
+    contact = get_or_404(Contact, request.form.get("contact_id", type=int) or 0)
+    documents.set_contact(doc, contact)
+    db.session.commit()
+    return _editor_answer(doc, "invoices/_editor.html")
+
+
+@bp.post("/<int:document_id>/lines")
+@require_permission("edit_drafts")
+@_guarded
+def add_line(document_id: int):
+    doc = _draft_for_change(document_id)
+    product = None
+    if request.form.get("product_id"):
+        product = get_or_404(Product, request.form.get("product_id", type=int) or 0)
+    line = documents.add_line(current_org(), doc, product)
+    db.session.commit()
+    return _editor_answer(doc, "invoices/_lines.html", focus_line=line.id)
+
+
+def _line(doc: Document, line_id: int) -> DocumentLine:
+    line = next((x for x in doc.lines if x.id == line_id), None)
+    if line is None:
+        abort(404)
+    return line
+
+
+@bp.post("/<int:document_id>/lines/<int:line_id>")
+@require_permission("edit_drafts")
+@_guarded
+def update_line(document_id: int, line_id: int):
+    doc = _draft_for_change(document_id)
+    line = _line(doc, line_id)
+    rates = _rates([line.tax_rate_id])
+    form = _line_form(line, rates, request.form)
+    if not form.validate():
+        return _editor_answer(doc, "invoices/_line.html", 422, line=line, line_form=form)
+    rate = next((r for r in rates if r.id == form.tax_rate_id.data), None)
+    documents.update_line(doc, line, {
+        "description": form.description.data.strip(), "quantity": form.quantity.decimal, "unit": form.unit.data,
+        "unit_price": form.unit_price.decimal, "discount_percent": form.discount_percent.decimal or None,
+    }, rate=rate, set_rate=True)
+    db.session.commit()
+    return _editor_answer(doc, "invoices/_line.html", line=line)
+
+
+@bp.post("/<int:document_id>/lines/<int:line_id>/product")
+@require_permission("edit_drafts")
+@_guarded
+def apply_product(document_id: int, line_id: int):
+    doc = _draft_for_change(document_id)
+    line = _line(doc, line_id)
+    product = get_or_404(Product, request.form.get("product_id", type=int) or 0)
+    documents.apply_product(doc, line, product)
+    db.session.commit()
+    return _editor_answer(doc, "invoices/_line.html", line=line)
+
+
+@bp.get("/<int:document_id>/products")
+@require_permission("edit_drafts")
+def product_search(document_id: int):
+    doc = _load(document_id)
+    line_id = id_arg(request.args, "line")
+    q = clean_line(request.args.get("q", ""))[:100]
+    products = []
+    if q:
+        products = db.session.scalars(scoped(Product).where(Product.archived.is_(False),
+                                                            Product.search_text.contains(q.lower(), autoescape=True))
+                                      .order_by(Product.sort_name).limit(8)).all()
+    return render("invoices/_product_results.html", doc=doc, line_id=line_id, products=products, q=q)
+
+
+@bp.post("/<int:document_id>/lines/<int:line_id>/delete")
+@require_permission("edit_drafts")
+@_guarded
+def remove_line(document_id: int, line_id: int):
+    doc = _draft_for_change(document_id)
+    documents.remove_line(doc, _line(doc, line_id))
+    db.session.commit()
+    return _editor_answer(doc, "invoices/_lines.html")
+
+
+@bp.post("/<int:document_id>/lines/<int:line_id>/move")
+@require_permission("edit_drafts")
+@_guarded
+def move_line(document_id: int, line_id: int):
+    doc = _draft_for_change(document_id)
+    line = _line(doc, line_id)
+    documents.move_line(doc, line, -1 if request.form.get("direction") == "up" else 1)
+    db.session.commit()
+    return _editor_answer(doc, "invoices/_lines.html", focus_line=line.id)
+
+
+@bp.post("/<int:document_id>/adjustments")
+@require_permission("edit_drafts")
+@_guarded
+def add_adjustment(document_id: int):
+    doc = _draft_for_change(document_id)
+    kind = request.form.get("kind")
+    if kind not in ("allowance", "charge"):
+        abort(400)
+    documents.add_adjustment(current_org(), doc, kind)
+    db.session.commit()
+    return _editor_answer(doc, "invoices/_adjustments.html")
+
+
+def _adjustment(doc: Document, adjustment_id: int) -> DocumentAdjustment:
+    adj = next((x for x in doc.adjustments if x.id == adjustment_id), None)
+    if adj is None:
+        abort(404)
+    return adj
+
+
+@bp.post("/<int:document_id>/adjustments/<int:adjustment_id>")
+@require_permission("edit_drafts")
+@_guarded
+def update_adjustment(document_id: int, adjustment_id: int):
+    doc = _draft_for_change(document_id)
+    adj = _adjustment(doc, adjustment_id)
+    rates = _rates([adj.tax_rate_id])
+    form = _adjustment_form(adj, rates, request.form)
+    if not form.validate():
+        return _editor_answer(doc, "invoices/_adjustments.html", 422, adjustment_forms={adj.id: form})
+    rate = next((r for r in rates if r.id == form.tax_rate_id.data), None)
+    documents.update_adjustment(doc, adj, form.reason.data, form.amount.decimal, rate)
+    db.session.commit()
+    return _editor_answer(doc, "invoices/_adjustments.html")
+
+
+@bp.post("/<int:document_id>/adjustments/<int:adjustment_id>/delete")
+@require_permission("edit_drafts")
+@_guarded
+def remove_adjustment(document_id: int, adjustment_id: int):
+    doc = _draft_for_change(document_id)
+    documents.remove_adjustment(doc, _adjustment(doc, adjustment_id))
+    db.session.commit()
+    return _editor_answer(doc, "invoices/_adjustments.html")
+
+
+# --- issue, delete, duplicate -------------------------------------------------------------------------
+
+@bp.post("/<int:document_id>/issue")
+@require_permission("issue_documents")
+def issue(document_id: int):
+    begin_write()  # the write lock first: the number is taken in this transaction
+    doc = _load(document_id)
+    try:
+        documents.check_version(doc, _sent_version())
+        number = documents.issue(current_org(), current_user, doc)
+    except DocumentError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        doc = _load(document_id)
+        target = "invoices.edit" if doc.is_draft else "invoices.show"
+        if is_htmx() or not doc.is_draft:
+            return redirect_to(url_for(target, document_id=doc.id))
+        return render("invoices/edit.html", status=422, **_editor_context(doc))
+    db.session.commit()
+    flash(f"Invoice {number} is issued.", "success")
+    return redirect_to(url_for("invoices.show", document_id=doc.id))
+
+
+@bp.post("/<int:document_id>/delete")
+@require_permission("edit_drafts")
+def delete(document_id: int):
+    doc = _load(document_id)
+    try:
+        documents.delete_draft(current_org(), current_user, doc)
+    except DocumentError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect_to(url_for("invoices.show", document_id=document_id))
+    db.session.commit()
+    flash("The draft was deleted.", "success")
+    return redirect_to(url_for("invoices.index"))
+
+
+@bp.post("/<int:document_id>/duplicate")
+@require_permission("edit_drafts")
+def duplicate(document_id: int):
+    doc = _load(document_id)
+    copy = documents.duplicate(current_org(), current_user, doc)
+    db.session.commit()
+    flash("A new draft was made from this invoice.", "success")
+    return redirect_to(url_for("invoices.edit", document_id=copy.id))
+
+
+# --- the invoice page ---------------------------------------------------------------------------------
+
+@bp.get("/<int:document_id>")
+@require_permission("view")
+def show(document_id: int):
+    doc = db.session.scalar(scoped(Document).where(Document.id == document_id)
+                            .options(selectinload(Document.lines), selectinload(Document.adjustments)))
+    if doc is None:
+        abort(404)
+    events = db.session.scalars(scoped(AuditEvent).where(AuditEvent.object_type == "document",
+                                                         AuditEvent.object_id == doc.id)
+                                .order_by(AuditEvent.id.desc()).limit(50)).all()
+    return render("invoices/show.html", doc=doc, actions=_actions(doc), events=events, rates=[],
+                  labels=status_table.STATUS_LABELS, problems=documents.issue_problems(current_org(), doc)
+                  if doc.is_draft else [], button_form=ButtonForm())
+
+

@@ -1,0 +1,107 @@
+"""The invoice list: filters, sorting, pagination and the sum of the filtered totals per currency."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Select, func, or_, select
+from werkzeug.datastructures import MultiDict
+
+from webapp.extensions import db
+from webapp.forms import clean_line, id_arg
+from webapp.models import Document
+from webapp.queries.pagination import PER_PAGE_CHOICES, Page, paginate
+
+STATUSES = {"all": "All", "draft": "Drafts", "open": "Open", "overdue": "Overdue", "cancelled": "Cancelled"}
+SORTS = {
+    "newest": (Document.issue_date.desc().nulls_first(), Document.id.desc()),
+    "oldest": (Document.issue_date.asc().nulls_last(), Document.id.asc()),
+    "due": (Document.due_date.asc().nulls_last(), Document.id.asc()),
+    "total": (Document.gross_total.desc(), Document.id.desc()),
+    "customer": (Document.buyer_name.asc(), Document.id.desc()),
+}
+SORT_LABELS = {"newest": "Newest", "oldest": "Oldest", "due": "Due date", "total": "Largest total",
+               "customer": "Customer"}
+
+
+@dataclass
+class DocumentQuery:
+    status: str = "all"
+    q: str = ""
+    contact_id: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    sort: str = "newest"
+    page: int = 1
+    per_page: int = 25
+    errors: list[str] | None = None
+
+    def url_args(self, **override) -> dict:
+        args = {"status": self.status if self.status != "all" else None, "q": self.q or None,
+                "customer": self.contact_id, "from": self.date_from.isoformat() if self.date_from else None,
+                "to": self.date_to.isoformat() if self.date_to else None,
+                "sort": self.sort if self.sort != "newest" else None,
+                "per_page": self.per_page if self.per_page != 25 else None,
+                "page": self.page if self.page > 1 else None}
+        args.update(override)
+        return {k: v for k, v in args.items() if v is not None}
+
+
+def _date(args: MultiDict, name: str, label: str, errors: list[str]) -> date | None:
+    raw = clean_line(args.get(name, ""))
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        errors.append(f"{label}: {raw} is not a date (YYYY-MM-DD).")
+        return None
+
+
+def parse_query(args: MultiDict) -> DocumentQuery:
+    errors: list[str] = []
+    query = DocumentQuery(errors=errors)
+    query.status = args.get("status") if args.get("status") in STATUSES else "all"
+    query.q = clean_line(args.get("q", ""))[:100]
+    query.contact_id = id_arg(args, "customer")
+    query.date_from = _date(args, "from", "From", errors)
+    query.date_to = _date(args, "to", "Until", errors)
+    query.sort = args.get("sort") if args.get("sort") in SORTS else "newest"
+    query.page = max(args.get("page", 1, type=int) or 1, 1)
+    per_page = args.get("per_page", 25, type=int)
+    query.per_page = per_page if per_page in PER_PAGE_CHOICES else 25
+    return query
+
+
+def document_select(org_id: int, query: DocumentQuery, kind: str = "invoice", today: date | None = None) -> Select:
+    today = today or date.today()
+    stmt = select(Document).where(Document.org_id == org_id, Document.kind == kind, Document.flow == "sales")
+    if query.status == "draft":
+        stmt = stmt.where(Document.status == "draft")
+    elif query.status == "open":
+        stmt = stmt.where(Document.status == "issued")
+    elif query.status == "overdue":
+        stmt = stmt.where(Document.status == "issued", Document.due_date < today)
+    elif query.status == "cancelled":
+        stmt = stmt.where(Document.status == "cancelled")
+    if query.contact_id:
+        stmt = stmt.where(Document.contact_id == query.contact_id)
+    if query.date_from:
+        stmt = stmt.where(Document.issue_date >= query.date_from)
+    if query.date_to:
+        stmt = stmt.where(Document.issue_date <= query.date_to)
+    if query.q:
+        term = query.q.lower()
+        stmt = stmt.where(or_(func.lower(Document.number).contains(term, autoescape=True),
+                              func.lower(Document.buyer_name).contains(term, autoescape=True)))
+    return stmt
+
+
+def search_documents(org_id: int, query: DocumentQuery) -> Page:
+    stmt = document_select(org_id, query)
+    page = paginate(stmt.order_by(*SORTS[query.sort]), query.page, query.per_page)
+    filtered = stmt.subquery()
+    sums = db.session.execute(
+        select(filtered.c.currency, func.sum(filtered.c.gross_total)).group_by(filtered.c.currency)).all()
+    page.extra["sums"] = sorted((currency, int(total or 0)) for currency, total in sums)
+    return page
