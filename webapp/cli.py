@@ -39,6 +39,7 @@ def seed_demo():
         org.bank_name, org.iban, org.bic = "Commerzbank", "DE89370400440532013000", "COBADEFFXXX"
         org.footer_text = "Sonnenschein Bäckerei GmbH · Amtsgericht Charlottenburg HRB 123456 · Geschäftsführerin Dana Demo"
         demo.add_catalog_and_customers(org, user)
+        demo.add_invoices(org, user)
         db.session.commit()
         click.echo("Created the demo business.")
     click.echo("")

@@ -3,13 +3,17 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, request, url_for
 from flask_login import current_user
+from datetime import date
+
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
 from webapp.customers.forms import CustomFieldForm, ImportUploadForm, customer_form_class
 from webapp.extensions import db
 from webapp.forms import ButtonForm, id_arg
 from webapp.htmx import is_htmx, redirect_to, render
-from webapp.models import AuditEvent, Contact, CustomField, ImportJob
+from webapp.domain.status import STATUS_LABELS
+from webapp.models import AuditEvent, Contact, CustomField, Document, ImportJob
 from webapp.queries import contacts as contact_queries
 from webapp.services import audit, contacts, customer_csv
 from webapp.services.contacts import ContactError
@@ -73,7 +77,16 @@ def show(contact_id: int):
     events = db.session.scalars(
         scoped(AuditEvent).where(AuditEvent.object_type == "contact", AuditEvent.object_id == contact.id)
         .order_by(AuditEvent.id.desc()).limit(20)).all()
+    invoices = db.session.scalars(
+        scoped(Document).where(Document.contact_id == contact.id, Document.kind == "invoice")
+        .order_by(Document.issue_date.desc().nulls_first(), Document.id.desc()).limit(50)).all()
+    balance = db.session.execute(
+        select(Document.currency, func.sum(Document.gross_total),
+               func.sum(case((Document.due_date < date.today(), Document.gross_total), else_=0)))
+        .where(Document.org_id == contact.org_id, Document.contact_id == contact.id, Document.kind == "invoice",
+               Document.status == "issued").group_by(Document.currency)).all()
     return render("customers/show.html", contact=contact, fields=fields, values=contacts.custom_values(contact, fields),
+                  invoices=invoices, balance=balance, labels=STATUS_LABELS,
                   format_value=contacts.format_value, events=events,
                   duplicates=contacts.duplicates_of_email(contact.org_id, contact.email, exclude_id=contact.id))
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from webapp.htmx import redirect_to, render
 from webapp.domain.roles import can
 from webapp.extensions import db
-from webapp.models import Contact
+from webapp.models import Contact, Document
 from webapp.tenancy import current_org, current_role, load_current_membership, require_permission
 
 bp = Blueprint("dashboard", __name__)
@@ -30,7 +30,8 @@ def first_steps(org) -> list[dict]:
          "done": not missing, "url": _link("settings.company", "manage_settings")},
         {"title": "Add your first customer", "hint": "Who do you bill? Or import them from a CSV file.",
          "done": has_customers, "url": _link("customers.new", "manage_customers")},
-        {"title": "Write your first invoice", "hint": "Draft it, check the totals, issue it.", "done": False,
+        {"title": "Write your first invoice", "hint": "Draft it, check the totals, issue it.",
+         "done": db.session.scalar(select(Document.id).where(Document.org_id == org.id).limit(1)) is not None,
          "url": _link("invoices.new", "edit_drafts")},
     ]
 

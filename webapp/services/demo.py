@@ -1,13 +1,14 @@
 """Demo data for `flask seed-demo`: customers in several countries and languages, products, custom fields."""
 from __future__ import annotations
 
+from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
 
 from webapp.extensions import db
-from webapp.models import Contact, CustomField, Organization, TaxRate, User
-from webapp.services import catalog, contacts
+from webapp.models import Contact, CustomField, Organization, Product, TaxRate, User
+from webapp.services import catalog, contacts, documents
 
 CUSTOMERS = [
     # company, person, email, phone, vat_id, street, postal code, city, country, locale, currency, tier, newsletter
@@ -66,4 +67,33 @@ def add_catalog_and_customers(org: Organization, owner: User) -> None:
         catalog.save_product(org, owner, None, name=name, unit=unit, unit_price=Decimal(price),
                              tax_rate_id=rate.id if rate else None, sku=sku, description=description,
                              price_includes_tax=False)
+    db.session.flush()
+
+
+INVOICES = [
+    # customer company, days ago issued (None: draft), lines (product name, quantity), discount %
+    ("Café Morgenrot GmbH", 75, [("Sourdough loaf 1 kg", "40"), ("Butter croissant", "120")], None),
+    ("Hotel Alpenblick", 50, [("Wedding cake, three tiers", "1"), ("Delivery within Berlin", "1")], None),
+    ("The Daily Crumb Ltd", 35, [("Baking course", "2")], "5"),
+    ("Café Morgenrot GmbH", 20, [("Sourdough loaf 1 kg", "35"), ("Flour type 1050", "25")], None),
+    ("Trattoria Da Luigi S.r.l.", 6, [("Catering service", "6"), ("Delivery within Berlin", "1")], None),
+    ("Boulangerie du Marché SARL", None, [("Butter croissant", "200")], None),
+    ("Brooklyn Bagels Inc.", None, [("Baking course", "1")], None),
+]
+
+
+def add_invoices(org: Organization, owner: User) -> None:
+    """Issued invoices (oldest first, so numbers and dates stay in order) and two drafts."""
+    contacts_by_name = {c.company_name: c for c in db.session.scalars(select(Contact).where(Contact.org_id == org.id))}
+    products = {p.name: p for p in db.session.scalars(select(Product).where(Product.org_id == org.id))}
+    for company, days_ago, lines, discount in INVOICES:
+        doc = documents.new_draft(org, owner, contacts_by_name[company])
+        for name, quantity in lines:
+            line = documents.add_line(org, doc, products[name])
+            documents.update_line(doc, line, {"quantity": Decimal(quantity)})
+        if discount:
+            documents.update_header(doc, {"discount_percent": Decimal(discount)})
+        if days_ago is not None:
+            documents.update_header(doc, {"chosen_issue_date": date.today() - timedelta(days=days_ago)})
+            documents.issue(org, owner, doc)
     db.session.flush()
