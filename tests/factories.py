@@ -102,3 +102,37 @@ def product(org: Organization, name: str = "Widget", price: str = "10.00", **val
     db.session.add(p)
     db.session.commit()
     return p
+
+
+def complete_org(org: Organization) -> Organization:
+    """Give ``org`` the details an invoice must carry."""
+    org.legal_name, org.street, org.postal_code, org.city = org.legal_name or org.name, "Hauptstr. 1", "10115", "Berlin"
+    org.country, org.vat_id, org.iban = org.country or "DE", "DE136695976", "DE89370400440532013000"
+    db.session.commit()
+    return org
+
+
+def draft(org: Organization, contact_=None, lines=(("Widget", "2", "10.00"),), actor=None) -> "Document":
+    from decimal import Decimal
+
+    from webapp.services import documents
+
+    actor = actor or next(m.user for m in org.memberships if m.role == "owner")
+    contact_ = contact_ or contact(org, "Buyer GmbH")
+    doc = documents.new_draft(org, actor, contact_)
+    for description, quantity, price in lines:
+        line = documents.add_line(org, doc)
+        documents.update_line(doc, line, {"description": description, "quantity": Decimal(quantity),
+                                          "unit_price": Decimal(price)})
+    db.session.commit()
+    return doc
+
+
+def issued(org: Organization, **kwargs) -> "Document":
+    from webapp.services import documents
+
+    doc = draft(org, **kwargs)
+    actor = next(m.user for m in org.memberships if m.role == "owner")
+    documents.issue(org, actor, doc)
+    db.session.commit()
+    return doc
