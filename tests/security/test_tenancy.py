@@ -26,9 +26,16 @@ def test_member_of_a_gets_404_for_every_url_of_b(app, login_as, f):
     b_job = ImportJob(org_id=b.org.id, filename="b.csv", content="Company\nB Two\n", mapping={"0": "company_name"})
     db.session.add(b_job)
     db.session.commit()
+    f.complete_org(b.org)
+    b_draft = f.draft(b.org, b_contact, lines=[("B secret line", "1", "5")])
+    from webapp.services import documents
+    b_adjustment = documents.add_adjustment(b.org, b_draft, "charge")
+    db.session.commit()
+    b_issued = f.issued(b.org, contact_=b_contact)
     b_ids = {"membership_id": b_member.id, "invitation_id": b_invitation.id, "message_id": b_message.id,
              "org_id": b.org.id, "event_id": b_event.id, "contact_id": b_contact.id, "product_id": b_product.id,
-             "rate_id": b_rate.id, "field_id": b_field.id, "job_id": b_job.id}
+             "rate_id": b_rate.id, "field_id": b_field.id, "job_id": b_job.id, "document_id": b_draft.id,
+             "line_id": b_draft.lines[0].id, "adjustment_id": b_adjustment.id}
     tried = []
     for rule in rules(app, {"GET", "POST"}):
         id_args = [name for name in rule.arguments if name in b_ids]
@@ -37,22 +44,51 @@ def test_member_of_a_gets_404_for_every_url_of_b(app, login_as, f):
         url = build(app, rule, b_ids)
         for method in sorted(rule.methods & {"GET", "POST"}):
             before = table_contents()
-            r = a.client.open(url, method=method, data={f"m{b_member.id}-role": "owner", "role": "owner"})
+            r = a.client.open(url, method=method, data={f"m{b_member.id}-role": "owner", "role": "owner",
+                                                        "contact_id": b_contact.id, "product_id": b_product.id,
+                                                        "kind": "charge", "current_version": b_draft.version})
             assert r.status_code == 404, (method, url, r.status_code)
             assert table_contents() == before, (method, url)
+            if "document_id" in rule.arguments:  # the issued one too
+                r = a.client.open(build(app, rule, {**b_ids, "document_id": b_issued.id}), method=method)
+                assert r.status_code == 404, (method, url, r.status_code)
             tried.append(rule.endpoint)
     assert {"settings.change_role", "settings.remove_member", "settings.revoke_invitation",
             "settings.mail_message", "auth.switch", "customers.show", "customers.edit", "customers.delete",
             "customers.archive", "customers.delete_field", "customers.import_preview", "customers.import_run",
             "catalog.edit_product", "catalog.archive_product", "catalog.edit_tax_rate",
-            "catalog.delete_tax_rate"} <= set(tried)
+            "catalog.delete_tax_rate", "invoices.show", "invoices.edit", "invoices.update_line",
+            "invoices.issue", "invoices.delete", "invoices.duplicate", "invoices.update_adjustment",
+            "invoices.product_search"} <= set(tried)
     # every route with an object id was tried
     id_routes = {r.endpoint for r in rules(app, {"GET", "POST"}) if set(r.arguments) & set(b_ids)}
     assert id_routes == set(tried)
     # and the lists of A show nothing of B
-    for url in ("/settings/members", "/settings/audit", "/settings/mail", "/customers/?status=all",
+    for url in ("/settings/members", "/settings/audit", "/settings/mail", "/customers/?status=all", "/invoices/",
+                f"/invoices/?customer={b_contact.id}", "/invoices/new?q=b", "/invoices/?q=secret",
                 "/customers/export.csv", "/catalog/products?status=all", "/catalog/tax-rates",
                 "/customers/email-check?email=b-customer@example.com"):
         html = a.client.get(url).data.decode()
         assert b.user.email not in html and "b-invitee@example.com" not in html and "b-customer@" not in html, url
         assert "B Customer" not in html and "B Product" not in html, url
+
+
+def test_ids_of_another_organization_in_form_fields_are_404(app, login_as, f):
+    a = login_as("owner")
+    b = login_as("owner")
+    b_contact = f.contact(b.org, "B Customer")
+    b_product = f.product(b.org, "B Product")
+    b_rate = db.session.scalar(select(TaxRate).where(TaxRate.org_id == b.org.id))
+    a_draft = f.draft(a.org, f.contact(a.org, "A Customer"))
+    line = a_draft.lines[0]
+    before = table_contents()
+    assert a.client.post("/invoices/new", data={"contact_id": b_contact.id}).status_code == 404
+    assert a.client.post(f"/invoices/{a_draft.id}/customer", data={"contact_id": b_contact.id}).status_code == 404
+    assert a.client.post(f"/invoices/{a_draft.id}/lines", data={"product_id": b_product.id}).status_code == 404
+    assert a.client.post(f"/invoices/{a_draft.id}/lines/{line.id}/product",
+                         data={"product_id": b_product.id}).status_code == 404
+    r = a.client.post(f"/invoices/{a_draft.id}/lines/{line.id}", headers={"HX-Request": "true"}, data={
+        "current_version": a_draft.version, f"l{line.id}-description": "x", f"l{line.id}-quantity": "1",
+        f"l{line.id}-unit": "piece", f"l{line.id}-unit_price": "1", f"l{line.id}-tax_rate_id": str(b_rate.id)})
+    assert r.status_code == 422  # not one of this organization's rates
+    assert table_contents() == before

@@ -56,9 +56,13 @@ class HeaderForm(Form):
     notes = TextAreaField("Notes on the invoice", validators=[Length(max=5000)])
     discount_percent = DecimalText("Discount on all lines %", places=4, allow_negative=False)
 
-    def validate_payment_terms_custom(self, field):
-        if self.payment_terms.data == "custom" and field.data is None:
-            raise ValidationError("Enter the number of days.")
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        custom = self.payment_terms_custom
+        if self.payment_terms.data == "custom" and custom.data is None and not custom.errors:
+            custom.errors = [*custom.errors, "Enter the number of days."]
+            ok = False
+        return ok
 
     def validate_discount_percent(self, field):
         if field.decimal is not None and field.decimal > 100:

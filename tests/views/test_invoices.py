@@ -1,0 +1,278 @@
+"""The invoice pages: list, new draft, the live editor, issuing, delete, duplicate, roles."""
+import re
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.security.routes import build
+from tests.security.test_tenancy import table_contents
+from webapp.extensions import db
+from webapp.models import Contact, Document, DocumentLine, TaxRate
+
+HX = {"HX-Request": "true"}
+
+
+def eur(amount: str) -> str:
+    """How the German demo organization shows euros."""
+    return f"{amount}\xa0€"
+
+
+@pytest.fixture
+def shop(login_as, f):
+    owner = login_as("owner")
+    f.complete_org(owner.org)
+    owner.customer = f.contact(owner.org, "Café Morgenrot", country="DE")
+    return owner
+
+
+def version_of(response) -> int:
+    return int(re.search(r'id="doc-version" name="current_version" value="(\d+)"', response.data.decode()).group(1))
+
+
+def start_draft(shop):
+    r = shop.client.post("/invoices/new", data={"contact_id": shop.customer.id})
+    assert r.status_code == 303
+    doc_id = int(r.headers["Location"].split("/")[2])
+    page = shop.client.get(f"/invoices/{doc_id}/edit")
+    return doc_id, version_of(page)
+
+
+def line_data(line_id, **values):
+    base = {"description": "Bread", "quantity": "1", "unit": "piece", "unit_price": "10", "discount_percent": "",
+            "tax_rate_id": "0"}
+    base.update(values)
+    return {f"l{line_id}-{k}": v for k, v in base.items()}
+
+
+def test_editor_round_trip_updates_line_and_totals_out_of_band(shop):
+    doc_id, version = start_draft(shop)
+    r = shop.client.post(f"/invoices/{doc_id}/lines", data={"current_version": version}, headers=HX)
+    assert r.status_code == 200
+    html = r.data.decode()
+    assert html.lstrip().startswith('<div id="invoice-lines">')
+    assert '<section id="invoice-totals" class="totals" hx-swap-oob="true"' in html
+    assert 'id="doc-version" name="current_version"' in html and 'hx-swap-oob="true"' in html
+    line_id = int(re.search(r'id="line-(\d+)"', html).group(1))
+    rate = db.session.scalar(select(TaxRate).where(TaxRate.org_id == shop.org.id, TaxRate.percent == Decimal("19")))
+    r = shop.client.post(f"/invoices/{doc_id}/lines/{line_id}",
+                         data={"current_version": version_of(r), **line_data(line_id, quantity="3", unit_price="3.3333",
+                                                                              tax_rate_id=str(rate.id))}, headers=HX)
+    assert r.status_code == 200
+    html = r.data.decode()
+    assert html.lstrip().startswith(f'<form id="line-{line_id}"')
+    assert f'id="line-net-{line_id}">{eur("10,00")}<' in html
+    assert f'id="total-gross">{eur("11,90")}<' in html
+    doc = db.session.get(Document, doc_id)
+    assert (doc.net_total, doc.tax_total, doc.gross_total) == (1000, 190, 1190)
+
+
+def test_bad_line_input_is_422_and_changes_nothing(shop):
+    doc_id, version = start_draft(shop)
+    r = shop.client.post(f"/invoices/{doc_id}/lines", data={"current_version": version}, headers=HX)
+    line_id = int(re.search(r'id="line-(\d+)"', r.data.decode()).group(1))
+    version = version_of(r)
+    for values, message in [({"quantity": "abc"}, "abc is not a number"), ({"unit_price": "1.1234567"}, "at most 6"),
+                            ({"quantity": "0"}, "remove the line instead"), ({"discount_percent": "120"}, "At most 100 %"),
+                            ({"unit": "lightyear"}, "Not a valid choice"), ({"tax_rate_id": "999999"}, "Not a valid choice")]:
+        r = shop.client.post(f"/invoices/{doc_id}/lines/{line_id}",
+                             data={"current_version": version, **line_data(line_id, **values)}, headers=HX)
+        assert r.status_code == 422, values
+        assert message in r.data.decode() and "Not saved." in r.data.decode()
+        assert "hx-swap-oob" not in r.data.decode()
+    line = db.session.get(DocumentLine, line_id)
+    assert (line.quantity, line.unit_price) == (Decimal("1"), Decimal("0"))
+
+
+def test_stale_edit_is_refused_with_the_current_state(shop):
+    doc_id, version = start_draft(shop)
+    r = shop.client.post(f"/invoices/{doc_id}/lines", data={"current_version": version}, headers=HX)
+    line_id = int(re.search(r'id="line-(\d+)"', r.data.decode()).group(1))
+    newer = version_of(r)
+    # a second editor still has the old version
+    r = shop.client.post(f"/invoices/{doc_id}/lines/{line_id}",
+                         data={"current_version": version, **line_data(line_id, quantity="7")}, headers=HX)
+    assert r.status_code == 409
+    assert r.headers["HX-Retarget"] == "#invoice-editor"
+    html = r.data.decode()
+    assert "Someone else changed this draft meanwhile" in html and html.lstrip().startswith('<div id="invoice-editor"')
+    assert version_of(r) == newer
+    assert db.session.get(DocumentLine, line_id).quantity == Decimal("1")
+
+
+def test_product_search_fills_the_line(shop, f):
+    seven = db.session.scalar(select(TaxRate).where(TaxRate.org_id == shop.org.id, TaxRate.percent == Decimal("7")))
+    product = f.product(shop.org, "Sourdough loaf", "4.80", unit="kg", tax_rate_id=seven.id, description="1 kg")
+    doc_id, version = start_draft(shop)
+    r = shop.client.post(f"/invoices/{doc_id}/lines", data={"current_version": version}, headers=HX)
+    line_id = int(re.search(r'id="line-(\d+)"', r.data.decode()).group(1))
+    results = shop.client.get(f"/invoices/{doc_id}/products?line={line_id}&q=SOUR", headers=HX).data.decode()
+    assert "Sourdough loaf" in results
+    r = shop.client.post(f"/invoices/{doc_id}/lines/{line_id}/product",
+                         data={"current_version": version_of(r), "product_id": product.id}, headers=HX)
+    assert r.status_code == 200
+    line = db.session.get(DocumentLine, line_id)
+    assert (line.description, line.unit, line.unit_price, line.tax_percent) == (
+        "Sourdough loaf\n1 kg", "kg", Decimal("4.80"), Decimal("7"))
+    assert db.session.get(Document, doc_id).gross_total == 514
+
+
+def test_remove_move_adjustments_and_header(shop, f):
+    doc = f.draft(shop.org, shop.customer, lines=[("A", "1", "10"), ("B", "1", "20"), ("C", "1", "30")])
+    c = shop.client
+    ids = [line.id for line in doc.lines]
+    v = doc.version
+    r = c.post(f"/invoices/{doc.id}/lines/{ids[2]}/move", data={"current_version": v, "direction": "up"}, headers=HX)
+    assert [x.description for x in db.session.get(Document, doc.id).lines] == ["A", "C", "B"]
+    r = c.post(f"/invoices/{doc.id}/lines/{ids[0]}/delete", data={"current_version": version_of(r)}, headers=HX)
+    assert [x.description for x in db.session.get(Document, doc.id).lines] == ["C", "B"]
+    r = c.post(f"/invoices/{doc.id}/adjustments", data={"current_version": version_of(r), "kind": "charge"}, headers=HX)
+    adj_id = int(re.search(r'id="adjustment-(\d+)"', r.data.decode()).group(1))
+    rate = db.session.scalar(select(TaxRate).where(TaxRate.org_id == shop.org.id, TaxRate.percent == Decimal("19")))
+    r = c.post(f"/invoices/{doc.id}/adjustments/{adj_id}", headers=HX, data={
+        "current_version": version_of(r), f"a{adj_id}-reason": "Shipping", f"a{adj_id}-amount": "5",
+        f"a{adj_id}-tax_rate_id": str(rate.id)})
+    assert r.status_code == 200
+    r = c.post(f"/invoices/{doc.id}/header", headers=HX, data={
+        "current_version": version_of(r), "currency": "EUR", "payment_terms": "custom", "payment_terms_custom": "21",
+        "customer_reference": "PO-77", "service_date": "2026-01-01", "service_period_end": "2026-01-31",
+        "discount_percent": "10", "notes": "Thanks!"})
+    assert r.status_code == 200
+    doc = db.session.get(Document, doc.id)
+    assert (doc.payment_terms_days, doc.customer_reference, doc.notes) == (21, "PO-77", "Thanks!")
+    assert doc.charge_total == 500 and doc.allowance_total == 500 and doc.net_total == 5000
+    r = c.post(f"/invoices/{doc.id}/header", headers=HX, data={
+        "current_version": version_of(r), "currency": "EUR", "payment_terms": "custom", "payment_terms_custom": ""})
+    assert r.status_code == 422 and "Enter the number of days." in r.data.decode()
+    r = c.post(f"/invoices/{doc.id}/header", headers=HX, data={
+        "current_version": doc.version, "currency": "EUR", "payment_terms": "14", "service_date": "2026-02-01",
+        "service_period_end": "2026-01-01"})
+    assert r.status_code == 422 and "ends before it starts" in r.data.decode()
+    assert db.session.get(Document, doc.id).payment_terms_days == 21
+
+
+def test_issue_from_the_editor_and_then_nothing_can_change(shop, f, app):
+    doc = f.draft(shop.org, shop.customer)
+    r = shop.client.post(f"/invoices/{doc.id}/issue", data={"current_version": doc.version})
+    assert r.status_code == 303 and r.headers["Location"] == f"/invoices/{doc.id}"
+    page = shop.client.get(f"/invoices/{doc.id}").data.decode()
+    number = f"INV-{date.today().year}-0001"
+    assert number in page and "issued" in page.lower() and "Edit draft" not in page
+    line = db.session.get(Document, doc.id).lines[0]
+    before = table_contents()
+    values = {"document_id": doc.id, "line_id": line.id, "adjustment_id": 1}
+    tried = []
+    for rule in app.url_map.iter_rules():
+        if not rule.endpoint.startswith("invoices.") or "POST" not in rule.methods or "document_id" not in rule.arguments:
+            continue
+        if rule.endpoint == "invoices.duplicate":
+            continue  # allowed for issued invoices: makes a new draft
+        url = build(app, rule, values)
+        for headers in ({}, HX):
+            r = shop.client.post(url, data={"current_version": 99, "kind": "charge", "product_id": 1,
+                                            **line_data(line.id, quantity="5")}, headers=headers)
+            assert r.status_code in (303, 200, 404), (url, r.status_code)
+        tried.append(rule.endpoint)
+        assert table_contents() == before, url
+    assert len(tried) >= 11
+    edit = shop.client.get(f"/invoices/{doc.id}/edit")
+    assert edit.status_code == 303 and edit.headers["Location"] == f"/invoices/{doc.id}"
+
+
+def test_issue_refused_with_a_message(shop, f):
+    doc = f.draft(shop.org, shop.customer, lines=())
+    r = shop.client.post(f"/invoices/{doc.id}/issue", data={"current_version": doc.version}, follow_redirects=True)
+    assert "cannot be issued yet: Add at least one line." in r.data.decode()
+    assert db.session.get(Document, doc.id).status == "draft"
+
+
+def test_new_draft_with_a_new_customer(shop):
+    r = shop.client.post("/invoices/new/customer", data={"company_name": "Fresh Ltd", "email": "a@fresh.example",
+                                                          "country": "GB"})
+    assert r.status_code == 303
+    contact = db.session.scalar(select(Contact).where(Contact.company_name == "Fresh Ltd"))
+    doc = db.session.scalar(select(Document).where(Document.contact_id == contact.id))
+    assert doc.status == "draft" and r.headers["Location"] == f"/invoices/{doc.id}/edit"
+    r = shop.client.post("/invoices/new/customer", data={"company_name": "", "person_name": "", "country": "GB"})
+    assert r.status_code == 422 and "Enter a person or a company name." in r.data.decode()
+    results = shop.client.get("/invoices/new?q=fresh", headers=HX).data.decode()
+    assert results.lstrip().startswith('<div id="customer-results">') and "Fresh Ltd" in results
+
+
+def test_delete_draft_and_duplicate(shop, f):
+    draft_id = f.draft(shop.org, shop.customer).id
+    assert shop.client.post(f"/invoices/{draft_id}/delete").status_code == 303
+    assert db.session.get(Document, draft_id) is None
+    issued = f.issued(shop.org, contact_=shop.customer)
+    r = shop.client.post(f"/invoices/{issued.id}/delete", follow_redirects=True)
+    assert "issued documents are never changed" in r.data.decode()
+    assert db.session.get(Document, issued.id) is not None
+    r = shop.client.post(f"/invoices/{issued.id}/duplicate")
+    copy_id = int(r.headers["Location"].split("/")[2])
+    assert db.session.get(Document, copy_id).status == "draft"
+
+
+def test_list_filters_sums_and_pagination(shop, f):
+    other = f.contact(shop.org, "Hotel Alpenblick")
+    old = f.issued(shop.org, contact_=shop.customer, lines=[("A", "1", "100")])
+    old_doc = db.session.get(Document, old.id)
+    old_doc.status = old_doc.status  # untouched: dates are set by issuing
+    f.issued(shop.org, contact_=other, lines=[("B", "1", "50")])
+    f.draft(shop.org, other, lines=[("C", "1", "10")])
+    c = shop.client
+
+    def numbers(url):
+        html = c.get(url).data.decode()
+        return re.findall(r'<a href="/invoices/\d+">([^<]+)</a>', html), html
+
+    got, html = numbers("/invoices/")
+    assert len(got) == 3 and f"total <strong>{eur('190,40')}</strong>" in html  # 119 + 59.50 + 11.90
+    got, html = numbers("/invoices/?status=draft")
+    assert got == ["Draft"]
+    got, _ = numbers("/invoices/?status=open")
+    assert len(got) == 2
+    got, _ = numbers("/invoices/?status=overdue")
+    assert got == []
+    got, _ = numbers(f"/invoices/?customer={other.id}")
+    assert sorted(got) == ["Draft", f"INV-{date.today().year}-0002"]
+    got, _ = numbers("/invoices/?q=alpen")
+    assert len(got) == 2
+    got, _ = numbers("/invoices/?q=0001")
+    assert got == [f"INV-{date.today().year}-0001"]
+    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    got, _ = numbers(f"/invoices/?from={tomorrow}")
+    assert got == []
+    r = c.get("/invoices/?from=yesterday")
+    assert r.status_code == 422 and "is not a date" in r.data.decode()
+    r = c.get("/invoices/?status=open&q=alpen", headers=HX)
+    assert r.data.decode().lstrip().startswith('<section id="invoice-list"')
+    assert r.headers["HX-Push-Url"] == "/invoices/?status=open&q=alpen"
+    # overdue: an invoice whose due date passed
+    db.session.execute(Document.__table__.update().where(Document.id == old.id)
+                       .values(due_date=date.today() - timedelta(days=1)))
+    db.session.commit()
+    got, html = numbers("/invoices/?status=overdue")
+    assert got == [f"INV-{date.today().year}-0001"] and "Overdue" in html
+
+
+def test_customer_page_shows_invoices_and_balance(shop, f):
+    f.issued(shop.org, contact_=shop.customer, lines=[("A", "1", "100")])
+    f.draft(shop.org, shop.customer, lines=[("B", "1", "10")])
+    html = shop.client.get(f"/customers/{shop.customer.id}").data.decode()
+    assert f"Outstanding <strong>{eur('119,00')}</strong>" in html and f"INV-{date.today().year}-0001" in html
+    assert ">Draft</a>" in html
+
+
+def test_roles(shop, login_as, f):
+    keeper = login_as("bookkeeper", org=shop.org)
+    doc = f.draft(shop.org, shop.customer)
+    assert keeper.client.get("/invoices/").status_code == 200
+    assert keeper.client.get(f"/invoices/{doc.id}").status_code == 200
+    assert keeper.client.get(f"/invoices/{doc.id}/edit").status_code == 403
+    assert keeper.client.post(f"/invoices/{doc.id}/issue", data={"current_version": doc.version}).status_code == 403
+    assert keeper.client.post(f"/invoices/{doc.id}/delete").status_code == 403
+    assert db.session.get(Document, doc.id).status == "draft"
+    staff = login_as("staff", org=shop.org)
+    assert staff.client.post(f"/invoices/{doc.id}/issue", data={"current_version": doc.version}).status_code == 303
+    assert db.session.scalar(select(func.count()).select_from(Document).where(Document.status == "issued")) == 1
