@@ -61,7 +61,8 @@ def test_editor_round_trip_updates_line_and_totals_out_of_band(shop):
                                                                               tax_rate_id=str(rate.id))}, headers=HX)
     assert r.status_code == 200
     html = r.data.decode()
-    assert html.lstrip().startswith(f'<form id="line-{line_id}"')
+    assert html.lstrip().startswith(f'<div class="cell num line-net" id="line-net-{line_id}">')
+    assert f'id="line-errors-{line_id}" role="alert" hx-swap-oob="true">' in html
     assert f'id="line-net-{line_id}">{eur("10,00")}<' in html
     assert f'id="total-gross">{eur("11,90")}<' in html
     doc = db.session.get(Document, doc_id)
@@ -80,7 +81,7 @@ def test_bad_line_input_is_422_and_changes_nothing(shop):
                              data={"current_version": version, **line_data(line_id, **values)}, headers=HX)
         assert r.status_code == 422, values
         assert message in r.data.decode() and "Not saved." in r.data.decode()
-        assert "hx-swap-oob" not in r.data.decode()
+        assert "invoice-totals" not in r.data.decode()
     line = db.session.get(DocumentLine, line_id)
     assert (line.quantity, line.unit_price) == (Decimal("1"), Decimal("0"))
 

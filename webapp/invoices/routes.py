@@ -271,14 +271,29 @@ def update_line(document_id: int, line_id: int):
     rates = _rates([line.tax_rate_id])
     form = _line_form(line, rates, request.form)
     if not form.validate():
-        return _editor_answer(doc, "invoices/_line.html", 422, line=line, line_form=form)
+        # only the message changes: the inputs keep what the user typed
+        return _line_answer(doc, line, form, 422)
     rate = next((r for r in rates if r.id == form.tax_rate_id.data), None)
     documents.update_line(doc, line, {
         "description": form.description.data.strip(), "quantity": form.quantity.decimal, "unit": form.unit.data,
         "unit_price": form.unit_price.decimal, "discount_percent": form.discount_percent.decimal or None,
     }, rate=rate, set_rate=True)
     db.session.commit()
-    return _editor_answer(doc, "invoices/_line.html", line=line)
+    return _line_answer(doc, line, form)
+
+
+def _line_answer(doc: Document, line: DocumentLine, form: LineForm, status: int = 200):
+    """A line change answers with the line's net amount and its messages, never with its inputs, which the
+    user may be typing into meanwhile (the queue sends the next change after this answer)."""
+    if not is_htmx():
+        return _editor_answer(doc, "invoices/_line.html", status, line=line, line_form=form)
+    ctx = _editor_context(doc, line=line, lf=form, oob=True)
+    html = render_template("invoices/_line_net.html", **ctx) + render_template("invoices/_line_errors.html", **ctx)
+    if status < 400:
+        html += render_template("invoices/_totals.html", **ctx)
+        html += render_template("invoices/_version.html", **ctx)
+        html += render_template("invoices/_issue.html", **ctx)
+    return make_response(html, status)
 
 
 @bp.post("/<int:document_id>/lines/<int:line_id>/product")
