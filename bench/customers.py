@@ -9,28 +9,17 @@ Times are measured in-process around the WSGI call (no network): 40 requests per
 """
 from __future__ import annotations
 
-import os
 import random
-import statistics
 import sys
 import tempfile
-import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("APP_ENV", "testing")
-os.environ.setdefault("SECRET_KEY", "bench-" + "x" * 40)
+from common import analyze, build, client_for, database_urls, timed
+from sqlalchemy import insert, select
 
-from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import event, insert, select, text  # noqa: E402
-
-from webapp import create_app  # noqa: E402
-from webapp.extensions import db  # noqa: E402
-from webapp.models import Contact, ContactFieldValue, CustomField, Organization, User  # noqa: E402
-from webapp.services import orgs  # noqa: E402
+from webapp.extensions import db
+from webapp.models import Contact, ContactFieldValue, CustomField, Organization
 
 SIZES = (1_000, 50_000)
-RUNS, WARMUP = 40, 5
 PAGES = {
     "list": ("/customers/", {}),
     "list, page 20": ("/customers/?page=20", {}),
@@ -44,28 +33,17 @@ LAST = ["Meier", "Schmidt", "Dubois", "Rossi", "García", "Smith", "de Vries", "
 SUFFIX = ["GmbH", "Ltd", "SARL", "S.r.l.", "B.V.", "AG", "KG", ""]
 
 
-def build(url: str):
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False,
-                      "RATELIMIT_ENABLED": False})
+def setup(url: str):
+    app, org_id, user_id = build(url)
     with app.app_context():
-        if url.startswith("postgresql"):
-            db.session.execute(text("DROP SCHEMA public CASCADE"))
-            db.session.execute(text("CREATE SCHEMA public"))
-            db.session.commit()
-        upgrade()
-        user = User(email="bench@example.com", name="Bench")
-        user.set_password("bench-password")
-        db.session.add(user)
-        db.session.flush()
-        org = orgs.create_organization("Bench GmbH", "DE", user)
         other = Organization(name="Other", country="DE")
         db.session.add(other)
         db.session.flush()
-        for org_id in (org.id, other.id):
-            db.session.add(CustomField(org_id=org_id, key="tier", label="Tier", type="choice",
+        for oid in (org_id, other.id):
+            db.session.add(CustomField(org_id=oid, key="tier", label="Tier", type="choice",
                                        options=["gold", "silver", "bronze"]))
         db.session.commit()
-        return app, org.id, other.id, user.id
+        return app, org_id, other.id, user_id
 
 
 def seed(app, org_id: int, start: int, stop: int) -> None:
@@ -86,53 +64,22 @@ def seed(app, org_id: int, start: int, stop: int) -> None:
                 {"contact_id": cid, "field_id": field_id, "value_text": rng.choice(["gold", "silver", "bronze"])}
                 for cid in ids])
             db.session.commit()
-        db.session.commit()
-        # Statistics and (on PostgreSQL) the visibility map, as autovacuum keeps them on a live database;
-        # without it PostgreSQL cannot count with an index-only scan right after a bulk insert.
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("VACUUM ANALYZE" if conn.dialect.name == "postgresql" else "ANALYZE"))
 
 
 def measure(app, user_id: int, org_id: int) -> dict[str, tuple[float, float, int]]:
-    client = app.test_client()
-    with app.app_context():
-        session_id = db.session.get(User, user_id).get_id()
-        engine = db.engine
-    with client.session_transaction() as sess:
-        sess["_user_id"], sess["_fresh"], sess["org_id"] = session_id, True, org_id
-    counter = {"n": 0}
-
-    def count(*args, **kwargs):
-        counter["n"] += 1
-
-    event.listen(engine, "before_cursor_execute", count)
-    results = {}
-    try:
-        for name, (url, headers) in PAGES.items():
-            times, queries = [], set()
-            for i in range(WARMUP + RUNS):
-                counter["n"] = 0
-                t0 = time.perf_counter()
-                response = client.get(url, headers=headers)
-                elapsed = time.perf_counter() - t0
-                assert response.status_code == 200, (url, response.status_code)
-                if i >= WARMUP:
-                    times.append(elapsed * 1000)
-                    queries.add(counter["n"])
-            times.sort()
-            results[name] = (statistics.median(times), times[int(len(times) * 0.95) - 1], max(queries))
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return results
+    client = client_for(app, user_id, org_id)
+    return {name: timed(app, lambda i, url=url, headers=headers: client.get(url, headers=headers))
+            for name, (url, headers) in PAGES.items()}
 
 
 def run(label: str, url: str) -> bool:
-    app, org_id, other_id, user_id = build(url)
+    app, org_id, other_id, user_id = setup(url)
     table, seeded = {}, 0
     for size in SIZES:
         seed(app, org_id, seeded, size)
         seed(app, other_id, seeded + 10_000_000, size + 10_000_000)
         seeded = size
+        analyze(app)
         table[size] = measure(app, user_id, org_id)
     print(f"\n## Customer list and search, {label} (two organizations of this size each)\n")
     print("| page | " + " | ".join(f"{s:,}: median ms | p95 ms | queries" for s in SIZES) + " |")
@@ -149,12 +96,8 @@ def run(label: str, url: str) -> bool:
 def main() -> int:
     ok = True
     with tempfile.TemporaryDirectory() as tmp:
-        ok &= run("SQLite", f"sqlite:///{tmp}/bench.sqlite")
-    pg = os.environ.get("BENCH_DATABASE_URL", "").replace("postgresql://", "postgresql+psycopg://")
-    if pg:
-        ok &= run("PostgreSQL", pg)
-    else:
-        print("\n(BENCH_DATABASE_URL not set: PostgreSQL not measured)")
+        for label, url in database_urls(tmp):
+            ok &= run(label, url)
     return 0 if ok else 1
 
 

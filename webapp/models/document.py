@@ -15,8 +15,11 @@ class Document(db.Model):
     __tablename__ = "document"
     __table_args__ = (
         UniqueConstraint("org_id", "kind", "flow", "number"),
-        Index("ix_document_org_list", "org_id", "kind", "status", "issue_date"),
-        Index("ix_document_org_created", "org_id", "kind", "created_at"),
+        # the list: newest first (by id) with or without a status filter, and the sums per currency
+        Index("ix_document_org_kind_id", "org_id", "kind", "id"),
+        Index("ix_document_org_status_id", "org_id", "kind", "status", "id"),
+        Index("ix_document_org_sums", "org_id", "kind", "flow", "status", "currency", "gross_total"),
+        Index("ix_document_org_issue_date", "org_id", "kind", "issue_date"),
         Index("ix_document_org_contact", "org_id", "contact_id"),
         Index("ix_document_org_due", "org_id", "kind", "status", "due_date"),
     )
@@ -41,6 +44,7 @@ class Document(db.Model):
     notes: Mapped[str] = mapped_column(Text, default="")
     discount_percent: Mapped[Decimal | None] = mapped_column(ScaledDecimal(4), nullable=True)
     buyer_name: Mapped[str] = mapped_column(String(200), default="")  # for lists and search
+    search_text: Mapped[str] = mapped_column(String(300), default="")  # lower-cased number and buyer name
     seller: Mapped[dict] = mapped_column(JSON, default=dict)  # frozen at issue
     buyer: Mapped[dict] = mapped_column(JSON, default=dict)  # frozen at issue
     # Totals in minor units; kept current for drafts, frozen at issue.
@@ -69,6 +73,9 @@ class Document(db.Model):
     @property
     def is_draft(self) -> bool:
         return self.status == "draft"
+
+    def refresh_search(self) -> None:
+        self.search_text = f"{self.number or ''} {self.buyer_name}".strip().lower()[:300]
 
 
 class DocumentLine(db.Model):
@@ -119,7 +126,7 @@ class DocumentAdjustment(db.Model):
 FROZEN_FIELDS = frozenset({
     "kind", "flow", "number", "contact_id", "currency", "prices_include_tax", "issue_date", "due_date",
     "service_date", "service_period_end", "payment_terms_days", "customer_reference", "notes",
-    "discount_percent", "buyer_name", "seller", "buyer", "line_total", "allowance_total", "charge_total",
+    "discount_percent", "buyer_name", "search_text", "seller", "buyer", "line_total", "allowance_total", "charge_total",
     "net_total", "tax_total", "gross_total", "tax_breakdown", "org_id",
 })
 

@@ -104,6 +104,7 @@ def recalculate(doc: Document) -> Totals:
         {"category": g.category, "rate": f"{g.rate.normalize():f}", "base": to_minor(g.base, doc.currency),
          "tax": to_minor(g.tax, doc.currency), "note": notes.get((g.category, g.rate.normalize()), "")}
         for g in totals.tax_groups]
+    doc.refresh_search()
     doc.updated_at = utcnow()
     return totals
 
@@ -335,6 +336,7 @@ def issue(org: Organization, actor: User, doc: Document, today: date | None = No
     doc.seller = seller_snapshot(org)
     doc.buyer = buyer_snapshot(contact)
     doc.buyer_name = contact.display_name
+    doc.refresh_search()
     doc.issued_at = utcnow()
     rate_ids = {x.tax_rate_id for x in [*doc.lines, *doc.adjustments] if x.tax_rate_id}
     for rate in db.session.scalars(select(TaxRate).where(TaxRate.id.in_(rate_ids), TaxRate.first_used_at.is_(None))):
