@@ -277,3 +277,15 @@ def test_roles(shop, login_as, f):
     staff = login_as("staff", org=shop.org)
     assert staff.client.post(f"/invoices/{doc.id}/issue", data={"current_version": doc.version}).status_code == 303
     assert db.session.scalar(select(func.count()).select_from(Document).where(Document.status == "issued")) == 1
+
+
+def test_change_the_customer_of_a_draft(shop, f):
+    other = f.contact(shop.org, "Hotel Alpenblick", currency="CHF")
+    doc = f.draft(shop.org, shop.customer)
+    results = shop.client.get(f"/invoices/{doc.id}/customers?q=alpen", headers=HX).data.decode()
+    assert "Hotel Alpenblick" in results and f"/invoices/{doc.id}/customer" in results
+    r = shop.client.post(f"/invoices/{doc.id}/customer", headers=HX,
+                         data={"current_version": doc.version, "contact_id": other.id})
+    assert r.status_code == 200 and r.data.decode().lstrip().startswith('<div id="invoice-editor"')
+    doc = db.session.get(Document, doc.id)
+    assert (doc.contact_id, doc.buyer_name, doc.currency) == (other.id, "Hotel Alpenblick", "CHF")

@@ -69,15 +69,19 @@ def index():
 
 # --- new draft ----------------------------------------------------------------------------------------
 
+def _customer_matches() -> tuple[str, list[Contact]]:
+    q = clean_line(request.args.get("q", ""))[:100]
+    if not q:
+        return q, []
+    return q, db.session.scalars(scoped(Contact).where(Contact.archived.is_(False),
+                                                       Contact.search_text.contains(q.lower(), autoescape=True))
+                                 .order_by(Contact.sort_name).limit(10)).all()
+
+
 @bp.get("/new")
 @require_permission("edit_drafts")
 def new():
-    q = clean_line(request.args.get("q", ""))[:100]
-    results = []
-    if q:
-        results = db.session.scalars(scoped(Contact).where(Contact.archived.is_(False),
-                                                           Contact.search_text.contains(q.lower(), autoescape=True))
-                                     .order_by(Contact.sort_name).limit(10)).all()
+    q, results = _customer_matches()
     form = QuickCustomerForm(country=current_org().country)
     return render("invoices/new.html", "invoices/_customer_results.html", q=q, results=results, form=form,
                   button_form=ButtonForm())
@@ -229,6 +233,14 @@ def update_header(document_id: int):
         db.session.commit()
         return _editor_answer(doc, "invoices/_header.html")
     return _editor_answer(doc, "invoices/_header.html", 422, header_form=form)
+
+
+@bp.get("/<int:document_id>/customers")
+@require_permission("edit_drafts")
+def customer_search(document_id: int):
+    """htmx: customers to switch the draft to."""
+    q, results = _customer_matches()
+    return render("invoices/_customer_results.html", q=q, results=results, doc=_load(document_id))
 
 
 @bp.post("/<int:document_id>/customer")
