@@ -205,7 +205,7 @@ def _register_template_helpers(app: Flask) -> None:
     from babel.numbers import format_currency
     from markupsafe import Markup, escape
 
-    from webapp.domain.money import from_minor
+    from webapp.domain.money import from_minor, round_money, to_minor
     from webapp.domain.units import UNITS
     from webapp.services import documents as documents_service
     from webapp.tenancy import current_org as current_org_safe
@@ -243,6 +243,11 @@ def _register_template_helpers(app: Flask) -> None:
         membership = load_current_membership() if current_user.is_authenticated else None
         locale = locale or (membership.organization.locale if membership else "en")
         return format_currency(from_minor(minor, currency), currency, locale=locale, currency_digits=True)
+
+    @app.template_filter("money_amount")
+    def money_amount(amount, currency: str) -> str:
+        """A Decimal amount in major units, rounded half-up to the currency, then formatted."""
+        return money(to_minor(round_money(amount, currency), currency), currency)
 
     @app.template_filter("linkify")
     def linkify(text: str) -> Markup:

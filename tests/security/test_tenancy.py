@@ -83,10 +83,13 @@ def test_ids_of_another_organization_in_form_fields_are_404(app, login_as, f):
     line = a_draft.lines[0]
     before = table_contents()
     assert a.client.post("/invoices/new", data={"contact_id": b_contact.id}).status_code == 404
-    assert a.client.post(f"/invoices/{a_draft.id}/customer", data={"contact_id": b_contact.id}).status_code == 404
-    assert a.client.post(f"/invoices/{a_draft.id}/lines", data={"product_id": b_product.id}).status_code == 404
+    v = a_draft.version
+    assert a.client.post(f"/invoices/{a_draft.id}/customer",
+                         data={"contact_id": b_contact.id, "current_version": v}).status_code == 404
+    assert a.client.post(f"/invoices/{a_draft.id}/lines",
+                         data={"product_id": b_product.id, "current_version": v}).status_code == 404
     assert a.client.post(f"/invoices/{a_draft.id}/lines/{line.id}/product",
-                         data={"product_id": b_product.id}).status_code == 404
+                         data={"product_id": b_product.id, "current_version": v}).status_code == 404
     r = a.client.post(f"/invoices/{a_draft.id}/lines/{line.id}", headers={"HX-Request": "true"}, data={
         "current_version": a_draft.version, f"l{line.id}-description": "x", f"l{line.id}-quantity": "1",
         f"l{line.id}-unit": "piece", f"l{line.id}-unit_price": "1", f"l{line.id}-tax_rate_id": str(b_rate.id)})

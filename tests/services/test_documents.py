@@ -161,3 +161,55 @@ def test_stale_version_is_refused(org, f):
     with pytest.raises(documents.StaleDocument, match="Someone else changed this draft"):
         documents.check_version(doc, doc.version - 1)
     documents.check_version(doc, doc.version)
+
+
+def test_issued_invoices_cannot_go_back_to_draft_or_lose_lines(org, f):
+    doc = f.issued(org)
+    doc.status = "draft"
+    with pytest.raises(ImmutableDocumentError, match="cannot become draft"):
+        db.session.flush()
+    db.session.rollback()
+    other = f.draft(org)
+    line = db.session.scalar(select(DocumentLine).where(DocumentLine.document_id == doc.id))
+    line.document_id = other.id  # take a line out of the issued invoice
+    with pytest.raises(ImmutableDocumentError, match="lines cannot change"):
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_large_amounts_fit_and_absurd_ones_are_refused(org, f):
+    doc = f.draft(org, lines=[("Building", "1", "22000000.00")])
+    documents.issue(org, owner_of(org), doc)
+    db.session.commit()
+    assert db.session.get(Document, doc.id).gross_total == 2_618_000_000  # 26.18 million euros, in cents
+    huge = f.draft(org)
+    with pytest.raises(DocumentError, match="too large"):
+        documents.update_line(huge, huge.lines[0], {"quantity": Decimal("999999999999"),
+                                                    "unit_price": Decimal("999999999999")})
+    db.session.rollback()
+
+
+def test_an_edited_tax_rate_reaches_the_drafts_not_the_issued(org, f):
+    from webapp.services import catalog
+
+    rate = db.session.scalar(select(TaxRate).where(TaxRate.org_id == org.id, TaxRate.percent == Decimal("7")))
+    issued_doc = f.draft(org)
+    documents.update_line(issued_doc, issued_doc.lines[0], {}, rate=rate, set_rate=True)
+    documents.issue(org, owner_of(org), issued_doc)
+    db.session.commit()
+    rate2 = f.draft(org)
+    other = db.session.scalar(select(TaxRate).where(TaxRate.org_id == org.id, TaxRate.percent == Decimal("0"),
+                                                    TaxRate.category == "Z"))
+    documents.update_line(rate2, rate2.lines[0], {}, rate=other, set_rate=True)
+    db.session.commit()
+    catalog.update_tax_rate(org, owner_of(org), other, name="Zero", percent=Decimal("0"), category="Z",
+                            exemption_note="", is_default=False)
+    new_rate = catalog.create_tax_rate(org, owner_of(org), name="Twelve", percent=Decimal("12"), category="S")
+    db.session.commit()
+    documents.update_line(rate2, rate2.lines[0], {}, rate=new_rate, set_rate=True)
+    catalog.update_tax_rate(org, owner_of(org), new_rate, name="Twelve", percent=Decimal("13"), category="S",
+                            exemption_note="", is_default=False)
+    db.session.commit()
+    documents.update_header(rate2, {"notes": "touch"})  # any change recomputes with the current rate
+    assert rate2.lines[0].tax_percent == Decimal("13") and rate2.tax_total == 260
+    assert db.session.get(Document, issued_doc.id).lines[0].tax_percent == Decimal("7")

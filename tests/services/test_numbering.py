@@ -121,3 +121,15 @@ def test_take_number_follows_the_format_and_resets_yearly(app, f):
     assert take_number(org, "invoice", date(2025, 12, 31)) == "R25-002"
     assert take_number(org, "invoice", date(2026, 1, 1)) == "R26-001"
     db.session.rollback()
+
+
+def test_switching_the_yearly_reset_off_never_repeats_a_number(app, f):
+    org = f.complete_org(f.organization())
+    f.issued(org)
+    f.issued(org)
+    series = db.session.scalar(select(NumberSeries).where(NumberSeries.org_id == org.id,
+                                                          NumberSeries.kind == "invoice"))
+    series.reset_yearly = False  # the format still shows the year; the counter starts a new period
+    db.session.commit()
+    third = f.issued(org)
+    assert third.number == f"INV-{date.today().year}-0003"

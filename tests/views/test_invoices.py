@@ -161,6 +161,7 @@ def test_issue_from_the_editor_and_then_nothing_can_change(shop, f, app):
     number = f"INV-{date.today().year}-0001"
     assert number in page and "issued" in page.lower() and "Edit draft" not in page
     line = db.session.get(Document, doc.id).lines[0]
+    product = f.product(shop.org, "Thing")
     before = table_contents()
     values = {"document_id": doc.id, "line_id": line.id, "adjustment_id": 1}
     tried = []
@@ -170,10 +171,15 @@ def test_issue_from_the_editor_and_then_nothing_can_change(shop, f, app):
         if rule.endpoint == "invoices.duplicate":
             continue  # allowed for issued invoices: makes a new draft
         url = build(app, rule, values)
+        current = db.session.get(Document, doc.id).version
         for headers in ({}, HX):
-            r = shop.client.post(url, data={"current_version": 99, "kind": "charge", "product_id": 1,
-                                            **line_data(line.id, quantity="5")}, headers=headers)
-            assert r.status_code in (303, 200, 404), (url, r.status_code)
+            r = shop.client.post(url, data={"current_version": current, "version": current, "kind": "charge",
+                                            "product_id": product.id, **line_data(line.id, quantity="5")},
+                                 headers=headers, follow_redirects=not headers)
+            if headers:
+                assert r.headers.get("HX-Redirect") == f"/invoices/{doc.id}", (url, r.status_code)
+            else:
+                assert "issued" in r.data.decode(), url
         tried.append(rule.endpoint)
         assert table_contents() == before, url
     assert len(tried) >= 11
@@ -202,11 +208,15 @@ def test_new_draft_with_a_new_customer(shop):
 
 
 def test_delete_draft_and_duplicate(shop, f):
-    draft_id = f.draft(shop.org, shop.customer).id
-    assert shop.client.post(f"/invoices/{draft_id}/delete").status_code == 303
+    draft = f.draft(shop.org, shop.customer)
+    draft_id, version = draft.id, draft.version
+    r = shop.client.post(f"/invoices/{draft_id}/delete", data={"version": version - 1}, follow_redirects=True)
+    assert "Someone else changed this draft" in r.data.decode()  # a stale page does not delete
+    assert db.session.get(Document, draft_id) is not None
+    assert shop.client.post(f"/invoices/{draft_id}/delete", data={"version": version}).status_code == 303
     assert db.session.get(Document, draft_id) is None
     issued = f.issued(shop.org, contact_=shop.customer)
-    r = shop.client.post(f"/invoices/{issued.id}/delete", follow_redirects=True)
+    r = shop.client.post(f"/invoices/{issued.id}/delete", data={"version": issued.version}, follow_redirects=True)
     assert "issued documents are never changed" in r.data.decode()
     assert db.session.get(Document, issued.id) is not None
     r = shop.client.post(f"/invoices/{issued.id}/duplicate")
@@ -216,9 +226,12 @@ def test_delete_draft_and_duplicate(shop, f):
 
 def test_list_filters_sums_and_pagination(shop, f):
     other = f.contact(shop.org, "Hotel Alpenblick")
-    old = f.issued(shop.org, contact_=shop.customer, lines=[("A", "1", "100")])
-    old_doc = db.session.get(Document, old.id)
-    old_doc.status = old_doc.status  # untouched: dates are set by issuing
+    from webapp.services import documents as document_service
+
+    old = f.draft(shop.org, shop.customer, lines=[("A", "1", "100")])
+    document_service.update_header(old, {"chosen_issue_date": date.today() - timedelta(days=30)})
+    document_service.issue(shop.org, shop.user, old)  # due 14 days later: overdue now
+    db.session.commit()
     f.issued(shop.org, contact_=other, lines=[("B", "1", "50")])
     f.draft(shop.org, other, lines=[("C", "1", "10")])
     c = shop.client
@@ -233,8 +246,6 @@ def test_list_filters_sums_and_pagination(shop, f):
     assert got == ["Draft"]
     got, _ = numbers("/invoices/?status=open")
     assert len(got) == 2
-    got, _ = numbers("/invoices/?status=overdue")
-    assert got == []
     got, _ = numbers(f"/invoices/?customer={other.id}")
     assert sorted(got) == ["Draft", f"INV-{date.today().year}-0002"]
     got, _ = numbers("/invoices/?q=alpen")
@@ -249,10 +260,6 @@ def test_list_filters_sums_and_pagination(shop, f):
     r = c.get("/invoices/?status=open&q=alpen", headers=HX)
     assert r.data.decode().lstrip().startswith('<section id="invoice-list"')
     assert r.headers["HX-Push-Url"] == "/invoices/?status=open&q=alpen"
-    # overdue: an invoice whose due date passed
-    db.session.execute(Document.__table__.update().where(Document.id == old.id)
-                       .values(due_date=date.today() - timedelta(days=1)))
-    db.session.commit()
     got, html = numbers("/invoices/?status=overdue")
     assert got == [f"INV-{date.today().year}-0001"] and "Overdue" in html
 
@@ -289,3 +296,46 @@ def test_change_the_customer_of_a_draft(shop, f):
     assert r.status_code == 200 and r.data.decode().lstrip().startswith('<div id="invoice-editor"')
     doc = db.session.get(Document, doc.id)
     assert (doc.contact_id, doc.buyer_name, doc.currency) == (other.id, "Hotel Alpenblick", "CHF")
+
+
+def test_header_change_answers_with_figures_only_and_every_line_amount(shop, f):
+    doc = f.draft(shop.org, shop.customer, lines=[("A", "1", "10.00"), ("B", "1", "20.00")])
+    r = shop.client.post(f"/invoices/{doc.id}/header", headers=HX, data={
+        "current_version": doc.version, "currency": "EUR", "payment_terms": "14", "prices_include_tax": "y"})
+    assert r.status_code == 200
+    html = r.data.decode()
+    assert html.lstrip().startswith('<div id="header-errors"') and 'id="invoice-header"' not in html
+    a, b = db.session.get(Document, doc.id).lines
+    assert (a.net_amount, b.net_amount) == (840, 1681)  # 10.00 and 20.00 gross, the VAT taken out per group
+    assert f'id="line-net-{a.id}" hx-swap-oob="true">{eur("8,40")}' in html
+    assert f'id="line-net-{b.id}" hx-swap-oob="true">{eur("16,81")}' in html
+
+
+def test_changes_without_a_version_are_refused(shop, f):
+    doc = f.draft(shop.org, shop.customer)
+    line = doc.lines[0]
+    r = shop.client.post(f"/invoices/{doc.id}/lines/{line.id}", headers=HX, data=line_data(line.id, quantity="9"))
+    assert r.status_code == 409
+    r = shop.client.post(f"/invoices/{doc.id}/issue", data={})
+    assert db.session.get(Document, doc.id).status == "draft"
+    assert db.session.get(DocumentLine, line.id).quantity == Decimal("2")
+
+
+def test_double_click_on_issue_issues_once(shop, f):
+    doc = f.draft(shop.org, shop.customer)
+    version = doc.version
+    first = shop.client.post(f"/invoices/{doc.id}/issue", data={"current_version": version})
+    second = shop.client.post(f"/invoices/{doc.id}/issue", data={"current_version": version}, follow_redirects=True)
+    assert first.status_code == 303 and second.status_code == 200
+    assert db.session.scalar(select(func.count()).select_from(Document).where(Document.number.is_not(None))) == 1
+
+
+def test_adjustment_amounts_use_the_currency_precision(shop, f):
+    doc = f.draft(shop.org, shop.customer)
+    r = shop.client.post(f"/invoices/{doc.id}/adjustments", data={"current_version": doc.version, "kind": "allowance"},
+                         headers=HX)
+    adj_id = int(re.search(r'id="adjustment-(\d+)"', r.data.decode()).group(1))
+    r = shop.client.post(f"/invoices/{doc.id}/adjustments/{adj_id}", headers=HX, data={
+        "current_version": version_of(r), f"a{adj_id}-reason": "Loyalty", f"a{adj_id}-amount": "1.005",
+        f"a{adj_id}-tax_rate_id": "0"})
+    assert r.status_code == 422 and "EUR amounts have at most 2 decimal places." in r.data.decode()

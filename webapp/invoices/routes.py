@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from webapp.domain import status as status_table
+from webapp.domain.money import precision
 from webapp.domain.roles import can
 from webapp.extensions import begin_write, db
 from webapp.forms import ButtonForm, clean_line, id_arg
@@ -90,7 +91,7 @@ def new():
 @bp.post("/new")
 @require_permission("edit_drafts")
 def create():
-    contact = get_or_404(Contact, request.form.get("contact_id", type=int) or 0)
+    contact = get_or_404(Contact, id_arg(request.form, "contact_id") or 0)
     doc = documents.new_draft(current_org(), current_user, contact)
     db.session.commit()
     return redirect_to(url_for("invoices.edit", document_id=doc.id))
@@ -189,9 +190,14 @@ def _draft_for_change(document_id: int) -> Document:
     return doc
 
 
-def _sent_version() -> int | None:
-    """The editor's current version (kept up to date out of band), or the form's own without JavaScript."""
-    return request.form.get("current_version", type=int) or request.form.get("version", type=int)
+def _sent_version() -> int:
+    """The editor's current version (kept up to date out of band), or the form's own without JavaScript.
+    A change without a version is refused like a stale one."""
+    for name in ("current_version", "version"):
+        value = request.form.get(name, type=int)
+        if value is not None:
+            return value
+    return -1
 
 
 def _guarded(change):
@@ -226,13 +232,22 @@ def update_header(document_id: int):
         except DocumentError as exc:
             db.session.rollback()
             doc = _load(document_id)
-            if exc.field:
-                form[exc.field].errors = [exc.message]
-                return _editor_answer(doc, "invoices/_header.html", 422, header_form=form)
-            raise
+            (form[exc.field] if exc.field else form.notes).errors = [exc.message]
+            return _header_answer(doc, form, 422)
         db.session.commit()
-        return _editor_answer(doc, "invoices/_header.html")
-    return _editor_answer(doc, "invoices/_header.html", 422, header_form=form)
+        return _header_answer(doc, form)
+    return _header_answer(doc, form, 422)
+
+
+def _header_answer(doc: Document, form: HeaderForm, status: int = 200):
+    """Messages and figures only: the header's inputs keep what the user is typing."""
+    if not is_htmx():
+        return _editor_answer(doc, "invoices/_header.html", status, header_form=form)
+    ctx = _editor_context(doc, header_form=form)
+    html = render_template("invoices/_header_errors.html", **ctx)
+    if status < 400:
+        html += _figures_out_of_band(doc, ctx)
+    return make_response(html, status)
 
 
 @bp.get("/<int:document_id>/customers")
@@ -248,7 +263,7 @@ def customer_search(document_id: int):
 @_guarded
 def change_customer(document_id: int):
     doc = _draft_for_change(document_id)
-    contact = get_or_404(Contact, request.form.get("contact_id", type=int) or 0)
+    contact = get_or_404(Contact, id_arg(request.form, "contact_id") or 0)
     documents.set_contact(doc, contact)
     db.session.commit()
     return _editor_answer(doc, "invoices/_editor.html")
@@ -261,7 +276,7 @@ def add_line(document_id: int):
     doc = _draft_for_change(document_id)
     product = None
     if request.form.get("product_id"):
-        product = get_or_404(Product, request.form.get("product_id", type=int) or 0)
+        product = get_or_404(Product, id_arg(request.form, "product_id") or 0)
     line = documents.add_line(current_org(), doc, product)
     db.session.commit()
     return _editor_answer(doc, "invoices/_lines.html", focus_line=line.id)
@@ -286,10 +301,17 @@ def update_line(document_id: int, line_id: int):
         # only the message changes: the inputs keep what the user typed
         return _line_answer(doc, line, form, 422)
     rate = next((r for r in rates if r.id == form.tax_rate_id.data), None)
-    documents.update_line(doc, line, {
-        "description": form.description.data.strip(), "quantity": form.quantity.decimal, "unit": form.unit.data,
-        "unit_price": form.unit_price.decimal, "discount_percent": form.discount_percent.decimal or None,
-    }, rate=rate, set_rate=True)
+    try:
+        documents.update_line(doc, line, {
+            "description": form.description.data.strip(), "quantity": form.quantity.decimal, "unit": form.unit.data,
+            "unit_price": form.unit_price.decimal, "discount_percent": form.discount_percent.decimal or None,
+        }, rate=rate, set_rate=True)
+    except DocumentError as exc:
+        db.session.rollback()
+        doc = _load(document_id)
+        line = _line(doc, line_id)
+        form.quantity.errors = [*form.quantity.errors, exc.message]
+        return _line_answer(doc, line, form, 422)
     db.session.commit()
     return _line_answer(doc, line, form)
 
@@ -300,12 +322,21 @@ def _line_answer(doc: Document, line: DocumentLine, form: LineForm, status: int 
     if not is_htmx():
         return _editor_answer(doc, "invoices/_line.html", status, line=line, line_form=form)
     ctx = _editor_context(doc, line=line, lf=form, oob=True)
-    html = render_template("invoices/_line_net.html", **ctx) + render_template("invoices/_line_errors.html", **ctx)
+    html = render_template("invoices/_line_net.html", **{**ctx, "oob": False})
+    html += render_template("invoices/_line_errors.html", **ctx)
     if status < 400:
-        html += render_template("invoices/_totals.html", **ctx)
-        html += render_template("invoices/_version.html", **ctx)
-        html += render_template("invoices/_issue.html", **ctx)
+        html += _figures_out_of_band(doc, ctx, skip_line=line.id)
     return make_response(html, status)
+
+
+def _figures_out_of_band(doc: Document, ctx: dict, skip_line: int | None = None) -> str:
+    """Every figure a change can move: all line amounts (a currency or tax mode change, or the cent
+    corrections of inclusive prices, move other lines too), the totals, the version, the issue block."""
+    html = "".join(render_template("invoices/_line_net.html", **{**ctx, "line": other, "oob": True})
+                   for other in doc.lines if other.id != skip_line)
+    for partial in ("_totals.html", "_version.html", "_issue.html"):
+        html += render_template(f"invoices/{partial}", **{**ctx, "oob": True})
+    return html
 
 
 @bp.post("/<int:document_id>/lines/<int:line_id>/product")
@@ -314,7 +345,7 @@ def _line_answer(doc: Document, line: DocumentLine, form: LineForm, status: int 
 def apply_product(document_id: int, line_id: int):
     doc = _draft_for_change(document_id)
     line = _line(doc, line_id)
-    product = get_or_404(Product, request.form.get("product_id", type=int) or 0)
+    product = get_or_404(Product, id_arg(request.form, "product_id") or 0)
     documents.apply_product(doc, line, product)
     db.session.commit()
     return _editor_answer(doc, "invoices/_line.html", line=line)
@@ -383,7 +414,14 @@ def update_adjustment(document_id: int, adjustment_id: int):
     adj = _adjustment(doc, adjustment_id)
     rates = _rates([adj.tax_rate_id])
     form = _adjustment_form(adj, rates, request.form)
-    if not form.validate():
+    valid = form.validate()
+    if valid:
+        places = precision(doc.currency)
+        exponent = form.amount.decimal.as_tuple().exponent
+        if isinstance(exponent, int) and -exponent > places:
+            form.amount.errors = [f"{doc.currency} amounts have at most {places} decimal places."]
+            valid = False
+    if not valid:
         return _editor_answer(doc, "invoices/_adjustments.html", 422, adjustment_forms={adj.id: form})
     rate = next((r for r in rates if r.id == form.tax_rate_id.data), None)
     documents.update_adjustment(doc, adj, form.reason.data, form.amount.decimal, rate)
@@ -411,6 +449,11 @@ def issue(document_id: int):
     try:
         documents.check_version(doc, _sent_version())
         number = documents.issue(current_org(), current_user, doc)
+        db.session.flush()
+    except StaleDataError:  # issued by a request a moment faster (a double click)
+        db.session.rollback()
+        flash("This invoice was just issued.", "info")
+        return redirect_to(url_for("invoices.show", document_id=document_id))
     except DocumentError as exc:
         db.session.rollback()
         flash(exc.message, "error")
@@ -429,6 +472,7 @@ def issue(document_id: int):
 def delete(document_id: int):
     doc = _load(document_id)
     try:
+        documents.check_version(doc, _sent_version())
         documents.delete_draft(current_org(), current_user, doc)
     except DocumentError as exc:
         db.session.rollback()

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event, inspect
+from sqlalchemy import JSON, BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event, inspect
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from webapp.extensions import db
@@ -28,7 +28,8 @@ class Document(db.Model):
     org_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(20), default="invoice")  # invoice, credit_note, quote
     flow: Mapped[str] = mapped_column(String(10), default="sales")  # sales, purchases
-    status: Mapped[str] = mapped_column(String(20), default="draft")
+    # active_history: the committed status is known at flush even when the object was expired
+    status: Mapped[str] = mapped_column(String(20), default="draft", active_history=True)
     number: Mapped[str | None] = mapped_column(String(60), nullable=True)
     # Documents keep their customer: a contact with documents cannot be deleted, only archived.
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id", ondelete="RESTRICT"), nullable=True)
@@ -48,12 +49,12 @@ class Document(db.Model):
     seller: Mapped[dict] = mapped_column(JSON, default=dict)  # frozen at issue
     buyer: Mapped[dict] = mapped_column(JSON, default=dict)  # frozen at issue
     # Totals in minor units; kept current for drafts, frozen at issue.
-    line_total: Mapped[int] = mapped_column(Integer, default=0)
-    allowance_total: Mapped[int] = mapped_column(Integer, default=0)
-    charge_total: Mapped[int] = mapped_column(Integer, default=0)
-    net_total: Mapped[int] = mapped_column(Integer, default=0)
-    tax_total: Mapped[int] = mapped_column(Integer, default=0)
-    gross_total: Mapped[int] = mapped_column(Integer, default=0)
+    line_total: Mapped[int] = mapped_column(BigInteger, default=0)
+    allowance_total: Mapped[int] = mapped_column(BigInteger, default=0)
+    charge_total: Mapped[int] = mapped_column(BigInteger, default=0)
+    net_total: Mapped[int] = mapped_column(BigInteger, default=0)
+    tax_total: Mapped[int] = mapped_column(BigInteger, default=0)
+    gross_total: Mapped[int] = mapped_column(BigInteger, default=0)
     tax_breakdown: Mapped[list] = mapped_column(JSON, default=list)  # [{category, rate, base, tax, note}]
     version: Mapped[int] = mapped_column(Integer, default=1)
     related_id: Mapped[int | None] = mapped_column(ForeignKey("document.id", ondelete="SET NULL"), nullable=True)
@@ -83,7 +84,7 @@ class DocumentLine(db.Model):
     __table_args__ = (Index("ix_document_line_document", "document_id", "position"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    document_id: Mapped[int] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"))
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"), active_history=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
     product_id: Mapped[int | None] = mapped_column(ForeignKey("product.id", ondelete="SET NULL"), nullable=True)
     description: Mapped[str] = mapped_column(Text, default="")
@@ -96,7 +97,7 @@ class DocumentLine(db.Model):
     tax_percent: Mapped[Decimal] = mapped_column(ScaledDecimal(4), default=Decimal("0"))
     tax_category: Mapped[str] = mapped_column(String(2), default="S")
     exemption_note: Mapped[str] = mapped_column(Text, default="")
-    net_amount: Mapped[int] = mapped_column(Integer, default=0)  # minor units (BT-131)
+    net_amount: Mapped[int] = mapped_column(BigInteger, default=0)  # minor units (BT-131)
 
     document: Mapped[Document] = relationship(back_populates="lines")
 
@@ -107,7 +108,8 @@ class DocumentAdjustment(db.Model):
     __tablename__ = "document_adjustment"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    document_id: Mapped[int] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"), index=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"), index=True,
+                                             active_history=True)
     kind: Mapped[str] = mapped_column(String(10))  # allowance, charge
     reason: Mapped[str] = mapped_column(String(200), default="")
     amount: Mapped[Decimal] = mapped_column(ScaledDecimal(4), default=Decimal("0"))
@@ -129,6 +131,10 @@ FROZEN_FIELDS = frozenset({
     "discount_percent", "buyer_name", "search_text", "seller", "buyer", "line_total", "allowance_total", "charge_total",
     "net_total", "tax_total", "gross_total", "tax_breakdown", "org_id",
 })
+
+
+# status changes an issued document may still make (the others are refused)
+ALLOWED_STATUS_CHANGES = {("issued", "cancelled")}
 
 
 class ImmutableDocumentError(RuntimeError):
@@ -153,12 +159,20 @@ def _refuse_changes_to_issued_documents(session, flush_context, instances):
                 raise ImmutableDocumentError(f"document {obj.id} is {status} and cannot be deleted")
             state = inspect(obj)
             changed = {a.key for a in state.attrs if a.key in FROZEN_FIELDS and a.history.has_changes()}
+            new_status = obj.status
+            if new_status != status and (status, new_status) not in ALLOWED_STATUS_CHANGES:
+                raise ImmutableDocumentError(f"document {obj.id} is {status}; it cannot become {new_status}")
             if changed:
                 raise ImmutableDocumentError(f"document {obj.id} is {status}; cannot change {sorted(changed)}")
     for obj in list(session.new) + list(session.dirty) + list(session.deleted):
         if isinstance(obj, (DocumentLine, DocumentAdjustment)):
-            document = obj.document if obj.document is not None else session.get(Document, obj.document_id)
-            if document is not None and _committed_status(document) not in (None, "draft"):
-                if obj in session.dirty and not session.is_modified(obj):
-                    continue
-                raise ImmutableDocumentError(f"document {document.id} is {document.status}; its lines cannot change")
+            if obj in session.dirty and not session.is_modified(obj):
+                continue
+            # the document it belongs to now, and the one it belonged to (a line may not leave an issued one)
+            owners = {obj.document_id, *inspect(obj).attrs.document_id.history.deleted}
+            if obj.document is not None:
+                owners.add(obj.document.id)
+            for document_id in owners - {None}:
+                document = session.get(Document, document_id)
+                if document is not None and _committed_status(document) not in (None, "draft"):
+                    raise ImmutableDocumentError(f"document {document.id} is {document.status}; its lines cannot change")

@@ -22,6 +22,7 @@ from webapp.services.numbering import NumberingError, take_number
 
 PAYMENT_TERMS = (7, 14, 30, 45, 60, 90, 120)
 MAX_LINES = 1000
+MAX_AMOUNT_MINOR = 10**15  # any single amount or total, in minor units (fits BIGINT with room to spare)
 
 
 class DocumentError(Exception):
@@ -90,11 +91,29 @@ def compute(doc: Document) -> Totals:
                           prices_include_tax=doc.prices_include_tax)
 
 
+def _refresh_rate_copies(doc: Document) -> None:
+    """A draft follows its tax rates: when a rate was edited, the draft's copies follow (issued ones never)."""
+    ids = {x.tax_rate_id for x in [*doc.lines, *doc.adjustments] if x.tax_rate_id}
+    if not ids:
+        return
+    rates = {r.id: r for r in db.session.scalars(select(TaxRate).where(TaxRate.id.in_(ids)))}
+    for item in [*doc.lines, *doc.adjustments]:
+        rate = rates.get(item.tax_rate_id)
+        if rate is not None and (item.tax_percent, item.tax_category, item.exemption_note) != (
+                rate.percent, rate.category, rate.exemption_note):
+            _apply_rate(item, rate)
+
+
 def recalculate(doc: Document) -> Totals:
+    if doc.is_draft:
+        _refresh_rate_copies(doc)
     try:
         totals = compute(doc)
     except TotalsError as exc:
         raise DocumentError(str(exc)) from exc
+    amounts = [*totals.line_nets, totals.net_total, totals.gross_total, totals.tax_total]
+    if any(abs(to_minor(a, doc.currency)) >= MAX_AMOUNT_MINOR for a in amounts):
+        raise DocumentError("These amounts are too large for one invoice.")
     notes = {(a.tax_category, a.tax_percent.normalize()): a.exemption_note for a in [*doc.lines, *doc.adjustments]}
     for line, net in zip(doc.lines, totals.line_nets):
         line.net_amount = to_minor(net, doc.currency)

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from webapp.domain.numbering import parse_format
 from webapp.extensions import db
-from webapp.models import NumberCounter, NumberSeries, Organization
+from webapp.models import Document, NumberCounter, NumberSeries, Organization
 from webapp.models.numbering import DEFAULT_FORMATS
 
 
@@ -54,7 +54,15 @@ def take_number(org: Organization, kind: str, on: date) -> str:
     if counter is None:
         counter = NumberCounter(series_id=series.id, period=period, last_value=0)
         db.session.add(counter)
-    counter.last_value += 1
     counter.last_date = on
+    while True:
+        counter.last_value += 1
+        number = fmt.render(counter.last_value, on)
+        # After a format change (e.g. yearly reset switched off) the counter may point at numbers that exist:
+        # continue after them, never hand one out twice.
+        taken = db.session.scalar(select(Document.id).where(
+            Document.org_id == org.id, Document.kind == kind, Document.flow == "sales", Document.number == number))
+        if taken is None:
+            break
     db.session.flush()
-    return fmt.render(counter.last_value, on)
+    return number
