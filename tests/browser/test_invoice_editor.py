@@ -70,6 +70,12 @@ def test_build_and_issue_an_invoice(page, f):
     expect(gross).to_have_text("€223.91")  # + 10.00 + 1.90
     expect(page.locator("#invoice-totals")).to_contain_text("VAT 7 % (S)")
     expect(page.locator("#invoice-totals")).to_contain_text("VAT 19 % (S)")
+    # keyboard: moving a line keeps the focus on the pressed button, at the line's new place
+    page.get_by_role("button", name="Move line 3 up").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("button", name="Move line 2 up")).to_be_focused()
+    expect(page.get_by_label("Description of line 2")).to_have_value("Delivery")
+    expect(gross).to_have_text("€223.91")
     assert page.evaluate("window.__marker") == "same page"  # every update without a page load
     screenshot(page, "invoice-editor")
 

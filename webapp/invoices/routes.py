@@ -370,9 +370,13 @@ def product_search(document_id: int):
 @_guarded
 def remove_line(document_id: int, line_id: int):
     doc = _draft_for_change(document_id)
-    documents.remove_line(doc, _line(doc, line_id))
+    line = _line(doc, line_id)
+    position = line.position
+    documents.remove_line(doc, line)
     db.session.commit()
-    return _editor_answer(doc, "invoices/_lines.html")
+    # focus moves to the line that took its place, or to "Add line" when it was the last
+    following = doc.lines[position].id if position < len(doc.lines) else None
+    return _editor_answer(doc, "invoices/_lines.html", focus_line=following, focus_add=following is None)
 
 
 @bp.post("/<int:document_id>/lines/<int:line_id>/move")
@@ -381,9 +385,11 @@ def remove_line(document_id: int, line_id: int):
 def move_line(document_id: int, line_id: int):
     doc = _draft_for_change(document_id)
     line = _line(doc, line_id)
-    documents.move_line(doc, line, -1 if request.form.get("direction") == "up" else 1)
+    direction = "up" if request.form.get("direction") == "up" else "down"
+    documents.move_line(doc, line, -1 if direction == "up" else 1)
     db.session.commit()
-    return _editor_answer(doc, "invoices/_lines.html", focus_line=line.id)
+    # the keyboard focus stays on the button that was pressed, on the line's new place
+    return _editor_answer(doc, "invoices/_lines.html", focus_move=(line.id, direction))
 
 
 @bp.post("/<int:document_id>/adjustments")
