@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app wsgi
 PORT ?= 5000
 
-.PHONY: run test test-sqlite test-postgres bench deliver clean
+.PHONY: run test lint bench deliver clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ test: $(VENV)/.installed
 ## make bench: every bench/*.py (common.py holds their helpers); BENCH_DATABASE_URL adds PostgreSQL
 bench: $(VENV)/.installed
 	@for b in bench/*.py; do [ "$$b" = bench/common.py ] || $(PY) $$b || exit 1; done
+
+## make lint: pyflakes-level checks (unused imports, undefined names)
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check --select F,E9 --line-length 120 webapp tests bench migrations
 
 ## make deliver: send queued e-mails once
 deliver: $(VENV)/.installed

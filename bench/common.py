@@ -98,3 +98,30 @@ def database_urls(tmp: str) -> list[tuple[str, str]]:
     if pg:
         urls.append(("PostgreSQL", pg))
     return urls
+
+
+def print_table(title: str, rows: dict[str, dict[int, tuple[float, float, int]]], sizes: tuple[int, ...]) -> bool:
+    """A Markdown table of (median, p95, queries) per row and data size; True if the query counts of the
+    rows measured at every size are the same at the smallest and the largest size."""
+    print(f"\n## {title}\n")
+    print("| request | " + " | ".join(f"{s:,}: median ms | p95 ms | queries" for s in sizes) + " |")
+    print("|---|" + "---:|---:|---:|" * len(sizes))
+    constant = True
+    for name, by_size in rows.items():
+        cells = [f"{by_size[s][0]:.1f} | {by_size[s][1]:.1f} | {by_size[s][2]}" if s in by_size else "– | – | –"
+                 for s in sizes]
+        if len(by_size) == len(sizes):
+            constant &= by_size[sizes[0]][2] == by_size[sizes[-1]][2]
+        print(f"| {name} | " + " | ".join(cells) + " |")
+    return constant
+
+
+def main(run) -> int:
+    """Run ``run(label, url)`` on SQLite and, with BENCH_DATABASE_URL, PostgreSQL; exit 1 if any failed."""
+    import tempfile
+
+    ok = True
+    with tempfile.TemporaryDirectory() as tmp:
+        for label, url in database_urls(tmp):
+            ok &= run(label, url)
+    return 0 if ok else 1

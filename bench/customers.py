@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import random
 import sys
-import tempfile
 
-from common import analyze, build, client_for, database_urls, timed
+from common import analyze, build, client_for, main, print_table, timed
 from sqlalchemy import insert, select
 
 from webapp.extensions import db
@@ -81,25 +80,11 @@ def run(label: str, url: str) -> bool:
         seeded = size
         analyze(app)
         table[size] = measure(app, user_id, org_id)
-    print(f"\n## Customer list and search, {label} (two organizations of this size each)\n")
-    print("| page | " + " | ".join(f"{s:,}: median ms | p95 ms | queries" for s in SIZES) + " |")
-    print("|---|" + "---:|---:|---:|" * len(SIZES))
-    constant = True
-    for name in PAGES:
-        cells = [f"{table[s][name][0]:.1f} | {table[s][name][1]:.1f} | {table[s][name][2]}" for s in SIZES]
-        constant &= table[SIZES[0]][name][2] == table[SIZES[-1]][name][2]
-        print(f"| {name} | " + " | ".join(cells) + " |")
+    rows = {name: {size: table[size][name] for size in SIZES} for name in PAGES}
+    constant = print_table(f"Customer list and search, {label} (two organizations of this size each)", rows, SIZES)
     print(f"\nQueries per request constant from {SIZES[0]:,} to {SIZES[-1]:,} customers: {'yes' if constant else 'NO'}")
     return constant
 
 
-def main() -> int:
-    ok = True
-    with tempfile.TemporaryDirectory() as tmp:
-        for label, url in database_urls(tmp):
-            ok &= run(label, url)
-    return 0 if ok else 1
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(run))

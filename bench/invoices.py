@@ -12,11 +12,10 @@ from __future__ import annotations
 import random
 import re
 import sys
-import tempfile
 from datetime import date, timedelta
 from decimal import Decimal
 
-from common import analyze, build, client_for, database_urls, timed
+from common import analyze, build, client_for, main, print_table, timed
 from sqlalchemy import func, insert, select
 
 from webapp.extensions import db
@@ -123,28 +122,11 @@ def run(label: str, url: str) -> bool:
         app, lambda i: client.post(f"/invoices/{drafts[i]}/issue"))
     with app.app_context():
         numbers = db.session.scalar(select(func.count()).where(Document.org_id == org_id, Document.status == "issued"))
-    print(f"\n## Invoices, {label} (two organizations of this size each)\n")
-    print("| request | " + " | ".join(f"{s:,}: median ms | p95 ms | queries" for s in SIZES) + " |")
-    print("|---|" + "---:|---:|---:|" * len(SIZES))
-    constant = True
-    for name, by_size in results.items():
-        cells = [f"{by_size[s][0]:.1f} | {by_size[s][1]:.1f} | {by_size[s][2]}" if s in by_size else "– | – | –"
-                 for s in SIZES]
-        if len(by_size) == len(SIZES):
-            constant &= by_size[SIZES[0]][2] == by_size[SIZES[-1]][2]
-        print(f"| {name} | " + " | ".join(cells) + " |")
+    constant = print_table(f"Invoices, {label} (two organizations of this size each)", results, SIZES)
     print(f"\nQueries per list request constant from {SIZES[0]:,} to {SIZES[-1]:,} invoices: "
           f"{'yes' if constant else 'NO'}; {numbers:,} issued invoices in the organization at the end.")
     return constant
 
 
-def main() -> int:
-    ok = True
-    with tempfile.TemporaryDirectory() as tmp:
-        for label, url in database_urls(tmp):
-            ok &= run(label, url)
-    return 0 if ok else 1
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(run))

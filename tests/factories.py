@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import itertools
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from werkzeug.security import generate_password_hash
 
@@ -11,6 +12,9 @@ from webapp.models import Invitation, Membership, Organization, OutboxMessage, U
 from webapp.models.types import utcnow
 from webapp.services import orgs
 from webapp.services.tokens import new_token
+
+if TYPE_CHECKING:
+    from webapp.models import Contact, CustomField, Document, Product
 
 PASSWORD = "correct-horse-battery"
 _seq = itertools.count(1)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, make_response, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -21,7 +20,7 @@ from webapp.htmx import is_htmx, redirect_to, render
 from webapp.invoices.forms import AdjustmentForm, HeaderForm, LineForm, QuickCustomerForm, rate_choices
 from webapp.models import AuditEvent, Contact, Document, DocumentAdjustment, DocumentLine, Product, TaxRate
 from webapp.queries import documents as document_queries
-from webapp.services import audit, contacts, documents
+from webapp.services import contacts, documents
 from webapp.services.documents import PAYMENT_TERMS, DocumentError, StaleDocument
 from webapp.tenancy import current_org, current_role, get_or_404, require_permission, scoped
 
@@ -282,11 +281,16 @@ def add_line(document_id: int):
     return _editor_answer(doc, "invoices/_lines.html", focus_line=line.id)
 
 
-def _line(doc: Document, line_id: int) -> DocumentLine:
-    line = next((x for x in doc.lines if x.id == line_id), None)
-    if line is None:
+def _child(items, item_id: int):
+    """A line or adjustment of this document, or 404 (ids of other documents never match)."""
+    item = next((x for x in items if x.id == item_id), None)
+    if item is None:
         abort(404)
-    return line
+    return item
+
+
+def _line(doc: Document, line_id: int) -> DocumentLine:
+    return _child(doc.lines, line_id)
 
 
 @bp.post("/<int:document_id>/lines/<int:line_id>")
@@ -406,10 +410,7 @@ def add_adjustment(document_id: int):
 
 
 def _adjustment(doc: Document, adjustment_id: int) -> DocumentAdjustment:
-    adj = next((x for x in doc.adjustments if x.id == adjustment_id), None)
-    if adj is None:
-        abort(404)
-    return adj
+    return _child(doc.adjustments, adjustment_id)
 
 
 @bp.post("/<int:document_id>/adjustments/<int:adjustment_id>")
