@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import Flask, jsonify, request
+from flask import Flask, g, jsonify, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event, select
@@ -271,10 +271,12 @@ def _register_template_helpers(app: Flask) -> None:
         membership = load_current_membership() if current_user.is_authenticated else None
         memberships = []
         if current_user.is_authenticated:
-            memberships = db.session.scalars(
-                select(Membership).join(Organization).options(contains_eager(Membership.organization))
-                .where(Membership.user_id == current_user.id).order_by(func.lower(Organization.name))
-            ).all()
+            if "my_memberships" not in g:  # once per request, however many templates it renders
+                g.my_memberships = db.session.scalars(
+                    select(Membership).join(Organization).options(contains_eager(Membership.organization))
+                    .where(Membership.user_id == current_user.id).order_by(func.lower(Organization.name))
+                ).all()
+            memberships = g.my_memberships
         return {
             "current_membership": membership,
             "current_org": membership.organization if membership else None,
