@@ -339,3 +339,15 @@ def test_adjustment_amounts_use_the_currency_precision(shop, f):
         "current_version": version_of(r), f"a{adj_id}-reason": "Loyalty", f"a{adj_id}-amount": "1.005",
         f"a{adj_id}-tax_rate_id": "0"})
     assert r.status_code == 422 and "EUR amounts have at most 2 decimal places." in r.data.decode()
+
+
+def test_add_a_new_customer_without_leaving_the_editor(shop, f):
+    doc = f.draft(shop.org, shop.customer)
+    r = shop.client.post(f"/invoices/{doc.id}/customer/new", headers=HX, data={
+        "current_version": doc.version, "company_name": "", "person_name": "", "country": "DE"})
+    assert r.status_code == 422 and "Enter a person or a company name." in r.data.decode()
+    r = shop.client.post(f"/invoices/{doc.id}/customer/new", headers=HX, data={
+        "current_version": doc.version, "company_name": "Neu GmbH", "email": "neu@example.com", "country": "AT"})
+    assert r.status_code == 200 and "Neu GmbH" in r.data.decode()
+    contact = db.session.scalar(select(Contact).where(Contact.company_name == "Neu GmbH"))
+    assert contact.country == "AT" and db.session.get(Document, doc.id).contact_id == contact.id

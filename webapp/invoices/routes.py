@@ -96,15 +96,20 @@ def create():
     return redirect_to(url_for("invoices.edit", document_id=doc.id))
 
 
+def _quick_customer(form: QuickCustomerForm) -> Contact:
+    org = current_org()
+    values = {"company_name": form.company_name.data, "person_name": form.person_name.data,
+              "email": form.email.data, "country": form.country.data, "is_customer": True}
+    return contacts.save_contact(org, current_user, None, values, {}, contacts.custom_fields(org.id))
+
+
 @bp.post("/new/customer")
 @require_permission("edit_drafts")
 def create_with_customer():
     org = current_org()
     form = QuickCustomerForm()
     if form.validate_on_submit():
-        values = {"company_name": form.company_name.data, "person_name": form.person_name.data,
-                  "email": form.email.data, "country": form.country.data, "is_customer": True}
-        contact = contacts.save_contact(org, current_user, None, values, {}, contacts.custom_fields(org.id))
+        contact = _quick_customer(form)
         doc = documents.new_draft(org, current_user, contact)
         db.session.commit()
         flash(f"{contact.display_name} was added to your customers.", "success")
@@ -118,7 +123,8 @@ def _editor_context(doc: Document, **extra) -> dict:
     rate_ids = [x.tax_rate_id for x in [*doc.lines, *doc.adjustments]]
     context = {"doc": doc, "rates": _rates(rate_ids), "terms": PAYMENT_TERMS,
                "problems": documents.issue_problems(current_org(), doc), "button_form": ButtonForm(),
-               "header_form_for": _header_form, "line_form_for": _line_form, "adjustment_form_for": _adjustment_form}
+               "header_form_for": _header_form, "line_form_for": _line_form, "adjustment_form_for": _adjustment_form,
+               "quick_form": QuickCustomerForm(formdata=None, country=current_org().country)}
     context.update(extra)
     return context
 
@@ -265,6 +271,21 @@ def change_customer(document_id: int):
     contact = get_or_404(Contact, id_arg(request.form, "contact_id") or 0)
     documents.set_contact(doc, contact)
     db.session.commit()
+    return _editor_answer(doc, "invoices/_editor.html")
+
+
+@bp.post("/<int:document_id>/customer/new")
+@require_permission("edit_drafts")
+@_guarded
+def new_customer(document_id: int):
+    """Add a customer without leaving the editor and make it the draft's customer."""
+    doc = _draft_for_change(document_id)
+    form = QuickCustomerForm()
+    if not form.validate():
+        return _editor_answer(doc, "invoices/_editor.html", 422, quick_form=form)
+    documents.set_contact(doc, _quick_customer(form))
+    db.session.commit()
+    flash(f"{doc.buyer_name} was added to your customers.", "success")
     return _editor_answer(doc, "invoices/_editor.html")
 
 
