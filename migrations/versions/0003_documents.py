@@ -65,8 +65,7 @@ def upgrade():
         batch_op.create_index('ix_document_org_contact', ['org_id', 'contact_id'], unique=False)
         batch_op.create_index('ix_document_org_kind_id', ['org_id', 'kind', 'id'], unique=False)
         batch_op.create_index('ix_document_org_status_id', ['org_id', 'kind', 'status', 'id'], unique=False)
-        batch_op.create_index('ix_document_org_sums', ['org_id', 'kind', 'flow', 'status', 'currency', 'gross_total'], unique=False)
-        batch_op.create_index('ix_document_org_due', ['org_id', 'kind', 'status', 'due_date'], unique=False)
+        batch_op.create_index('ix_document_org_sums', ['org_id', 'kind', 'flow', 'status', 'due_date', 'currency', 'gross_total', 'search_text', 'id'], unique=False)
         batch_op.create_index('ix_document_org_issue_date', ['org_id', 'kind', 'issue_date'], unique=False)
 
     op.create_table('document_adjustment',
@@ -134,7 +133,6 @@ def downgrade():
     op.drop_table('document_adjustment')
     with op.batch_alter_table('document', schema=None) as batch_op:
         batch_op.drop_index('ix_document_org_issue_date')
-        batch_op.drop_index('ix_document_org_due')
         batch_op.drop_index('ix_document_org_sums')
         batch_op.drop_index('ix_document_org_status_id')
         batch_op.drop_index('ix_document_org_kind_id')
