@@ -60,6 +60,8 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.update(config)
     logging.basicConfig(level=logging.INFO)
+    logging.getLogger("weasyprint").setLevel(logging.WARNING)
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
 
     if app.config["PROXY_FIX_X_FOR"]:
         # Behind a reverse proxy: the client address (for rate limits) and scheme come from X-Forwarded-*.
@@ -208,7 +210,6 @@ def _register_template_helpers(app: Flask) -> None:
     from webapp.domain.money import from_minor, round_money, to_minor
     from webapp.domain.units import UNITS
     from webapp.services import documents as documents_service
-    from webapp.tenancy import current_org as current_org_safe
     from webapp.domain.identifiers import format_iban
     from sqlalchemy import func
     from sqlalchemy.orm import contains_eager
@@ -263,7 +264,8 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["country_name"] = country_name
     app.jinja_env.globals["today"] = date.today
     app.jinja_env.globals["unit_label"] = lambda unit: UNITS.get(unit, (unit, ""))[0]
-    app.jinja_env.globals["seller_now"] = lambda doc: documents_service.seller_snapshot(current_org_safe())
+    app.jinja_env.globals["seller_now"] = lambda doc: documents_service.seller_snapshot(
+        db.session.get(Organization, doc.org_id))
     app.jinja_env.globals["buyer_now"] = documents_service.buyer_now
 
     @app.context_processor

@@ -21,6 +21,7 @@ from webapp.invoices.forms import AdjustmentForm, HeaderForm, LineForm, QuickCus
 from webapp.models import AuditEvent, Contact, Document, DocumentAdjustment, DocumentLine, Product, TaxRate
 from webapp.queries import documents as document_queries
 from webapp.services import contacts, documents
+from webapp.services import pdf as pdf_service
 from webapp.services.documents import PAYMENT_TERMS, DocumentError, StaleDocument
 from webapp.tenancy import current_org, current_role, get_or_404, require_permission, scoped
 
@@ -519,6 +520,16 @@ def duplicate(document_id: int):
     db.session.commit()
     flash("A new draft was made from this invoice.", "success")
     return redirect_to(url_for("invoices.edit", document_id=copy.id))
+
+
+@bp.get("/<int:document_id>/pdf")
+@require_permission("view")
+def pdf(document_id: int):
+    doc = _load(document_id)
+    response = make_response(pdf_service.render_document_pdf(doc, current_org()))
+    response.mimetype = "application/pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="{pdf_service.filename(doc)}"'
+    return response
 
 
 # --- the invoice page ---------------------------------------------------------------------------------

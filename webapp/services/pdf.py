@@ -1,0 +1,60 @@
+"""PDF documents with WeasyPrint, locked down.
+
+The renderer gets a URL fetcher that allows ``data:`` URIs and files under ``static/`` only: nothing from
+the network, no ``file://`` elsewhere, so user text can never make the server fetch or embed anything.
+All user text reaches the template escaped (Jinja autoescape).
+"""
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from flask import current_app, render_template
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher
+
+from webapp.models import Document, Organization
+
+
+class PdfError(Exception):
+    pass
+
+
+class StaticOnlyFetcher(URLFetcher):
+    """Fetches ``data:`` URIs and files inside one folder; refuses everything else."""
+
+    def __init__(self, root: Path):
+        super().__init__(allowed_protocols={"data", "file"}, timeout=2)
+        self.root = root.resolve()
+
+    def fetch(self, url, headers=None):
+        scheme = url.split(":", 1)[0].lower()
+        if scheme == "file":
+            path = Path(unquote(urlsplit(url).path)).resolve()
+            if not path.is_relative_to(self.root):
+                raise ValueError(f"refused to read {url}: only files under static/ are allowed")
+        elif scheme != "data":
+            raise ValueError(f"refused to fetch {url}: documents never load anything from the network")
+        return super().fetch(url, headers)
+
+
+def _fetcher() -> StaticOnlyFetcher:
+    return StaticOnlyFetcher(Path(current_app.static_folder))
+
+
+def logo_data_uri(org: Organization) -> str | None:
+    if not org.has_logo or not org.logo:
+        return None
+    return f"data:{org.logo_mime};base64,{base64.b64encode(org.logo).decode()}"
+
+
+def render_document_pdf(doc: Document, org: Organization) -> bytes:
+    """The document as PDF: drafts show a DRAFT watermark."""
+    html = render_template("pdf/invoice.html", doc=doc, org=org, logo=logo_data_uri(org))
+    static = Path(current_app.static_folder).resolve()
+    return HTML(string=html, base_url=static.as_uri() + "/", url_fetcher=_fetcher()).write_pdf()
+
+
+def filename(doc: Document) -> str:
+    return f"{doc.number}.pdf" if doc.number else f"draft-invoice-{doc.id}.pdf"
