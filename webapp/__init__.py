@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import Flask, g, jsonify, request
+from flask import Flask, g, has_request_context, jsonify, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event, select
@@ -241,7 +241,9 @@ def _register_template_helpers(app: Flask) -> None:
         """Minor units as a localized amount: 123456, "EUR" -> "€1,234.56" (rounded before, never here)."""
         if minor is None:
             return ""
-        membership = load_current_membership() if current_user.is_authenticated else None
+        membership = None
+        if not locale and has_request_context() and current_user.is_authenticated:
+            membership = load_current_membership()
         locale = locale or (membership.organization.locale if membership else "en")
         return format_currency(from_minor(minor, currency), currency, locale=locale, currency_digits=True)
 
@@ -270,6 +272,8 @@ def _register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def inject():
+        if not has_request_context():  # e-mails and PDFs rendered by services and commands
+            return {"role_labels": ROLE_LABELS, "can": lambda permission: False}
         membership = load_current_membership() if current_user.is_authenticated else None
         memberships = []
         if current_user.is_authenticated:

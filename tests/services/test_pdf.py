@@ -107,3 +107,25 @@ def test_the_fetcher_refuses_the_network_and_files_outside_static(app):
             fetcher.fetch(url)
     response = fetcher.fetch(f"file://{Path(app.static_folder).resolve()}/pdf/invoice.css")
     assert b"@page" in response.read()
+
+
+def test_the_stored_pdf_stays_byte_identical_whatever_changes_later(org, f, login_as, app):
+    import hashlib
+    from io import BytesIO
+
+    from PIL import Image
+
+    owner = login_as("owner", org=org)
+    customer = f.contact(org, "Kunde AG", street="Weg 2", city="Wien", country="AT")
+    doc = f.issued(org, contact_=customer)
+    first = owner.client.get(f"/invoices/{doc.id}/pdf").data
+    assert hashlib.sha256(first).hexdigest() == db.session.get(type(doc), doc.id).pdf_sha256
+    buf = BytesIO()
+    Image.new("RGB", (20, 20), (0, 0, 255)).save(buf, "PNG")
+    org.name, org.legal_name, org.footer_text = "Renamed", "Renamed GmbH", "A new footer"
+    org.logo, org.logo_mime = buf.getvalue(), "image/png"
+    customer.street, customer.city = "Neue Gasse 9", "Graz"
+    db.session.commit()
+    again = owner.client.get(f"/invoices/{doc.id}/pdf").data
+    assert again == first
+    assert "Weg 2" in pdf_text(again) and "Renamed" not in pdf_text(again)

@@ -526,7 +526,9 @@ def duplicate(document_id: int):
 @require_permission("view")
 def pdf(document_id: int):
     doc = _load(document_id)
-    response = make_response(pdf_service.render_document_pdf(doc, current_org()))
+    # issued: the stored bytes, unchanged; drafts: rendered now, with the DRAFT watermark
+    data = doc.pdf if not doc.is_draft and doc.pdf else pdf_service.render_document_pdf(doc, current_org())
+    response = make_response(data)
     response.mimetype = "application/pdf"
     response.headers["Content-Disposition"] = f'attachment; filename="{pdf_service.filename(doc)}"'
     return response

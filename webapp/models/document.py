@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event, inspect
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy import JSON, BigInteger, Boolean, Date, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, event, inspect
+from sqlalchemy.orm import Mapped, Session, deferred, mapped_column, relationship
 
 from webapp.extensions import db
 from webapp.models.types import ScaledDecimal, UTCDateTime, utcnow
@@ -57,6 +57,9 @@ class Document(db.Model):
     tax_total: Mapped[int] = mapped_column(BigInteger, default=0)
     gross_total: Mapped[int] = mapped_column(BigInteger, default=0)
     tax_breakdown: Mapped[list] = mapped_column(JSON, default=list)  # [{category, rate, base, tax, note}]
+    # the PDF as issued, served unchanged from then on whatever happens to settings or templates
+    pdf: Mapped[bytes | None] = deferred(mapped_column(LargeBinary, nullable=True))
+    pdf_sha256: Mapped[str] = mapped_column(String(64), default="")
     version: Mapped[int] = mapped_column(Integer, default=1)
     related_id: Mapped[int | None] = mapped_column(ForeignKey("document.id", ondelete="SET NULL"), nullable=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), nullable=True)
@@ -130,7 +133,7 @@ FROZEN_FIELDS = frozenset({
     "kind", "flow", "number", "contact_id", "currency", "prices_include_tax", "issue_date", "due_date",
     "service_date", "service_period_end", "payment_terms_days", "customer_reference", "notes",
     "discount_percent", "buyer_name", "search_text", "seller", "buyer", "line_total", "allowance_total", "charge_total",
-    "net_total", "tax_total", "gross_total", "tax_breakdown", "org_id",
+    "net_total", "tax_total", "gross_total", "tax_breakdown", "org_id", "pdf", "pdf_sha256",
 })
 
 

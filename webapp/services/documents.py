@@ -5,6 +5,7 @@ draft recomputes its totals with the EN 16931 calculator and stores them in mino
 """
 from __future__ import annotations
 
+import hashlib
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -17,7 +18,7 @@ from webapp.domain.totals import Adjustment, Line, Totals, TotalsError, compute_
 from webapp.extensions import db
 from webapp.models import Contact, Document, DocumentAdjustment, DocumentLine, Organization, Product, TaxRate, User
 from webapp.models.types import utcnow
-from webapp.services import audit
+from webapp.services import audit, pdf
 from webapp.services.numbering import NumberingError, take_number
 
 PAYMENT_TERMS = (7, 14, 30, 45, 60, 90, 120)
@@ -357,6 +358,10 @@ def issue(org: Organization, actor: User, doc: Document, today: date | None = No
     doc.buyer_name = contact.display_name
     doc.refresh_search()
     doc.issued_at = utcnow()
+    # the PDF as the customer receives it, stored in the same flush as the issue, served unchanged from then on
+    with db.session.no_autoflush:
+        doc.pdf = pdf.render_document_pdf(doc, org)
+    doc.pdf_sha256 = hashlib.sha256(doc.pdf).hexdigest()
     rate_ids = {x.tax_rate_id for x in [*doc.lines, *doc.adjustments] if x.tax_rate_id}
     for rate in db.session.scalars(select(TaxRate).where(TaxRate.id.in_(rate_ids), TaxRate.first_used_at.is_(None))):
         rate.first_used_at = doc.issued_at  # from now on the rate can only be archived
