@@ -51,10 +51,28 @@ def logo_data_uri(org: Organization) -> str | None:
 
 def render_document_pdf(doc: Document, org: Organization) -> bytes:
     """The document as PDF: drafts show a DRAFT watermark."""
-    html = render_template("pdf/invoice.html", doc=doc, org=org, logo=logo_data_uri(org))
+    html = render_template("pdf/invoice.html", doc=doc, org=org, logo=logo_data_uri(org), qr=epc_qr_data_uri(doc))
     static = Path(current_app.static_folder).resolve()
     return HTML(string=html, base_url=static.as_uri() + "/", url_fetcher=_fetcher()).write_pdf()
 
 
 def filename(doc: Document) -> str:
     return f"{doc.number}.pdf" if doc.number else f"draft-invoice-{doc.id}.pdf"
+
+
+def epc_qr_data_uri(doc: Document) -> str | None:
+    """An SVG data URI of the EPC QR code for a EUR invoice with an IBAN, or None."""
+    import segno
+
+    from webapp.domain.epc import epc_payload
+    from webapp.domain.money import from_minor
+
+    seller = doc.seller or {}
+    if doc.currency != "EUR" or not seller.get("iban"):
+        return None
+    payload = epc_payload(name=seller.get("legal_name") or seller.get("name", ""), iban=seller["iban"],
+                          bic=seller.get("bic", ""), amount=from_minor(doc.gross_total, "EUR"),
+                          reference=doc.number or "")
+    if payload is None:
+        return None
+    return segno.make(payload, error="m", micro=False, encoding="utf-8").svg_data_uri(scale=3, border=2)
