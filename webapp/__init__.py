@@ -141,6 +141,7 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.catalog.routes import bp as catalog_bp
     from webapp.customers.routes import bp as customers_bp
     from webapp.invoices.routes import bp as invoices_bp
+    from webapp.public.routes import bp as public_bp
     from webapp.dashboard.routes import bp as dashboard_bp
     from webapp.settings.routes import bp as settings_bp
 
@@ -150,6 +151,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(customers_bp, url_prefix="/customers")
     app.register_blueprint(catalog_bp, url_prefix="/catalog")
     app.register_blueprint(invoices_bp, url_prefix="/invoices")
+    app.register_blueprint(public_bp, url_prefix="/p")
 
     @app.get("/healthz")
     def healthz():

@@ -20,7 +20,7 @@ from webapp.htmx import is_htmx, redirect_to, render
 from webapp.invoices.forms import AdjustmentForm, HeaderForm, LineForm, QuickCustomerForm, rate_choices
 from webapp.models import AuditEvent, Contact, Document, DocumentAdjustment, DocumentLine, Product, TaxRate
 from webapp.queries import documents as document_queries
-from webapp.services import contacts, documents
+from webapp.services import contacts, documents, mail
 from webapp.services import pdf as pdf_service
 from webapp.services.documents import PAYMENT_TERMS, DocumentError, StaleDocument
 from webapp.tenancy import current_org, current_role, get_or_404, require_permission, scoped
@@ -534,6 +534,34 @@ def pdf(document_id: int):
     return response
 
 
+@bp.post("/<int:document_id>/link")
+@require_permission("issue_documents")
+def renew_link(document_id: int):
+    doc = _load(document_id)
+    try:
+        documents.new_public_link(current_org(), current_user, doc)
+    except DocumentError as exc:
+        flash(exc.message, "error")
+        return redirect_to(url_for("invoices.show", document_id=document_id))
+    db.session.commit()
+    flash("A new customer link was made; the old one no longer works.", "success")
+    return redirect_to(url_for("invoices.show", document_id=doc.id))
+
+
+@bp.post("/<int:document_id>/link/revoke")
+@require_permission("issue_documents")
+def revoke_link(document_id: int):
+    doc = _load(document_id)
+    try:
+        documents.revoke_public_link(current_org(), current_user, doc)
+    except DocumentError as exc:
+        flash(exc.message, "error")
+        return redirect_to(url_for("invoices.show", document_id=document_id))
+    db.session.commit()
+    flash("The customer link no longer works.", "success")
+    return redirect_to(url_for("invoices.show", document_id=doc.id))
+
+
 # --- the invoice page ---------------------------------------------------------------------------------
 
 @bp.get("/<int:document_id>")
@@ -546,7 +574,8 @@ def show(document_id: int):
     events = db.session.scalars(scoped(AuditEvent).where(AuditEvent.object_type == "document",
                                                          AuditEvent.object_id == doc.id)
                                 .order_by(AuditEvent.id.desc()).limit(50)).all()
-    return render("invoices/show.html", doc=doc, actions=_actions(doc), events=events, rates=[],
+    link = mail.external_url("public.document", token=doc.public_token) if doc.public_token else None
+    return render("invoices/show.html", doc=doc, actions=_actions(doc), events=events, rates=[], public_link=link,
                   labels=status_table.STATUS_LABELS, problems=documents.issue_problems(current_org(), doc)
                   if doc.is_draft else [], button_form=ButtonForm())
 

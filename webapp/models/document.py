@@ -60,6 +60,9 @@ class Document(db.Model):
     # the PDF as issued, served unchanged from then on whatever happens to settings or templates
     pdf: Mapped[bytes | None] = deferred(mapped_column(LargeBinary, nullable=True))
     pdf_sha256: Mapped[str] = mapped_column(String(64), default="")
+    # the customer's link (/p/<token>): random, at least 128 bits, revocable (a new token replaces it)
+    public_token: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    viewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)  # first visit of the link
     version: Mapped[int] = mapped_column(Integer, default=1)
     related_id: Mapped[int | None] = mapped_column(ForeignKey("document.id", ondelete="SET NULL"), nullable=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), nullable=True)

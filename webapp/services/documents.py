@@ -6,6 +6,7 @@ draft recomputes its totals with the EN 16931 calculator and stores them in mino
 from __future__ import annotations
 
 import hashlib
+import secrets
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -362,6 +363,7 @@ def issue(org: Organization, actor: User, doc: Document, today: date | None = No
     with db.session.no_autoflush:
         doc.pdf = pdf.render_document_pdf(doc, org)
     doc.pdf_sha256 = hashlib.sha256(doc.pdf).hexdigest()
+    doc.public_token = secrets.token_urlsafe(24)  # 192 random bits
     rate_ids = {x.tax_rate_id for x in [*doc.lines, *doc.adjustments] if x.tax_rate_id}
     for rate in db.session.scalars(select(TaxRate).where(TaxRate.id.in_(rate_ids), TaxRate.first_used_at.is_(None))):
         rate.first_used_at = doc.issued_at  # from now on the rate can only be archived
@@ -369,3 +371,43 @@ def issue(org: Organization, actor: User, doc: Document, today: date | None = No
     audit.record(org, actor, "document.issued", doc, summary=f"{actor.email} issued {number} to {doc.buyer_name}",
                  number=number)
     return number
+
+
+# --- the customer's link --------------------------------------------------------------------------------
+
+def new_public_link(org: Organization, actor: User, doc: Document) -> str:
+    """Replace the customer's link with a new one (the old one stops working at once)."""
+    if doc.is_draft:
+        raise DocumentError("Drafts have no customer link; issue the invoice first.")
+    revoked = doc.public_token is not None
+    doc.public_token = secrets.token_urlsafe(24)
+    audit.record(org, actor, "document.link_renewed" if revoked else "document.link_created", doc,
+                 summary=f"{actor.email} {'revoked the customer link and made a new one' if revoked else 'made a customer link'}")
+    return doc.public_token
+
+
+def revoke_public_link(org: Organization, actor: User, doc: Document) -> None:
+    if doc.public_token is None:
+        raise DocumentError("This invoice has no customer link.")
+    doc.public_token = None
+    audit.record(org, actor, "document.link_revoked", doc, summary=f"{actor.email} revoked the customer link")
+
+
+def public_document(token: str) -> Document | None:
+    """The issued document behind a customer link; never a draft, never a revoked or guessed token."""
+    if not token or len(token) > 64:
+        return None
+    doc = db.session.scalar(select(Document).where(Document.public_token == token))
+    if doc is None or doc.is_draft:
+        return None
+    return doc
+
+
+def record_view(doc: Document) -> bool:
+    """Record the first visit of the customer's link (the one write a GET may make). True if it was the first."""
+    if doc.viewed_at is not None:
+        return False
+    doc.viewed_at = utcnow()
+    org = db.session.get(Organization, doc.org_id)
+    audit.record(org, None, "document.viewed", doc, summary=f"{doc.buyer_name} opened {doc.number}")
+    return True

@@ -1,0 +1,63 @@
+"""The customer's page at the invoice's secret link."""
+import re
+
+from sqlalchemy import func, select
+
+from webapp.extensions import db
+from webapp.models import AuditEvent, Document
+
+
+def link_of(client, doc_id) -> str:
+    html = client.get(f"/invoices/{doc_id}").data.decode()
+    url = re.search(r'<a href="(https://tallybook\.test/p/[^"]+)"', html).group(1)
+    return url.replace("https://tallybook.test", "")
+
+
+def test_customer_opens_the_invoice_and_downloads_the_stored_pdf(app, login_as, f):
+    owner = login_as("owner")
+    f.complete_org(owner.org)
+    doc = f.issued(owner.org, contact_=f.contact(owner.org, "Kunde AG"))
+    path = link_of(owner.client, doc.id)
+    token = path.rsplit("/", 1)[1]
+    assert len(token) >= 22  # at least 128 bits
+    customer = app.test_client()
+    page = customer.get(path)
+    assert page.status_code == 200
+    html = page.data.decode()
+    assert doc.number in html and "Kunde AG" in html and "EPC QR code" in html and "Open" in html
+    pdf = customer.get(f"{path}/pdf")
+    assert pdf.status_code == 200 and pdf.data == db.session.get(Document, doc.id).pdf
+    # the first visit is recorded once
+    customer.get(path)
+    views = db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "document.viewed"))
+    assert views == 1 and db.session.get(Document, doc.id).viewed_at is not None
+    assert "First opened" in owner.client.get(f"/invoices/{doc.id}").data.decode()
+
+
+def test_revoked_guessed_and_draft_links_are_404(app, login_as, f):
+    owner = login_as("owner")
+    f.complete_org(owner.org)
+    doc = f.issued(owner.org)
+    old = link_of(owner.client, doc.id)
+    assert owner.client.post(f"/invoices/{doc.id}/link").status_code == 303
+    new = link_of(owner.client, doc.id)
+    anon = app.test_client()
+    assert new != old and anon.get(old).status_code == 404 and anon.get(new).status_code == 200
+    assert owner.client.post(f"/invoices/{doc.id}/link/revoke").status_code == 303
+    assert anon.get(new).status_code == 404 and anon.get(f"{new}/pdf").status_code == 404
+    draft = f.draft(owner.org)
+    draft_row = db.session.get(Document, draft.id)
+    draft_row.public_token = "draft-token-that-should-never-work-123"
+    db.session.commit()
+    for path in ("/p/draft-token-that-should-never-work-123", f"/p/{draft.id}", "/p/guess", "/p/" + "x" * 80):
+        assert anon.get(path).status_code == 404, path
+    r = owner.client.post(f"/invoices/{draft.id}/link", follow_redirects=True)
+    assert "Drafts have no customer link" in r.data.decode()
+
+
+def test_the_customer_page_escapes_what_the_seller_typed(app, login_as, f):
+    owner = login_as("owner")
+    f.complete_org(owner.org)
+    doc = f.issued(owner.org, lines=[('<script>alert("x")</script>', "1", "10")])
+    html = app.test_client().get(link_of(owner.client, doc.id)).data.decode()
+    assert '<script>alert("x")</script>' not in html and "&lt;script&gt;" in html

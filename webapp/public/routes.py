@@ -1,0 +1,43 @@
+"""The customer's page: an issued document at its secret link, without an account."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, make_response, render_template
+
+from webapp.extensions import db, limiter
+from webapp.models import Organization
+from webapp.services import documents
+from webapp.services import pdf as pdf_service
+
+bp = Blueprint("public", __name__)
+
+
+def _document(token: str):
+    doc = documents.public_document(token)
+    if doc is None:
+        abort(404)
+    return doc
+
+
+@bp.get("/<token>")
+@limiter.limit("60 per minute")
+def document(token: str):
+    doc = _document(token)
+    if documents.record_view(doc):
+        db.session.commit()
+    org = db.session.get(Organization, doc.org_id)
+    response = make_response(render_template("public/document.html", doc=doc, org=org,
+                                             qr=pdf_service.epc_qr_data_uri(doc), token=token))
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@bp.get("/<token>/pdf")
+@limiter.limit("60 per minute")
+def pdf(token: str):
+    doc = _document(token)
+    response = make_response(doc.pdf or pdf_service.render_document_pdf(doc, db.session.get(Organization, doc.org_id)))
+    response.mimetype = "application/pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="{pdf_service.filename(doc)}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
