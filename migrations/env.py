@@ -116,6 +116,12 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            # Batch mode rebuilds SQLite tables (copy, drop, rename). With foreign keys on, dropping the old
+            # table would cascade-delete the rows that point at it (e.g. every invoice line), so migrations
+            # run with foreign keys off, as SQLite's own ALTER TABLE procedure prescribes.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),

@@ -48,3 +48,32 @@ def test_upgrade_from_empty_then_check_is_clean(empty_database_url):
     assert "No new upgrade operations detected" in check.stdout + check.stderr
     down = flask("db", "downgrade", "base", url=empty_database_url)
     assert down.returncode == 0, down.stderr
+
+
+def test_upgrading_a_database_with_data_keeps_every_row(empty_database_url):
+    """From the schema before documents gained their stored PDF and link (0003), with an invoice and its
+    lines in it, to the newest: nothing is lost (SQLite batch rebuilds must not cascade deletes)."""
+    assert flask("db", "upgrade", "0003_documents", url=empty_database_url).returncode == 0
+    engine = create_engine(empty_database_url)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO organization (id, name, legal_name, street, street2, postal_code, city, region, "
+                          "country, vat_id, tax_number, email, phone, website, bank_name, iban, bic, logo_mime, currency, "
+                          "locale, payment_terms_days, prices_include_tax, footer_text, created_at) VALUES (1, 'O', '', '', "
+                          "'', '', '', '', 'DE', '', '', '', '', '', '', '', '', '', 'EUR', 'de_DE', 14, false, '', "
+                          "'2026-01-01 00:00:00')"))
+        conn.execute(text("INSERT INTO document (id, org_id, kind, flow, status, number, currency, prices_include_tax, "
+                          "payment_terms_days, customer_reference, notes, buyer_name, search_text, seller, buyer, "
+                          "line_total, allowance_total, charge_total, net_total, tax_total, gross_total, tax_breakdown, "
+                          "version, created_at, updated_at) VALUES (1, 1, 'invoice', 'sales', 'issued', 'INV-1', 'EUR', "
+                          "false, 14, '', '', 'B', 'inv-1 b', '{}', '{}', 100, 0, 0, 100, 19, 119, '[]', 1, "
+                          "'2026-01-01 00:00:00', '2026-01-01 00:00:00')"))
+        for position in (0, 1):
+            conn.execute(text("INSERT INTO document_line (document_id, position, description, quantity, unit, "
+                              "unit_price, tax_percent, tax_category, exemption_note, net_amount) VALUES "
+                              f"(1, {position}, 'L', 10000, 'piece', 500000, 190000, 'S', '', 50)"))
+    up = flask("db", "upgrade", url=empty_database_url)
+    assert up.returncode == 0, up.stderr
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM document_line")).scalar() == 2
+        assert conn.execute(text("SELECT number, pdf_sha256 FROM document")).one() == ("INV-1", "")
+    engine.dispose()

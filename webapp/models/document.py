@@ -23,6 +23,7 @@ class Document(db.Model):
               "search_text", "id"),
         Index("ix_document_org_issue_date", "org_id", "kind", "issue_date"),
         Index("ix_document_org_contact", "org_id", "contact_id"),
+        Index("ix_document_public_token", "public_token", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -61,7 +62,7 @@ class Document(db.Model):
     pdf: Mapped[bytes | None] = deferred(mapped_column(LargeBinary, nullable=True))
     pdf_sha256: Mapped[str] = mapped_column(String(64), default="")
     # the customer's link (/p/<token>): random, at least 128 bits, revocable (a new token replaces it)
-    public_token: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    public_token: Mapped[str | None] = mapped_column(String(64), nullable=True)
     viewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)  # first visit of the link
     version: Mapped[int] = mapped_column(Integer, default=1)
     related_id: Mapped[int | None] = mapped_column(ForeignKey("document.id", ondelete="SET NULL"), nullable=True)
