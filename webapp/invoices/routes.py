@@ -525,41 +525,32 @@ def duplicate(document_id: int):
 @bp.get("/<int:document_id>/pdf")
 @require_permission("view")
 def pdf(document_id: int):
+    return pdf_service.download(_load(document_id), current_org())
+
+
+def _link_change(document_id: int, change, done: str):
     doc = _load(document_id)
-    # issued: the stored bytes, unchanged; drafts: rendered now, with the DRAFT watermark
-    data = doc.pdf if not doc.is_draft and doc.pdf else pdf_service.render_document_pdf(doc, current_org())
-    response = make_response(data)
-    response.mimetype = "application/pdf"
-    response.headers["Content-Disposition"] = f'attachment; filename="{pdf_service.filename(doc)}"'
-    return response
+    try:
+        change(current_org(), current_user, doc)
+    except DocumentError as exc:
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(done, "success")
+    return redirect_to(url_for("invoices.show", document_id=document_id))
 
 
 @bp.post("/<int:document_id>/link")
 @require_permission("issue_documents")
 def renew_link(document_id: int):
-    doc = _load(document_id)
-    try:
-        documents.new_public_link(current_org(), current_user, doc)
-    except DocumentError as exc:
-        flash(exc.message, "error")
-        return redirect_to(url_for("invoices.show", document_id=document_id))
-    db.session.commit()
-    flash("A new customer link was made; the old one no longer works.", "success")
-    return redirect_to(url_for("invoices.show", document_id=doc.id))
+    return _link_change(document_id, documents.new_public_link,
+                        "A new customer link was made; the old one no longer works.")
 
 
 @bp.post("/<int:document_id>/link/revoke")
 @require_permission("issue_documents")
 def revoke_link(document_id: int):
-    doc = _load(document_id)
-    try:
-        documents.revoke_public_link(current_org(), current_user, doc)
-    except DocumentError as exc:
-        flash(exc.message, "error")
-        return redirect_to(url_for("invoices.show", document_id=document_id))
-    db.session.commit()
-    flash("The customer link no longer works.", "success")
-    return redirect_to(url_for("invoices.show", document_id=doc.id))
+    return _link_change(document_id, documents.revoke_public_link, "The customer link no longer works.")
 
 
 # --- the invoice page ---------------------------------------------------------------------------------

@@ -36,8 +36,4 @@ def document(token: str):
 @limiter.limit("60 per minute")
 def pdf(token: str):
     doc = _document(token)
-    response = make_response(doc.pdf or pdf_service.render_document_pdf(doc, db.session.get(Organization, doc.org_id)))
-    response.mimetype = "application/pdf"
-    response.headers["Content-Disposition"] = f'attachment; filename="{pdf_service.filename(doc)}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return pdf_service.download(doc, db.session.get(Organization, doc.org_id))

@@ -60,6 +60,17 @@ def filename(doc: Document) -> str:
     return f"{doc.number}.pdf" if doc.number else f"draft-invoice-{doc.id}.pdf"
 
 
+def download(doc: Document, org: Organization):
+    """The PDF as a download: an issued document's stored bytes, unchanged; a draft rendered now."""
+    from flask import make_response
+
+    response = make_response(doc.pdf if not doc.is_draft and doc.pdf else render_document_pdf(doc, org))
+    response.mimetype = "application/pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename(doc)}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 def epc_qr_data_uri(doc: Document) -> str | None:
     """An SVG data URI of the EPC QR code for a EUR invoice with an IBAN, or None."""
     import segno
