@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app wsgi
 PORT ?= 5000
 
-.PHONY: run test lint bench deliver clean
+.PHONY: run test lint bench deliver translations clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,12 @@ bench: $(VENV)/.installed
 ## make lint: pyflakes-level checks (unused imports, undefined names)
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check --select F,E9 --line-length 120 webapp tests bench migrations
+
+## make translations: extract the customer-facing texts, update translations/*/messages.po, compile the .mo files
+translations: $(VENV)/.installed
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _n -k lazy_gettext --no-location --sort-output -o translations/messages.pot .
+	$(VENV)/bin/pybabel update -i translations/messages.pot -d translations --no-location --ignore-obsolete
+	$(VENV)/bin/pybabel compile -d translations --statistics
 
 ## make deliver: send queued e-mails once
 deliver: $(VENV)/.installed

@@ -7,7 +7,8 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import Flask, g, has_request_context, jsonify, request
+from flask import Flask, g, has_app_context, has_request_context, jsonify, request
+from flask_babel import get_locale, gettext
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event, select
@@ -17,7 +18,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from webapp.config import PROJECT_ROOT, load_config
-from webapp.extensions import csrf, db, limiter, login_manager, migrate
+from webapp.extensions import babel, csrf, db, limiter, login_manager, migrate
 from webapp.forms import MAX_ID
 from webapp.htmx import add_vary, is_htmx, render
 
@@ -72,6 +73,9 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
+    # The app's own pages are English; customer-facing documents switch with webapp.i18n.customer_language.
+    babel.init_app(app, default_locale="en", default_translation_directories=str(PROJECT_ROOT / "translations"),
+                   locale_selector=lambda: "en")
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please log in to continue."
     login_manager.login_message_category = "info"
@@ -210,6 +214,7 @@ def _register_template_helpers(app: Flask) -> None:
     from markupsafe import Markup, escape
 
     from webapp.domain.money import from_minor, round_money, to_minor
+    from webapp.i18n import format_day, format_number
     from webapp.domain.units import UNITS
     from webapp.services import documents as documents_service
     from webapp.domain.identifiers import format_iban
@@ -222,8 +227,15 @@ def _register_template_helpers(app: Flask) -> None:
 
     @app.template_filter("country_name")
     def country_name(code: str) -> str:
-        country = pycountry.countries.get(alpha_2=code) if code else None
-        return country.name if country else (code or "")
+        """The country's name in the current language (the customer's, inside customer_language)."""
+        if not code:
+            return ""
+        if has_app_context():
+            name = get_locale().territories.get(code.upper())
+            if name:
+                return name
+        country = pycountry.countries.get(alpha_2=code)
+        return country.name if country else code
 
     @app.template_filter("iban")
     def iban(value: str) -> str:
@@ -250,9 +262,12 @@ def _register_template_helpers(app: Flask) -> None:
         return format_currency(from_minor(minor, currency), currency, locale=locale, currency_digits=True)
 
     @app.template_filter("money_amount")
-    def money_amount(amount, currency: str) -> str:
+    def money_amount(amount, currency: str, locale: str | None = None) -> str:
         """A Decimal amount in major units, rounded half-up to the currency, then formatted."""
-        return money(to_minor(round_money(amount, currency), currency), currency)
+        return money(to_minor(round_money(amount, currency), currency), currency, locale)
+
+    app.add_template_filter(format_day, "day")
+    app.add_template_filter(format_number, "number")
 
     @app.template_filter("linkify")
     def linkify(text: str) -> Markup:
@@ -267,7 +282,7 @@ def _register_template_helpers(app: Flask) -> None:
 
     app.jinja_env.globals["country_name"] = country_name
     app.jinja_env.globals["today"] = date.today
-    app.jinja_env.globals["unit_label"] = lambda unit: UNITS.get(unit, (unit, ""))[0]
+    app.jinja_env.globals["unit_label"] = lambda unit: gettext(UNITS[unit][0]) if unit in UNITS else unit
     app.jinja_env.globals["seller_now"] = lambda doc: documents_service.seller_snapshot(
         db.session.get(Organization, doc.org_id))
     app.jinja_env.globals["buyer_now"] = documents_service.buyer_now

@@ -1,5 +1,6 @@
 """Flask extensions, created unbound and attached to the app in create_app()."""
 from flask import request
+from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -28,6 +29,7 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+babel = Babel()
 
 
 def account_key() -> str:

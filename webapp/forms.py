@@ -9,6 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
 from webapp.domain import identifiers
+from webapp.domain.placeholders import PLACEHOLDERS, unknown_placeholders
 from webapp.models.user import PASSWORD_MIN_LENGTH
 
 
@@ -95,3 +96,11 @@ def id_arg(args, name: str) -> int | None:
     """An object id from the query string, or None when missing or not a plausible id."""
     value = args.get(name, type=int)
     return value if value is not None and 0 < value <= MAX_ID else None
+
+
+def known_placeholders(form, field):
+    """A message template may use only the placeholders that are filled in."""
+    unknown = unknown_placeholders(field.data)
+    if unknown:
+        raise ValidationError("Unknown placeholder " + ", ".join("{" + u + "}" for u in unknown) + ". Use "
+                              + ", ".join("{" + p + "}" for p in PLACEHOLDERS) + ".")

@@ -1,49 +1,224 @@
-"""Invoice PDFs: what they say, and that user text can never make the renderer fetch or embed anything."""
+"""Invoice PDFs: what they say in each language, the QR code, the stored bytes, and that user text can never
+make the renderer fetch or embed anything."""
+import hashlib
 import io
+import re
+import shutil
+import subprocess
 import threading
+from datetime import date
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from webapp.domain.epc import epc_payload
 from webapp.extensions import db
-from webapp.models import TaxRate
+from webapp.models import Document, TaxRate
 from webapp.services import documents
 from webapp.services.pdf import render_document_pdf
 
+NBSP = {"\u00a0": " ", "\u202f": " "}
+
+
+def page_texts(data: bytes) -> list[str]:
+    """Each page's text, runs of white space (and no-break spaces) made single spaces."""
+    out = []
+    for page in PdfReader(io.BytesIO(data)).pages:
+        text = page.extract_text()
+        for k, v in NBSP.items():
+            text = text.replace(k, v)
+        out.append(" ".join(text.split()))
+    return out
+
 
 def pdf_text(data: bytes) -> str:
-    """The PDF's text with all runs of white space made single spaces (lines wrap where the layout wants)."""
-    return " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages).split())
+    return " ".join(page_texts(data))
 
 
 @pytest.fixture
 def org(f):
-    return f.complete_org(f.organization(country="DE"))
-
-
-def test_issued_invoice_pdf_shows_number_lines_breakdown_totals_iban_and_notes(app, org, f):
-    customer = f.contact(org, "Kunde AG", street="Weg 2", city="Wien", country="AT", vat_id="ATU13585627")
-    doc = f.draft(org, customer, lines=[("Consulting", "3", "100.00"), ("Travel", "1", "50.00")])
-    reverse = db.session.scalar(select(TaxRate).where(TaxRate.org_id == org.id, TaxRate.category == "AE"))
-    for line in doc.lines:
-        documents.update_line(doc, line, {}, rate=reverse, set_rate=True)
-    owner = next(m.user for m in org.memberships if m.role == "owner")
-    number = documents.issue(org, owner, doc)
+    org = f.complete_org(f.organization(country="DE"))
+    org.bic, org.bank_name, org.tax_number = "COBADEFFXXX", "Commerzbank", "30/123/45678"
+    org.footer_text = "Amtsgericht Berlin HRB 12345"
     db.session.commit()
+    return org
+
+
+def owner_of(org):
+    return next(m.user for m in org.memberships if m.role == "owner")
+
+
+def issue(org, doc) -> Document:
+    documents.issue(org, owner_of(org), doc)
+    db.session.commit()
+    return doc
+
+
+def rate(org, category, percent=None):
+    q = select(TaxRate).where(TaxRate.org_id == org.id, TaxRate.category == category)
+    if percent is not None:
+        q = q.where(TaxRate.percent == Decimal(percent))
+    return db.session.scalars(q).first()
+
+
+def invoice_in(org, f, locale, lines=(("Consulting", "3", "100.00"), ("Travel", "1.5", "50.00"),
+                                       ("Hosting", "12", "1234.5"))):
+    customer = f.contact(org, "Kunde AG", street="Weg 2", postal_code="1010", city="Wien", country="AT",
+                         locale=locale)
+    doc = f.draft(org, customer, lines=lines)
+    documents.update_header(doc, {"customer_reference": "PO-4711",
+                                  "service_date": date(2026, 10, 1), "service_period_end": date(2026, 10, 31)})
+    db.session.commit()
+    return issue(org, doc)
+
+
+def test_english_pdf_carries_every_item_of_an_eu_invoice(app, org, f):
+    doc = invoice_in(org, f, "en_GB")
+    with app.test_request_context():
+        pages = page_texts(render_document_pdf(doc, org))
+    text = " ".join(pages)
+    issued_on = doc.issue_date.strftime("%-d %b %Y")  # en_GB medium: 21 Nov 2026
+    for expected in (
+        "Invoice " + doc.number, "Invoice number " + doc.number, "Invoice date " + issued_on,
+        "Service period 1 Oct 2026 – 31 Oct 2026", "Due date " + doc.due_date.strftime("%-d %b %Y"),
+        "Your reference PO-4711",
+        # seller: legal name, address, VAT ID, tax number; buyer: name and address
+        org.legal_name, "Hauptstr. 1", "10115 Berlin", "VAT ID DE136695976", "Tax number 30/123/45678",
+        "Kunde AG", "Weg 2", "1010 Wien", "Austria",
+        # every line: description, quantity, unit, unit price, VAT rate, net amount
+        "1 Consulting 3 piece 100.00 19 % €300.00", "2 Travel 1.5 piece 50.00 19 % €75.00",
+        "3 Hosting 12 piece 1,234.50 19 % €14,814.00",
+        # VAT breakdown and totals
+        "Standard rate (S) 19 % €15,189.00 €2,885.91", "Total without VAT €15,189.00", "VAT €2,885.91",
+        "Total €18,074.91",
+        # payment instructions
+        "Please transfer €18,074.91 by " + doc.due_date.strftime("%-d %b %Y"), "IBAN DE89 3704 0044 0532 0130 00",
+        "BIC COBADEFFXXX", "Reference " + doc.number,
+        "Amtsgericht Berlin HRB 12345", "Page 1 of 1",
+    ):
+        assert expected in text, expected
+    assert len(pages) == 1 and "DRAFT" not in text
+
+
+def test_reverse_charge_invoice_names_the_buyer_vat_id_and_the_legal_note(app, org, f):
+    customer = f.contact(org, "Kunde AG", street="Weg 2", city="Wien", country="AT", vat_id="ATU13585627",
+                         locale="en")
+    doc = f.draft(org, customer, lines=[("Consulting", "3", "100.00"), ("Travel", "1", "50.00")])
+    for line in doc.lines:
+        documents.update_line(doc, line, {}, rate=rate(org, "AE"), set_rate=True)
+    issue(org, doc)
     with app.test_request_context():
         text = pdf_text(render_document_pdf(doc, org))
-    for expected in (number, "Consulting", "Travel", "Kunde AG", "ATU13585627", "350,00", "DE89 3704 0044 0532 0130 00",
-                     "Reverse charge", "Article 196", doc.issue_date.isoformat(), doc.due_date.isoformat(), "Page 1 of 1"):
+    for expected in ("VAT ID ATU13585627", "Your VAT ID ATU13585627", "Reverse charge (AE) 0 % €350.00 €0.00",
+                     "Total €350.00", "Reverse charge", "Article 196"):
         assert expected in text, expected
-    assert "DRAFT" not in text
+
+
+def test_german_pdf_has_german_labels_and_german_amounts_and_dates(app, org, f):
+    doc = invoice_in(org, f, "de_DE")
+    with app.test_request_context():
+        text = pdf_text(render_document_pdf(doc, org))
+    issued_on = doc.issue_date.strftime("%d.%m.%Y")
+    for expected in ("Rechnung " + doc.number, "Rechnungsnummer " + doc.number, "Rechnungsdatum " + issued_on,
+                     "Leistungszeitraum 01.10.2026 – 31.10.2026", "Fällig am " + doc.due_date.strftime("%d.%m.%Y"),
+                     "Ihre Referenz PO-4711", "Österreich", "USt-IdNr. DE136695976", "Steuernummer 30/123/45678",
+                     "Beschreibung", "Menge", "Einzelpreis", "Nettobetrag",
+                     "3 Hosting 12 Stk. 1.234,50 19 % 14.814,00 €", "2 Travel 1,5 Stk. 50,00 19 % 75,00 €",
+                     "Regelsatz (S) 19 % 15.189,00 € 2.885,91 €", "Gesamt netto 15.189,00 €",
+                     "Gesamtbetrag 18.074,91 €", "Bitte überweisen Sie 18.074,91 €", "Verwendungszweck " + doc.number,
+                     "Seite 1 von 1"):
+        assert expected in text, expected
+    assert "Invoice number" not in text and "Page 1" not in text
+
+
+def test_french_pdf_has_french_labels_and_french_amounts_and_dates(app, org, f):
+    doc = invoice_in(org, f, "fr_FR")
+    with app.test_request_context():
+        text = pdf_text(render_document_pdf(doc, org))
+    months = ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."]
+    issued_on = f"{doc.issue_date.day} {months[doc.issue_date.month - 1]} {doc.issue_date.year}"
+    for expected in ("Facture " + doc.number, "Numéro de facture " + doc.number, "Date de facture " + issued_on,
+                     "Période de prestation 1 oct. 2026 – 31 oct. 2026", "Votre référence PO-4711", "Autriche",
+                     "Désignation", "Qté", "Prix unitaire", "Montant HT", "3 Hosting 12 pièce 1 234,50 19 % 14 814,00 €",
+                     "Taux normal (S) 19 % 15 189,00 € 2 885,91 €", "Total HT 15 189,00 €", "Total TTC 18 074,91 €",
+                     "Page 1 sur 1"):
+        assert expected in text, expected
+
+
+def test_a_language_without_catalog_reads_english_labels_in_its_own_number_format(app, org, f):
+    doc = invoice_in(org, f, "nl_NL")
+    with app.test_request_context():
+        text = pdf_text(render_document_pdf(doc, org))
+    assert "Invoice number" in text and "€ 18.074,91" in text
+
+
+def test_discounts_and_charges_appear_with_their_reasons(app, org, f):
+    doc = f.draft(org, f.contact(org, "Kunde AG", locale="en"), lines=[("Widget", "10", "10.00")])
+    documents.update_header(doc, {"discount_percent": Decimal("10")})
+    charge = documents.add_adjustment(org, doc, "charge")
+    documents.update_adjustment(doc, charge, "Shipping", Decimal("5.00"), rate(org, "S", "19"))
+    db.session.commit()
+    issue(org, doc)
+    with app.test_request_context():
+        text = pdf_text(render_document_pdf(doc, org))
+    for expected in ("Sum of lines €100.00", "Discount of 10 % on all lines", "Shipping (VAT 19 %) €5.00",
+                     "Discounts −€10.00", "Charges €5.00", "Total without VAT €95.00", "Total €113.05"):
+        assert expected in text, expected
 
 
 def test_draft_pdf_carries_a_watermark(app, org, f):
-    doc = f.draft(org)
+    doc = f.draft(org, f.contact(org, "Kunde AG", locale="de_DE"))
     with app.test_request_context():
+        assert "ENTWURF" in pdf_text(render_document_pdf(doc, org))
+        doc.contact.locale = "en"
         assert "DRAFT" in pdf_text(render_document_pdf(doc, org))
+
+
+def test_a_500_line_invoice_repeats_the_table_header_and_numbers_its_pages(app, org, f):
+    lines = [(f"Item {i:03d}", "1", "1.00") for i in range(1, 501)]
+    doc = invoice_in(org, f, "en", lines=lines)
+    with app.test_request_context():
+        pages = page_texts(render_document_pdf(doc, org))
+    n = len(pages)
+    assert n >= 10
+    for i, page in enumerate(pages, start=1):
+        assert "Description Qty Unit Unit price Discount VAT Net amount" in page, f"header missing on page {i}"
+        assert f"Page {i} of {n}" in page
+    text = " ".join(pages)
+    for i in range(1, 501):
+        assert f"{i} Item {i:03d} 1 piece 1.00 19 % €1.00" in text, i
+    assert "Total without VAT €500.00" in pages[-1] and "Total €595.00" in pages[-1]
+
+
+@pytest.mark.skipif(not shutil.which("zbarimg") or not shutil.which("pdftoppm"), reason="zbar-tools/poppler missing")
+def test_the_qr_code_decodes_to_the_exact_epc_payload(app, org, f, tmp_path):
+    doc = invoice_in(org, f, "en")
+    with app.test_request_context():
+        (tmp_path / "invoice.pdf").write_bytes(render_document_pdf(doc, org))
+    subprocess.run(["pdftoppm", "-png", "-r", "200", "-f", "1", "-l", "1", str(tmp_path / "invoice.pdf"),
+                    str(tmp_path / "page")], check=True)
+    png = next(tmp_path.glob("page*.png"))
+    decoded = subprocess.run(["zbarimg", "--raw", "-q", str(png)], capture_output=True, text=True, check=True).stdout
+    assert decoded.rstrip("\n") == epc_payload(name=org.legal_name, iban="DE89370400440532013000", bic="COBADEFFXXX",
+                                               amount=Decimal("18074.91"), reference=doc.number)
+    assert decoded.split("\n")[:8] == ["BCD", "002", "1", "SCT", "COBADEFFXXX", org.legal_name,
+                                       "DE89370400440532013000", "EUR18074.91"]
+    assert doc.number in decoded
+
+
+def test_no_qr_code_without_euro_or_iban(app, org, f):
+    from webapp.services.pdf import epc_qr_data_uri
+
+    doc = invoice_in(org, f, "en")
+    assert epc_qr_data_uri(doc) is not None
+    doc_usd = f.draft(org, f.contact(org, "US Inc", country="US"))
+    doc_usd.currency = "USD"
+    db.session.commit()
+    issue(org, doc_usd)
+    assert epc_qr_data_uri(doc_usd) is None
 
 
 def test_download_route_names_the_file_by_number(org, f, login_as):
@@ -52,6 +227,11 @@ def test_download_route_names_the_file_by_number(org, f, login_as):
     r = owner.client.get(f"/invoices/{doc.id}/pdf")
     assert r.status_code == 200 and r.mimetype == "application/pdf" and r.data.startswith(b"%PDF")
     assert r.headers["Content-Disposition"] == f'attachment; filename="{doc.number}.pdf"'
+    assert re.fullmatch(r"INV-\d{4}-\d{4}\.pdf", f"{doc.number}.pdf")
+    draft = f.draft(org)
+    r = owner.client.get(f"/invoices/{draft.id}/pdf")
+    assert r.status_code == 200 and "ENTWURF" in pdf_text(r.data)  # the organization writes German
+    assert r.headers["Content-Disposition"] == f'attachment; filename="draft-invoice-{draft.id}.pdf"'
     other = login_as("owner")
     assert other.client.get(f"/invoices/{doc.id}/pdf").status_code == 404
 
@@ -75,15 +255,20 @@ def test_user_text_never_fetches_or_embeds_anything(app, org, f):
     port = server.server_address[1]
     payloads = [f'<img src="http://127.0.0.1:{port}/img">', f'<style>@import "http://127.0.0.1:{port}/css";</style>',
                 '<link rel="attachment" href="file:///etc/passwd">', "<script>alert(1)</script>",
-                f'<svg><image href="http://127.0.0.1:{port}/svg"/></svg>']
+                f'<svg><image href="http://127.0.0.1:{port}/svg"/></svg>',
+                f'</p><p style="background: url(http://127.0.0.1:{port}/bg)">']
+    Canary.hits = []
     try:
         org.legal_name = payloads[0] + " GmbH"
-        org.footer_text = payloads[1]
+        org.name = payloads[1]
+        org.footer_text = payloads[2] + payloads[5]
         db.session.commit()
-        customer = f.contact(org, payloads[2])
+        customer = f.contact(org, payloads[2], street=payloads[0], city=payloads[1])
         doc = f.draft(org, customer, lines=[(p, "1", "1") for p in payloads])
-        documents.update_header(doc, {"notes": payloads[3] + payloads[4]})
+        documents.update_header(doc, {"notes": payloads[3] + payloads[4] + payloads[2],
+                                      "customer_reference": payloads[0][:100]})
         db.session.commit()
+        issue(org, doc)
         with app.test_request_context():
             data = render_document_pdf(doc, org)
     finally:
@@ -91,9 +276,10 @@ def test_user_text_never_fetches_or_embeds_anything(app, org, f):
     assert Canary.hits == []
     reader = PdfReader(io.BytesIO(data))
     assert not reader.attachments
-    assert b"root:" not in data
-    text = pdf_text(data)
-    assert "<script>alert(1)</script>" in text.replace(" ", "")  # shown literally, as text
+    assert b"root:x:0" not in data and b"/EmbeddedFile" not in data
+    flat = pdf_text(data).replace(" ", "")
+    for payload in payloads:
+        assert payload.replace(" ", "") in flat, payload  # shown literally, as text
 
 
 def test_the_fetcher_refuses_the_network_and_files_outside_static(app):
@@ -111,7 +297,6 @@ def test_the_fetcher_refuses_the_network_and_files_outside_static(app):
 
 
 def test_the_stored_pdf_stays_byte_identical_whatever_changes_later(org, f, login_as, app):
-    import hashlib
     from io import BytesIO
 
     from PIL import Image
@@ -120,13 +305,15 @@ def test_the_stored_pdf_stays_byte_identical_whatever_changes_later(org, f, logi
     customer = f.contact(org, "Kunde AG", street="Weg 2", city="Wien", country="AT")
     doc = f.issued(org, contact_=customer)
     first = owner.client.get(f"/invoices/{doc.id}/pdf").data
-    assert hashlib.sha256(first).hexdigest() == db.session.get(type(doc), doc.id).pdf_sha256
+    assert hashlib.sha256(first).hexdigest() == db.session.get(Document, doc.id).pdf_sha256
     buf = BytesIO()
     Image.new("RGB", (20, 20), (0, 0, 255)).save(buf, "PNG")
-    org.name, org.legal_name, org.footer_text = "Renamed", "Renamed GmbH", "A new footer"
+    org.name, org.legal_name, org.footer_text, org.locale = "Renamed", "Renamed GmbH", "A new footer", "fr_FR"
     org.logo, org.logo_mime = buf.getvalue(), "image/png"
-    customer.street, customer.city = "Neue Gasse 9", "Graz"
+    customer.street, customer.city, customer.locale = "Neue Gasse 9", "Graz", "en"
     db.session.commit()
     again = owner.client.get(f"/invoices/{doc.id}/pdf").data
     assert again == first
+    public = owner.client.get(f"/p/{doc.public_token}/pdf").data
+    assert public == first
     assert "Weg 2" in pdf_text(again) and "Renamed" not in pdf_text(again)

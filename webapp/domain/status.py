@@ -7,7 +7,7 @@ STATUS_LABELS = {DRAFT: "Draft", ISSUED: "Issued", CANCELLED: "Cancelled"}
 # (kind, status) -> actions allowed in that status
 ACTIONS: dict[tuple[str, str], frozenset[str]] = {
     ("invoice", DRAFT): frozenset({"edit", "issue", "delete", "duplicate"}),
-    ("invoice", ISSUED): frozenset({"duplicate"}),
+    ("invoice", ISSUED): frozenset({"send", "duplicate"}),
     ("invoice", CANCELLED): frozenset({"duplicate"}),
 }
 # action -> permission of the acting member (domain/roles.py)
@@ -16,6 +16,7 @@ ACTION_PERMISSIONS = {
     "issue": "issue_documents",
     "delete": "edit_drafts",
     "duplicate": "edit_drafts",
+    "send": "issue_documents",
 }
 
 

@@ -1,13 +1,17 @@
 from __future__ import annotations
 
-from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import Length, NumberRange, Optional, ValidationError
+import re
+
+from email_validator import EmailNotValidError, validate_email
+from wtforms import BooleanField, HiddenField, DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from webapp.customers.forms import DecimalText
 from webapp.domain import identifiers
 from webapp.domain.units import UNITS
-from webapp.forms import Form, as_choices, normalized_by
+from webapp.forms import Form, as_choices, known_placeholders, normalized_by
 from webapp.services.documents import PAYMENT_TERMS
+from webapp.services.sending import MAX_RECIPIENTS
 
 UNIT_CHOICES = as_choices((key, label) for key, (label, _) in UNITS.items())
 
@@ -100,3 +104,42 @@ class QuickCustomerForm(Form):
                 field.data = validate_email(field.data, check_deliverability=False).normalized.lower()
             except EmailNotValidError as exc:
                 raise ValidationError("Enter a valid e-mail address.") from exc
+
+
+def _addresses(value: str) -> list[str]:
+    return [a.strip() for a in re.split(r"[,;\s]+", value or "") if a.strip()]
+
+
+def address_list(required: bool):
+    """Validates a comma-separated list of e-mail addresses and stores it normalized ("a@x.com, b@y.com")."""
+
+    def validator(form, field):
+        addresses = _addresses(field.data)
+        if not addresses:
+            if required:
+                raise ValidationError("Enter the recipient's e-mail address.")
+            field.data = ""
+            return
+        if len(addresses) > MAX_RECIPIENTS:
+            raise ValidationError(f"At most {MAX_RECIPIENTS} addresses.")
+        normalized = []
+        for address in addresses:
+            try:
+                normalized.append(validate_email(address, check_deliverability=False).normalized)
+            except EmailNotValidError:
+                raise ValidationError(f"“{address}” is not a valid e-mail address.") from None
+        field.data = ", ".join(dict.fromkeys(normalized))
+
+    return validator
+
+
+class SendForm(Form):
+    to = StringField("To", validators=[address_list(required=True)],
+                     description="Several addresses: separate them with commas.")
+    cc = StringField("Cc", validators=[address_list(required=False)])
+    subject = StringField("Subject", validators=[DataRequired("Enter a subject."), Length(max=300),
+                                                 known_placeholders])
+    body = TextAreaField("Message", validators=[DataRequired("Enter the message."), Length(max=20000),
+                                                known_placeholders])
+    attach_pdf = BooleanField("Attach the PDF")
+    key = HiddenField(validators=[DataRequired("The form has expired; reload the page."), Length(max=64)])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, make_response, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -17,10 +18,11 @@ from webapp.domain.roles import can
 from webapp.extensions import begin_write, db
 from webapp.forms import ButtonForm, clean_line, id_arg
 from webapp.htmx import is_htmx, redirect_to, render
-from webapp.invoices.forms import AdjustmentForm, HeaderForm, LineForm, QuickCustomerForm, rate_choices
-from webapp.models import AuditEvent, Contact, Document, DocumentAdjustment, DocumentLine, Product, TaxRate
+from webapp.invoices.forms import AdjustmentForm, HeaderForm, LineForm, QuickCustomerForm, SendForm, rate_choices
+from webapp.models import (AuditEvent, Contact, Document, DocumentAdjustment, DocumentLine, OutboxMessage, Product,
+                           TaxRate)
 from webapp.queries import documents as document_queries
-from webapp.services import contacts, documents, mail
+from webapp.services import contacts, documents, mail, sending
 from webapp.services import pdf as pdf_service
 from webapp.services.documents import PAYMENT_TERMS, DocumentError, StaleDocument
 from webapp.tenancy import current_org, current_role, get_or_404, require_permission, scoped
@@ -553,6 +555,44 @@ def revoke_link(document_id: int):
     return _link_change(document_id, documents.revoke_public_link, "The customer link no longer works.")
 
 
+# --- sending ----------------------------------------------------------------------------------------
+
+@bp.route("/<int:document_id>/send", methods=["GET", "POST"])
+@require_permission("issue_documents")
+def send(document_id: int):
+    doc = _load(document_id)
+    org = current_org()
+    if request.method == "GET":
+        if "send" not in _actions(doc):
+            flash("Only issued invoices can be sent." if doc.is_draft else "This invoice cannot be sent.", "error")
+            return redirect_to(url_for("invoices.show", document_id=doc.id))
+        form = SendForm(obj=sending.compose(doc, org), formdata=None)
+    else:
+        form = SendForm()
+    if request.method == "POST" and form.validate():
+        message = sending.already_sent(org, form.key.data)
+        if message is None:
+            try:
+                message = sending.send(org, current_user, doc, sending.Draft(
+                    to=form.to.data, cc=form.cc.data, subject=form.subject.data, body=form.body.data,
+                    attach_pdf=form.attach_pdf.data, key=form.key.data))
+                db.session.commit()
+            except DocumentError as exc:
+                db.session.rollback()
+                flash(exc.message, "error")
+                return redirect_to(url_for("invoices.show", document_id=doc.id))
+            except IntegrityError:  # the same dialog sent twice at once: the other request queued it
+                db.session.rollback()
+                message = sending.already_sent(org, form.key.data)
+        if message is not None:
+            flash(f"{doc.number} is on its way to {', '.join(message.recipients)}. "
+                  "The activity list below shows when it has been delivered.", "success")
+        return redirect_to(url_for("invoices.show", document_id=doc.id))
+    return render("invoices/send.html", "invoices/_send_form.html",
+                  status=422 if form.errors else 200, doc=doc, form=form, placeholders=sending.PLACEHOLDERS,
+                  attachment=pdf_service.filename(doc), has_link=doc.public_token is not None)
+
+
 # --- the invoice page ---------------------------------------------------------------------------------
 
 @bp.get("/<int:document_id>")
@@ -566,7 +606,9 @@ def show(document_id: int):
                                                          AuditEvent.object_id == doc.id)
                                 .order_by(AuditEvent.id.desc()).limit(50)).all()
     link = mail.external_url("public.document", token=doc.public_token) if doc.public_token else None
+    deliveries = {m.id: m for m in db.session.scalars(scoped(OutboxMessage).where(OutboxMessage.document_id == doc.id))}
     return render("invoices/show.html", doc=doc, actions=_actions(doc), events=events, rates=[], public_link=link,
+                  deliveries=deliveries,
                   labels=status_table.STATUS_LABELS, problems=documents.issue_problems(current_org(), doc)
                   if doc.is_draft else [], button_form=ButtonForm())
 

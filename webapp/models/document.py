@@ -64,6 +64,7 @@ class Document(db.Model):
     # the customer's link (/p/<token>): random, at least 128 bits, revocable (a new token replaces it)
     public_token: Mapped[str | None] = mapped_column(String(64), nullable=True)
     viewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)  # first visit of the link
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)  # last sent by e-mail
     version: Mapped[int] = mapped_column(Integer, default=1)
     related_id: Mapped[int | None] = mapped_column(ForeignKey("document.id", ondelete="SET NULL"), nullable=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), nullable=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from webapp.domain.roles import ROLES
@@ -39,6 +40,10 @@ class Organization(db.Model):
     payment_terms_days: Mapped[int] = mapped_column(Integer, default=14)
     prices_include_tax: Mapped[bool] = mapped_column(Boolean, default=False)
     footer_text: Mapped[str] = mapped_column(Text, default="")
+    # The invoice e-mail with {placeholders}; empty: the default text in the customer's language.
+    invoice_email_subject: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    invoice_email_body: Mapped[str] = mapped_column(Text, default="", server_default="")
+    invoice_email_attach_pdf: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     memberships: Mapped[list["Membership"]] = relationship(back_populates="organization", cascade="all, delete-orphan")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, false, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from webapp.extensions import db
@@ -14,7 +14,11 @@ QUEUED, SENDING, SENT, FAILED = "queued", "sending", "sent", "failed"
 
 class OutboxMessage(db.Model):
     __tablename__ = "outbox_message"
-    __table_args__ = (Index("ix_outbox_message_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_message_due", "status", "next_attempt_at"),
+        # A form submitted twice (double click, retry) queues one message.
+        Index("uq_outbox_message_org_key", "org_id", "idempotency_key", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # The organization the message belongs to; None for account mail (password reset).
@@ -35,6 +39,12 @@ class OutboxMessage(db.Model):
     message_id: Mapped[str] = mapped_column(String(255), default="")
     delivered_file: Mapped[str] = mapped_column(String(255), default="")  # file backend only
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The document the message is about (its timeline shows the delivery state); with attach_pdf its
+    # stored PDF goes along, read at delivery (issued PDFs never change, so nothing is copied).
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id", ondelete="SET NULL"), nullable=True,
+                                                    index=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    attach_pdf: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     @property
     def recipients(self) -> list[str]:

@@ -1,9 +1,12 @@
 """The customer's page: an issued document at its secret link, without an account."""
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, abort, make_response, render_template
 
 from webapp.extensions import db, limiter
+from webapp.i18n import customer_language, document_locale
 from webapp.models import Organization
 from webapp.services import documents
 from webapp.services import pdf as pdf_service
@@ -25,8 +28,12 @@ def document(token: str):
     if documents.record_view(doc):
         db.session.commit()
     org = db.session.get(Organization, doc.org_id)
-    response = make_response(render_template("public/document.html", doc=doc, org=org,
-                                             qr=pdf_service.epc_qr_data_uri(doc), token=token))
+    locale = document_locale(doc, org)
+    with customer_language(locale):
+        html = render_template("public/document.html", doc=doc, org=org, locale=locale, token=token,
+                               qr=pdf_service.epc_qr_data_uri(doc),
+                               overdue=bool(doc.due_date and doc.due_date < date.today()))
+    response = make_response(html)
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Robots-Tag"] = "noindex"
     return response

@@ -53,8 +53,15 @@ def queue(*, kind: str, to: str | list[str], template: str, context: dict, org: 
     """
     text = render_template(f"email/{template}.txt", **context)
     subject, _, body = text.partition("\n")
-    subject = HEADER_UNSAFE_RE.sub(" ", subject).strip()[:300]
     html = render_template(f"email/{template}.html", **context)
+    return queue_message(kind=kind, org=org, to=to, cc=cc, subject=subject, body_text=body.lstrip("\n"),
+                         body_html=html)
+
+
+def queue_message(*, kind: str, to: str | list[str], subject: str, body_text: str, body_html: str = "",
+                  org: Organization | None = None, cc: str | list[str] = "", document=None,
+                  attach_pdf: bool = False, idempotency_key: str | None = None) -> OutboxMessage:
+    """Add a message to the outbox in the caller's transaction (flush only)."""
     sender_domain = urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
     message = OutboxMessage(
         org_id=org.id if org is not None else None,
@@ -62,12 +69,15 @@ def queue(*, kind: str, to: str | list[str], template: str, context: dict, org: 
         sender=current_app.config["MAIL_DEFAULT_SENDER"],
         to_addrs=_addresses(to),
         cc_addrs=_addresses(cc),
-        subject=subject,
-        body_text=body.lstrip("\n"),
-        body_html=html,
+        subject=HEADER_UNSAFE_RE.sub(" ", subject).strip()[:300],
+        body_text=body_text,
+        body_html=body_html,
         message_id=make_msgid(domain=sender_domain),
         status=QUEUED,
         next_attempt_at=utcnow(),
+        document_id=document.id if document is not None else None,
+        attach_pdf=attach_pdf and document is not None,
+        idempotency_key=idempotency_key,
     )
     db.session.add(message)
     db.session.flush()
@@ -86,7 +96,21 @@ def build_email(message: OutboxMessage) -> EmailMessage:
     email.set_content(message.body_text)
     if message.body_html:
         email.add_alternative(message.body_html, subtype="html")
+    if message.attach_pdf:
+        data, name = _stored_pdf(message)
+        email.add_attachment(data, maintype="application", subtype="pdf", filename=name)
     return email
+
+
+def _stored_pdf(message: OutboxMessage) -> tuple[bytes, str]:
+    """The stored PDF of the message's document and its file name (the bytes issued, never re-rendered)."""
+    from webapp.models import Document
+    from webapp.services.pdf import filename
+
+    doc = db.session.get(Document, message.document_id) if message.document_id else None
+    if doc is None or doc.pdf is None:
+        raise ValueError("the document to attach no longer has a stored PDF")
+    return doc.pdf, filename(doc)
 
 
 class SMTPTransport:

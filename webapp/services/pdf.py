@@ -11,9 +11,11 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from flask import current_app, render_template
+from flask_babel import gettext
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
+from webapp.i18n import customer_language, document_locale, page_counter_css
 from webapp.models import Document, Organization
 
 
@@ -49,11 +51,22 @@ def logo_data_uri(org: Organization) -> str | None:
     return f"data:{org.logo_mime};base64,{base64.b64encode(org.logo).decode()}"
 
 
-def render_document_pdf(doc: Document, org: Organization) -> bytes:
-    """The document as PDF: drafts show a DRAFT watermark."""
-    html = render_template("pdf/invoice.html", doc=doc, org=org, logo=logo_data_uri(org), qr=epc_qr_data_uri(doc))
+def render_document_html(doc: Document, org: Organization) -> str:
+    """The PDF's HTML source, in the customer's language (drafts show a DRAFT watermark)."""
+    locale = document_locale(doc, org)
+    with customer_language(locale):
+        return render_template("pdf/invoice.html", doc=doc, org=org, locale=locale, logo=logo_data_uri(org),
+                               qr=epc_qr_data_uri(doc), page_counter=page_counter_css(gettext("Page {page} of {pages}")))
+
+
+def render_html_pdf(html: str) -> bytes:
     static = Path(current_app.static_folder).resolve()
     return HTML(string=html, base_url=static.as_uri() + "/", url_fetcher=_fetcher()).write_pdf()
+
+
+def render_document_pdf(doc: Document, org: Organization) -> bytes:
+    """The document as PDF bytes."""
+    return render_html_pdf(render_document_html(doc, org))
 
 
 def filename(doc: Document) -> str:

@@ -11,7 +11,7 @@ from wtforms.validators import URL, DataRequired, Email, InputRequired, Length, 
 from webapp.domain import identifiers
 from webapp.domain.numbering import NumberFormatError, parse_format
 from webapp.domain.roles import ROLE_LABELS, ROLES
-from webapp.forms import Form, as_choices, country_field, email_field, normalized_by
+from webapp.forms import Form, as_choices, country_field, email_field, known_placeholders, normalized_by
 
 LOGO_MAX_BYTES = 1024 * 1024
 LOGO_MAX_PIXELS = 4000 * 4000
@@ -126,3 +126,9 @@ class InviteForm(Form):
 
 class RoleForm(Form):
     role = SelectField("Role", choices=ROLE_CHOICES)
+
+
+class InvoiceEmailForm(Form):
+    invoice_email_subject = StringField("Subject", validators=[Length(max=300), known_placeholders])
+    invoice_email_body = TextAreaField("Message", validators=[Length(max=20000), known_placeholders])
+    invoice_email_attach_pdf = BooleanField("Attach the PDF by default")

@@ -11,6 +11,7 @@ from sqlalchemy import or_, select
 
 from webapp.auth.routes import form_page
 from webapp.domain.numbering import NumberFormatError
+from webapp.domain.placeholders import PLACEHOLDERS
 from webapp.extensions import db
 from webapp.forms import ButtonForm, id_arg
 from webapp.htmx import redirect_to, render
@@ -18,7 +19,8 @@ from webapp.models import AuditEvent, Invitation, Membership, OutboxMessage, Use
 from webapp.models.types import utcnow
 from webapp.services import accounts, audit, orgs
 from webapp.services.accounts import AccountError
-from webapp.settings.forms import CompanyForm, InviteForm, NumberingForm, RoleForm
+from webapp.services.sending import DEFAULT_BODY, DEFAULT_SUBJECT
+from webapp.settings.forms import CompanyForm, InviteForm, InvoiceEmailForm, NumberingForm, RoleForm
 from webapp.tenancy import current_org, get_or_404, require_permission, scoped
 
 bp = Blueprint("settings", __name__)
@@ -56,6 +58,27 @@ def company():
         flash("Company details saved.", "success")
         return redirect_to(url_for("settings.company"))
     return form_page("settings/company.html", form, org=org)
+
+
+INVOICE_EMAIL_FIELDS = ("invoice_email_subject", "invoice_email_body", "invoice_email_attach_pdf")
+
+
+@bp.route("/invoice-email", methods=["GET", "POST"])
+@require_permission("manage_settings")
+def invoice_email():
+    org = current_org()
+    form = InvoiceEmailForm(obj=org)
+    if form.validate_on_submit():
+        changed = [f for f in INVOICE_EMAIL_FIELDS if getattr(org, f) != form[f].data]
+        form.populate_obj(org)
+        if changed:
+            audit.record(org, current_user, "settings.updated", org,
+                         summary=f"{current_user.email} changed the invoice e-mail", fields=changed)
+        db.session.commit()
+        flash("Invoice e-mail saved.", "success")
+        return redirect_to(url_for("settings.invoice_email"))
+    return form_page("settings/invoice_email.html", form, org=org, placeholders=PLACEHOLDERS,
+                     default_subject=DEFAULT_SUBJECT, default_body=DEFAULT_BODY)
 
 
 @bp.get("/logo")

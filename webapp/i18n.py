@@ -1,0 +1,68 @@
+"""The customer's language: PDFs, the customer's page and invoice e-mails speak it.
+
+The app's own screens are English. Everything a customer receives is rendered inside
+``customer_language(locale)``: labels come from the message catalogs under ``translations/``
+(English, German, French; other languages fall back to English), and amounts, numbers and dates
+are formatted by Babel in the customer's locale (``de_AT`` formats as Austria does).
+"""
+from __future__ import annotations
+
+import re
+from contextlib import contextmanager
+from datetime import date
+from decimal import Decimal
+
+from babel.dates import format_date
+from babel.numbers import format_decimal
+from flask_babel import force_locale
+
+# Languages with a message catalog; a customer in another language reads English labels.
+DOCUMENT_LANGUAGES = ("en", "de", "fr")
+
+
+def document_locale(doc, org=None) -> str:
+    """The locale a document speaks: its buyer's (frozen at issue), else the seller's, else English."""
+    if doc.buyer or doc.seller:  # issued: the copies frozen then
+        buyer_locale, seller_locale = (doc.buyer or {}).get("locale"), (doc.seller or {}).get("locale")
+    else:  # a draft: the customer and the organization as they are now
+        buyer_locale = doc.contact.locale if doc.contact is not None else ""
+        seller_locale = org.locale if org is not None else ""
+    return buyer_locale or seller_locale or "en"
+
+
+@contextmanager
+def customer_language(locale: str):
+    with force_locale(locale or "en"):
+        yield
+
+
+def format_day(value: date | None, locale: str) -> str:
+    """A date as the locale writes it: 21.11.2026 (de), 21 nov. 2026 (fr), Nov 21, 2026 (en)."""
+    return format_date(value, "medium", locale=locale or "en") if value else ""
+
+
+def format_number(value: Decimal | None, locale: str, min_places: int = 0) -> str:
+    """An exact Decimal in the locale's digits, at least ``min_places`` decimals, none dropped or rounded."""
+    if value is None:
+        return ""
+    pattern = "#,##0" + ("." + "0" * min_places if min_places else "")
+    return format_decimal(value, format=pattern, locale=locale or "en", decimal_quantization=False)
+
+
+def css_string(text: str) -> str:
+    """``text`` as a quoted CSS string."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+
+
+def page_counter_css(template: str) -> str:
+    """A translated "Page {page} of {pages}" as a CSS ``content`` value with page counters."""
+    parts = re.split(r"(\{page\}|\{pages\})", template)
+    out = []
+    for part in parts:
+        if part == "{page}":
+            out.append("counter(page)")
+        elif part == "{pages}":
+            out.append("counter(pages)")
+        elif part:
+            out.append(css_string(part))
+    return " ".join(out)

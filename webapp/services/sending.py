@@ -1,0 +1,123 @@
+"""Sending issued invoices by e-mail: the message from the organization's template, through the outbox.
+
+The subject and body are templates with placeholders (``domain/placeholders.py``: ``{customer_name}``,
+``{number}``, ``{total}``, ``{due_date}``, ``{link}``, ``{company}``). An organization that has not written
+its own gets the default text in the customer's language.
+"""
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+
+from flask import render_template
+from flask_babel import gettext
+from markupsafe import Markup
+from sqlalchemy import select
+
+from webapp.domain.placeholders import PLACEHOLDERS, fill
+from webapp.extensions import db
+from webapp.i18n import customer_language, document_locale, format_day
+from webapp.models import Document, Organization, OutboxMessage, User
+from webapp.models.types import utcnow
+from webapp.services import audit, mail
+from webapp.services.documents import new_public_link, require
+
+
+def _n(text: str) -> str:
+    """Marks a default text for the message catalogs; translated in the customer's language when used."""
+    return text
+
+
+DEFAULT_SUBJECT = _n("Invoice {number} from {company}")
+DEFAULT_BODY = _n("Dear {customer_name},\n\nhere is invoice {number} of {total}, due on {due_date}.\n\n"
+                  "You can view and download it here:\n{link}\n\nKind regards,\n{company}")
+MAX_RECIPIENTS = 10
+
+
+def placeholder_values(doc: Document, org: Organization, link: str | None) -> dict[str, str]:
+    """What the placeholders stand for, formatted in the customer's language. Without a link, ``{link}`` stays."""
+    from flask import current_app
+
+    locale = document_locale(doc, org)
+    money = current_app.jinja_env.filters["money"]
+    values = {
+        "customer_name": (doc.buyer or {}).get("person_name") or doc.buyer_name,
+        "number": doc.number or "",
+        "total": money(doc.gross_total, doc.currency, locale),
+        "due_date": format_day(doc.due_date, locale),
+        "company": (doc.seller or {}).get("name") or org.name,
+    }
+    if link:
+        values["link"] = link
+    return values
+
+
+@dataclass
+class Draft:
+    """The send dialog's contents."""
+    to: str
+    cc: str
+    subject: str
+    body: str
+    attach_pdf: bool
+    key: str = ""  # idempotency key of the dialog: sending the same dialog twice queues one message
+
+
+def public_link(doc: Document) -> str | None:
+    return mail.external_url("public.document", token=doc.public_token) if doc.public_token else None
+
+
+def compose(doc: Document, org: Organization) -> Draft:
+    """The dialog prefilled: the customer's e-mail, the organization's (or the default) texts, filled in."""
+    values = placeholder_values(doc, org, public_link(doc))
+    with customer_language(document_locale(doc, org)):
+        subject = org.invoice_email_subject or gettext(DEFAULT_SUBJECT)
+        body = org.invoice_email_body or gettext(DEFAULT_BODY)
+    contact_email = doc.contact.email if doc.contact is not None else ""
+    return Draft(to=contact_email or (doc.buyer or {}).get("email", ""), cc="", subject=fill(subject, values),
+                 body=fill(body, values), attach_pdf=org.invoice_email_attach_pdf, key=secrets.token_urlsafe(16))
+
+
+def body_html(text: str) -> Markup:
+    """The plain-text body as HTML: escaped, paragraphs kept, links clickable."""
+    from flask import current_app
+
+    linkify = current_app.jinja_env.filters["linkify"]
+    paragraphs = [p for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]
+    return Markup("").join(Markup("<p>{}</p>").format(Markup("<br>").join(linkify(line) for line in p.split("\n")))
+                           for p in paragraphs)
+
+
+def already_sent(org: Organization, key: str) -> OutboxMessage | None:
+    if not key:
+        return None
+    return db.session.scalar(select(OutboxMessage).where(OutboxMessage.org_id == org.id,
+                                                         OutboxMessage.idempotency_key == key))
+
+
+def send(org: Organization, actor: User, doc: Document, message: Draft) -> OutboxMessage:
+    """Queue the e-mail (same transaction), mark the invoice sent and record it on its timeline.
+
+    Placeholders left in the texts are filled now; a revoked customer link is replaced by a new one
+    when the text asks for ``{link}``.
+    """
+    require(doc, "send")
+    if "{link}" in message.subject + message.body and doc.public_token is None:
+        new_public_link(org, actor, doc)
+    values = placeholder_values(doc, org, public_link(doc))
+    subject, body = fill(message.subject, values), fill(message.body, values)
+    locale = document_locale(doc, org)
+    with customer_language(locale):
+        html = render_template("email/invoice.html", body=body_html(body), doc=doc, locale=locale)
+    outbox = mail.queue_message(kind="invoice", org=org, to=message.to, cc=message.cc, subject=subject,
+                                body_text=body, body_html=html, document=doc, attach_pdf=message.attach_pdf,
+                                idempotency_key=message.key or None)
+    doc.sent_at = utcnow()
+    recipients = ", ".join(outbox.recipients)
+    audit.record(org, actor, "document.sent", doc,
+                 summary=f"{actor.email} sent {doc.number} to {recipients}"
+                         + (" with the PDF attached" if message.attach_pdf else ""),
+                 outbox_id=outbox.id, to=outbox.to_addrs, cc=outbox.cc_addrs, attach_pdf=message.attach_pdf)
+    db.session.flush()
+    return outbox
