@@ -1,34 +1,17 @@
 """Outbox delivery through a real SMTP server on 127.0.0.1 (aiosmtpd)."""
 import email
-import socket
 import time
 from datetime import timedelta
 from email import policy
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.handlers import Message
 from sqlalchemy import select
 
+from tests.smtp import configure, free_port, start_server
 from webapp.extensions import db
 from webapp.models import OutboxMessage
 from webapp.models.types import utcnow
 from webapp.services import accounts, mail
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Inbox(Message):
-    def __init__(self):
-        super().__init__()
-        self.messages = []
-
-    def handle_message(self, message):
-        self.messages.append(message)
 
 
 @pytest.fixture
@@ -36,19 +19,9 @@ def smtp_port():
     return free_port()
 
 
-def start_server(port: int) -> tuple[Controller, Inbox]:
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    return controller, inbox
-
-
 @pytest.fixture
 def smtp_config(app, smtp_port, monkeypatch):
-    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
-    monkeypatch.setitem(app.config, "MAIL_PORT", smtp_port)
-    monkeypatch.setitem(app.config, "MAIL_USE_TLS", False)
-    monkeypatch.setitem(app.config, "MAIL_TIMEOUT", 5)
+    configure(app, monkeypatch, smtp_port)
     return smtp_port
 
 

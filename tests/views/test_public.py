@@ -16,7 +16,7 @@ def link_of(client, doc_id) -> str:
 def test_customer_opens_the_invoice_and_downloads_the_stored_pdf(app, login_as, f):
     owner = login_as("owner")
     f.complete_org(owner.org)
-    doc = f.issued(owner.org, contact_=f.contact(owner.org, "Kunde AG"))
+    doc = f.issued(owner.org, contact_=f.contact(owner.org, "Kunde AG", locale="en"))
     path = link_of(owner.client, doc.id)
     token = path.rsplit("/", 1)[1]
     assert len(token) >= 22  # at least 128 bits
@@ -24,7 +24,8 @@ def test_customer_opens_the_invoice_and_downloads_the_stored_pdf(app, login_as, 
     page = customer.get(path)
     assert page.status_code == 200
     html = page.data.decode()
-    assert doc.number in html and "Kunde AG" in html and "EPC QR code" in html and "Open" in html
+    assert doc.number in html and "Kunde AG" in html and "EPC QR code" in html and "Unpaid" in html
+    assert "Amount due: €23.80" in html and "Pay by bank transfer" in html
     pdf = customer.get(f"{path}/pdf")
     assert pdf.status_code == 200 and pdf.data == db.session.get(Document, doc.id).pdf
     # the first visit is recorded once
@@ -61,3 +62,34 @@ def test_the_customer_page_escapes_what_the_seller_typed(app, login_as, f):
     doc = f.issued(owner.org, lines=[('<script>alert("x")</script>', "1", "10")])
     html = app.test_client().get(link_of(owner.client, doc.id)).data.decode()
     assert '<script>alert("x")</script>' not in html and "&lt;script&gt;" in html
+
+
+def test_the_customer_page_speaks_the_customers_language(app, login_as, f):
+    owner = login_as("owner")
+    f.complete_org(owner.org)
+    doc = f.issued(owner.org, contact_=f.contact(owner.org, "Client SA", country="FR", locale="fr_FR"),
+                   lines=[("Conseil", "2", "1000.00")])
+    html = app.test_client().get(link_of(owner.client, doc.id)).data.decode()
+    assert '<html lang="fr">' in html
+    for expected in ("Facture " + doc.number, "Montant dû", "Numéro de facture", "Payer par virement", "Télécharger le PDF", "2\u202f380,00\u00a0€", "France"):
+        assert expected in html, expected
+
+
+def test_overdue_and_cancelled_invoices_say_so_on_the_customer_page(app, login_as, f):
+    from datetime import timedelta
+
+    owner = login_as("owner")
+    f.complete_org(owner.org)
+    doc = f.issued(owner.org, contact_=f.contact(owner.org, "Kunde AG", locale="en"))
+    path = link_of(owner.client, doc.id)
+    past = doc.issue_date - timedelta(days=1)  # test shortcut around the guard: a due date in the past
+    db.session.execute(Document.__table__.update().where(Document.id == doc.id).values(due_date=past))
+    db.session.commit()
+    db.session.expire_all()
+    html = app.test_client().get(path).data.decode()
+    assert "Overdue" in html and "was due on" in html
+    db.session.get(Document, doc.id).status = "cancelled"
+    db.session.commit()
+    html = app.test_client().get(path).data.decode()
+    assert "Cancelled" in html and "This invoice was cancelled and is not to be paid." in html
+    assert "Pay by bank transfer" not in html and "EPC QR code" not in html
