@@ -186,7 +186,7 @@ def test_a_500_line_invoice_repeats_the_table_header_and_numbers_its_pages(app, 
     assert n >= 10
     for i, page in enumerate(pages, start=1):
         assert "Description Qty Unit Unit price Discount VAT Net amount" in page, f"header missing on page {i}"
-        assert f"Page {i} of {n}" in page
+        assert f"Page {i} of {n}" in page and "Amtsgericht Berlin HRB 12345" in page
     text = " ".join(pages)
     for i in range(1, 501):
         assert f"{i} Item {i:03d} 1 piece 1.00 19 % €1.00" in text, i
