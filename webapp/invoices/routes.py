@@ -14,6 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from webapp.domain import status as status_table
 from webapp.domain.money import precision
+from webapp.domain.placeholders import PLACEHOLDERS
 from webapp.domain.roles import can
 from webapp.extensions import begin_write, db
 from webapp.forms import ButtonForm, clean_line, id_arg
@@ -589,7 +590,7 @@ def send(document_id: int):
                   "The activity list below shows when it has been delivered.", "success")
         return redirect_to(url_for("invoices.show", document_id=doc.id))
     return render("invoices/send.html", "invoices/_send_form.html",
-                  status=422 if form.errors else 200, doc=doc, form=form, placeholders=sending.PLACEHOLDERS,
+                  status=422 if form.errors else 200, doc=doc, form=form, placeholders=PLACEHOLDERS,
                   attachment=pdf_service.filename(doc), has_link=doc.public_token is not None)
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.models import Contact, CustomField, Organization, Product, TaxRate, User
-from webapp.services import catalog, contacts, documents
+from webapp.services import catalog, contacts, documents, sending
 
 CUSTOMERS = [
     # company, person, email, phone, vat_id, street, postal code, city, country, locale, currency, tier, newsletter
@@ -96,4 +96,6 @@ def add_invoices(org: Organization, owner: User) -> None:
         if days_ago is not None:
             documents.update_header(doc, {"chosen_issue_date": date.today() - timedelta(days=days_ago)})
             documents.issue(org, owner, doc)
+            if days_ago > 10:  # sent by e-mail, in the customer's language, with the PDF attached
+                sending.send(org, owner, doc, sending.compose(doc, org))
     db.session.flush()

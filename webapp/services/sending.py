@@ -15,7 +15,7 @@ from flask_babel import gettext
 from markupsafe import Markup
 from sqlalchemy import select
 
-from webapp.domain.placeholders import PLACEHOLDERS, fill
+from webapp.domain.placeholders import fill
 from webapp.extensions import db
 from webapp.i18n import customer_language, document_locale, format_day
 from webapp.models import Document, Organization, OutboxMessage, User
