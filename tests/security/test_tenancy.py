@@ -32,10 +32,16 @@ def test_member_of_a_gets_404_for_every_url_of_b(app, login_as, f):
     b_adjustment = documents.add_adjustment(b.org, b_draft, "charge")
     db.session.commit()
     b_issued = f.issued(b.org, contact_=b_contact)
+    from datetime import date
+
+    from webapp.services import payments
+    b_payment = payments.record(b.org, b.user, b_issued, payments.PaymentInput(amount=100, paid_on=date.today(),
+                                                                              key="b-payment-key"))
+    db.session.commit()
     b_ids = {"membership_id": b_member.id, "invitation_id": b_invitation.id, "message_id": b_message.id,
              "org_id": b.org.id, "event_id": b_event.id, "contact_id": b_contact.id, "product_id": b_product.id,
              "rate_id": b_rate.id, "field_id": b_field.id, "job_id": b_job.id, "document_id": b_draft.id,
-             "line_id": b_draft.lines[0].id, "adjustment_id": b_adjustment.id}
+             "line_id": b_draft.lines[0].id, "adjustment_id": b_adjustment.id, "payment_id": b_payment.id}
     tried = []
     for rule in rules(app, {"GET", "POST"}):
         id_args = [name for name in rule.arguments if name in b_ids]
@@ -59,7 +65,8 @@ def test_member_of_a_gets_404_for_every_url_of_b(app, login_as, f):
             "catalog.edit_product", "catalog.archive_product", "catalog.edit_tax_rate",
             "catalog.delete_tax_rate", "invoices.show", "invoices.edit", "invoices.update_line",
             "invoices.issue", "invoices.delete", "invoices.duplicate", "invoices.update_adjustment",
-            "invoices.product_search"} <= set(tried)
+            "invoices.product_search", "invoices.send", "invoices.new_payment", "invoices.void_payment",
+            "invoices.mark_paid"} <= set(tried)
     # every route with an object id was tried
     id_routes = {r.endpoint for r in rules(app, {"GET", "POST"}) if set(r.arguments) & set(b_ids)}
     assert id_routes == set(tried)

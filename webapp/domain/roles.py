@@ -25,6 +25,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "manage_tax_rates": frozenset({OWNER}),
     "edit_drafts": frozenset({OWNER, STAFF}),
     "issue_documents": frozenset({OWNER, STAFF}),
+    "record_payments": frozenset({OWNER, STAFF, BOOKKEEPER}),
+    "void_payments": frozenset({OWNER, BOOKKEEPER}),
+    "correct_documents": frozenset({OWNER, BOOKKEEPER}),  # credit notes, cancel, change recipient, reactivate
+    "add_notes": frozenset(ROLES),
 }
 
 

@@ -11,6 +11,7 @@ from webapp.domain import identifiers
 from webapp.domain.units import UNITS
 from webapp.forms import Form, as_choices, known_placeholders, normalized_by
 from webapp.services.documents import PAYMENT_TERMS
+from webapp.models.payment import METHODS
 from webapp.services.sending import MAX_RECIPIENTS
 
 UNIT_CHOICES = as_choices((key, label) for key, (label, _) in UNITS.items())
@@ -143,3 +144,26 @@ class SendForm(Form):
                                                 known_placeholders])
     attach_pdf = BooleanField("Attach the PDF")
     key = HiddenField(validators=[DataRequired("The form has expired; reload the page."), Length(max=64)])
+
+
+class PaymentForm(Form):
+    kind = SelectField("Type", choices=as_choices([("payment", "Payment received"), ("refund", "Refund paid out")]))
+    amount = DecimalText("Amount", places=3, allow_negative=False)
+    paid_on = DateField("Date", validators=[DataRequired("Enter the date of the payment.")])
+    method = SelectField("Method", choices=as_choices(METHODS.items()))
+    reference = StringField("Reference", validators=[Length(max=100)], description="E.g. the bank's or Stripe's id.")
+    note = TextAreaField("Note", validators=[Length(max=2000)])
+    key = HiddenField(validators=[DataRequired("The form has expired; reload the page."), Length(max=64)])
+
+    def validate_amount(self, field):
+        if not field.errors and (field.decimal is None or field.decimal == 0):
+            raise ValidationError("Enter an amount.")
+
+
+class VoidForm(Form):
+    reason = StringField("Reason", validators=[Length(max=300)])
+
+
+class MarkPaidForm(Form):
+    key = HiddenField(validators=[DataRequired("The form has expired; reload the page."), Length(max=64)])
+    send_confirmation = BooleanField("E-mail the customer a payment confirmation")

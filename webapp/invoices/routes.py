@@ -6,24 +6,28 @@ Without JavaScript every editor form posts normally and comes back to the editor
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, make_response, render_template, request, url_for
+import secrets
+from datetime import date
+
+from flask import Blueprint, abort, current_app, flash, make_response, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from webapp.domain import status as status_table
-from webapp.domain.money import precision
+from webapp.domain.money import from_minor, precision, round_money, to_minor
 from webapp.domain.placeholders import PLACEHOLDERS
 from webapp.domain.roles import can
 from webapp.extensions import begin_write, db
 from webapp.forms import ButtonForm, clean_line, id_arg
 from webapp.htmx import is_htmx, redirect_to, render
-from webapp.invoices.forms import AdjustmentForm, HeaderForm, LineForm, QuickCustomerForm, SendForm, rate_choices
-from webapp.models import (AuditEvent, Contact, Document, DocumentAdjustment, DocumentLine, OutboxMessage, Product,
-                           TaxRate)
+from webapp.invoices.forms import (AdjustmentForm, HeaderForm, LineForm, MarkPaidForm, PaymentForm, QuickCustomerForm,
+                                   SendForm, VoidForm, rate_choices)
+from webapp.models import (AuditEvent, Contact, Document, DocumentAdjustment, DocumentLine, OutboxMessage, Payment,
+                           Product, TaxRate)
 from webapp.queries import documents as document_queries
-from webapp.services import contacts, documents, mail, sending
+from webapp.services import contacts, documents, mail, payments, sending
 from webapp.services import pdf as pdf_service
 from webapp.services.documents import PAYMENT_TERMS, DocumentError, StaleDocument
 from webapp.tenancy import current_org, current_role, get_or_404, require_permission, scoped
@@ -49,7 +53,7 @@ def _load(document_id: int) -> Document:
 
 def _actions(doc: Document) -> list[str]:
     role = current_role()
-    return [a for a in sorted(status_table.ACTIONS.get((doc.kind, doc.status), ()))
+    return [a for a in sorted(status_table.ACTIONS.get((doc.kind, doc.current_status), ()))
             if can(role, status_table.ACTION_PERMISSIONS[a])]
 
 
@@ -594,6 +598,119 @@ def send(document_id: int):
                   attachment=pdf_service.filename(doc), has_link=doc.public_token is not None)
 
 
+# --- payments ---------------------------------------------------------------------------------------
+
+def _refuse(doc: Document, action: str):
+    """None when ``action`` is allowed on ``doc``; else the redirect to its page with the reason."""
+    try:
+        documents.require(doc, action)
+    except DocumentError as exc:
+        flash(exc.message, "error")
+        return redirect_to(url_for("invoices.show", document_id=doc.id))
+    return None
+
+
+@bp.route("/<int:document_id>/payments/new", methods=["GET", "POST"])
+@require_permission("record_payments")
+def new_payment(document_id: int):
+    doc = _load(document_id)
+    refused = _refuse(doc, "pay")
+    if refused is not None:
+        return refused
+    if request.method == "GET":
+        due = doc.amount_due
+        form = PaymentForm(formdata=None, data={
+            "kind": "refund" if due < 0 else "payment", "amount": str(from_minor(abs(due), doc.currency)) if due else None,
+            "paid_on": date.today(), "method": "bank_transfer", "key": secrets.token_urlsafe(16)})
+    else:
+        form = PaymentForm()
+        if form.validate():
+            amount = form.amount.decimal
+            if amount != round_money(amount, doc.currency):
+                form.amount.errors.append(f"{doc.currency} amounts have at most {precision(doc.currency)} decimals.")
+            else:
+                minor = to_minor(amount, doc.currency) * (-1 if form.kind.data == "refund" else 1)
+                if abs(minor) >= documents.MAX_AMOUNT_MINOR:
+                    form.amount.errors.append("This amount is too large.")
+                else:
+                    done = _record_payment(doc, form, minor)
+                    if done is not None:
+                        return done
+    return render("invoices/payment.html", "invoices/_payment_form.html", status=422 if form.errors else 200,
+                  doc=doc, form=form)
+
+
+def _record_payment(doc: Document, form: PaymentForm, minor: int):
+    org = current_org()
+    data = payments.PaymentInput(amount=minor, paid_on=form.paid_on.data, method=form.method.data,
+                                 reference=form.reference.data, note=form.note.data, key=form.key.data)
+    try:
+        locked = payments.lock_document(org, doc.id)
+        payment = payments.record(org, current_user, locked, data)
+        db.session.commit()
+    except DocumentError as exc:
+        db.session.rollback()
+        (form[exc.field].errors if exc.field in form else form.key.errors).append(exc.message)
+        return None
+    except IntegrityError:  # the same form sent twice at once: the other request recorded it
+        db.session.rollback()
+        payment = payments.by_key(org, data.key)
+    kind = "refund" if payment.amount < 0 else "payment"
+    money = current_app.jinja_env.filters["money"]
+    flash(f"The {kind} of {money(abs(payment.amount), doc.currency)} was recorded.", "success")
+    return redirect_to(url_for("invoices.show", document_id=doc.id, _anchor="payments"))
+
+
+@bp.post("/<int:document_id>/payments/<int:payment_id>/void")
+@require_permission("void_payments")
+def void_payment(document_id: int, payment_id: int):
+    doc = _load(document_id)
+    payment = db.session.scalar(scoped(Payment).where(Payment.id == payment_id, Payment.document_id == doc.id))
+    if payment is None:
+        abort(404)
+    form = VoidForm()
+    if not form.validate():
+        flash(" ".join(form.reason.errors), "error")
+        return redirect_to(url_for("invoices.show", document_id=doc.id))
+    org = current_org()
+    try:
+        locked = payments.lock_document(org, doc.id)
+        payments.void(org, current_user, locked, db.session.get(Payment, payment_id), form.reason.data)
+        db.session.commit()
+        flash("The payment was voided; it stays listed and no longer counts.", "success")
+    except DocumentError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    return redirect_to(url_for("invoices.show", document_id=doc.id, _anchor="payments"))
+
+
+@bp.post("/<int:document_id>/mark-paid")
+@require_permission("record_payments")
+def mark_paid(document_id: int):
+    doc = _load(document_id)
+    form = MarkPaidForm()
+    if not form.validate():
+        flash(" ".join(form.key.errors) or "The form has expired; reload the page.", "error")
+        return redirect_to(url_for("invoices.show", document_id=doc.id))
+    org = current_org()
+    confirm_to = ""
+    if form.send_confirmation.data:
+        confirm_to = (doc.contact.email if doc.contact else "") or (doc.buyer or {}).get("email", "")
+    try:
+        locked = payments.lock_document(org, doc.id)
+        payments.mark_paid(org, current_user, locked, form.key.data, confirm_to)
+        db.session.commit()
+        flash(f"{locked.number} is marked as paid." + (f" A confirmation goes to {confirm_to}." if confirm_to else "")
+              + (" (The customer has no e-mail address: no confirmation was sent.)"
+                 if form.send_confirmation.data and not confirm_to else ""), "success")
+    except DocumentError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    except IntegrityError:
+        db.session.rollback()
+    return redirect_to(url_for("invoices.show", document_id=doc.id, _anchor="payments"))
+
+
 # --- the invoice page ---------------------------------------------------------------------------------
 
 @bp.get("/<int:document_id>")
@@ -609,7 +726,9 @@ def show(document_id: int):
     link = mail.external_url("public.document", token=doc.public_token) if doc.public_token else None
     deliveries = {m.id: m for m in db.session.scalars(scoped(OutboxMessage).where(OutboxMessage.document_id == doc.id))}
     return render("invoices/show.html", doc=doc, actions=_actions(doc), events=events, rates=[], public_link=link,
-                  deliveries=deliveries,
+                  deliveries=deliveries, payments=payments.payments_of(doc) if not doc.is_draft else [],
+                  mark_paid_form=MarkPaidForm(formdata=None, data={"key": secrets.token_urlsafe(16)}),
+                  payment_labels=status_table.PAYMENT_LABELS,
                   labels=status_table.STATUS_LABELS, problems=documents.issue_problems(current_org(), doc)
                   if doc.is_draft else [], button_form=ButtonForm())
 

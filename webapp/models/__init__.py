@@ -2,11 +2,12 @@
 from webapp.models.audit import AuditEvent
 from webapp.models.catalog import Product, TaxRate
 from webapp.models.contact import Contact, ContactFieldValue, CustomField
-from webapp.models.document import Document, DocumentAdjustment, DocumentLine
+from webapp.models.document import Document, DocumentAdjustment, DocumentLine, DocumentNote
 from webapp.models.imports import ImportJob
 from webapp.models.numbering import NumberCounter, NumberSeries
 from webapp.models.org import Invitation, Membership, Organization
 from webapp.models.outbox import OutboxMessage
+from webapp.models.payment import Payment
 from webapp.models.user import PasswordResetToken, User
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "Document",
     "DocumentAdjustment",
     "DocumentLine",
+    "DocumentNote",
     "ImportJob",
     "Product",
     "TaxRate",
@@ -26,6 +28,7 @@ __all__ = [
     "NumberSeries",
     "Organization",
     "OutboxMessage",
+    "Payment",
     "PasswordResetToken",
     "User",
 ]

@@ -65,6 +65,12 @@ class Document(db.Model):
     public_token: Mapped[str | None] = mapped_column(String(64), nullable=True)
     viewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)  # first visit of the link
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)  # last sent by e-mail
+    # The balance (invoices): payments not voided, and issued credit notes against it (both minor units,
+    # kept in the transaction that records them). amount due = gross_total - credited_total - paid_total.
+    paid_total: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    credited_total: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    valid_until: Mapped[date | None] = mapped_column(Date, nullable=True)  # quotes: the offer's expiry
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)  # quotes: accepted/declined
     version: Mapped[int] = mapped_column(Integer, default=1)
     related_id: Mapped[int | None] = mapped_column(ForeignKey("document.id", ondelete="SET NULL"), nullable=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), nullable=True)
@@ -83,6 +89,31 @@ class Document(db.Model):
     @property
     def is_draft(self) -> bool:
         return self.status == "draft"
+
+    @property
+    def amount_due(self) -> int:
+        return self.gross_total - self.credited_total - self.paid_total
+
+    @property
+    def current_status(self) -> str:
+        """The status the action table is read with (a sent quote past its date is expired)."""
+        from webapp.domain.status import effective_status
+
+        return effective_status(self.kind, self.status, self.valid_until, date.today())
+
+    @property
+    def payment_state(self) -> str | None:
+        """unpaid, partially_paid, paid, overpaid or credited for issued invoices; None otherwise."""
+        from webapp.domain.status import payment_state
+
+        if self.kind != "invoice" or self.status == "draft":
+            return None
+        return payment_state(self.gross_total, self.credited_total, self.paid_total)
+
+    @property
+    def is_overdue(self) -> bool:
+        return (self.kind == "invoice" and self.status == "issued" and self.amount_due > 0
+                and self.due_date is not None and self.due_date < date.today())
 
     def refresh_search(self) -> None:
         self.search_text = f"{self.number or ''} {self.buyer_name}".strip().lower()[:300]
@@ -107,6 +138,9 @@ class DocumentLine(db.Model):
     tax_category: Mapped[str] = mapped_column(String(2), default="S")
     exemption_note: Mapped[str] = mapped_column(Text, default="")
     net_amount: Mapped[int] = mapped_column(BigInteger, default=0)  # minor units (BT-131)
+    # a credit note's line: the invoice line it credits (the quantity credited is the negated quantity)
+    source_line_id: Mapped[int | None] = mapped_column(ForeignKey("document_line.id", ondelete="SET NULL"),
+                                                       nullable=True, index=True)
 
     document: Mapped[Document] = relationship(back_populates="lines")
 
@@ -138,12 +172,13 @@ FROZEN_FIELDS = frozenset({
     "kind", "flow", "number", "contact_id", "currency", "prices_include_tax", "issue_date", "due_date",
     "service_date", "service_period_end", "payment_terms_days", "customer_reference", "notes",
     "discount_percent", "buyer_name", "search_text", "seller", "buyer", "line_total", "allowance_total", "charge_total",
-    "net_total", "tax_total", "gross_total", "tax_breakdown", "org_id", "pdf", "pdf_sha256",
+    "net_total", "tax_total", "gross_total", "tax_breakdown", "org_id", "pdf", "pdf_sha256", "valid_until",
+    "related_id",
 })
 
 
 # status changes an issued document may still make (the others are refused)
-ALLOWED_STATUS_CHANGES = {("issued", "cancelled")}
+ALLOWED_STATUS_CHANGES = {("issued", "cancelled"), ("sent", "accepted"), ("sent", "declined")}
 
 
 class ImmutableDocumentError(RuntimeError):
@@ -185,3 +220,22 @@ def _refuse_changes_to_issued_documents(session, flush_context, instances):
                 document = session.get(Document, document_id)
                 if document is not None and _committed_status(document) not in (None, "draft"):
                     raise ImmutableDocumentError(f"document {document.id} is {document.status}; its lines cannot change")
+
+
+class DocumentNote(db.Model):
+    """An internal note on a document (never shown to the customer), optionally with one file."""
+    __tablename__ = "document_note"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"))
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), nullable=True)
+    body: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # the attachment: stored under instance/attachments/<org id>/<file_key>, never under static/
+    file_name: Mapped[str] = mapped_column(String(200), default="")
+    file_mime: Mapped[str] = mapped_column(String(40), default="")
+    file_size: Mapped[int] = mapped_column(Integer, default=0)
+    file_key: Mapped[str] = mapped_column(String(64), default="")
+
+    author: Mapped["User | None"] = relationship()  # noqa: F821

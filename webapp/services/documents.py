@@ -42,7 +42,7 @@ class StaleDocument(DocumentError):
 
 def require(doc: Document, action: str) -> None:
     try:
-        status_table.require(doc.kind, doc.status, action)
+        status_table.require(doc.kind, doc.current_status, action)
     except TransitionError as exc:
         raise DocumentError(exc.message) from exc
 

@@ -1,0 +1,184 @@
+"""Payments: partial, full, overpaid, refunds, voids, mark as paid, idempotency and roles."""
+import re
+import threading
+
+import pytest
+from sqlalchemy import func, select
+
+from webapp.extensions import db
+from webapp.models import AuditEvent, Document, OutboxMessage, Payment
+from webapp.services import payments
+
+
+@pytest.fixture
+def owner(login_as, f):
+    owner = login_as("owner")
+    f.complete_org(owner.org)
+    return owner
+
+
+def invoice(f, org, price="100.00"):
+    # 1 x price + 19 % VAT
+    return f.issued(org, contact_=f.contact(org, "Kunde AG", email="kunde@example.com", locale="en"),
+                    lines=[("Work", "1", price)])
+
+
+def form_key(client, doc_id) -> str:
+    html = client.get(f"/invoices/{doc_id}/payments/new").data.decode()
+    return re.search(r'name="key" type="hidden" value="([^"]+)"', html).group(1)
+
+
+def pay(client, doc_id, amount, kind="payment", key=None, **extra):
+    data = {"kind": kind, "amount": amount, "paid_on": extra.pop("paid_on", "2026-01-15"), "method": "bank_transfer",
+            "reference": "", "note": "", "key": key if key is not None else form_key(client, doc_id), **extra}
+    return client.post(f"/invoices/{doc_id}/payments/new", data=data)
+
+
+def reload(doc) -> Document:
+    db.session.expire_all()
+    return db.session.get(Document, doc.id)
+
+
+def test_the_form_defaults_to_the_amount_due(owner, f):
+    doc = invoice(f, owner.org)
+    html = owner.client.get(f"/invoices/{doc.id}/payments/new").data.decode()
+    assert 'value="119.00"' in html and 'name="key"' in html
+
+
+def test_partial_full_overpaid_refund_and_void(owner, f, login_as):
+    doc = invoice(f, owner.org)
+    assert reload(doc).payment_state == "unpaid"
+    assert pay(owner.client, doc.id, "50").status_code == 303
+    assert (reload(doc).paid_total, reload(doc).payment_state, reload(doc).amount_due) == (5000, "partially_paid", 6900)
+    page = owner.client.get(f"/invoices/{doc.id}").data.decode()
+    assert "Partially paid" in page and "69,00" in page
+    assert pay(owner.client, doc.id, "79.00").status_code == 303
+    assert (reload(doc).payment_state, reload(doc).amount_due) == ("overpaid", -1000)
+    assert "Owed to the customer" in owner.client.get(f"/invoices/{doc.id}").data.decode()
+    assert pay(owner.client, doc.id, "10", kind="refund").status_code == 303
+    assert (reload(doc).payment_state, reload(doc).paid_total) == ("paid", 11900)
+    # void the first payment: listed, struck through, audited, no longer counted
+    first = db.session.scalars(select(Payment).order_by(Payment.id)).first()
+    bookkeeper = login_as("bookkeeper", org=owner.org)
+    r = bookkeeper.client.post(f"/invoices/{doc.id}/payments/{first.id}/void", data={"reason": "bounced"})
+    assert r.status_code == 303
+    assert (reload(doc).paid_total, reload(doc).payment_state) == (6900, "partially_paid")
+    assert db.session.scalar(select(func.count()).select_from(Payment)) == 3  # never deleted
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "payment.voided"))
+    assert "bounced" in event.summary and event.actor_id == bookkeeper.user.id
+    assert payments.paid_total(reload(doc)) == reload(doc).paid_total
+    again = bookkeeper.client.post(f"/invoices/{doc.id}/payments/{first.id}/void", data={}, follow_redirects=True)
+    assert "already voided" in again.data.decode()
+
+
+def test_staff_records_but_cannot_void(owner, f, login_as):
+    doc = invoice(f, owner.org)
+    staff = login_as("staff", org=owner.org)
+    assert pay(staff.client, doc.id, "10").status_code == 303
+    payment = db.session.scalar(select(Payment))
+    assert staff.client.post(f"/invoices/{doc.id}/payments/{payment.id}/void").status_code == 403
+    assert reload(doc).paid_total == 1000
+    assert "Void" not in staff.client.get(f"/invoices/{doc.id}").data.decode().split('id="payments"')[1].split("</article>")[0]
+
+
+@pytest.mark.parametrize("amount, extra, error", [
+    ("", {}, "Enter an amount"),
+    ("0", {}, "Enter an amount"),
+    ("-5", {}, "not negative"),
+    ("abc", {}, ""),
+    ("1.234", {}, "at most 2 decimals"),
+    ("10", {"paid_on": "2999-01-01"}, "future"),
+    ("10", {"paid_on": "yesterday"}, "Enter the date"),
+    ("10", {"method": "bitcoin"}, "Not a valid choice"),
+    ("200", {"kind": "refund"}, "cannot be more than what was paid"),
+    ("10", {"key": ""}, "expired"),
+])
+def test_bad_payment_input_records_nothing_and_keeps_the_form(owner, f, amount, extra, error):
+    doc = invoice(f, owner.org)
+    data = {"kind": extra.pop("kind", "payment"), **extra}
+    key = data.pop("key", None)
+    r = pay(owner.client, doc.id, amount, key=key if key is not None else form_key(owner.client, doc.id), **data)
+    assert r.status_code == 422, r.data[:300]
+    assert error in r.data.decode()
+    assert db.session.scalar(select(func.count()).select_from(Payment)) == 0 and reload(doc).paid_total == 0
+
+
+def test_the_same_form_twice_records_one_payment(owner, f):
+    doc = invoice(f, owner.org)
+    key = form_key(owner.client, doc.id)
+    for _ in range(3):
+        assert pay(owner.client, doc.id, "20", key=key).status_code == 303
+    assert db.session.scalar(select(func.count()).select_from(Payment)) == 1 and reload(doc).paid_total == 2000
+
+
+def test_mark_as_paid_records_the_rest_today_and_can_confirm_by_email(owner, f):
+    from datetime import date
+
+    doc = invoice(f, owner.org)
+    pay(owner.client, doc.id, "19")
+    html = owner.client.get(f"/invoices/{doc.id}").data.decode()
+    key = re.search(r'id="mark-paid-form".*?name="key" type="hidden" value="([^"]+)"', html, re.S).group(1)
+    r = owner.client.post(f"/invoices/{doc.id}/mark-paid", data={"key": key, "send_confirmation": "y"})
+    assert r.status_code == 303
+    rest = db.session.scalars(select(Payment).order_by(Payment.id.desc())).first()
+    assert rest.amount == 10000 and rest.paid_on == date.today()
+    assert reload(doc).payment_state == "paid"
+    message = db.session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "payment_confirmation"))
+    assert message.to_addrs == "kunde@example.com" and doc.number in message.subject
+    assert "€100.00" in message.body_text and "paid in full" in message.body_text
+    # twice: nothing more
+    owner.client.post(f"/invoices/{doc.id}/mark-paid", data={"key": key})
+    assert db.session.scalar(select(func.count()).select_from(Payment)) == 2
+    r = owner.client.post(f"/invoices/{doc.id}/mark-paid", data={"key": "another-key-123456"}, follow_redirects=True)
+    assert "nothing left to pay" in r.data.decode()
+
+
+def test_drafts_take_no_payments(owner, f):
+    draft = f.draft(owner.org)
+    assert owner.client.get(f"/invoices/{draft.id}/payments/new").status_code == 303
+    r = pay(owner.client, draft.id, "10", key="k" * 20)
+    assert r.status_code == 303 and db.session.scalar(select(func.count()).select_from(Payment)) == 0
+
+
+def test_other_organizations_get_404(owner, f, login_as):
+    doc = invoice(f, owner.org)
+    pay(owner.client, doc.id, "10")
+    payment = db.session.scalar(select(Payment))
+    stranger = login_as("owner")
+    assert stranger.client.get(f"/invoices/{doc.id}/payments/new").status_code == 404
+    assert stranger.client.post(f"/invoices/{doc.id}/payments/{payment.id}/void").status_code == 404
+    assert stranger.client.post(f"/invoices/{doc.id}/mark-paid", data={"key": "x" * 20}).status_code == 404
+    assert reload(doc).paid_total == 1000
+
+
+@pytest.mark.postgres_only
+def test_ten_identical_submissions_at_once_record_one_payment(app, owner, f):
+    """Threads with their own connections post the same form at the same moment (PostgreSQL)."""
+    doc = invoice(f, owner.org)
+    key = form_key(owner.client, doc.id)
+    barrier = threading.Barrier(10)
+    statuses, errors = [], []
+    token, url = owner.client.csrf_token(), f"/invoices/{doc.id}/payments/new"
+    cookie = owner.client.get_cookie("session").value
+
+    def submit():
+        client = app.test_client()
+        client.set_cookie("session", cookie)
+        try:
+            barrier.wait(timeout=30)
+            r = client.post(url, data={
+                "kind": "payment", "amount": "25", "paid_on": "2026-01-15", "method": "card", "key": key},
+                headers={"X-CSRFToken": token}, csrf=False)
+            statuses.append(r.status_code)
+        except Exception as exc:  # noqa: BLE001 - asserted below
+            import traceback; errors.append(traceback.format_exc())
+
+    threads = [threading.Thread(target=submit) for _ in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [], errors[0]
+    assert statuses == [303] * 10
+    assert db.session.scalar(select(func.count()).select_from(Payment)) == 1
+    assert reload(doc).paid_total == 2500 == payments.paid_total(reload(doc))

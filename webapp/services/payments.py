@@ -1,0 +1,135 @@
+"""Payments on issued invoices: record (money in, or a refund out), void, mark as paid.
+
+Every change runs with the invoice's row locked (``lock_document``: ``FOR UPDATE`` on PostgreSQL,
+``BEGIN IMMEDIATE`` on SQLite) and keeps ``Document.paid_total`` equal to the sum of the payments
+that are not voided, in the same transaction. Payments never change the issued document itself.
+A payment carries the idempotency key of the form that recorded it (unique per organization), so the
+same form sent twice records one payment.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+
+from webapp.domain.money import from_minor
+from webapp.extensions import begin_write, db
+from webapp.models import Document, Organization, Payment, User
+from webapp.models.payment import METHODS
+from webapp.models.types import utcnow
+from webapp.services import audit, mail
+from webapp.services.documents import DocumentError, require
+
+
+@dataclass
+class PaymentInput:
+    amount: int  # minor units; negative: a refund
+    paid_on: date
+    method: str = "bank_transfer"
+    reference: str = ""
+    note: str = ""
+    key: str = ""
+
+
+def lock_document(org: Organization, document_id: int) -> Document | None:
+    """Start a write transaction and return the organization's document with its row locked."""
+    begin_write()
+    return db.session.scalar(select(Document).where(Document.org_id == org.id, Document.id == document_id)
+                             .with_for_update().execution_options(populate_existing=True))
+
+
+def by_key(org: Organization, key: str) -> Payment | None:
+    return db.session.scalar(select(Payment).where(Payment.org_id == org.id, Payment.idempotency_key == key))
+
+
+def _money(doc: Document, minor: int) -> str:
+    return f"{from_minor(minor, doc.currency)} {doc.currency}"
+
+
+def record(org: Organization, actor: User, doc: Document, data: PaymentInput) -> Payment:
+    """Record a payment (or, with a negative amount, a refund) on the locked invoice ``doc``."""
+    require(doc, "pay")
+    if not data.key:
+        raise DocumentError("The form has expired; reload the page and try again.")
+    existing = by_key(org, data.key)
+    if existing is not None:
+        if existing.document_id != doc.id:
+            raise DocumentError("This form was already used for another invoice; reload the page.")
+        return existing
+    if data.amount == 0:
+        raise DocumentError("Enter an amount other than 0.", field="amount")
+    if data.method not in METHODS:
+        raise DocumentError("Choose a payment method.", field="method")
+    if data.paid_on > date.today():
+        raise DocumentError("A payment cannot be dated in the future.", field="paid_on")
+    if data.amount < 0 and -data.amount > doc.paid_total:
+        raise DocumentError(f"A refund cannot be more than what was paid ({_money(doc, doc.paid_total)}).",
+                            field="amount")
+    payment = Payment(org_id=org.id, document_id=doc.id, amount=data.amount, currency=doc.currency,
+                      paid_on=data.paid_on, method=data.method, reference=data.reference[:100], note=data.note,
+                      idempotency_key=data.key, created_by_id=actor.id)
+    db.session.add(payment)
+    db.session.flush()  # a second request with the same key fails here (unique per organization)
+    doc.paid_total += data.amount
+    kind = "refund" if data.amount < 0 else "payment"
+    audit.record(org, actor, f"payment.{'refunded' if data.amount < 0 else 'recorded'}", doc,
+                 summary=f"{actor.email} recorded a {kind} of {_money(doc, abs(data.amount))} "
+                         f"({METHODS[data.method].lower()}) on {doc.number}",
+                 payment_id=payment.id, amount=data.amount)
+    return payment
+
+
+def void(org: Organization, actor: User, doc: Document, payment: Payment, reason: str) -> None:
+    """Void a payment of the locked invoice ``doc``: it stays listed, struck through, and stops counting."""
+    require(doc, "void_payment")
+    if payment.document_id != doc.id:
+        raise DocumentError("This payment belongs to another invoice.")
+    if payment.is_void:
+        raise DocumentError("This payment was already voided.")
+    payment.voided_at, payment.voided_by_id, payment.void_reason = utcnow(), actor.id, reason[:300]
+    doc.paid_total -= payment.amount
+    audit.record(org, actor, "payment.voided", doc,
+                 summary=f"{actor.email} voided the {'refund' if payment.amount < 0 else 'payment'} of "
+                         f"{_money(doc, abs(payment.amount))} from {payment.paid_on.isoformat()} on {doc.number}"
+                         + (f": {reason}" if reason else ""),
+                 payment_id=payment.id)
+
+
+def mark_paid(org: Organization, actor: User, doc: Document, key: str, confirm_to: str = "") -> Payment:
+    """Record the amount still due as paid today; with ``confirm_to``, e-mail the customer a confirmation."""
+    require(doc, "mark_paid")
+    existing = by_key(org, key) if key else None
+    if existing is not None and existing.document_id == doc.id:
+        return existing
+    if doc.amount_due <= 0:
+        raise DocumentError(f"{doc.number} has nothing left to pay.")
+    payment = record(org, actor, doc, PaymentInput(amount=doc.amount_due, paid_on=date.today(), key=key,
+                                                   note="Marked as paid"))
+    if confirm_to:
+        queue_confirmation(org, doc, payment, confirm_to)
+    return payment
+
+
+def queue_confirmation(org: Organization, doc: Document, payment: Payment, to: str) -> None:
+    """The payment confirmation e-mail, in the customer's language, through the outbox."""
+    from webapp.i18n import customer_language, document_locale
+
+    locale = document_locale(doc, org)
+    link = mail.external_url("public.document", token=doc.public_token) if doc.public_token else ""
+    with customer_language(locale):
+        mail.queue(kind="payment_confirmation", to=to, template="payment_confirmation", org=org,
+                   context={"doc": doc, "payment": payment, "locale": locale, "link": link,
+                            "seller": doc.seller or {}})
+    db.session.flush()
+
+
+def payments_of(doc: Document) -> list[Payment]:
+    return list(db.session.scalars(select(Payment).where(Payment.document_id == doc.id)
+                                   .order_by(Payment.paid_on, Payment.id)))
+
+
+def paid_total(doc: Document) -> int:
+    """The sum of the payments not voided, from the payment rows (what ``Document.paid_total`` must equal)."""
+    return int(db.session.scalar(select(func.coalesce(func.sum(Payment.amount), 0))
+                                 .where(Payment.document_id == doc.id, Payment.voided_at.is_(None))))
