@@ -46,7 +46,7 @@ lint: $(VENV)/.installed
 ## make translations: extract the customer-facing texts, update translations/*/messages.po, compile the .mo files
 translations: $(VENV)/.installed
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _n -k lazy_gettext --no-location --sort-output -o translations/messages.pot .
-	$(VENV)/bin/pybabel update -i translations/messages.pot -d translations --ignore-obsolete
+	$(VENV)/bin/pybabel update -i translations/messages.pot -d translations --ignore-obsolete --no-fuzzy-matching
 	$(VENV)/bin/pybabel compile -d translations --statistics
 
 ## make deliver: send queued e-mails once

@@ -170,7 +170,7 @@ def test_ten_identical_submissions_at_once_record_one_payment(app, owner, f):
                 "kind": "payment", "amount": "25", "paid_on": "2026-01-15", "method": "card", "key": key},
                 headers={"X-CSRFToken": token}, csrf=False)
             statuses.append(r.status_code)
-        except Exception as exc:  # noqa: BLE001 - asserted below
+        except Exception:  # noqa: BLE001 - asserted below
             import traceback; errors.append(traceback.format_exc())
 
     threads = [threading.Thread(target=submit) for _ in range(10)]
@@ -182,3 +182,47 @@ def test_ten_identical_submissions_at_once_record_one_payment(app, owner, f):
     assert statuses == [303] * 10
     assert db.session.scalar(select(func.count()).select_from(Payment)) == 1
     assert reload(doc).paid_total == 2500 == payments.paid_total(reload(doc))
+
+
+def test_payment_state_in_lists_dashboard_customer_and_public_pages(app, owner, f):
+    from datetime import date, timedelta
+
+    org = owner.org
+    unpaid, partial, paid, over = (invoice(f, org) for _ in range(4))
+    today = date.today().isoformat()
+    pay(owner.client, partial.id, "19", paid_on=today)
+    pay(owner.client, paid.id, "119", paid_on=today)
+    pay(owner.client, over.id, "120", paid_on=today)
+    past = date.today() - timedelta(days=1)
+    db.session.execute(Document.__table__.update().where(Document.id == unpaid.id).values(due_date=past))
+    db.session.commit()
+
+    def listed(status):
+        html = owner.client.get(f"/invoices/?status={status}").data.decode()
+        return {d.id for d in (unpaid, partial, paid, over) if f'id="invoice-{d.id}"' in html}
+
+    assert listed("open") == {unpaid.id, partial.id}
+    assert listed("overdue") == {unpaid.id}
+    assert listed("unpaid") == {unpaid.id}
+    assert listed("partially_paid") == {partial.id}
+    assert listed("paid") == {paid.id}
+    assert listed("overpaid") == {over.id}
+    html = owner.client.get("/invoices/").data.decode()
+    assert "Partially paid" in html and "Overpaid" in html and "Overdue" in html
+
+    dashboard = owner.client.get("/").data.decode()
+    outstanding = re.search(r'id="summary-outstanding".*?</article>', dashboard, re.S).group(0)
+    overdue = re.search(r'id="summary-overdue".*?</article>', dashboard, re.S).group(0)
+    paid_month = re.search(r'id="summary-paid".*?</article>', dashboard, re.S).group(0)
+    assert "219,00" in outstanding and "119,00" in overdue and "258,00" in paid_month  # 119 + 100, 119, 19+119+120
+
+    customer_page = owner.client.get(f"/customers/{partial.contact_id}").data.decode()
+    assert "Outstanding <strong>100,00" in customer_page
+
+    public = app.test_client()
+    page = public.get(f"/p/{partial.public_token}").data.decode()
+    assert "Partially paid" in page and "Amount due: €100.00" in page and "Paid so far: €19.00" in page
+    page = public.get(f"/p/{paid.public_token}").data.decode()
+    assert "Paid in full. Thank you!" in page and "Pay by bank transfer" not in page
+    page = public.get(f"/p/{over.public_token}").data.decode()
+    assert "We owe you €1.00" in page

@@ -13,6 +13,7 @@ from webapp.extensions import db
 from webapp.forms import ButtonForm, id_arg
 from webapp.htmx import is_htmx, redirect_to, render
 from webapp.domain.status import STATUS_LABELS
+from webapp.queries.documents import AMOUNT_DUE
 from webapp.models import AuditEvent, Contact, CustomField, Document, ImportJob
 from webapp.queries import contacts as contact_queries
 from webapp.services import audit, contacts, customer_csv
@@ -81,10 +82,10 @@ def show(contact_id: int):
         scoped(Document).where(Document.contact_id == contact.id, Document.kind == "invoice")
         .order_by(Document.issue_date.desc().nulls_first(), Document.id.desc()).limit(50)).all()
     balance = db.session.execute(
-        select(Document.currency, func.sum(Document.gross_total),
-               func.sum(case((Document.due_date < date.today(), Document.gross_total), else_=0)))
+        select(Document.currency, func.sum(AMOUNT_DUE),
+               func.sum(case((Document.due_date < date.today(), AMOUNT_DUE), else_=0)))
         .where(Document.org_id == contact.org_id, Document.contact_id == contact.id, Document.kind == "invoice",
-               Document.status == "issued").group_by(Document.currency)).all()
+               Document.status == "issued", AMOUNT_DUE > 0).group_by(Document.currency)).all()
     return render("customers/show.html", contact=contact, fields=fields, values=contacts.custom_values(contact, fields),
                   invoices=invoices, balance=balance, labels=STATUS_LABELS,
                   format_value=contacts.format_value, events=events,

@@ -1,14 +1,17 @@
 """The dashboard: what to do first in a new organization, and the company at a glance."""
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, current_app, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 
 from webapp.htmx import redirect_to, render
 from webapp.domain.roles import can
 from webapp.extensions import db
-from webapp.models import Contact, Document
+from webapp.models import Contact, Document, Payment
+from webapp.queries.documents import AMOUNT_DUE
 from webapp.tenancy import current_org, current_role, load_current_membership, require_permission
 
 bp = Blueprint("dashboard", __name__)
@@ -45,7 +48,24 @@ def index():
     return _dashboard()
 
 
+def money_summary(org, today: date | None = None) -> dict[str, list[tuple[str, int]]]:
+    """Outstanding and overdue (amount due of issued invoices) and paid this month, per currency: two queries."""
+    today = today or date.today()
+    due = db.session.execute(
+        select(Document.currency, func.sum(AMOUNT_DUE), func.sum(case((Document.due_date < today, AMOUNT_DUE), else_=0)))
+        .where(Document.org_id == org.id, Document.kind == "invoice", Document.status == "issued", AMOUNT_DUE > 0)
+        .group_by(Document.currency)).all()
+    paid = db.session.execute(
+        select(Payment.currency, func.sum(Payment.amount))
+        .where(Payment.org_id == org.id, Payment.voided_at.is_(None), Payment.paid_on >= today.replace(day=1),
+               Payment.paid_on <= today)
+        .group_by(Payment.currency)).all()
+    return {"outstanding": sorted((c, int(o)) for c, o, _ in due),
+            "overdue": sorted((c, int(v)) for c, _, v in due if v),
+            "paid": sorted((c, int(p)) for c, p in paid if p)}
+
+
 @require_permission("view")
 def _dashboard():
     org = current_org()
-    return render("dashboard/index.html", org=org, steps=first_steps(org))
+    return render("dashboard/index.html", org=org, steps=first_steps(org), summary=money_summary(org))

@@ -1,8 +1,6 @@
 """The customer's page: an issued document at its secret link, without an account."""
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, abort, make_response, render_template
 
 from webapp.extensions import db, limiter
@@ -31,8 +29,8 @@ def document(token: str):
     locale = document_locale(doc, org)
     with customer_language(locale):
         html = render_template("public/document.html", doc=doc, org=org, locale=locale, token=token,
-                               qr=pdf_service.epc_qr_data_uri(doc),
-                               overdue=bool(doc.due_date and doc.due_date < date.today()))
+                               qr=pdf_service.epc_qr_data_uri(doc, amount=doc.amount_due) if doc.amount_due > 0 else None,
+                               overdue=doc.is_overdue)
     response = make_response(html)
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Robots-Tag"] = "noindex"

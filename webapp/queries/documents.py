@@ -12,7 +12,10 @@ from webapp.forms import clean_line, id_arg
 from webapp.models import Document
 from webapp.queries.pagination import PER_PAGE_CHOICES, Page
 
-STATUSES = {"all": "All", "draft": "Drafts", "open": "Open", "overdue": "Overdue", "cancelled": "Cancelled"}
+STATUSES = {"all": "All", "draft": "Drafts", "open": "Open (not paid)", "overdue": "Overdue", "unpaid": "Unpaid",
+            "partially_paid": "Partially paid", "paid": "Paid", "overpaid": "Overpaid", "cancelled": "Cancelled"}
+# gross - credited - paid, in SQL (the balance columns are kept by the payment and credit-note services)
+AMOUNT_DUE = Document.gross_total - Document.credited_total - Document.paid_total
 SORTS = {
     # newest/oldest follow creation (ids), which an index serves at any size; issue order follows it
     "newest": (Document.id.desc(),),
@@ -77,14 +80,18 @@ def parse_query(args: MultiDict) -> DocumentQuery:
 def document_select(org_id: int, query: DocumentQuery, kind: str = "invoice", today: date | None = None) -> Select:
     today = today or date.today()
     stmt = select(Document).where(Document.org_id == org_id, Document.kind == kind, Document.flow == "sales")
-    if query.status == "draft":
-        stmt = stmt.where(Document.status == "draft")
-    elif query.status == "open":
-        stmt = stmt.where(Document.status == "issued")
-    elif query.status == "overdue":
-        stmt = stmt.where(Document.status == "issued", Document.due_date < today)
-    elif query.status == "cancelled":
-        stmt = stmt.where(Document.status == "cancelled")
+    issued = Document.status == "issued"
+    conditions = {
+        "draft": [Document.status == "draft"],
+        "open": [issued, AMOUNT_DUE > 0],
+        "overdue": [issued, AMOUNT_DUE > 0, Document.due_date < today],
+        "unpaid": [issued, AMOUNT_DUE > 0, Document.paid_total == 0],
+        "partially_paid": [issued, AMOUNT_DUE > 0, Document.paid_total > 0],
+        "paid": [issued, AMOUNT_DUE == 0],
+        "overpaid": [Document.status != "draft", AMOUNT_DUE < 0],
+        "cancelled": [Document.status == "cancelled"],
+    }
+    stmt = stmt.where(*conditions.get(query.status, []))
     if query.contact_id:
         stmt = stmt.where(Document.contact_id == query.contact_id)
     if query.date_from:

@@ -96,8 +96,10 @@ def download(doc: Document, org: Organization):
     return response
 
 
-def epc_qr_data_uri(doc: Document) -> str | None:
-    """An SVG data URI of the EPC QR code for a EUR invoice with an IBAN, or None."""
+def epc_qr_data_uri(doc: Document, amount: int | None = None) -> str | None:
+    """An SVG data URI of the EPC QR code for a EUR invoice with an IBAN, or None.
+
+    ``amount`` (minor units) defaults to the invoice total; the customer's page passes what is still due."""
     import segno
 
     from webapp.domain.epc import epc_payload
@@ -107,7 +109,7 @@ def epc_qr_data_uri(doc: Document) -> str | None:
     if doc.currency != "EUR" or not seller.get("iban"):
         return None
     payload = epc_payload(name=seller.get("legal_name") or seller.get("name", ""), iban=seller["iban"],
-                          bic=seller.get("bic", ""), amount=from_minor(doc.gross_total, "EUR"),
+                          bic=seller.get("bic", ""), amount=from_minor(doc.gross_total if amount is None else amount, "EUR"),
                           reference=doc.number or "")
     if payload is None:
         return None
