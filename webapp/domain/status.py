@@ -41,6 +41,15 @@ ACTION_PERMISSIONS = {
     "convert": "edit_drafts",
     "note": "add_notes",
 }
+# Credit notes are corrections: issuing, deleting and sending them is the bookkeeper's (and owner's) job.
+KIND_PERMISSIONS = {("credit_note", "issue"): "correct_documents", ("credit_note", "delete"): "correct_documents",
+                    ("credit_note", "send"): "correct_documents"}
+
+
+def permission_for(kind: str, action: str) -> str:
+    return KIND_PERMISSIONS.get((kind, action), ACTION_PERMISSIONS[action])
+
+
 ACTION_LABELS = {"void_payment": "void a payment of", "mark_paid": "marked as paid", "change_recipient":
                  "given another recipient", "pay": "paid", "note": "annotated", "credit": "credited",
                  "send": "sent", "accept": "accepted", "decline": "declined", "convert": "converted",

@@ -167,3 +167,22 @@ class VoidForm(Form):
 class MarkPaidForm(Form):
     key = HiddenField(validators=[DataRequired("The form has expired; reload the page."), Length(max=64)])
     send_confirmation = BooleanField("E-mail the customer a payment confirmation")
+
+
+class CreditForm(Form):
+    mode = SelectField("What to credit", choices=as_choices([
+        ("full", "Everything (the whole invoice)"), ("lines", "Chosen lines and quantities"),
+        ("amount", "An amount")]))
+    amount = DecimalText("Amount", places=6, allow_negative=False)
+    group = SelectField("VAT rate", validate_choice=False)
+    reason = StringField("Reason", validators=[Length(max=300)],
+                         description="Printed on the credit note, e.g. “Returned goods”.")
+
+
+class CancelForm(Form):
+    reason = StringField("Reason", validators=[Length(max=300)])
+
+
+class RecipientForm(Form):
+    contact_id = IntegerField("New customer", validators=[DataRequired("Choose the new customer.")])
+    reason = StringField("Reason", validators=[Length(max=300)])

@@ -20,14 +20,15 @@ from webapp.domain.money import from_minor, precision, round_money, to_minor
 from webapp.domain.placeholders import PLACEHOLDERS
 from webapp.domain.roles import can
 from webapp.extensions import begin_write, db
-from webapp.forms import ButtonForm, clean_line, id_arg
+from webapp.domain.numbers import parse_decimal
+from webapp.forms import ButtonForm, as_choices, clean_line, id_arg
 from webapp.htmx import is_htmx, redirect_to, render
-from webapp.invoices.forms import (AdjustmentForm, HeaderForm, LineForm, MarkPaidForm, PaymentForm, QuickCustomerForm,
-                                   SendForm, VoidForm, rate_choices)
+from webapp.invoices.forms import (AdjustmentForm, CancelForm, CreditForm, HeaderForm, LineForm, MarkPaidForm, PaymentForm,
+                                   QuickCustomerForm, RecipientForm, SendForm, VoidForm, rate_choices)
 from webapp.models import (AuditEvent, Contact, Document, DocumentAdjustment, DocumentLine, OutboxMessage, Payment,
                            Product, TaxRate)
 from webapp.queries import documents as document_queries
-from webapp.services import contacts, documents, mail, payments, sending
+from webapp.services import contacts, corrections, documents, mail, payments, sending
 from webapp.services import pdf as pdf_service
 from webapp.services.documents import PAYMENT_TERMS, DocumentError, StaleDocument
 from webapp.tenancy import current_org, current_role, get_or_404, require_permission, scoped
@@ -54,7 +55,13 @@ def _load(document_id: int) -> Document:
 def _actions(doc: Document) -> list[str]:
     role = current_role()
     return [a for a in sorted(status_table.ACTIONS.get((doc.kind, doc.current_status), ()))
-            if can(role, status_table.ACTION_PERMISSIONS[a])]
+            if can(role, status_table.permission_for(doc.kind, a))]
+
+
+def _authorize(doc: Document, action: str) -> None:
+    """403 unless the member's role may do ``action`` to this kind of document."""
+    if not can(current_role(), status_table.permission_for(doc.kind, action)):
+        abort(403)
 
 
 # --- list -------------------------------------------------------------------------------------------
@@ -478,10 +485,11 @@ def remove_adjustment(document_id: int, adjustment_id: int):
 # --- issue, delete, duplicate -------------------------------------------------------------------------
 
 @bp.post("/<int:document_id>/issue")
-@require_permission("issue_documents")
+@require_permission("view")
 def issue(document_id: int):
     begin_write()  # the write lock first: the number is taken in this transaction
     doc = _load(document_id)
+    _authorize(doc, "issue")
     try:
         documents.check_version(doc, _sent_version())
         number = documents.issue(current_org(), current_user, doc)
@@ -494,19 +502,21 @@ def issue(document_id: int):
         db.session.rollback()
         flash(exc.message, "error")
         doc = _load(document_id)
-        target = "invoices.edit" if doc.is_draft else "invoices.show"
-        if is_htmx() or not doc.is_draft:
+        editable = doc.is_draft and doc.kind != "credit_note"
+        target = "invoices.edit" if editable else "invoices.show"
+        if is_htmx() or not editable:
             return redirect_to(url_for(target, document_id=doc.id))
         return render("invoices/edit.html", status=422, **_editor_context(doc))
     db.session.commit()
-    flash(f"Invoice {number} is issued.", "success")
+    flash(f"{status_table.KIND_LABELS[doc.kind].capitalize()} {number} is issued.", "success")
     return redirect_to(url_for("invoices.show", document_id=doc.id))
 
 
 @bp.post("/<int:document_id>/delete")
-@require_permission("edit_drafts")
+@require_permission("view")
 def delete(document_id: int):
     doc = _load(document_id)
+    _authorize(doc, "delete")
     try:
         documents.check_version(doc, _sent_version())
         documents.delete_draft(current_org(), current_user, doc)
@@ -523,9 +533,12 @@ def delete(document_id: int):
 @require_permission("edit_drafts")
 def duplicate(document_id: int):
     doc = _load(document_id)
+    refused = _refuse(doc, "duplicate")
+    if refused is not None:
+        return refused
     copy = documents.duplicate(current_org(), current_user, doc)
     db.session.commit()
-    flash("A new draft was made from this invoice.", "success")
+    flash(f"A new draft was made from this {status_table.KIND_LABELS[doc.kind]}.", "success")
     return redirect_to(url_for("invoices.edit", document_id=copy.id))
 
 
@@ -563,9 +576,10 @@ def revoke_link(document_id: int):
 # --- sending ----------------------------------------------------------------------------------------
 
 @bp.route("/<int:document_id>/send", methods=["GET", "POST"])
-@require_permission("issue_documents")
+@require_permission("view")
 def send(document_id: int):
     doc = _load(document_id)
+    _authorize(doc, "send")
     org = current_org()
     if request.method == "GET":
         if "send" not in _actions(doc):
@@ -711,6 +725,120 @@ def mark_paid(document_id: int):
     return redirect_to(url_for("invoices.show", document_id=doc.id, _anchor="payments"))
 
 
+# --- corrections: credit notes, cancel, change recipient, reactivate ---------------------------------
+
+def _groups(doc: Document) -> list[tuple[str, str]]:
+    return [(f"{g['category']}|{g['rate']}", f"{g['rate']} % ({g['category']})") for g in doc.tax_breakdown]
+
+
+@bp.route("/<int:document_id>/credit", methods=["GET", "POST"])
+@require_permission("correct_documents")
+def credit(document_id: int):
+    doc = _load(document_id)
+    refused = _refuse(doc, "credit")
+    if refused is not None:
+        return refused
+    form = CreditForm() if request.method == "POST" else CreditForm(formdata=None)
+    form.group.choices = as_choices(_groups(doc))
+    remaining = corrections.remaining_quantities(doc)
+    typed: dict[int, str] = {}
+    if request.method == "POST" and form.validate():
+        org = current_org()
+        try:
+            if form.mode.data == "full":
+                note = corrections.full_credit_note(org, current_user, doc, form.reason.data)
+            elif form.mode.data == "lines":
+                quantities = {}
+                for line in doc.lines:
+                    typed[line.id] = raw = clean_line(request.form.get(f"q{line.id}", ""))
+                    if raw:
+                        try:
+                            quantities[line.id] = parse_decimal(raw, 4, allow_negative=False)
+                        except ValueError as exc:
+                            raise DocumentError(f"Line {line.position + 1}: {exc}") from exc
+                note = corrections.lines_credit_note(org, current_user, doc, quantities, form.reason.data)
+            else:
+                if form.amount.decimal is None:
+                    raise DocumentError("Enter the amount to credit.")
+                category, _, rate = (form.group.data or "").partition("|")
+                note = corrections.amount_credit_note(org, current_user, doc, form.amount.decimal, (category, rate),
+                                                      form.reason.data)
+            db.session.commit()
+        except DocumentError as exc:
+            db.session.rollback()
+            doc = _load(document_id)
+            form.form_errors.append(exc.message)
+        else:
+            flash(f"A draft credit note for {doc.number} was made. Check it and issue it.", "success")
+            return redirect_to(url_for("invoices.show", document_id=note.id))
+    return render("invoices/credit.html", status=422 if form.errors or form.form_errors else 200, doc=doc,
+                  form=form, remaining=remaining, typed=typed, creditable=corrections.creditable(doc))
+
+
+@bp.post("/<int:document_id>/cancel")
+@require_permission("correct_documents")
+def cancel(document_id: int):
+    doc = _load(document_id)
+    form = CancelForm()
+    if not form.validate():
+        flash(" ".join(form.reason.errors), "error")
+        return redirect_to(url_for("invoices.show", document_id=doc.id))
+    begin_write()  # a credit note number is taken
+    doc = _load(document_id)
+    try:
+        note = corrections.cancel(current_org(), current_user, doc, form.reason.data)
+        db.session.commit()
+    except DocumentError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect_to(url_for("invoices.show", document_id=document_id))
+    flash(f"{doc.number} is cancelled by credit note {note.number}.", "success")
+    return redirect_to(url_for("invoices.show", document_id=doc.id))
+
+
+@bp.route("/<int:document_id>/change-recipient", methods=["GET", "POST"])
+@require_permission("correct_documents")
+def change_recipient(document_id: int):
+    doc = _load(document_id)
+    refused = _refuse(doc, "change_recipient")
+    if refused is not None:
+        return refused
+    form = RecipientForm() if request.method == "POST" else RecipientForm(formdata=None)
+    customers = db.session.scalars(scoped(Contact).where(Contact.archived.is_(False), Contact.id != doc.contact_id)
+                                   .order_by(Contact.sort_name).limit(500)).all()
+    if request.method == "POST" and form.validate():
+        contact = get_or_404(Contact, form.contact_id.data)
+        begin_write()
+        doc = _load(document_id)
+        try:
+            note, copy = corrections.change_recipient(current_org(), current_user, doc,
+                                                      db.session.get(Contact, contact.id), form.reason.data)
+            db.session.commit()
+        except DocumentError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            return redirect_to(url_for("invoices.show", document_id=document_id))
+        flash(f"{doc.number} is cancelled by {note.number}; here is the new draft for {copy.buyer_name}.", "success")
+        return redirect_to(url_for("invoices.edit", document_id=copy.id))
+    return render("invoices/change_recipient.html", status=422 if form.errors else 200, doc=doc, form=form,
+                  customers=customers)
+
+
+@bp.post("/<int:document_id>/reactivate")
+@require_permission("correct_documents")
+def reactivate(document_id: int):
+    doc = _load(document_id)
+    try:
+        copy = corrections.reactivate(current_org(), current_user, doc)
+        db.session.commit()
+    except DocumentError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect_to(url_for("invoices.show", document_id=doc.id))
+    flash(f"A new draft was made from the cancelled {doc.number}; the original stays cancelled.", "success")
+    return redirect_to(url_for("invoices.edit", document_id=copy.id))
+
+
 # --- the invoice page ---------------------------------------------------------------------------------
 
 @bp.get("/<int:document_id>")
@@ -727,6 +855,8 @@ def show(document_id: int):
     deliveries = {m.id: m for m in db.session.scalars(scoped(OutboxMessage).where(OutboxMessage.document_id == doc.id))}
     return render("invoices/show.html", doc=doc, actions=_actions(doc), events=events, rates=[], public_link=link,
                   deliveries=deliveries, payments=payments.payments_of(doc) if not doc.is_draft else [],
+                  related_docs=db.session.scalars(scoped(Document).where(Document.related_id == doc.id)
+                                                  .order_by(Document.id)).all(),
                   mark_paid_form=MarkPaidForm(formdata=None, data={"key": secrets.token_urlsafe(16)}),
                   payment_labels=status_table.PAYMENT_LABELS,
                   labels=status_table.STATUS_LABELS, problems=documents.issue_problems(current_org(), doc)

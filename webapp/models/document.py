@@ -79,6 +79,8 @@ class Document(db.Model):
     issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     contact: Mapped["Contact | None"] = relationship()  # noqa: F821
+    # the invoice a credit note corrects, the original of a copy, the quote an invoice came from
+    related: Mapped["Document | None"] = relationship(remote_side=[id], foreign_keys=[related_id])
     lines: Mapped[list["DocumentLine"]] = relationship(
         back_populates="document", order_by="DocumentLine.position", cascade="all, delete-orphan")
     adjustments: Mapped[list["DocumentAdjustment"]] = relationship(

@@ -273,6 +273,11 @@ def delete_draft(org: Organization, actor: User, doc: Document) -> None:
 
 def duplicate(org: Organization, actor: User, doc: Document) -> Document:
     require(doc, "duplicate")
+    return copy_document(org, actor, doc)
+
+
+def copy_document(org: Organization, actor: User, doc: Document) -> Document:
+    """A new draft with the document's customer, header, lines and adjustments, linked to it (``related_id``)."""
     copy = Document(org_id=org.id, kind=doc.kind, flow=doc.flow, status=DRAFT, contact_id=doc.contact_id,
                     currency=doc.currency, prices_include_tax=doc.prices_include_tax,
                     payment_terms_days=doc.payment_terms_days, customer_reference=doc.customer_reference,
@@ -345,6 +350,12 @@ def issue(org: Organization, actor: User, doc: Document, today: date | None = No
     if on > today + timedelta(days=0) and doc.chosen_issue_date:
         raise DocumentError("An invoice cannot be issued with a date in the future.", "chosen_issue_date")
     recalculate(doc)
+    if doc.kind == "credit_note":  # refuses a credit beyond what remains; books it on the invoice (locked)
+        from webapp.services.corrections import check_and_book
+
+        check_and_book(org, doc)
+    if doc.kind == "quote" and doc.valid_until is not None and doc.valid_until < on:
+        raise DocumentError("The quote's expiry date is before its issue date.", "valid_until")
     try:
         number = take_number(org, doc.kind, on)
     except NumberingError as exc:

@@ -82,7 +82,7 @@ def render_document_pdf(doc: Document, org: Organization) -> bytes:
 
 
 def filename(doc: Document) -> str:
-    return f"{doc.number}.pdf" if doc.number else f"draft-invoice-{doc.id}.pdf"
+    return f"{doc.number}.pdf" if doc.number else f"draft-{doc.kind.replace('_', '-')}-{doc.id}.pdf"
 
 
 def download(doc: Document, org: Organization):

@@ -1,0 +1,219 @@
+"""Corrections of issued invoices: credit notes (full, chosen lines and quantities, or an amount), cancelling,
+giving an invoice another recipient, and reactivating a cancelled one.
+
+A credit note is a document of kind ``credit_note`` whose ``related_id`` is the invoice. Its lines are the
+invoice's lines with negated quantities (``source_line_id`` names the line credited) and the invoice's tax
+snapshots, so a full credit note's figures are exactly the negated figures of the invoice. When a credit
+note is issued (``documents.issue``), ``check_and_book`` refuses a credit beyond what remains creditable and
+adds it to the invoice's ``credited_total``, with the invoice's row locked.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from webapp.domain.money import from_minor
+from webapp.extensions import db
+from webapp.models import Contact, Document, DocumentAdjustment, DocumentLine, Organization, User
+from webapp.services import audit, documents
+from webapp.services.documents import DocumentError, require
+
+
+def _credit_notes(invoice: Document, issued_only: bool = True):
+    stmt = select(Document).where(Document.org_id == invoice.org_id, Document.kind == "credit_note",
+                                  Document.related_id == invoice.id)
+    if issued_only:
+        stmt = stmt.where(Document.status == "issued")
+    return stmt
+
+
+def credited_quantities(invoice: Document) -> dict[int, Decimal]:
+    """Invoice line id -> quantity credited by issued credit notes (same sign as the invoice line's)."""
+    rows = db.session.execute(
+        select(DocumentLine.source_line_id, func.sum(DocumentLine.quantity))
+        .join(Document, Document.id == DocumentLine.document_id)
+        .where(Document.kind == "credit_note", Document.status == "issued", Document.related_id == invoice.id,
+               DocumentLine.source_line_id.is_not(None))
+        .group_by(DocumentLine.source_line_id)).all()
+    return {line_id: -Decimal(total) for line_id, total in rows}
+
+
+def remaining_quantities(invoice: Document) -> dict[int, Decimal]:
+    credited = credited_quantities(invoice)
+    return {line.id: line.quantity - credited.get(line.id, Decimal(0)) for line in invoice.lines}
+
+
+def creditable(invoice: Document) -> int:
+    """What can still be credited, in minor units (the total with VAT minus the credit notes issued)."""
+    return invoice.gross_total - invoice.credited_total
+
+
+def _new_credit_note(org: Organization, actor: User, invoice: Document, reason: str) -> Document:
+    note = Document(org_id=org.id, kind="credit_note", flow=invoice.flow, status="draft",
+                    contact_id=invoice.contact_id, currency=invoice.currency,
+                    prices_include_tax=invoice.prices_include_tax, payment_terms_days=0,
+                    customer_reference=invoice.customer_reference, buyer_name=invoice.buyer_name,
+                    notes=reason, related_id=invoice.id, created_by_id=actor.id,
+                    service_date=invoice.service_date, service_period_end=invoice.service_period_end)
+    db.session.add(note)
+    return note
+
+
+def _credit_line(invoice_line: DocumentLine, quantity: Decimal, position: int) -> DocumentLine:
+    """The invoice line credited with ``quantity`` (given with the invoice line's sign), tax copied as issued."""
+    return DocumentLine(position=position, product_id=invoice_line.product_id, description=invoice_line.description,
+                        quantity=-quantity, unit=invoice_line.unit, unit_price=invoice_line.unit_price,
+                        discount_percent=invoice_line.discount_percent, tax_rate_id=None,
+                        tax_percent=invoice_line.tax_percent, tax_category=invoice_line.tax_category,
+                        exemption_note=invoice_line.exemption_note, source_line_id=invoice_line.id)
+
+
+def _finish(org: Organization, actor: User, invoice: Document, note: Document, what: str) -> Document:
+    db.session.flush()
+    documents.recalculate(note)
+    if note.gross_total >= 0 or not note.lines:
+        raise DocumentError("A credit note must reduce the invoice: credit at least one line or an amount.")
+    if -note.gross_total > creditable(invoice):
+        raise DocumentError("This credits more than what remains creditable on "
+                            f"{invoice.number} ({from_minor(creditable(invoice), invoice.currency)} "
+                            f"{invoice.currency}).")
+    audit.record(org, actor, "document.created", note,
+                 summary=f"{actor.email} drafted a credit note ({what}) for {invoice.number}", invoice_id=invoice.id)
+    return note
+
+
+def full_credit_note(org: Organization, actor: User, invoice: Document, reason: str = "") -> Document:
+    """A draft crediting everything still creditable: with nothing credited yet, the exact negation."""
+    require(invoice, "credit")
+    if creditable(invoice) <= 0:
+        raise DocumentError(f"Nothing is left to credit on {invoice.number}.")
+    if invoice.credited_total == 0:
+        note = _new_credit_note(org, actor, invoice, reason)
+        note.discount_percent = invoice.discount_percent
+        for line in invoice.lines:
+            note.lines.append(_credit_line(line, line.quantity, line.position))
+        for adj in invoice.adjustments:
+            note.adjustments.append(DocumentAdjustment(
+                kind=adj.kind, reason=adj.reason, amount=-adj.amount, tax_rate_id=None, tax_percent=adj.tax_percent,
+                tax_category=adj.tax_category, exemption_note=adj.exemption_note))
+        return _finish(org, actor, invoice, note, "in full")
+    # partly credited already: what remains of each VAT group, as one line per group
+    note = _new_credit_note(org, actor, invoice, reason)
+    note.prices_include_tax = False
+    credited: dict[tuple[str, str], int] = {}
+    for cn in db.session.scalars(_credit_notes(invoice)):
+        for g in cn.tax_breakdown:
+            key = (g["category"], g["rate"])
+            credited[key] = credited.get(key, 0) - g["base"]
+    notes = {(g["category"], g["rate"]): g.get("note", "") for g in invoice.tax_breakdown}
+    for position, g in enumerate(invoice.tax_breakdown):
+        rest = g["base"] - credited.get((g["category"], g["rate"]), 0)
+        if rest:
+            note.lines.append(DocumentLine(
+                position=position, description=f"Remaining amount of {invoice.number}", quantity=Decimal(-1),
+                unit="lump_sum", unit_price=from_minor(rest, invoice.currency), tax_rate_id=None,
+                tax_percent=Decimal(g["rate"]), tax_category=g["category"],
+                exemption_note=notes.get((g["category"], g["rate"]), "")))
+    return _finish(org, actor, invoice, note, "the remaining amount")
+
+
+def lines_credit_note(org: Organization, actor: User, invoice: Document, quantities: dict[int, Decimal],
+                      reason: str = "") -> Document:
+    """A draft crediting chosen lines: ``quantities`` maps invoice line ids to the (positive) quantity to credit."""
+    require(invoice, "credit")
+    remaining = remaining_quantities(invoice)
+    note = _new_credit_note(org, actor, invoice, reason)
+    by_id = {line.id: line for line in invoice.lines}
+    for line_id, quantity in quantities.items():
+        if not quantity:
+            continue
+        line = by_id.get(line_id)
+        if line is None:
+            raise DocumentError("A chosen line is not on this invoice.")
+        if quantity < 0:
+            raise DocumentError(f"Line {line.position + 1}: enter a quantity that is not negative.")
+        sign = Decimal(-1) if line.quantity < 0 else Decimal(1)
+        if quantity > abs(remaining[line_id]):
+            raise DocumentError(f"Line {line.position + 1} ({line.description[:40]}): at most "
+                                f"{abs(remaining[line_id]).normalize():f} can still be credited.")
+        note.lines.append(_credit_line(line, quantity * sign, line.position))
+    if not note.lines:
+        raise DocumentError("Enter the quantity to credit on at least one line.")
+    note.discount_percent = invoice.discount_percent
+    return _finish(org, actor, invoice, note, "chosen lines")
+
+
+def amount_credit_note(org: Organization, actor: User, invoice: Document, amount: Decimal, group: tuple[str, str],
+                       reason: str = "") -> Document:
+    """A draft crediting ``amount`` (net, or with VAT for an invoice with inclusive prices) in one VAT group."""
+    require(invoice, "credit")
+    groups = {(g["category"], g["rate"]): g for g in invoice.tax_breakdown}
+    if group not in groups:
+        raise DocumentError("Choose one of the invoice's VAT rates.")
+    if amount <= 0:
+        raise DocumentError("Enter an amount above 0.")
+    note = _new_credit_note(org, actor, invoice, reason)
+    note.lines.append(DocumentLine(
+        position=0, description=reason or f"Credit on {invoice.number}", quantity=Decimal(-1), unit="lump_sum",
+        unit_price=amount, tax_rate_id=None, tax_percent=Decimal(group[1]), tax_category=group[0],
+        exemption_note=groups[group].get("note", "")))
+    return _finish(org, actor, invoice, note, "an amount")
+
+
+def check_and_book(org: Organization, note: Document) -> Document:
+    """At issue: lock the invoice, refuse a credit beyond what remains, add the credit note to its balance."""
+    invoice = db.session.scalar(select(Document).where(Document.org_id == org.id, Document.id == note.related_id)
+                                .with_for_update().execution_options(populate_existing=True))
+    if invoice is None or invoice.kind != "invoice" or invoice.status == "draft":
+        raise DocumentError("The invoice this credit note corrects is gone.")
+    if note.gross_total >= 0:
+        raise DocumentError("A credit note must reduce the invoice.")
+    if -note.gross_total > creditable(invoice):
+        raise DocumentError(f"This credit note credits more than what remains creditable on {invoice.number} "
+                            f"({from_minor(creditable(invoice), invoice.currency)} {invoice.currency}); "
+                            "another credit note was issued meanwhile.")
+    remaining = remaining_quantities(invoice)
+    for line in note.lines:
+        if line.source_line_id is not None:
+            left = remaining.get(line.source_line_id)
+            if left is None or abs(line.quantity) > abs(left):
+                raise DocumentError(f"Line {line.position + 1} credits more than remains of the invoice's line.")
+    invoice.credited_total += -note.gross_total
+    return invoice
+
+
+def cancel(org: Organization, actor: User, invoice: Document, reason: str = "") -> Document:
+    """Issue a credit note for everything still creditable and mark the invoice cancelled."""
+    require(invoice, "cancel")
+    note = full_credit_note(org, actor, invoice, reason or f"Cancellation of invoice {invoice.number}")
+    documents.issue(org, actor, note)
+    invoice.status = "cancelled"
+    audit.record(org, actor, "document.cancelled", invoice,
+                 summary=f"{actor.email} cancelled {invoice.number} with credit note {note.number}",
+                 credit_note_id=note.id)
+    return note
+
+
+def change_recipient(org: Organization, actor: User, invoice: Document, contact: Contact,
+                     reason: str = "") -> tuple[Document, Document]:
+    """Cancel the invoice and open a draft copy of it for ``contact``: (credit note, new draft)."""
+    require(invoice, "change_recipient")
+    if contact.id == invoice.contact_id:
+        raise DocumentError("Choose another customer: this one already receives the invoice.")
+    note = cancel(org, actor, invoice, reason or f"Invoice {invoice.number} re-issued to {contact.display_name}")
+    copy = documents.copy_document(org, actor, invoice)
+    documents.set_contact(copy, contact)
+    audit.record(org, actor, "document.recipient_changed", invoice,
+                 summary=f"{actor.email} moved {invoice.number} to {contact.display_name} (new draft)",
+                 copy_id=copy.id)
+    return note, copy
+
+
+def reactivate(org: Organization, actor: User, invoice: Document) -> Document:
+    """A new draft copy of a cancelled invoice, linked to it; the original stays cancelled."""
+    require(invoice, "reactivate")
+    copy = documents.copy_document(org, actor, invoice)
+    audit.record(org, actor, "document.reactivated", invoice,
+                 summary=f"{actor.email} reactivated {invoice.number} as a new draft", copy_id=copy.id)
+    return copy
