@@ -45,6 +45,8 @@ def format_number(value: Decimal | None, locale: str, min_places: int = 0) -> st
     """An exact Decimal in the locale's digits, at least ``min_places`` decimals, none dropped or rounded."""
     if value is None:
         return ""
+    if not isinstance(value, Decimal):
+        value = Decimal(str(value))  # e.g. a VAT rate kept as text in the frozen breakdown
     pattern = "#,##0" + ("." + "0" * min_places if min_places else "")
     return format_decimal(value, format=pattern, locale=locale or "en", decimal_quantization=False)
 

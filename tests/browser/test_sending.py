@@ -34,12 +34,13 @@ def test_send_an_invoice_and_the_customer_opens_it_from_the_email(app, page, bro
     page.goto(f"/invoices/{doc.id}")
     page.get_by_role("button", name="Send", exact=True).click()
     expect(page.get_by_label("To", exact=True)).to_have_value("kasse@morgenrot.example")
-    expect(page.get_by_label("Subject")).to_have_value(f"Rechnung {doc.number} von Ines Bakery")
-    expect(page.get_by_label("Message")).to_contain_text("Guten Tag Café Morgenrot")
+    expect(page.get_by_label("Subject")).to_have_value("Rechnung {number} von {company}")
+    expect(page.locator("#send-preview")).to_contain_text(f"Rechnung {doc.number} von Ines Bakery")
+    expect(page.locator("#send-preview")).to_contain_text("Guten Tag Café Morgenrot")
     page.get_by_label("Cc", exact=True).fill("not an address")
     page.get_by_role("button", name="Send").click()
     expect(page.locator("#cc-error")).to_contain_text("not a valid e-mail address")
-    expect(page.get_by_label("Message")).to_contain_text("Guten Tag Café Morgenrot")  # nothing lost
+    expect(page.get_by_label("Message")).to_contain_text("Guten Tag {customer_name}")  # nothing lost
     page.get_by_label("Cc", exact=True).fill("")
     screenshot(page, "send-dialog")
     page.get_by_role("button", name="Send").click()

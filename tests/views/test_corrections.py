@@ -1,6 +1,5 @@
 """Credit notes (full, lines, amount), cancelling, another recipient, reactivating."""
 import io
-import re
 from decimal import Decimal
 
 import pytest

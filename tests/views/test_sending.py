@@ -55,11 +55,13 @@ def test_the_dialog_is_prefilled_from_the_default_template_in_the_customers_lang
     doc = issued_for(f, owner.org, locale="de_DE")
     fields = dialog(owner.client, doc.id)
     assert fields["to"] == "kunde@example.com"
-    assert fields["subject"] == f"Rechnung {doc.number} von {owner.org.name}"
-    assert fields["body"].startswith("Guten Tag Kunde AG,")
-    assert f"https://tallybook.test/p/{doc.public_token}" in fields["body"]
-    assert doc.due_date.strftime("%d.%m.%Y") in fields["body"]
+    assert fields["subject"] == "Rechnung {number} von {company}"  # filled once, when sending
+    assert fields["body"].startswith("Guten Tag {customer_name},") and "{link}" in fields["body"]
     assert fields["attach_pdf"] == "y" and len(fields["key"]) >= 16
+    preview = owner.client.get(f"/invoices/{doc.id}/send").data.decode().split('id="send-preview"')[1]
+    assert f"Rechnung {doc.number} von {owner.org.name}" in preview and "Guten Tag Kunde AG," in preview
+    assert f"https://tallybook.test/p/{doc.public_token}" in preview
+    assert doc.due_date.strftime("%d.%m.%Y") in preview
 
 
 def test_the_organizations_template_is_used_with_its_placeholders(owner, f):
@@ -74,9 +76,12 @@ def test_the_organizations_template_is_used_with_its_placeholders(owner, f):
     assert r.status_code == 303
     doc = issued_for(f, org, locale="fr_FR")
     fields = dialog(owner.client, doc.id)
-    assert fields["subject"] == f"{org.name}: invoice {doc.number}"
-    assert fields["body"].startswith("Hello Kunde AG, ") and "\u00a0€ by" in fields["body"]  # French amount
+    assert fields["subject"] == "{company}: invoice {number}"
     assert fields["attach_pdf"] == ""  # the organization's default was switched off with the save above
+    assert owner.client.post(f"/invoices/{doc.id}/send", data=fields).status_code == 303
+    message = db.session.scalar(select(OutboxMessage))
+    assert message.subject == f"{org.name}: invoice {doc.number}"
+    assert message.body_text.startswith("Hello Kunde AG, ") and "\u00a0€ by" in message.body_text  # French amount
 
 
 def test_sending_queues_one_message_marks_the_invoice_sent_and_shows_it_on_the_timeline(app, owner, f, smtp):
@@ -169,6 +174,8 @@ def test_bad_input_sends_nothing_and_keeps_what_was_typed(owner, f, change, erro
     assert error in html and 'id="send-form"' in html and "<html" not in html
     if "body" not in change:
         assert "My own words, kept." in html
+    for value in change.values():
+        assert value.replace("&", "&amp;") in html or value == ""  # the bad value is shown again to correct it
     assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
     assert db.session.get(Document, doc.id).sent_at is None
 
@@ -198,3 +205,37 @@ def test_a_delivery_failure_shows_on_the_timeline(app, owner, f, monkeypatch):
     assert len(report.retrying) == 1
     page = owner.client.get(f"/invoices/{doc.id}").data.decode()
     assert "retrying" in page and "ConnectionRefusedError" in page
+
+
+def test_a_used_form_never_sends_something_else(owner, f):
+    a, b = issued_for(f, owner.org), issued_for(f, owner.org, email_="other@example.com")
+    fields = dialog(owner.client, a.id)
+    assert owner.client.post(f"/invoices/{a.id}/send", data=fields).status_code == 303
+    # the same key on another invoice, or the same form changed after sending: refused, said, kept
+    r = owner.client.post(f"/invoices/{b.id}/send", data=dialog(owner.client, b.id) | {"key": fields["key"]})
+    assert r.status_code == 422 and "already used to send a message" in r.data.decode()
+    r = owner.client.post(f"/invoices/{a.id}/send", data=fields | {"to": "right@example.com"})
+    html = r.data.decode()
+    assert r.status_code == 422 and "already used to send a message" in html and "right@example.com" in html
+    assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 1
+
+
+def test_placeholders_are_filled_once_when_sending(owner, f):
+    doc = f.issued(owner.org, contact_=f.contact(owner.org, "Team {company} {Europe}", email="t@example.com"))
+    fields = dialog(owner.client, doc.id)
+    owner.client.post(f"/invoices/{doc.id}/link")  # the link renewed in another tab while the dialog is open
+    assert owner.client.post(f"/invoices/{doc.id}/send", data=fields).status_code == 303
+    message = db.session.scalar(select(OutboxMessage))
+    token = db.session.get(Document, doc.id).public_token
+    assert f"/p/{token}" in message.body_text  # the link valid when it was sent
+    assert "Team {company} {Europe}" in message.body_text  # a name is never filled in again
+
+
+def test_unicode_line_separators_never_reach_a_header(app, owner, f, smtp):
+    doc = issued_for(f, owner.org)
+    fields = dialog(owner.client, doc.id) | {"subject": "Invoice\u2028Bcc: x@evil.example\u0085more"}
+    assert owner.client.post(f"/invoices/{doc.id}/send", data=fields).status_code == 303
+    with app.test_request_context():
+        assert len(mail.deliver_due().sent) == 1
+    received = email.message_from_bytes(smtp.messages[0].as_bytes(), policy=policy.default)
+    assert received["Subject"] == "Invoice Bcc: x@evil.example more" and received["Bcc"] is None

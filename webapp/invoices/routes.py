@@ -589,12 +589,12 @@ def send(document_id: int):
     else:
         form = SendForm()
     if request.method == "POST" and form.validate():
+        draft = sending.Draft(to=form.to.data, cc=form.cc.data, subject=form.subject.data, body=form.body.data,
+                              attach_pdf=form.attach_pdf.data, key=form.key.data)
         message = sending.already_sent(org, form.key.data)
         if message is None:
             try:
-                message = sending.send(org, current_user, doc, sending.Draft(
-                    to=form.to.data, cc=form.cc.data, subject=form.subject.data, body=form.body.data,
-                    attach_pdf=form.attach_pdf.data, key=form.key.data))
+                message = sending.send(org, current_user, doc, draft)
                 db.session.commit()
             except DocumentError as exc:
                 db.session.rollback()
@@ -603,13 +603,18 @@ def send(document_id: int):
             except IntegrityError:  # the same dialog sent twice at once: the other request queued it
                 db.session.rollback()
                 message = sending.already_sent(org, form.key.data)
-        if message is not None:
+        if message is not None and sending.matches(message, doc, org, draft):
             flash(f"{doc.number} is on its way to {', '.join(message.recipients)}. "
                   "The activity list below shows when it has been delivered.", "success")
-        return redirect_to(url_for("invoices.show", document_id=doc.id))
+            return redirect_to(url_for("invoices.show", document_id=doc.id))
+        # the key was used for another message (changed after sending, or another invoice's form)
+        form.key.errors.append("This form was already used to send a message, so nothing was sent. "
+                               "Reload the page to send another one.")
+    subject, body = sending.preview(doc, org, form.subject.data or "", form.body.data or "")
     return render("invoices/send.html", "invoices/_send_form.html",
                   status=422 if form.errors else 200, doc=doc, form=form, placeholders=PLACEHOLDERS,
-                  attachment=pdf_service.filename(doc), has_link=doc.public_token is not None)
+                  attachment=pdf_service.filename(doc), has_link=doc.public_token is not None,
+                  preview_subject=subject, preview_body=body)
 
 
 # --- payments ---------------------------------------------------------------------------------------

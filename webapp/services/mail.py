@@ -30,10 +30,10 @@ BACKOFF_BASE = timedelta(minutes=1)
 BACKOFF_MAX = timedelta(hours=6)
 # A message claimed by a deliverer that died is taken up again after this long.
 CLAIM_LEASE = timedelta(minutes=10)
-HEADER_UNSAFE_RE = re.compile(r"[\x00-\x1f\x7f]+")
+HEADER_UNSAFE_RE = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")  # the email package refuses these in headers
 
 
-def _addresses(value: str | list[str]) -> str:
+def addresses(value: str | list[str]) -> str:
     items = value if isinstance(value, list) else [value]
     return ", ".join(HEADER_UNSAFE_RE.sub("", a).strip() for a in items if a and a.strip())
 
@@ -43,6 +43,11 @@ def external_url(endpoint: str, **values) -> str:
     base = urlsplit(current_app.config["BASE_URL"])
     adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "https")
     return adapter.build(endpoint, values, force_external=True)
+
+
+def header_text(text: str) -> str:
+    """A subject as it can go into a header: one line, at most 300 characters."""
+    return HEADER_UNSAFE_RE.sub(" ", text).strip()[:300]
 
 
 def queue(*, kind: str, to: str | list[str], template: str, context: dict, org: Organization | None = None,
@@ -67,9 +72,9 @@ def queue_message(*, kind: str, to: str | list[str], subject: str, body_text: st
         org_id=org.id if org is not None else None,
         kind=kind,
         sender=current_app.config["MAIL_DEFAULT_SENDER"],
-        to_addrs=_addresses(to),
-        cc_addrs=_addresses(cc),
-        subject=HEADER_UNSAFE_RE.sub(" ", subject).strip()[:300],
+        to_addrs=addresses(to),
+        cc_addrs=addresses(cc),
+        subject=header_text(subject),
         body_text=body_text,
         body_html=body_html,
         message_id=make_msgid(domain=sender_domain),

@@ -69,14 +69,32 @@ def public_link(doc: Document) -> str | None:
 
 
 def compose(doc: Document, org: Organization) -> Draft:
-    """The dialog prefilled: the customer's e-mail, the organization's (or the default) texts, filled in."""
-    values = placeholder_values(doc, org, public_link(doc))
+    """The dialog prefilled: the customer's e-mail and the organization's (or the default) texts.
+
+    The texts keep their ``{placeholders}``: they are filled once, when the message is sent, so the link
+    is the one valid then and a customer named "Team {company}" stays as written.
+    """
     with customer_language(document_locale(doc, org)):
         subject = org.invoice_email_subject or gettext(DEFAULT_SUBJECT)
         body = org.invoice_email_body or gettext(DEFAULT_BODY)
     contact_email = doc.contact.email if doc.contact is not None else ""
-    return Draft(to=contact_email or (doc.buyer or {}).get("email", ""), cc="", subject=fill(subject, values),
-                 body=fill(body, values), attach_pdf=org.invoice_email_attach_pdf, key=secrets.token_urlsafe(16))
+    return Draft(to=contact_email or (doc.buyer or {}).get("email", ""), cc="", subject=subject, body=body,
+                 attach_pdf=org.invoice_email_attach_pdf, key=secrets.token_urlsafe(16))
+
+
+def preview(doc: Document, org: Organization, subject: str, body: str) -> tuple[str, str]:
+    """Subject and body as the customer will read them (a missing link shows as a note)."""
+    values = placeholder_values(doc, org, public_link(doc) or "[a new customer link, made when sending]")
+    return fill(subject, values), fill(body, values)
+
+
+def matches(message: OutboxMessage, doc: Document, org: Organization, draft: Draft) -> bool:
+    """Whether ``message`` is what sending ``draft`` for ``doc`` would queue (the same form sent twice)."""
+    values = placeholder_values(doc, org, public_link(doc))
+    return (message.document_id == doc.id and message.to_addrs == mail.addresses(draft.to)
+            and message.cc_addrs == mail.addresses(draft.cc) and message.attach_pdf == draft.attach_pdf
+            and message.subject == mail.header_text(fill(draft.subject, values))
+            and message.body_text == fill(draft.body, values))
 
 
 def body_html(text: str) -> Markup:
