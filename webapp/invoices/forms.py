@@ -60,6 +60,7 @@ class HeaderForm(Form):
     customer_reference = StringField("Customer reference / PO", validators=[Length(max=100)])
     notes = TextAreaField("Notes on the invoice", validators=[Length(max=5000)])
     discount_percent = DecimalText("Discount on all lines %", places=4, allow_negative=False)
+    valid_until = DateField("Valid until", validators=[Optional()], description="Quotes: the offer expires after this day.")
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)

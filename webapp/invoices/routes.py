@@ -28,7 +28,7 @@ from webapp.invoices.forms import (AdjustmentForm, CancelForm, CreditForm, Heade
 from webapp.models import (AuditEvent, Contact, Document, DocumentAdjustment, DocumentLine, OutboxMessage, Payment,
                            Product, TaxRate)
 from webapp.queries import documents as document_queries
-from webapp.services import contacts, corrections, documents, mail, payments, sending
+from webapp.services import contacts, corrections, documents, mail, payments, quotes, sending
 from webapp.services import pdf as pdf_service
 from webapp.services.documents import PAYMENT_TERMS, DocumentError, StaleDocument
 from webapp.tenancy import current_org, current_role, get_or_404, require_permission, scoped
@@ -70,12 +70,13 @@ def _authorize(doc: Document, action: str) -> None:
 @require_permission("view")
 def index():
     query = document_queries.parse_query(request.args)
-    page = document_queries.search_documents(current_org().id, query)
+    page = document_queries.search_documents(current_org().id, query, kind=query.kind)
     customer = db.session.get(Contact, query.contact_id) if query.contact_id else None
     if customer is not None and customer.org_id != current_org().id:
         customer = None
     response = render("invoices/index.html", "invoices/_list.html", status=422 if query.errors else 200,
-                      page=page, query=query, customer=customer, statuses=document_queries.STATUSES,
+                      page=page, query=query, customer=customer,
+                      statuses=document_queries.QUOTE_STATUSES if query.kind == "quote" else document_queries.STATUSES,
                       sorts=document_queries.SORT_LABELS, labels=status_table.STATUS_LABELS)
     if is_htmx():
         response.headers["HX-Push-Url"] = url_for("invoices.index", **query.url_args())
@@ -99,14 +100,18 @@ def new():
     q, results = _customer_matches()
     form = QuickCustomerForm(country=current_org().country)
     return render("invoices/new.html", "invoices/_customer_results.html", q=q, results=results, form=form,
-                  button_form=ButtonForm())
+                  button_form=ButtonForm(), kind=_new_kind(request.args))
+
+
+def _new_kind(values) -> str:
+    return "quote" if values.get("kind") == "quote" else "invoice"
 
 
 @bp.post("/new")
 @require_permission("edit_drafts")
 def create():
     contact = get_or_404(Contact, id_arg(request.form, "contact_id") or 0)
-    doc = documents.new_draft(current_org(), current_user, contact)
+    doc = documents.new_draft(current_org(), current_user, contact, kind=_new_kind(request.form))
     db.session.commit()
     return redirect_to(url_for("invoices.edit", document_id=doc.id))
 
@@ -125,11 +130,12 @@ def create_with_customer():
     form = QuickCustomerForm()
     if form.validate_on_submit():
         contact = _quick_customer(form)
-        doc = documents.new_draft(org, current_user, contact)
+        doc = documents.new_draft(org, current_user, contact, kind=_new_kind(request.form))
         db.session.commit()
         flash(f"{contact.display_name} was added to your customers.", "success")
         return redirect_to(url_for("invoices.edit", document_id=doc.id))
-    return render("invoices/new.html", status=422, q="", results=[], form=form, button_form=ButtonForm())
+    return render("invoices/new.html", status=422, q="", results=[], form=form, button_form=ButtonForm(),
+                  kind=_new_kind(request.form))
 
 
 # --- the editor ---------------------------------------------------------------------------------------
@@ -245,6 +251,8 @@ def update_header(document_id: int):
     if form.validate():
         values = {k: form[k].data for k in ("currency", "prices_include_tax", "chosen_issue_date", "service_date",
                                              "service_period_end", "customer_reference", "notes")}
+        if doc.kind == "quote":
+            values["valid_until"] = form.valid_until.data
         values["payment_terms_days"] = form.terms_days()
         values["discount_percent"] = form.discount_percent.decimal or None
         try:
@@ -842,6 +850,47 @@ def reactivate(document_id: int):
         return redirect_to(url_for("invoices.show", document_id=doc.id))
     flash(f"A new draft was made from the cancelled {doc.number}; the original stays cancelled.", "success")
     return redirect_to(url_for("invoices.edit", document_id=copy.id))
+
+
+# --- quotes: accept, decline (recorded by the owner), convert ------------------------------------------
+
+@bp.post("/<int:document_id>/accept")
+@require_permission("issue_documents")
+def accept(document_id: int):
+    return _decide(document_id, "accept")
+
+
+@bp.post("/<int:document_id>/decline")
+@require_permission("issue_documents")
+def decline(document_id: int):
+    return _decide(document_id, "decline")
+
+
+def _decide(document_id: int, action: str):
+    doc = _load(document_id)
+    try:
+        quotes.decide(current_org(), current_user, doc, action)
+        db.session.commit()
+        flash(f"Quote {doc.number} is {doc.status}.", "success")
+    except DocumentError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    return redirect_to(url_for("invoices.show", document_id=document_id))
+
+
+@bp.post("/<int:document_id>/convert")
+@require_permission("edit_drafts")
+def convert(document_id: int):
+    doc = _load(document_id)
+    try:
+        invoice = quotes.convert(current_org(), current_user, doc)
+        db.session.commit()
+    except DocumentError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect_to(url_for("invoices.show", document_id=document_id))
+    flash(f"Quote {doc.number} became this invoice draft.", "success")
+    return redirect_to(url_for("invoices.edit", document_id=invoice.id))
 
 
 # --- the invoice page ---------------------------------------------------------------------------------

@@ -1,12 +1,14 @@
 """The customer's page: an issued document at its secret link, without an account."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, make_response, render_template
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 
 from webapp.extensions import db, limiter
 from webapp.i18n import customer_language, document_locale
 from webapp.models import Organization
-from webapp.services import documents
+from webapp.forms import clean_line
+from webapp.services import documents, quotes
+from webapp.services.documents import DocumentError
 from webapp.services import pdf as pdf_service
 
 bp = Blueprint("public", __name__)
@@ -42,3 +44,20 @@ def document(token: str):
 def pdf(token: str):
     doc = _document(token)
     return pdf_service.download(doc, db.session.get(Organization, doc.org_id))
+
+
+@bp.post("/<token>/<any(accept, decline):action>")
+@limiter.limit("20 per minute")
+def decide(token: str, action: str):
+    """The customer accepts or declines a quote: a POST with the link's token (a link preview only GETs)."""
+    doc = _document(token)
+    if doc.kind != "quote":
+        abort(404)
+    org = db.session.get(Organization, doc.org_id)
+    try:
+        quotes.decide(org, None, doc, action, clean_line(request.form.get("note", ""))[:300])
+        db.session.commit()
+    except DocumentError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    return redirect(url_for("public.document", token=token), code=303)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 from werkzeug.datastructures import MultiDict
 
 from webapp.extensions import db
@@ -14,6 +14,9 @@ from webapp.queries.pagination import PER_PAGE_CHOICES, Page
 
 STATUSES = {"all": "All", "draft": "Drafts", "open": "Open (not paid)", "overdue": "Overdue", "unpaid": "Unpaid",
             "partially_paid": "Partially paid", "paid": "Paid", "overpaid": "Overpaid", "cancelled": "Cancelled"}
+QUOTE_STATUSES = {"all": "All", "draft": "Drafts", "sent": "Sent", "expired": "Expired", "accepted": "Accepted",
+                  "declined": "Declined"}
+KINDS = ("invoice", "quote", "credit_note")
 # gross - credited - paid, in SQL (the balance columns are kept by the payment and credit-note services)
 AMOUNT_DUE = Document.gross_total - Document.credited_total - Document.paid_total
 SORTS = {
@@ -31,6 +34,7 @@ SORT_LABELS = {"newest": "Newest", "oldest": "Oldest", "due": "Due date", "total
 @dataclass
 class DocumentQuery:
     status: str = "all"
+    kind: str = "invoice"
     q: str = ""
     contact_id: int | None = None
     date_from: date | None = None
@@ -41,7 +45,8 @@ class DocumentQuery:
     errors: list[str] | None = None
 
     def url_args(self, **override) -> dict:
-        args = {"status": self.status if self.status != "all" else None, "q": self.q or None,
+        args = {"kind": self.kind if self.kind != "invoice" else None,
+                "status": self.status if self.status != "all" else None, "q": self.q or None,
                 "customer": self.contact_id, "from": self.date_from.isoformat() if self.date_from else None,
                 "to": self.date_to.isoformat() if self.date_to else None,
                 "sort": self.sort if self.sort != "newest" else None,
@@ -65,7 +70,9 @@ def _date(args: MultiDict, name: str, label: str, errors: list[str]) -> date | N
 def parse_query(args: MultiDict) -> DocumentQuery:
     errors: list[str] = []
     query = DocumentQuery(errors=errors)
-    query.status = args.get("status") if args.get("status") in STATUSES else "all"
+    query.kind = args.get("kind") if args.get("kind") in KINDS else "invoice"
+    statuses = QUOTE_STATUSES if query.kind == "quote" else STATUSES
+    query.status = args.get("status") if args.get("status") in statuses else "all"
     query.q = clean_line(args.get("q", ""))[:100]
     query.contact_id = id_arg(args, "customer")
     query.date_from = _date(args, "from", "From", errors)
@@ -91,6 +98,14 @@ def document_select(org_id: int, query: DocumentQuery, kind: str = "invoice", to
         "overpaid": [Document.status != "draft", AMOUNT_DUE < 0],
         "cancelled": [Document.status == "cancelled"],
     }
+    if kind == "quote":
+        conditions = {
+            "draft": [Document.status == "draft"],
+            "sent": [Document.status == "sent", or_(Document.valid_until.is_(None), Document.valid_until >= today)],
+            "expired": [Document.status == "sent", Document.valid_until < today],
+            "accepted": [Document.status == "accepted"],
+            "declined": [Document.status == "declined"],
+        }
     stmt = stmt.where(*conditions.get(query.status, []))
     if query.contact_id:
         stmt = stmt.where(Document.contact_id == query.contact_id)
@@ -103,9 +118,9 @@ def document_select(org_id: int, query: DocumentQuery, kind: str = "invoice", to
     return stmt
 
 
-def search_documents(org_id: int, query: DocumentQuery) -> Page:
-    """One page of invoices, their count and the sum of their totals per currency: three queries."""
-    stmt = document_select(org_id, query)
+def search_documents(org_id: int, query: DocumentQuery, kind: str = "invoice") -> Page:
+    """One page of documents, their count and the sum of their totals per currency: two queries."""
+    stmt = document_select(org_id, query, kind=kind)
     per_currency = db.session.execute(
         stmt.with_only_columns(Document.currency, func.count(), func.sum(Document.gross_total))
         .group_by(Document.currency)).all()

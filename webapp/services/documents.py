@@ -132,16 +132,20 @@ def recalculate(doc: Document) -> Totals:
 
 # --- drafts -----------------------------------------------------------------------------------------
 
-def new_draft(org: Organization, actor: User, contact: Contact) -> Document:
-    doc = Document(org_id=org.id, kind="invoice", flow="sales", status=DRAFT, contact_id=contact.id,
+QUOTE_VALIDITY_DAYS = 30
+
+
+def new_draft(org: Organization, actor: User, contact: Contact, kind: str = "invoice") -> Document:
+    doc = Document(org_id=org.id, kind=kind, flow="sales", status=DRAFT, contact_id=contact.id,
                    currency=contact.currency or org.currency, prices_include_tax=org.prices_include_tax,
                    payment_terms_days=org.payment_terms_days, buyer_name=contact.display_name,
-                   created_by_id=actor.id)
+                   created_by_id=actor.id,
+                   valid_until=date.today() + timedelta(days=QUOTE_VALIDITY_DAYS) if kind == "quote" else None)
     db.session.add(doc)
     db.session.flush()
     recalculate(doc)
-    audit.record(org, actor, "document.created", doc, summary=f"{actor.email} started a draft invoice for "
-                                                              f"{contact.display_name}")
+    audit.record(org, actor, "document.created", doc, summary=f"{actor.email} started a draft "
+                                                              f"{kind.replace('_', ' ')} for {contact.display_name}")
     return doc
 
 
@@ -155,7 +159,7 @@ def set_contact(doc: Document, contact: Contact) -> None:
 
 
 HEADER_FIELDS = ("currency", "prices_include_tax", "chosen_issue_date", "service_date", "service_period_end",
-                 "payment_terms_days", "customer_reference", "notes", "discount_percent")
+                 "payment_terms_days", "customer_reference", "notes", "discount_percent", "valid_until")
 
 
 def update_header(doc: Document, values: dict) -> None:
@@ -276,9 +280,12 @@ def duplicate(org: Organization, actor: User, doc: Document) -> Document:
     return copy_document(org, actor, doc)
 
 
-def copy_document(org: Organization, actor: User, doc: Document) -> Document:
-    """A new draft with the document's customer, header, lines and adjustments, linked to it (``related_id``)."""
-    copy = Document(org_id=org.id, kind=doc.kind, flow=doc.flow, status=DRAFT, contact_id=doc.contact_id,
+def copy_document(org: Organization, actor: User, doc: Document, kind: str | None = None) -> Document:
+    """A new draft with the document's customer, header, lines and adjustments, linked to it (``related_id``);
+    ``kind`` makes e.g. an invoice from a quote."""
+    kind = kind or doc.kind
+    copy = Document(org_id=org.id, kind=kind, flow=doc.flow, status=DRAFT, contact_id=doc.contact_id,
+                    valid_until=date.today() + timedelta(days=QUOTE_VALIDITY_DAYS) if kind == "quote" else None,
                     currency=doc.currency, prices_include_tax=doc.prices_include_tax,
                     payment_terms_days=doc.payment_terms_days, customer_reference=doc.customer_reference,
                     notes=doc.notes, discount_percent=doc.discount_percent, buyer_name=doc.buyer_name,
@@ -362,7 +369,7 @@ def issue(org: Organization, actor: User, doc: Document, today: date | None = No
         raise DocumentError(exc.message, "chosen_issue_date") from exc
     contact = db.session.get(Contact, doc.contact_id)
     doc.number = number
-    doc.status = ISSUED
+    doc.status = "sent" if doc.kind == "quote" else ISSUED
     doc.issue_date = on
     doc.due_date = on + timedelta(days=doc.payment_terms_days)
     doc.seller = seller_snapshot(org)

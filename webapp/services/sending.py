@@ -30,6 +30,12 @@ def _n(text: str) -> str:
 
 
 DEFAULT_SUBJECT = _n("Invoice {number} from {company}")
+DEFAULT_QUOTE_SUBJECT = _n("Quote {number} from {company}")
+DEFAULT_QUOTE_BODY = _n("Dear {customer_name},\n\nhere is our quote {number} of {total}, valid until {due_date}.\n\n"
+                        "You can view it, download it and accept it here:\n{link}\n\nKind regards,\n{company}")
+DEFAULT_CREDIT_SUBJECT = _n("Credit note {number} from {company}")
+DEFAULT_CREDIT_BODY = _n("Dear {customer_name},\n\nhere is credit note {number} of {total}.\n\n"
+                         "You can view and download it here:\n{link}\n\nKind regards,\n{company}")
 DEFAULT_BODY = _n("Dear {customer_name},\n\nhere is invoice {number} of {total}, due on {due_date}.\n\n"
                   "You can view and download it here:\n{link}\n\nKind regards,\n{company}")
 MAX_RECIPIENTS = 10
@@ -44,8 +50,8 @@ def placeholder_values(doc: Document, org: Organization, link: str | None) -> di
     values = {
         "customer_name": (doc.buyer or {}).get("person_name") or doc.buyer_name,
         "number": doc.number or "",
-        "total": money(doc.gross_total, doc.currency, locale),
-        "due_date": format_day(doc.due_date, locale),
+        "total": money(abs(doc.gross_total), doc.currency, locale),
+        "due_date": format_day(doc.valid_until if doc.kind == "quote" else doc.due_date, locale),
         "company": (doc.seller or {}).get("name") or org.name,
     }
     if link:
@@ -75,8 +81,13 @@ def compose(doc: Document, org: Organization) -> Draft:
     is the one valid then and a customer named "Team {company}" stays as written.
     """
     with customer_language(document_locale(doc, org)):
-        subject = org.invoice_email_subject or gettext(DEFAULT_SUBJECT)
-        body = org.invoice_email_body or gettext(DEFAULT_BODY)
+        if doc.kind == "quote":
+            subject, body = gettext(DEFAULT_QUOTE_SUBJECT), gettext(DEFAULT_QUOTE_BODY)
+        elif doc.kind == "credit_note":
+            subject, body = gettext(DEFAULT_CREDIT_SUBJECT), gettext(DEFAULT_CREDIT_BODY)
+        else:
+            subject = org.invoice_email_subject or gettext(DEFAULT_SUBJECT)
+            body = org.invoice_email_body or gettext(DEFAULT_BODY)
     contact_email = doc.contact.email if doc.contact is not None else ""
     return Draft(to=contact_email or (doc.buyer or {}).get("email", ""), cc="", subject=subject, body=body,
                  attach_pdf=org.invoice_email_attach_pdf, key=secrets.token_urlsafe(16))
@@ -128,7 +139,7 @@ def send(org: Organization, actor: User, doc: Document, message: Draft) -> Outbo
     locale = document_locale(doc, org)
     with customer_language(locale):
         html = render_template("email/invoice.html", body=body_html(body), doc=doc, locale=locale)
-    outbox = mail.queue_message(kind="invoice", org=org, to=message.to, cc=message.cc, subject=subject,
+    outbox = mail.queue_message(kind=doc.kind, org=org, to=message.to, cc=message.cc, subject=subject,
                                 body_text=body, body_html=html, document=doc, attach_pdf=message.attach_pdf,
                                 idempotency_key=message.key or None)
     doc.sent_at = utcnow()
