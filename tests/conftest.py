@@ -45,6 +45,7 @@ def app_config(**overrides) -> dict:
         "BASE_URL": "https://tallybook.test",
         "MAIL_SERVER": "",
         "MAIL_FILE_DIR": f"{TMP}/mail",
+        "ATTACHMENT_DIR": f"{TMP}/attachments",
         "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": None,
     }

@@ -90,6 +90,8 @@ def load_config(instance_path: Path) -> dict:
         "MAIL_TIMEOUT": _int("MAIL_TIMEOUT", 20),
         "MAIL_FILE_DIR": os.environ.get("MAIL_FILE_DIR", str(instance_path / "mail")),
         "OUTBOX_MAX_ATTEMPTS": _int("OUTBOX_MAX_ATTEMPTS", 10),
+        # Files attached to document notes; never under static/, served only to members of the organization.
+        "ATTACHMENT_DIR": os.environ.get("ATTACHMENT_DIR", str(instance_path / "attachments")),
         # Rate limits (Flask-Limiter); use redis://... in production with several workers.
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _bool(os.environ.get("RATELIMIT_ENABLED"), default=True),

@@ -1,7 +1,7 @@
 """Walking app.url_map: every rule with the URL it takes, arguments filled in."""
 from __future__ import annotations
 
-from werkzeug.routing import IntegerConverter, Rule
+from werkzeug.routing import AnyConverter, IntegerConverter, Rule
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -19,7 +19,10 @@ def build(app, rule: Rule, values: dict | None = None) -> str:
             args[name] = values[name]
         else:
             converter = rule._converters[name]
-            args[name] = 1 if isinstance(converter, IntegerConverter) else "x"
+            if isinstance(converter, AnyConverter):
+                args[name] = sorted(converter.items)[0]
+            else:
+                args[name] = 1 if isinstance(converter, IntegerConverter) else "x"
     with app.test_request_context():
         adapter = app.url_map.bind("localhost")
         return adapter.build(rule.endpoint, args)

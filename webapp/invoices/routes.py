@@ -9,7 +9,8 @@ from __future__ import annotations
 import secrets
 from datetime import date
 
-from flask import Blueprint, abort, current_app, flash, make_response, render_template, request, url_for
+from flask import (Blueprint, abort, current_app, flash, make_response, render_template, request, send_file, session,
+                   url_for)
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -21,14 +22,14 @@ from webapp.domain.placeholders import PLACEHOLDERS
 from webapp.domain.roles import can
 from webapp.extensions import begin_write, db
 from webapp.domain.numbers import parse_decimal
-from webapp.forms import ButtonForm, as_choices, clean_line, id_arg
+from webapp.forms import ButtonForm, as_choices, clean_line, clean_text, id_arg
 from webapp.htmx import is_htmx, redirect_to, render
 from webapp.invoices.forms import (AdjustmentForm, CancelForm, CreditForm, HeaderForm, LineForm, MarkPaidForm, PaymentForm,
                                    QuickCustomerForm, RecipientForm, SendForm, VoidForm, rate_choices)
-from webapp.models import (AuditEvent, Contact, Document, DocumentAdjustment, DocumentLine, OutboxMessage, Payment,
-                           Product, TaxRate)
+from webapp.models import (AuditEvent, Contact, Document, DocumentAdjustment, DocumentLine, DocumentNote, OutboxMessage,
+                           Payment, Product, TaxRate)
 from webapp.queries import documents as document_queries
-from webapp.services import contacts, corrections, documents, mail, payments, quotes, sending
+from webapp.services import contacts, corrections, documents, mail, notes, payments, quotes, sending
 from webapp.services import pdf as pdf_service
 from webapp.services.documents import PAYMENT_TERMS, DocumentError, StaleDocument
 from webapp.tenancy import current_org, current_role, get_or_404, require_permission, scoped
@@ -525,6 +526,8 @@ def issue(document_id: int):
 def delete(document_id: int):
     doc = _load(document_id)
     _authorize(doc, "delete")
+    attached = [(n.org_id, n.file_key) for n in db.session.scalars(
+        scoped(DocumentNote).where(DocumentNote.document_id == doc.id)) if n.file_key]
     try:
         documents.check_version(doc, _sent_version())
         documents.delete_draft(current_org(), current_user, doc)
@@ -533,6 +536,8 @@ def delete(document_id: int):
         flash(exc.message, "error")
         return redirect_to(url_for("invoices.show", document_id=document_id))
     db.session.commit()
+    for org_id, key in attached:  # the notes went with the draft; their files go now
+        notes.discard_file(org_id, key)
     flash("The draft was deleted.", "success")
     return redirect_to(url_for("invoices.index"))
 
@@ -692,6 +697,9 @@ def _record_payment(doc: Document, form: PaymentForm, minor: int):
 @require_permission("void_payments")
 def void_payment(document_id: int, payment_id: int):
     doc = _load(document_id)
+    refused = _refuse(doc, "void_payment")
+    if refused is not None:
+        return refused
     payment = db.session.scalar(scoped(Payment).where(Payment.id == payment_id, Payment.document_id == doc.id))
     if payment is None:
         abort(404)
@@ -893,6 +901,43 @@ def convert(document_id: int):
     return redirect_to(url_for("invoices.edit", document_id=invoice.id))
 
 
+# --- notes and attachments --------------------------------------------------------------------------
+
+@bp.post("/<int:document_id>/notes")
+@require_permission("add_notes")
+def add_note(document_id: int):
+    doc = _load(document_id)
+    upload = request.files.get("file")
+    data = upload.read(notes.MAX_FILE_BYTES + 1) if upload is not None and upload.filename else None
+    body = clean_text(request.form.get("body", ""))
+    try:
+        note = notes.add(current_org(), current_user, doc, body, upload.filename if data else "", data)
+        db.session.commit()
+    except DocumentError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        session["note_draft"] = body[:notes.MAX_BODY]  # what was typed comes back in the form
+        return redirect_to(url_for("invoices.show", document_id=doc.id, _anchor="notes"))
+    session.pop("note_draft", None)
+    flash("The note was added." + (f" {note.file_name} is attached." if note.file_name else ""), "success")
+    return redirect_to(url_for("invoices.show", document_id=doc.id, _anchor="notes"))
+
+
+@bp.get("/<int:document_id>/notes/<int:note_id>/file")
+@require_permission("view")
+def note_file(document_id: int, note_id: int):
+    doc = _load(document_id)
+    note = db.session.scalar(scoped(DocumentNote).where(DocumentNote.id == note_id, DocumentNote.document_id == doc.id))
+    path = notes.file_path(note) if note is not None else None
+    if path is None:
+        abort(404)
+    response = send_file(path, mimetype=note.file_mime, as_attachment=True, download_name=note.file_name,
+                         max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
 # --- the invoice page ---------------------------------------------------------------------------------
 
 @bp.get("/<int:document_id>")
@@ -909,6 +954,9 @@ def show(document_id: int):
     deliveries = {m.id: m for m in db.session.scalars(scoped(OutboxMessage).where(OutboxMessage.document_id == doc.id))}
     return render("invoices/show.html", doc=doc, actions=_actions(doc), events=events, rates=[], public_link=link,
                   deliveries=deliveries, payments=payments.payments_of(doc) if not doc.is_draft else [],
+                  notes=db.session.scalars(scoped(DocumentNote).where(DocumentNote.document_id == doc.id)
+                                           .order_by(DocumentNote.id.desc())).all(),
+                  note_draft=session.get("note_draft", ""),
                   related_docs=db.session.scalars(scoped(Document).where(Document.related_id == doc.id)
                                                   .order_by(Document.id)).all(),
                   mark_paid_form=MarkPaidForm(formdata=None, data={"key": secrets.token_urlsafe(16)}),
