@@ -40,6 +40,7 @@ def seed_demo():
         org.footer_text = "Sonnenschein Bäckerei GmbH · Amtsgericht Charlottenburg HRB 123456 · Geschäftsführerin Dana Demo"
         demo.add_catalog_and_customers(org, user)
         demo.add_invoices(org, user)
+        demo.add_payments_corrections_and_quotes(org, user)
         db.session.commit()
         click.echo("Created the demo business.")
     click.echo("")

@@ -38,10 +38,21 @@ def test_member_of_a_gets_404_for_every_url_of_b(app, login_as, f):
     b_payment = payments.record(b.org, b.user, b_issued, payments.PaymentInput(amount=100, paid_on=date.today(),
                                                                               key="b-payment-key"))
     db.session.commit()
+    from webapp.services import corrections, notes, quotes
+    b_note = notes.add(b.org, b.user, b_issued, "B internal", "b.pdf", b"%PDF-1.4 b secret")
+    b_credit = corrections.full_credit_note(b.org, b.user, b_issued)
+    b_quote = documents.new_draft(b.org, b.user, b_contact, kind="quote")
+    documents.update_line(b_quote, documents.add_line(b.org, b_quote), {"description": "B quote line"})
+    db.session.commit()
+    documents.issue(b.org, b.user, b_quote)
+    db.session.commit()
+    quotes.decide(b.org, b.user, b_quote, "accept")
+    db.session.commit()
     b_ids = {"membership_id": b_member.id, "invitation_id": b_invitation.id, "message_id": b_message.id,
              "org_id": b.org.id, "event_id": b_event.id, "contact_id": b_contact.id, "product_id": b_product.id,
              "rate_id": b_rate.id, "field_id": b_field.id, "job_id": b_job.id, "document_id": b_draft.id,
-             "line_id": b_draft.lines[0].id, "adjustment_id": b_adjustment.id, "payment_id": b_payment.id}
+             "line_id": b_draft.lines[0].id, "adjustment_id": b_adjustment.id, "payment_id": b_payment.id,
+             "note_id": b_note.id}
     tried = []
     for rule in rules(app, {"GET", "POST"}):
         id_args = [name for name in rule.arguments if name in b_ids]
@@ -55,9 +66,11 @@ def test_member_of_a_gets_404_for_every_url_of_b(app, login_as, f):
                                                         "kind": "charge", "current_version": b_draft.version})
             assert r.status_code == 404, (method, url, r.status_code)
             assert table_contents() == before, (method, url)
-            if "document_id" in rule.arguments:  # the issued one too
-                r = a.client.open(build(app, rule, {**b_ids, "document_id": b_issued.id}), method=method)
-                assert r.status_code == 404, (method, url, r.status_code)
+            if "document_id" in rule.arguments:  # the issued invoice, the credit note and the quote too
+                for other in (b_issued, b_credit, b_quote):
+                    r = a.client.open(build(app, rule, {**b_ids, "document_id": other.id}), method=method)
+                    assert r.status_code == 404, (method, url, other.kind, r.status_code)
+                assert table_contents() == before, (method, url)
             tried.append(rule.endpoint)
     assert {"settings.change_role", "settings.remove_member", "settings.revoke_invitation",
             "settings.mail_message", "auth.switch", "customers.show", "customers.edit", "customers.delete",
@@ -66,13 +79,16 @@ def test_member_of_a_gets_404_for_every_url_of_b(app, login_as, f):
             "catalog.delete_tax_rate", "invoices.show", "invoices.edit", "invoices.update_line",
             "invoices.issue", "invoices.delete", "invoices.duplicate", "invoices.update_adjustment",
             "invoices.product_search", "invoices.send", "invoices.new_payment", "invoices.void_payment",
-            "invoices.mark_paid"} <= set(tried)
+            "invoices.mark_paid", "invoices.credit", "invoices.cancel", "invoices.change_recipient",
+            "invoices.reactivate", "invoices.accept", "invoices.decline", "invoices.convert", "invoices.add_note",
+            "invoices.note_file"} <= set(tried)
     # every route with an object id was tried
     id_routes = {r.endpoint for r in rules(app, {"GET", "POST"}) if set(r.arguments) & set(b_ids)}
     assert id_routes == set(tried)
     # and the lists of A show nothing of B
     for url in ("/settings/members", "/settings/audit", "/settings/mail", "/customers/?status=all", "/invoices/",
-                f"/invoices/?customer={b_contact.id}", "/invoices/new?q=b", "/invoices/?q=secret",
+                f"/invoices/?customer={b_contact.id}", "/invoices/new?q=b", "/invoices/?q=secret", "/invoices/?kind=quote",
+                "/",
                 "/customers/export.csv", "/catalog/products?status=all", "/catalog/tax-rates",
                 "/customers/email-check?email=b-customer@example.com"):
         html = a.client.get(url).data.decode()

@@ -99,3 +99,53 @@ def add_invoices(org: Organization, owner: User) -> None:
             if days_ago > 10:  # sent by e-mail, in the customer's language, with the PDF attached
                 sending.send(org, owner, doc, sending.compose(doc, org))
     db.session.flush()
+
+
+QUOTES = [
+    # customer company, days ago issued (None: draft), valid for days, lines, what the customer did
+    ("Trattoria Da Luigi S.r.l.", 60, 30, [("Catering service", "10")], None),  # expired unanswered
+    ("The Daily Crumb Ltd", 25, 30, [("Baking course", "4")], "decline"),
+    ("Hotel Alpenblick", 12, 30, [("Wedding cake, three tiers", "2")], "accept"),  # and converted
+    ("Brooklyn Bagels Inc.", 3, 30, [("Sourdough loaf 1 kg", "100")], None),  # waiting for an answer
+    ("Boulangerie du Marché SARL", None, 30, [("Flour type 1050", "50")], None),
+]
+
+
+def add_payments_corrections_and_quotes(org: Organization, owner: User) -> None:
+    """Payments (full, partial), a credit note, a cancelled invoice, and quotes in every state."""
+    from webapp.models import Document
+    from webapp.services import corrections, payments, quotes
+
+    issued = list(db.session.scalars(select(Document).where(Document.org_id == org.id, Document.kind == "invoice",
+                                                            Document.status == "issued").order_by(Document.id)))
+    paid_full, partly, credited, cancelled = issued[0], issued[1], issued[2], issued[3]
+    payments.record(org, owner, paid_full, payments.PaymentInput(
+        amount=paid_full.gross_total, paid_on=paid_full.issue_date + timedelta(days=9), method="bank_transfer",
+        reference="SEPA 2026-0412", key="demo-payment-1"))
+    payments.record(org, owner, partly, payments.PaymentInput(
+        amount=partly.gross_total // 2, paid_on=partly.issue_date + timedelta(days=12), method="card",
+        reference="ch_3NqL1demo", note="Deposit", key="demo-payment-2"))
+    course = credited.lines[0]
+    note = corrections.lines_credit_note(org, owner, credited, {course.id: Decimal(1)}, "One participant cancelled")
+    documents.issue(org, owner, note)
+    corrections.cancel(org, owner, cancelled, "Ordered twice by mistake")
+    db.session.flush()
+
+    contacts_by_name = {c.company_name: c for c in db.session.scalars(select(Contact).where(Contact.org_id == org.id))}
+    products = {p.name: p for p in db.session.scalars(select(Product).where(Product.org_id == org.id))}
+    for company, days_ago, valid_days, lines, answer in QUOTES:
+        quote = documents.new_draft(org, owner, contacts_by_name[company], kind="quote")
+        for name, quantity in lines:
+            line = documents.add_line(org, quote, products[name])
+            documents.update_line(quote, line, {"quantity": Decimal(quantity)})
+        if days_ago is None:
+            continue
+        issued_on = date.today() - timedelta(days=days_ago)
+        documents.update_header(quote, {"chosen_issue_date": issued_on,
+                                        "valid_until": issued_on + timedelta(days=valid_days)})
+        documents.issue(org, owner, quote)
+        if answer:
+            quotes.decide(org, None, quote, answer)
+        if answer == "accept":
+            quotes.convert(org, owner, quote)
+    db.session.flush()
