@@ -239,3 +239,32 @@ def test_unicode_line_separators_never_reach_a_header(app, owner, f, smtp):
         assert len(mail.deliver_due().sent) == 1
     received = email.message_from_bytes(smtp.messages[0].as_bytes(), policy=policy.default)
     assert received["Subject"] == "Invoice Bcc: x@evil.example more" and received["Bcc"] is None
+
+
+def test_credit_notes_and_quotes_are_sent_with_their_own_text(owner, f, login_as):
+    from webapp.services import corrections, documents
+
+    invoice = issued_for(f, owner.org, locale="fr_FR")
+    note = corrections.full_credit_note(owner.org, owner.user, invoice)
+    db.session.commit()
+    documents.issue(owner.org, owner.user, note)
+    db.session.commit()
+    fields = dialog(owner.client, note.id)
+    assert fields["subject"] == "Avoir {number} de {company}"
+    assert owner.client.post(f"/invoices/{note.id}/send", data=fields).status_code == 303
+    message = db.session.scalar(select(OutboxMessage).where(OutboxMessage.document_id == note.id))
+    assert message.kind == "credit_note" and message.subject == f"Avoir {note.number} de {owner.org.name}"
+    assert "23,80" in message.body_text and "-23,80" not in message.body_text
+    staff = login_as("staff", org=owner.org)
+    assert staff.client.get(f"/invoices/{note.id}/send").status_code == 403  # credit notes: owner and bookkeeper
+
+    quote = documents.new_draft(owner.org, owner.user, invoice.contact, kind="quote")
+    documents.update_line(quote, documents.add_line(owner.org, quote), {"description": "Cake"})
+    db.session.commit()
+    documents.issue(owner.org, owner.user, quote)
+    db.session.commit()
+    fields = dialog(owner.client, quote.id)
+    assert owner.client.post(f"/invoices/{quote.id}/send", data=fields).status_code == 303
+    message = db.session.scalar(select(OutboxMessage).where(OutboxMessage.document_id == quote.id))
+    assert message.subject == f"Devis {quote.number} de {owner.org.name}"
+    assert quote.valid_until.strftime("%Y") in message.body_text and "accepter" in message.body_text
