@@ -95,7 +95,7 @@ def test_an_amount_credit_and_over_crediting(owner, f):
     note = db.session.scalar(select(Document).where(Document.kind == "credit_note"))
     assert note.lines[0].description == "Goodwill" and note.net_total == -500
     r = owner.client.post(f"/invoices/{invoice.id}/credit", data={"mode": "amount", "amount": "99999", "group": group})
-    assert r.status_code == 422 and "more than what remains creditable" in r.data.decode()
+    assert r.status_code == 422 and "remains creditable" in r.data.decode()
     r = owner.client.post(f"/invoices/{invoice.id}/credit", data={"mode": "amount", "amount": "5", "group": "X|1"})
     assert r.status_code == 422 and "Choose one of the invoice" in r.data.decode()
 
@@ -107,7 +107,7 @@ def test_two_drafts_cannot_together_credit_more_than_the_invoice(owner, f):
     first, second = db.session.scalars(select(Document).where(Document.kind == "credit_note").order_by(Document.id))
     assert issue_note(owner.client, first.id).status_code == 303
     r = owner.client.post(f"/invoices/{second.id}/issue", data={"version": second.version}, follow_redirects=True)
-    assert "more than what remains creditable" in r.data.decode()
+    assert "remains creditable" in r.data.decode()
     assert reload(second).status == "draft" and reload(invoice).credited_total == reload(invoice).gross_total
 
 

@@ -35,14 +35,14 @@ def test_only_a_real_pdf_png_or_jpeg_up_to_10_mb_is_kept(app, owner, f):
     assert "is attached" in r.data.decode()
     note = db.session.scalar(select(DocumentNote))
     assert note.file_mime == "application/pdf" and note.file_size == len(PDF)
-    assert note.file_name == "Delivery_note.pdf"
+    assert note.file_name == "Delivery note.pdf"
     stored = Path(app.config["ATTACHMENT_DIR"]) / str(owner.org.id) / note.file_key
     assert stored.read_bytes() == PDF and Path(app.static_folder) not in stored.parents
     r = owner.client.get(f"/invoices/{doc.id}/notes/{note.id}/file")
     assert r.status_code == 200 and r.data == PDF and r.mimetype == "application/pdf"
-    assert r.headers["Content-Disposition"].startswith("attachment;") and "Delivery_note.pdf" in r.headers["Content-Disposition"]
+    assert r.headers["Content-Disposition"].startswith("attachment;") and "Delivery note.pdf" in r.headers["Content-Disposition"]
     page = owner.client.get(f"/invoices/{doc.id}").data.decode()
-    assert "See attached" in page and "Delivery_note.pdf" in page
+    assert "See attached" in page and "Delivery note.pdf" in page
 
 
 def test_png_and_jpeg_and_a_text_only_note(owner, f):
@@ -81,3 +81,19 @@ def test_deleting_a_draft_removes_its_files(app, owner, f):
     assert stored.exists()
     owner.client.post(f"/invoices/{doc.id}/delete", data={"version": doc.version})
     assert not stored.exists() and db.session.scalar(select(func.count()).select_from(DocumentNote)) == 0
+
+
+def test_a_refused_note_keeps_every_word_typed_and_file_names_keep_their_letters(owner, f):
+    doc = f.issued(owner.org)
+    long_note = "Lieferung prüfen — Paket beschädigt, Kunde ruft morgen zurück. " * 70  # ~4,500 characters
+    r = owner.client.post(f"/invoices/{doc.id}/notes", data={"body": long_note, "file": (io.BytesIO(b"GIF89a"), "x.gif")},
+                          content_type="multipart/form-data")
+    html = r.data.decode()
+    assert r.status_code == 422 and "Only PDF, PNG and JPEG" in html and long_note.strip()[:200] in html
+    other = f.issued(owner.org)
+    assert "Lieferung prüfen" not in owner.client.get(f"/invoices/{other.id}").data.decode()
+    r = upload(owner.client, doc.id, PDF, "../<img src=x onerror=alert(1)>Rechnung März 请.pdf")
+    note = db.session.scalar(select(DocumentNote))
+    assert note.file_name == "img src_x onerror_alert_1_Rechnung März 请.pdf"
+    download = owner.client.get(f"/invoices/{doc.id}/notes/{note.id}/file")
+    assert download.data == PDF and "filename*=UTF-8''" in download.headers["Content-Disposition"]

@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 from webapp.customers.forms import DecimalText
 from webapp.domain import identifiers
 from webapp.domain.units import UNITS
-from webapp.forms import Form, as_choices, known_placeholders, normalized_by
+from webapp.forms import MAX_ID, Form, as_choices, known_placeholders, normalized_by
 from webapp.services.documents import PAYMENT_TERMS
 from webapp.models.payment import METHODS
 from webapp.services.sending import MAX_RECIPIENTS
@@ -185,5 +185,6 @@ class CancelForm(Form):
 
 
 class RecipientForm(Form):
-    contact_id = IntegerField("New customer", validators=[DataRequired("Choose the new customer.")])
+    contact_id = IntegerField("New customer", validators=[DataRequired("Choose the new customer."),
+                                                          NumberRange(1, MAX_ID, "Choose the new customer.")])
     reason = StringField("Reason", validators=[Length(max=300)])

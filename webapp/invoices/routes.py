@@ -9,7 +9,7 @@ from __future__ import annotations
 import secrets
 from datetime import date
 
-from flask import (Blueprint, abort, current_app, flash, make_response, render_template, request, send_file, session,
+from flask import (Blueprint, abort, current_app, flash, make_response, render_template, request, send_file,
                    url_for)
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
@@ -677,7 +677,7 @@ def _record_payment(doc: Document, form: PaymentForm, minor: int):
     data = payments.PaymentInput(amount=minor, paid_on=form.paid_on.data, method=form.method.data,
                                  reference=form.reference.data, note=form.note.data, key=form.key.data)
     try:
-        locked = payments.lock_document(org, doc.id)
+        locked = documents.lock_document(org, doc.id)
         payment = payments.record(org, current_user, locked, data)
         db.session.commit()
     except DocumentError as exc:
@@ -709,7 +709,7 @@ def void_payment(document_id: int, payment_id: int):
         return redirect_to(url_for("invoices.show", document_id=doc.id))
     org = current_org()
     try:
-        locked = payments.lock_document(org, doc.id)
+        locked = documents.lock_document(org, doc.id)
         payments.void(org, current_user, locked, db.session.get(Payment, payment_id), form.reason.data)
         db.session.commit()
         flash("The payment was voided; it stays listed and no longer counts.", "success")
@@ -732,7 +732,7 @@ def mark_paid(document_id: int):
     if form.send_confirmation.data:
         confirm_to = (doc.contact.email if doc.contact else "") or (doc.buyer or {}).get("email", "")
     try:
-        locked = payments.lock_document(org, doc.id)
+        locked = documents.lock_document(org, doc.id)
         payments.mark_paid(org, current_user, locked, form.key.data, confirm_to)
         db.session.commit()
         flash(f"{locked.number} is marked as paid." + (f" A confirmation goes to {confirm_to}." if confirm_to else "")
@@ -875,7 +875,8 @@ def decline(document_id: int):
 
 
 def _decide(document_id: int, action: str):
-    doc = _load(document_id)
+    _load(document_id)
+    doc = documents.lock_document(current_org(), document_id)  # a customer may decide at the same moment
     try:
         quotes.decide(current_org(), current_user, doc, action)
         db.session.commit()
@@ -889,7 +890,8 @@ def _decide(document_id: int, action: str):
 @bp.post("/<int:document_id>/convert")
 @require_permission("edit_drafts")
 def convert(document_id: int):
-    doc = _load(document_id)
+    _load(document_id)
+    doc = documents.lock_document(current_org(), document_id)  # a double click converts once
     try:
         invoice = quotes.convert(current_org(), current_user, doc)
         db.session.commit()
@@ -915,10 +917,8 @@ def add_note(document_id: int):
         db.session.commit()
     except DocumentError as exc:
         db.session.rollback()
-        flash(exc.message, "error")
-        session["note_draft"] = body[:notes.MAX_BODY]  # what was typed comes back in the form
-        return redirect_to(url_for("invoices.show", document_id=doc.id, _anchor="notes"))
-    session.pop("note_draft", None)
+        # the page again, with the message next to the form and what was typed still in it
+        return _show_page(_load(document_id), status=422, note_draft=body, note_error=exc.message)
     flash("The note was added." + (f" {note.file_name} is attached." if note.file_name else ""), "success")
     return redirect_to(url_for("invoices.show", document_id=doc.id, _anchor="notes"))
 
@@ -947,16 +947,20 @@ def show(document_id: int):
                             .options(selectinload(Document.lines), selectinload(Document.adjustments)))
     if doc is None:
         abort(404)
+    return _show_page(doc)
+
+
+def _show_page(doc: Document, status: int = 200, note_draft: str = "", note_error: str = ""):
     events = db.session.scalars(scoped(AuditEvent).where(AuditEvent.object_type == "document",
                                                          AuditEvent.object_id == doc.id)
                                 .order_by(AuditEvent.id.desc()).limit(50)).all()
     link = mail.external_url("public.document", token=doc.public_token) if doc.public_token else None
     deliveries = {m.id: m for m in db.session.scalars(scoped(OutboxMessage).where(OutboxMessage.document_id == doc.id))}
-    return render("invoices/show.html", doc=doc, actions=_actions(doc), events=events, rates=[], public_link=link,
+    return render("invoices/show.html", status=status, doc=doc, actions=_actions(doc), events=events, rates=[], public_link=link,
                   deliveries=deliveries, payments=payments.payments_of(doc) if not doc.is_draft else [],
                   notes=db.session.scalars(scoped(DocumentNote).where(DocumentNote.document_id == doc.id)
                                            .order_by(DocumentNote.id.desc())).all(),
-                  note_draft=session.get("note_draft", ""),
+                  note_draft=note_draft, note_error=note_error,
                   related_docs=db.session.scalars(scoped(Document).where(Document.related_id == doc.id)
                                                   .order_by(Document.id)).all(),
                   mark_paid_form=MarkPaidForm(formdata=None, data={"key": secrets.token_urlsafe(16)}),

@@ -54,6 +54,7 @@ def decide(token: str, action: str):
     if doc.kind != "quote":
         abort(404)
     org = db.session.get(Organization, doc.org_id)
+    doc = documents.lock_document(org, doc.id)  # the owner may record a decision at the same moment
     try:
         quotes.decide(org, None, doc, action, clean_line(request.form.get("note", ""))[:300])
         db.session.commit()

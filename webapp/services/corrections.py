@@ -49,6 +49,49 @@ def creditable(invoice: Document) -> int:
     return invoice.gross_total - invoice.credited_total
 
 
+# VAT is rounded once per group and document (EN 16931), so credit notes for parts of an invoice can add up
+# to a cent per VAT group more or less than the invoice. A credit note may exceed what remains by that
+# much; the invoice then counts only what remained, and ends at exactly nothing due.
+ROUNDING_TOLERANCE = 1  # minor units per VAT group
+
+
+def credited_groups(invoice: Document) -> dict[tuple[str, str], tuple[int, int]]:
+    """(category, rate) -> (base, VAT) credited by issued credit notes, with the invoice's signs."""
+    out: dict[tuple[str, str], tuple[int, int]] = {}
+    for cn in db.session.scalars(_credit_notes(invoice)):
+        for g in cn.tax_breakdown:
+            key = (g["category"], g["rate"])
+            base, tax = out.get(key, (0, 0))
+            out[key] = (base - g["base"], tax - g["tax"])
+    return out
+
+
+def _check_limits(invoice: Document, note: Document) -> None:
+    """Refuse a credit note that raises an amount, uses a VAT rate the invoice does not have, or credits
+    more of a VAT group or of the whole invoice than remains (beyond the rounding tolerance)."""
+    if note.gross_total >= 0 or not note.lines:
+        raise DocumentError("A credit note must reduce the invoice: credit at least one line or an amount.")
+    groups = {(g["category"], g["rate"]): g for g in invoice.tax_breakdown}
+    credited = credited_groups(invoice)
+    for g in note.tax_breakdown:
+        key = (g["category"], g["rate"])
+        if key not in groups:
+            raise DocumentError(f"This credit note uses VAT {g['rate']} % ({g['category']}), which is not on "
+                                f"{invoice.number}.")
+        invoiced, credit = groups[key]["base"], -g["base"]
+        if credit and (credit > 0) != (invoiced > 0):
+            raise DocumentError(f"This credit note would raise the {g['rate']} % VAT amount of {invoice.number}.")
+        if abs(credited.get(key, (0, 0))[0] + credit) > abs(invoiced) + ROUNDING_TOLERANCE:
+            left = invoiced - credited.get(key, (0, 0))[0]
+            raise DocumentError(f"This credits more at {g['rate']} % VAT than remains creditable on "
+                                f"{invoice.number} ({from_minor(left, invoice.currency)} {invoice.currency} "
+                                "without VAT).")
+    if -note.gross_total > creditable(invoice) + ROUNDING_TOLERANCE * len(note.tax_breakdown):
+        raise DocumentError("This credits more than what remains creditable on "
+                            f"{invoice.number} ({from_minor(creditable(invoice), invoice.currency)} "
+                            f"{invoice.currency}).")
+
+
 def _new_credit_note(org: Organization, actor: User, invoice: Document, reason: str) -> Document:
     note = Document(org_id=org.id, kind="credit_note", flow=invoice.flow, status="draft",
                     contact_id=invoice.contact_id, currency=invoice.currency,
@@ -72,12 +115,7 @@ def _credit_line(invoice_line: DocumentLine, quantity: Decimal, position: int) -
 def _finish(org: Organization, actor: User, invoice: Document, note: Document, what: str) -> Document:
     db.session.flush()
     documents.recalculate(note)
-    if note.gross_total >= 0 or not note.lines:
-        raise DocumentError("A credit note must reduce the invoice: credit at least one line or an amount.")
-    if -note.gross_total > creditable(invoice):
-        raise DocumentError("This credits more than what remains creditable on "
-                            f"{invoice.number} ({from_minor(creditable(invoice), invoice.currency)} "
-                            f"{invoice.currency}).")
+    _check_limits(invoice, note)
     audit.record(org, actor, "document.created", note,
                  summary=f"{actor.email} drafted a credit note ({what}) for {invoice.number}", invoice_id=invoice.id)
     return note
@@ -101,21 +139,37 @@ def full_credit_note(org: Organization, actor: User, invoice: Document, reason: 
     # partly credited already: what remains of each VAT group, as one line per group
     note = _new_credit_note(org, actor, invoice, reason)
     note.prices_include_tax = False
-    credited: dict[tuple[str, str], int] = {}
-    for cn in db.session.scalars(_credit_notes(invoice)):
-        for g in cn.tax_breakdown:
-            key = (g["category"], g["rate"])
-            credited[key] = credited.get(key, 0) - g["base"]
-    notes = {(g["category"], g["rate"]): g.get("note", "") for g in invoice.tax_breakdown}
+    credited = credited_groups(invoice)
     for position, g in enumerate(invoice.tax_breakdown):
-        rest = g["base"] - credited.get((g["category"], g["rate"]), 0)
-        if rest:
+        base, tax = credited.get((g["category"], g["rate"]), (0, 0))
+        rest = _base_for_gross(g["base"] - base, (g["base"] - base) + (g["tax"] - tax), Decimal(g["rate"]),
+                               invoice.currency)
+        if rest and (rest > 0) == (g["base"] > 0):
             note.lines.append(DocumentLine(
                 position=position, description=f"Remaining amount of {invoice.number}", quantity=Decimal(-1),
                 unit="lump_sum", unit_price=from_minor(rest, invoice.currency), tax_rate_id=None,
-                tax_percent=Decimal(g["rate"]), tax_category=g["category"],
-                exemption_note=notes.get((g["category"], g["rate"]), "")))
+                tax_percent=Decimal(g["rate"]), tax_category=g["category"], exemption_note=g.get("note", "")))
     return _finish(org, actor, invoice, note, "the remaining amount")
+
+
+def _base_for_gross(base: int, gross: int, rate: Decimal, currency: str) -> int:
+    """The base (minor units) nearest to ``base`` whose gross, with the VAT rounded as EN 16931 does, is
+    exactly ``gross``. Some grosses no base reaches (the VAT jumps a cent); then the nearest base whose
+    gross is one cent more, within the rounding tolerance, so that nothing stays due."""
+    from webapp.domain.money import round_money, to_minor
+
+    def gross_of(b: int) -> int:
+        return b + to_minor(round_money(from_minor(b, currency) * rate / 100, currency), currency)
+
+    candidates = sorted(range(base - 3, base + 4), key=lambda b: abs(b - base))
+    for b in candidates:
+        if gross_of(b) == gross:
+            return b
+    sign = 1 if gross >= 0 else -1
+    for b in candidates:
+        if 0 < (gross_of(b) - gross) * sign <= ROUNDING_TOLERANCE:
+            return b
+    return base
 
 
 def lines_credit_note(org: Organization, actor: User, invoice: Document, quantities: dict[int, Decimal],
@@ -167,19 +221,14 @@ def check_and_book(org: Organization, note: Document) -> Document:
                                 .with_for_update().execution_options(populate_existing=True))
     if invoice is None or invoice.kind != "invoice" or invoice.status == "draft":
         raise DocumentError("The invoice this credit note corrects is gone.")
-    if note.gross_total >= 0:
-        raise DocumentError("A credit note must reduce the invoice.")
-    if -note.gross_total > creditable(invoice):
-        raise DocumentError(f"This credit note credits more than what remains creditable on {invoice.number} "
-                            f"({from_minor(creditable(invoice), invoice.currency)} {invoice.currency}); "
-                            "another credit note was issued meanwhile.")
+    _check_limits(invoice, note)  # again: another credit note may have been issued meanwhile
     remaining = remaining_quantities(invoice)
     for line in note.lines:
         if line.source_line_id is not None:
             left = remaining.get(line.source_line_id)
             if left is None or abs(line.quantity) > abs(left):
                 raise DocumentError(f"Line {line.position + 1} credits more than remains of the invoice's line.")
-    invoice.credited_total += -note.gross_total
+    invoice.credited_total += min(-note.gross_total, creditable(invoice))  # a rounding cent beyond: not owed
     return invoice
 
 

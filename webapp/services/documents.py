@@ -10,7 +10,8 @@ import secrets
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from webapp.domain import status as status_table
 from webapp.domain.money import to_minor
@@ -45,6 +46,16 @@ def require(doc: Document, action: str) -> None:
         status_table.require(doc.kind, doc.current_status, action)
     except TransitionError as exc:
         raise DocumentError(exc.message) from exc
+
+
+def lock_document(org: Organization, document_id: int) -> Document | None:
+    """Start a write transaction and return the organization's document with its row locked
+    (``FOR UPDATE`` on PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` locks the whole database)."""
+    from webapp.extensions import begin_write
+
+    begin_write()
+    return db.session.scalar(select(Document).where(Document.org_id == org.id, Document.id == document_id)
+                             .with_for_update().execution_options(populate_existing=True))
 
 
 def check_version(doc: Document, version: int | None) -> None:
@@ -422,10 +433,18 @@ def public_document(token: str) -> Document | None:
 
 
 def record_view(doc: Document) -> bool:
-    """Record the first visit of the customer's link (the one write a GET may make). True if it was the first."""
+    """Record the first visit of the customer's link (the one write a GET may make). True if it was the first.
+
+    One conditional UPDATE, outside the ORM's version counter: a payment or decision at the same moment
+    neither loses the visit nor fails the page, and two first visits record one."""
     if doc.viewed_at is not None:
         return False
-    doc.viewed_at = utcnow()
+    now = utcnow()
+    result = db.session.execute(update(Document).where(Document.id == doc.id, Document.viewed_at.is_(None))
+                                .values(viewed_at=now).execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        return False
+    set_committed_value(doc, "viewed_at", now)
     org = db.session.get(Organization, doc.org_id)
     audit.record(org, None, "document.viewed", doc, summary=f"{doc.buyer_name} opened {doc.number}")
     return True

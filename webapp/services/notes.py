@@ -7,11 +7,12 @@ members of the organization, as downloads (``Content-Disposition: attachment``).
 from __future__ import annotations
 
 import os
+import re
 import secrets
+import unicodedata
 from pathlib import Path
 
 from flask import current_app
-from werkzeug.utils import secure_filename
 
 from webapp.extensions import db
 from webapp.models import Document, DocumentNote, Organization, User
@@ -31,6 +32,14 @@ def sniff(data: bytes) -> tuple[str, str] | None:
         if data.startswith(magic):
             return kind
     return None
+
+
+def safe_stem(filename: str) -> str:
+    """The file name without folders, extension or anything but letters (any script), digits, - _ and spaces."""
+    stem = Path((filename or "").replace("\\", "/")).stem
+    stem = unicodedata.normalize("NFC", stem)
+    stem = re.sub(r"[^\w\- ]+", "_", stem).strip(" ._")
+    return re.sub(r"[ _]{2,}", "_", stem)[:150] or "attachment"
 
 
 def _path(org_id: int, key: str) -> Path:
@@ -55,7 +64,7 @@ def add(org: Organization, actor: User, doc: Document, body: str, filename: str 
             raise DocumentError("Only PDF, PNG and JPEG files can be attached (checked from the file's content).",
                                 "file")
         mime, extension = kind
-        stem = secure_filename(Path(filename or "").stem)[:150] or "attachment"
+        stem = safe_stem(filename)
         note.file_name, note.file_mime, note.file_size = f"{stem}.{extension}", mime, len(data)
         note.file_key = secrets.token_hex(16)
         path = _path(org.id, note.file_key)

@@ -1,6 +1,6 @@
 """Payments on issued invoices: record (money in, or a refund out), void, mark as paid.
 
-Every change runs with the invoice's row locked (``lock_document``: ``FOR UPDATE`` on PostgreSQL,
+Every change runs with the invoice's row locked (``documents.lock_document``: ``FOR UPDATE`` on PostgreSQL,
 ``BEGIN IMMEDIATE`` on SQLite) and keeps ``Document.paid_total`` equal to the sum of the payments
 that are not voided, in the same transaction. Payments never change the issued document itself.
 A payment carries the idempotency key of the form that recorded it (unique per organization), so the
@@ -9,12 +9,12 @@ same form sent twice records one payment.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
 from webapp.domain.money import from_minor
-from webapp.extensions import begin_write, db
+from webapp.extensions import db
 from webapp.models import Document, Organization, Payment, User
 from webapp.models.payment import METHODS
 from webapp.models.types import utcnow
@@ -30,13 +30,6 @@ class PaymentInput:
     reference: str = ""
     note: str = ""
     key: str = ""
-
-
-def lock_document(org: Organization, document_id: int) -> Document | None:
-    """Start a write transaction and return the organization's document with its row locked."""
-    begin_write()
-    return db.session.scalar(select(Document).where(Document.org_id == org.id, Document.id == document_id)
-                             .with_for_update().execution_options(populate_existing=True))
 
 
 def by_key(org: Organization, key: str) -> Payment | None:
@@ -63,6 +56,8 @@ def record(org: Organization, actor: User, doc: Document, data: PaymentInput) ->
         raise DocumentError("Choose a payment method.", field="method")
     if data.paid_on > date.today():
         raise DocumentError("A payment cannot be dated in the future.", field="paid_on")
+    if doc.issue_date and data.paid_on < doc.issue_date - timedelta(days=366):
+        raise DocumentError("A payment cannot be dated more than a year before the invoice.", field="paid_on")
     if data.amount < 0 and -data.amount > doc.paid_total:
         raise DocumentError(f"A refund cannot be more than what was paid ({_money(doc, doc.paid_total)}).",
                             field="amount")
@@ -87,6 +82,8 @@ def void(org: Organization, actor: User, doc: Document, payment: Payment, reason
         raise DocumentError("This payment belongs to another invoice.")
     if payment.is_void:
         raise DocumentError("This payment was already voided.")
+    if doc.paid_total - payment.amount < 0:
+        raise DocumentError("Voiding this payment would leave more refunded than paid: void the refund first.")
     payment.voided_at, payment.voided_by_id, payment.void_reason = utcnow(), actor.id, reason[:300]
     doc.paid_total -= payment.amount
     audit.record(org, actor, "payment.voided", doc,
