@@ -101,7 +101,8 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    # Issuing holds the write lock while it renders the PDF (about 0.1 s): many at once queue up here.
+    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
 
 

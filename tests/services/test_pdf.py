@@ -166,7 +166,7 @@ def test_discounts_and_charges_appear_with_their_reasons(app, org, f):
     with app.test_request_context():
         text = pdf_text(render_document_pdf(doc, org))
     for expected in ("Sum of lines €100.00", "Discount of 10 % on all lines", "Shipping (VAT 19 %) €5.00",
-                     "Discounts −€10.00", "Charges €5.00", "Total without VAT €95.00", "Total €113.05"):
+                     "Discounts -€10.00", "Charges €5.00", "Total without VAT €95.00", "Total €113.05"):
         assert expected in text, expected
 
 

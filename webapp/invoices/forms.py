@@ -172,7 +172,7 @@ class MarkPaidForm(Form):
 
 class CreditForm(Form):
     mode = SelectField("What to credit", choices=as_choices([
-        ("full", "Everything (the whole invoice)"), ("lines", "Chosen lines and quantities"),
+        ("full", "Everything still creditable"), ("lines", "Chosen lines and quantities"),
         ("amount", "An amount")]))
     amount = DecimalText("Amount", places=6, allow_negative=False)
     group = SelectField("VAT rate", validate_choice=False)
