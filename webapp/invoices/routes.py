@@ -561,29 +561,34 @@ def pdf(document_id: int):
     return pdf_service.download(_load(document_id), current_org())
 
 
-def _link_change(document_id: int, change, done: str):
-    doc = _load(document_id)
+def _act(document_id: int, change, done, then=None, lock: bool = False):
+    """One action on a document: ``change(org, user, doc)`` (a service call), commit, flash ``done`` (a text,
+    or a function of the result) and go to ``then(result)`` (a URL) or the document's page. A refused action
+    is rolled back and its reason flashed. ``lock``: load the document with its row locked first."""
+    _load(document_id)  # 404 for other organizations before anything else
+    doc = documents.lock_document(current_org(), document_id) if lock else _load(document_id)
     try:
-        change(current_org(), current_user, doc)
-    except DocumentError as exc:
-        flash(exc.message, "error")
-    else:
+        result = change(current_org(), current_user, doc)
         db.session.commit()
-        flash(done, "success")
-    return redirect_to(url_for("invoices.show", document_id=document_id))
+    except DocumentError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect_to(url_for("invoices.show", document_id=document_id))
+    flash(done(result) if callable(done) else done, "success")
+    return redirect_to(then(result) if then else url_for("invoices.show", document_id=document_id))
 
 
 @bp.post("/<int:document_id>/link")
 @require_permission("issue_documents")
 def renew_link(document_id: int):
-    return _link_change(document_id, documents.new_public_link,
+    return _act(document_id, documents.new_public_link,
                         "A new customer link was made; the old one no longer works.")
 
 
 @bp.post("/<int:document_id>/link/revoke")
 @require_permission("issue_documents")
 def revoke_link(document_id: int):
-    return _link_change(document_id, documents.revoke_public_link, "The customer link no longer works.")
+    return _act(document_id, documents.revoke_public_link, "The customer link no longer works.")
 
 
 # --- sending ----------------------------------------------------------------------------------------
@@ -804,17 +809,9 @@ def cancel(document_id: int):
     if not form.validate():
         flash(" ".join(form.reason.errors), "error")
         return redirect_to(url_for("invoices.show", document_id=doc.id))
-    begin_write()  # a credit note number is taken
-    doc = _load(document_id)
-    try:
-        note = corrections.cancel(current_org(), current_user, doc, form.reason.data)
-        db.session.commit()
-    except DocumentError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return redirect_to(url_for("invoices.show", document_id=document_id))
-    flash(f"{doc.number} is cancelled by credit note {note.number}.", "success")
-    return redirect_to(url_for("invoices.show", document_id=doc.id))
+    number = doc.number
+    return _act(document_id, lambda org, user, d: corrections.cancel(org, user, d, form.reason.data),
+                lambda note: f"{number} is cancelled by credit note {note.number}.", lock=True)
 
 
 @bp.route("/<int:document_id>/change-recipient", methods=["GET", "POST"])
@@ -848,16 +845,9 @@ def change_recipient(document_id: int):
 @bp.post("/<int:document_id>/reactivate")
 @require_permission("correct_documents")
 def reactivate(document_id: int):
-    doc = _load(document_id)
-    try:
-        copy = corrections.reactivate(current_org(), current_user, doc)
-        db.session.commit()
-    except DocumentError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return redirect_to(url_for("invoices.show", document_id=doc.id))
-    flash(f"A new draft was made from the cancelled {doc.number}; the original stays cancelled.", "success")
-    return redirect_to(url_for("invoices.edit", document_id=copy.id))
+    return _act(document_id, corrections.reactivate,
+                lambda copy: "A new draft was made from the cancelled invoice; the original stays cancelled.",
+                then=lambda copy: url_for("invoices.edit", document_id=copy.id))
 
 
 # --- quotes: accept, decline (recorded by the owner), convert ------------------------------------------
@@ -875,32 +865,16 @@ def decline(document_id: int):
 
 
 def _decide(document_id: int, action: str):
-    _load(document_id)
-    doc = documents.lock_document(current_org(), document_id)  # a customer may decide at the same moment
-    try:
-        quotes.decide(current_org(), current_user, doc, action)
-        db.session.commit()
-        flash(f"Quote {doc.number} is {doc.status}.", "success")
-    except DocumentError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    return redirect_to(url_for("invoices.show", document_id=document_id))
+    # locked: the customer may decide on the quote's page at the same moment
+    return _act(document_id, lambda org, user, doc: quotes.decide(org, user, doc, action),
+                f"The quote is {'accepted' if action == 'accept' else 'declined'}.", lock=True)
 
 
 @bp.post("/<int:document_id>/convert")
 @require_permission("edit_drafts")
 def convert(document_id: int):
-    _load(document_id)
-    doc = documents.lock_document(current_org(), document_id)  # a double click converts once
-    try:
-        invoice = quotes.convert(current_org(), current_user, doc)
-        db.session.commit()
-    except DocumentError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return redirect_to(url_for("invoices.show", document_id=document_id))
-    flash(f"Quote {doc.number} became this invoice draft.", "success")
-    return redirect_to(url_for("invoices.edit", document_id=invoice.id))
+    return _act(document_id, quotes.convert, "The quote became this invoice draft.",  # locked: converts once
+                then=lambda invoice: url_for("invoices.edit", document_id=invoice.id), lock=True)
 
 
 # --- notes and attachments --------------------------------------------------------------------------
