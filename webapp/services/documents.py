@@ -362,11 +362,12 @@ def issue(org: Organization, actor: User, doc: Document, today: date | None = No
     require(doc, "issue")
     problems = issue_problems(org, doc)
     if problems:
-        raise DocumentError("This invoice cannot be issued yet: " + " ".join(problems))
+        raise DocumentError(f"This {status_table.KIND_LABELS[doc.kind]} cannot be issued yet: " + " ".join(problems))
     today = today or date.today()
     on = doc.chosen_issue_date or today
     if on > today + timedelta(days=0) and doc.chosen_issue_date:
-        raise DocumentError("An invoice cannot be issued with a date in the future.", "chosen_issue_date")
+        raise DocumentError(f"A {status_table.KIND_LABELS[doc.kind]} cannot be issued with a date in the future.",
+                            "chosen_issue_date")
     recalculate(doc)
     if doc.kind == "credit_note":  # refuses a credit beyond what remains; books it on the invoice (locked)
         from webapp.services.corrections import check_and_book
