@@ -3,9 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, request, url_for
 from flask_login import current_user
-from datetime import date
 
-from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
 from webapp.customers.forms import CustomFieldForm, ImportUploadForm, customer_form_class
@@ -13,7 +11,7 @@ from webapp.extensions import db
 from webapp.forms import ButtonForm, id_arg
 from webapp.htmx import is_htmx, redirect_to, render
 from webapp.domain.status import STATUS_LABELS
-from webapp.queries.documents import AMOUNT_DUE
+from webapp.queries.documents import open_balances
 from webapp.models import AuditEvent, Contact, CustomField, Document, ImportJob
 from webapp.queries import contacts as contact_queries
 from webapp.services import audit, contacts, customer_csv
@@ -81,11 +79,7 @@ def show(contact_id: int):
     invoices = db.session.scalars(
         scoped(Document).where(Document.contact_id == contact.id, Document.kind == "invoice")
         .order_by(Document.issue_date.desc().nulls_first(), Document.id.desc()).limit(50)).all()
-    balance = db.session.execute(
-        select(Document.currency, func.sum(AMOUNT_DUE),
-               func.sum(case((Document.due_date < date.today(), AMOUNT_DUE), else_=0)))
-        .where(Document.org_id == contact.org_id, Document.contact_id == contact.id, Document.kind == "invoice",
-               Document.status == "issued", AMOUNT_DUE > 0).group_by(Document.currency)).all()
+    balance = open_balances(contact.org_id, contact_id=contact.id)
     return render("customers/show.html", contact=contact, fields=fields, values=contacts.custom_values(contact, fields),
                   invoices=invoices, balance=balance, labels=STATUS_LABELS,
                   format_value=contacts.format_value, events=events,

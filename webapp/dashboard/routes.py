@@ -5,13 +5,13 @@ from datetime import date
 
 from flask import Blueprint, current_app, url_for
 from flask_login import current_user
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 
 from webapp.htmx import redirect_to, render
 from webapp.domain.roles import can
 from webapp.extensions import db
 from webapp.models import Contact, Document, Payment
-from webapp.queries.documents import AMOUNT_DUE
+from webapp.queries.documents import open_balances
 from webapp.tenancy import current_org, current_role, load_current_membership, require_permission
 
 bp = Blueprint("dashboard", __name__)
@@ -51,17 +51,14 @@ def index():
 def money_summary(org, today: date | None = None) -> dict[str, list[tuple[str, int]]]:
     """Outstanding and overdue (amount due of issued invoices) and paid this month, per currency: two queries."""
     today = today or date.today()
-    due = db.session.execute(
-        select(Document.currency, func.sum(AMOUNT_DUE), func.sum(case((Document.due_date < today, AMOUNT_DUE), else_=0)))
-        .where(Document.org_id == org.id, Document.kind == "invoice", Document.status == "issued", AMOUNT_DUE > 0)
-        .group_by(Document.currency)).all()
+    due = open_balances(org.id, today=today)
     paid = db.session.execute(
         select(Payment.currency, func.sum(Payment.amount))
         .where(Payment.org_id == org.id, Payment.voided_at.is_(None), Payment.paid_on >= today.replace(day=1),
                Payment.paid_on <= today)
         .group_by(Payment.currency)).all()
-    return {"outstanding": sorted((c, int(o)) for c, o, _ in due),
-            "overdue": sorted((c, int(v)) for c, _, v in due if v),
+    return {"outstanding": [(c, o) for c, o, _ in due],
+            "overdue": [(c, v) for c, _, v in due if v],
             "paid": sorted((c, int(p)) for c, p in paid if p)}
 
 

@@ -29,7 +29,7 @@ from webapp.invoices.forms import (AdjustmentForm, CancelForm, CreditForm, Heade
 from webapp.models import (AuditEvent, Contact, Document, DocumentAdjustment, DocumentLine, DocumentNote, OutboxMessage,
                            Payment, Product, TaxRate)
 from webapp.queries import documents as document_queries
-from webapp.services import contacts, corrections, documents, mail, notes, payments, quotes, sending
+from webapp.services import contacts, corrections, documents, notes, payments, quotes, sending
 from webapp.services import pdf as pdf_service
 from webapp.services.documents import PAYMENT_TERMS, DocumentError, StaleDocument
 from webapp.tenancy import current_org, current_role, get_or_404, require_permission, scoped
@@ -928,7 +928,7 @@ def _show_page(doc: Document, status: int = 200, note_draft: str = "", note_erro
     events = db.session.scalars(scoped(AuditEvent).where(AuditEvent.object_type == "document",
                                                          AuditEvent.object_id == doc.id)
                                 .order_by(AuditEvent.id.desc()).limit(50)).all()
-    link = mail.external_url("public.document", token=doc.public_token) if doc.public_token else None
+    link = documents.public_link(doc)
     deliveries = {m.id: m for m in db.session.scalars(scoped(OutboxMessage).where(OutboxMessage.document_id == doc.id))}
     return render("invoices/show.html", status=status, doc=doc, actions=_actions(doc), events=events, rates=[], public_link=link,
                   deliveries=deliveries, payments=payments.payments_of(doc) if not doc.is_draft else [],

@@ -5,6 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import JSON, BigInteger, Boolean, Date, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, event, inspect
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, Session, deferred, mapped_column, relationship
 
 from webapp.extensions import db
@@ -92,8 +93,9 @@ class Document(db.Model):
     def is_draft(self) -> bool:
         return self.status == "draft"
 
-    @property
+    @hybrid_property
     def amount_due(self) -> int:
+        """gross - credited - paid, in minor units; in a query, the same as an SQL expression."""
         return self.gross_total - self.credited_total - self.paid_total
 
     @property

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, case, func, or_, select
 from werkzeug.datastructures import MultiDict
 
 from webapp.extensions import db
@@ -17,8 +17,7 @@ STATUSES = {"all": "All", "draft": "Drafts", "open": "Open (not paid)", "overdue
 QUOTE_STATUSES = {"all": "All", "draft": "Drafts", "sent": "Sent", "expired": "Expired", "accepted": "Accepted",
                   "declined": "Declined"}
 KINDS = ("invoice", "quote", "credit_note")
-# gross - credited - paid, in SQL (the balance columns are kept by the payment and credit-note services)
-AMOUNT_DUE = Document.gross_total - Document.credited_total - Document.paid_total
+AMOUNT_DUE = Document.amount_due  # gross - credited - paid (the services keep the balance columns)
 SORTS = {
     # newest/oldest follow creation (ids), which an index serves at any size; issue order follows it
     "newest": (Document.id.desc(),),
@@ -132,3 +131,16 @@ def search_documents(org_id: int, query: DocumentQuery, kind: str = "invoice") -
     page = Page(items=list(items), total=total, page=page_number, per_page=query.per_page)
     page.extra["sums"] = sorted((currency, int(amount or 0)) for currency, _, amount in per_currency)
     return page
+
+
+def open_balances(org_id: int, contact_id: int | None = None, today: date | None = None) -> list[tuple[str, int, int]]:
+    """(currency, outstanding, of which overdue) of the issued invoices with something due, per currency;
+    for one customer with ``contact_id``. One query."""
+    today = today or date.today()
+    stmt = (select(Document.currency, func.sum(AMOUNT_DUE), func.sum(case((Document.due_date < today, AMOUNT_DUE),
+                                                                       else_=0)))
+            .where(Document.org_id == org_id, Document.kind == "invoice", Document.status == "issued", AMOUNT_DUE > 0)
+            .group_by(Document.currency).order_by(Document.currency))
+    if contact_id is not None:
+        stmt = stmt.where(Document.contact_id == contact_id)
+    return [(currency, int(outstanding), int(overdue)) for currency, outstanding, overdue in db.session.execute(stmt)]

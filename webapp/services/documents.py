@@ -416,6 +416,13 @@ def new_public_link(org: Organization, actor: User, doc: Document) -> str:
     return doc.public_token
 
 
+def public_link(doc: Document) -> str | None:
+    """The customer's link as an absolute URL (from BASE_URL), or None when there is none."""
+    from webapp.services.mail import external_url
+
+    return external_url("public.document", token=doc.public_token) if doc.public_token else None
+
+
 def revoke_public_link(org: Organization, actor: User, doc: Document) -> None:
     if doc.public_token is None:
         raise DocumentError("This invoice has no customer link.")

@@ -18,7 +18,7 @@ from webapp.extensions import db
 from webapp.models import Document, Organization, Payment, User
 from webapp.models.payment import METHODS
 from webapp.models.types import utcnow
-from webapp.services import audit, mail
+from webapp.services import audit, documents, mail
 from webapp.services.documents import DocumentError, require
 
 
@@ -113,7 +113,7 @@ def queue_confirmation(org: Organization, doc: Document, payment: Payment, to: s
     from webapp.i18n import customer_language, document_locale
 
     locale = document_locale(doc, org)
-    link = mail.external_url("public.document", token=doc.public_token) if doc.public_token else ""
+    link = documents.public_link(doc) or ""
     with customer_language(locale):
         mail.queue(kind="payment_confirmation", to=to, template="payment_confirmation", org=org,
                    context={"doc": doc, "payment": payment, "locale": locale, "link": link,

@@ -21,7 +21,7 @@ from webapp.i18n import customer_language, document_locale, format_day
 from webapp.models import Document, Organization, OutboxMessage, User
 from webapp.models.types import utcnow
 from webapp.services import audit, mail
-from webapp.services.documents import new_public_link, require
+from webapp.services.documents import new_public_link, public_link, require
 
 
 def _n(text: str) -> str:
@@ -68,10 +68,6 @@ class Draft:
     body: str
     attach_pdf: bool
     key: str = ""  # idempotency key of the dialog: sending the same dialog twice queues one message
-
-
-def public_link(doc: Document) -> str | None:
-    return mail.external_url("public.document", token=doc.public_token) if doc.public_token else None
 
 
 def compose(doc: Document, org: Organization) -> Draft:
