@@ -223,7 +223,7 @@ def _register_template_helpers(app: Flask) -> None:
     from sqlalchemy.orm import contains_eager
 
     from webapp.domain.roles import ROLE_LABELS, can
-    from webapp.domain.status import PAYMENT_LABELS
+    from webapp.domain.status import KIND_LABELS, PAYMENT_LABELS
     from webapp.models import Membership, Organization
     from webapp.tenancy import load_current_membership
 
@@ -285,6 +285,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["country_name"] = country_name
     app.jinja_env.globals["today"] = date.today
     app.jinja_env.globals["payment_labels"] = PAYMENT_LABELS
+    app.jinja_env.globals["kind_labels"] = KIND_LABELS
     app.jinja_env.globals["unit_label"] = lambda unit: gettext(UNITS[unit][0]) if unit in UNITS else unit
     app.jinja_env.globals["seller_now"] = lambda doc: documents_service.seller_snapshot(
         db.session.get(Organization, doc.org_id))
