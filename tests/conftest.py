@@ -160,5 +160,13 @@ def login_as(app):
 
 
 @pytest.fixture
+def owner(login_as, f) -> Actor:
+    """The owner of an organization whose company details are complete (it can issue documents)."""
+    owner = login_as("owner")
+    f.complete_org(owner.org)
+    return owner
+
+
+@pytest.fixture
 def f():
     return factories

@@ -10,13 +10,6 @@ from tests.views.test_payments import pay, reload, form_key, invoice as make_inv
 from tests.views.test_corrections import rich_invoice
 
 
-@pytest.fixture
-def owner(login_as, f):
-    owner = login_as("owner")
-    f.complete_org(owner.org)
-    return owner
-
-
 def run_parallel(app, owner, requests):
     barrier = threading.Barrier(len(requests))
     statuses, errors = [], []

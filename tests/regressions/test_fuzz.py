@@ -1,16 +1,8 @@
-import pytest
 from sqlalchemy import select
 from webapp.extensions import db
 from webapp.models import Payment
 from tests.views.test_payments import reload
 from tests.views.test_corrections import rich_invoice
-
-
-@pytest.fixture
-def owner(login_as, f):
-    owner = login_as("owner")
-    f.complete_org(owner.org)
-    return owner
 
 
 def test_fuzz(owner, f):

@@ -1,17 +1,10 @@
 import re
 from decimal import Decimal
-import pytest
 from sqlalchemy import select
 from webapp.extensions import db
 from webapp.models import Document, TaxRate
 from tests.views.test_payments import reload
 from tests.regressions.test_review import issue_last_note
-
-@pytest.fixture
-def owner(login_as, f):
-    owner = login_as("owner")
-    f.complete_org(owner.org)
-    return owner
 
 def test_one_vat_group_credited_twice(owner, f):
     from webapp.services import documents

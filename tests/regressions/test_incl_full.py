@@ -5,9 +5,7 @@ from webapp.models import Document
 from tests.views.test_corrections import rich_invoice, issue_note, reload
 
 @pytest.fixture
-def owner(login_as, f):
-    owner = login_as("owner")
-    f.complete_org(owner.org)
+def owner(owner):
     owner.org.prices_include_tax = True
     db.session.commit()
     return owner

@@ -5,12 +5,6 @@ from webapp.models import Document
 from tests.views.test_quotes import new_quote
 from tests.regressions.test_conc import run_parallel
 
-@pytest.fixture
-def owner(login_as, f):
-    owner = login_as("owner")
-    f.complete_org(owner.org)
-    return owner
-
 @pytest.mark.parametrize("n", [1, 2, 3])
 def test_convert_double_click(app, owner, f, n):
     q = new_quote(owner, f)

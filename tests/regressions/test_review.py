@@ -8,13 +8,6 @@ from webapp.models import Document, Payment
 from tests.views.test_payments import pay, reload, invoice as make_invoice
 
 
-@pytest.fixture
-def owner(login_as, f):
-    owner = login_as("owner")
-    f.complete_org(owner.org)
-    return owner
-
-
 def test_void_payment_after_refund_makes_paid_total_negative(owner, f):
     doc = make_invoice(f, owner.org)
     assert pay(owner.client, doc.id, "119.00").status_code == 303

@@ -2,12 +2,6 @@ import threading
 import pytest
 from tests.views.test_payments import form_key, reload, invoice as make_invoice
 
-@pytest.fixture
-def owner(login_as, f):
-    owner = login_as("owner")
-    f.complete_org(owner.org)
-    return owner
-
 @pytest.mark.parametrize("n", range(6))
 def test_first_view_while_paying(app, owner, f, n):
     doc = make_invoice(f, owner.org)

@@ -2,19 +2,11 @@
 import io
 from decimal import Decimal
 
-import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from webapp.extensions import db
 from webapp.models import Document, DocumentLine, TaxRate
-
-
-@pytest.fixture
-def owner(login_as, f):
-    owner = login_as("owner")
-    f.complete_org(owner.org)
-    return owner
 
 
 def rich_invoice(f, org):

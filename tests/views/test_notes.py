@@ -2,20 +2,12 @@
 import io
 from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
 
 from webapp.extensions import db
 from webapp.models import DocumentNote
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-@pytest.fixture
-def owner(login_as, f):
-    owner = login_as("owner")
-    f.complete_org(owner.org)
-    return owner
 
 
 def upload(client, doc_id, data: bytes, name: str, body: str = "See attached"):

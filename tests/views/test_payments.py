@@ -10,13 +10,6 @@ from webapp.models import AuditEvent, Document, OutboxMessage, Payment
 from webapp.services import payments
 
 
-@pytest.fixture
-def owner(login_as, f):
-    owner = login_as("owner")
-    f.complete_org(owner.org)
-    return owner
-
-
 def invoice(f, org, price="100.00"):
     # 1 x price + 19 % VAT
     return f.issued(org, contact_=f.contact(org, "Kunde AG", email="kunde@example.com", locale="en"),

@@ -1,18 +1,10 @@
 """Quotes: editor and calculator of invoices, own series, public page with Accept/Decline, expiry, convert."""
 from datetime import date, timedelta
 
-import pytest
 from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.models import AuditEvent, Document
-
-
-@pytest.fixture
-def owner(login_as, f):
-    owner = login_as("owner")
-    f.complete_org(owner.org)
-    return owner
 
 
 def new_quote(owner, f, valid_days=30):

@@ -21,13 +21,6 @@ def smtp(app, monkeypatch):
     controller.stop()
 
 
-@pytest.fixture
-def owner(login_as, f):
-    owner = login_as("owner")
-    f.complete_org(owner.org)
-    return owner
-
-
 def issued_for(f, org, locale="en", email_="kunde@example.com"):
     return f.issued(org, contact_=f.contact(org, "Kunde AG", email=email_, locale=locale))
 
