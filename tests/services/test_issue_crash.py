@@ -1,5 +1,5 @@
-"""A crash in the middle of issuing (after the number was taken, while the PDF is rendered) leaves no number
-used and no half-written rows: the next issue takes the same number."""
+"""A crash in the middle of issuing (after the number was taken, while the PDF is made under the lock) leaves
+no number used and no half-written rows: the next issue takes the same number."""
 import pytest
 from sqlalchemy import select
 
@@ -24,12 +24,18 @@ def test_a_crash_while_issuing_changes_nothing(app, login_as, f, monkeypatch, ki
         db.session.commit()
     before = table_contents()
 
-    def crash(*args, **kwargs):
-        raise RuntimeError("the PDF renderer died")
+    real, calls = pdf.render_document_html, []
 
-    monkeypatch.setattr(pdf, "render_document_pdf", crash)
+    def crash(*args, **kwargs):  # the first call renders before the lock, the second runs with the number taken
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("the PDF renderer died")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pdf, "render_document_html", crash)
     r = owner.client.post(f"/invoices/{doc.id}/issue", data={"version": doc.version})
     assert r.status_code == 500
+    assert len(calls) == 2
     assert table_contents() == before  # no number, no counter step, no audit row, no credit booked
     monkeypatch.undo()
     r = owner.client.post(f"/invoices/{doc.id}/issue", data={"version": doc.version})

@@ -496,12 +496,16 @@ def remove_adjustment(document_id: int, adjustment_id: int):
 @bp.post("/<int:document_id>/issue")
 @require_permission("view")
 def issue(document_id: int):
-    begin_write()  # the write lock first: the number is taken in this transaction
+    doc = _load(document_id)
+    _authorize(doc, "issue")
+    # the PDF is rendered before the write lock (milliseconds under the lock instead of up to seconds)
+    prepared = documents.prepare_issue_pdf(current_org(), doc) if doc.version == _sent_version() else None
+    begin_write()  # the write lock: the number is taken in this transaction
     doc = _load(document_id)
     _authorize(doc, "issue")
     try:
         documents.check_version(doc, _sent_version())
-        number = documents.issue(current_org(), current_user, doc)
+        number = documents.issue(current_org(), current_user, doc, prepared=prepared)
         db.session.flush()
     except StaleDataError:  # issued by a request a moment faster (a double click)
         db.session.rollback()

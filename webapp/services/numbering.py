@@ -42,27 +42,50 @@ def last_date(org: Organization, kind: str) -> date | None:
 
 def take_number(org: Organization, kind: str, on: date) -> str:
     """The next number of the organization's ``kind`` series for a document dated ``on`` (no flush of others)."""
-    series = _series(org, kind)
+    return _next_number(org, kind, on, take=True)
+
+
+def peek_number(org: Organization, kind: str, on: date) -> str | None:
+    """The number ``take_number`` would give now, read without locking or writing anything (None when the
+    date would be refused). Another transaction may take it first: whoever uses a peeked number must
+    compare it with the one really taken."""
+    try:
+        return _next_number(org, kind, on, take=False)
+    except NumberingError:
+        return None
+
+
+def _next_number(org: Organization, kind: str, on: date, take: bool) -> str:
+    if take:
+        series = _series(org, kind)
+    else:
+        series = db.session.scalar(select(NumberSeries).where(NumberSeries.org_id == org.id, NumberSeries.kind == kind))
+        if series is None:
+            series = NumberSeries(org_id=org.id, kind=kind, format=DEFAULT_FORMATS[kind], reset_yearly=True)
     fmt = parse_format(series.format, series.reset_yearly)
-    latest = db.session.scalar(select(func.max(NumberCounter.last_date)).where(NumberCounter.series_id == series.id))
+    latest = None if series.id is None else db.session.scalar(
+        select(func.max(NumberCounter.last_date)).where(NumberCounter.series_id == series.id))
     if latest is not None and on < latest:
         raise NumberingError(f"The issue date cannot be before {latest.isoformat()}, the date of the last "
                              f"{kind.replace('_', ' ')} of this series: numbers and dates stay in order.")
     period = on.year if series.reset_yearly else 0
-    counter = db.session.scalar(select(NumberCounter).where(
+    counter = None if series.id is None else db.session.scalar(select(NumberCounter).where(
         NumberCounter.series_id == series.id, NumberCounter.period == period))
-    if counter is None:
-        counter = NumberCounter(series_id=series.id, period=period, last_value=0)
-        db.session.add(counter)
-    counter.last_date = on
+    value = counter.last_value if counter is not None else 0
     while True:
-        counter.last_value += 1
-        number = fmt.render(counter.last_value, on)
+        value += 1
+        number = fmt.render(value, on)
         # After a format change (e.g. yearly reset switched off) the counter may point at numbers that exist:
         # continue after them, never hand one out twice.
         taken = db.session.scalar(select(Document.id).where(
             Document.org_id == org.id, Document.kind == kind, Document.flow == "sales", Document.number == number))
         if taken is None:
             break
-    db.session.flush()
+    if take:
+        if counter is None:
+            counter = NumberCounter(series_id=series.id, period=period, last_value=0)
+            db.session.add(counter)
+        counter.last_date = on
+        counter.last_value = value
+        db.session.flush()
     return number
