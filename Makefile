@@ -35,9 +35,11 @@ test: $(VENV)/.installed
 	  $(PY) -m pytest -q tests -m "not browser" $(PYTEST_ARGS); \
 	else echo "(TEST_DATABASE_URL not set: PostgreSQL run skipped)"; fi
 
-## make bench: every bench/*.py (common.py holds their helpers); BENCH_DATABASE_URL adds PostgreSQL
+## make bench: bench/run.py, one table on SQLite and PostgreSQL (BENCH_DATABASE_URL; empty = SQLite only),
+## 100,000 invoices; written to bench/RESULTS.md. Needs wrk (apt-get install wrk) for the throughput rows.
+BENCH_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/bench
 bench: $(VENV)/.installed
-	@for b in bench/*.py; do [ "$$b" = bench/common.py ] || $(PY) $$b || exit 1; done
+	BENCH_DATABASE_URL="$(BENCH_DATABASE_URL)" $(PY) bench/run.py
 
 ## make lint: pyflakes-level checks (unused imports, undefined names)
 lint: $(VENV)/.installed

@@ -8,7 +8,8 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 os.environ.setdefault("APP_ENV", "testing")
 os.environ.setdefault("SECRET_KEY", "bench-" + "x" * 40)
 
@@ -90,38 +91,3 @@ def timed(app, call, runs: int = RUNS, warmup: int = WARMUP) -> tuple[float, flo
                 queries = max(queries, counter.count)
     times.sort()
     return statistics.median(times), times[max(int(len(times) * 0.95) - 1, 0)], queries
-
-
-def database_urls(tmp: str) -> list[tuple[str, str]]:
-    urls = [("SQLite", f"sqlite:///{tmp}/bench.sqlite")]
-    pg = os.environ.get("BENCH_DATABASE_URL", "").replace("postgresql://", "postgresql+psycopg://")
-    if pg:
-        urls.append(("PostgreSQL", pg))
-    return urls
-
-
-def print_table(title: str, rows: dict[str, dict[int, tuple[float, float, int]]], sizes: tuple[int, ...]) -> bool:
-    """A Markdown table of (median, p95, queries) per row and data size; True if the query counts of the
-    rows measured at every size are the same at the smallest and the largest size."""
-    print(f"\n## {title}\n")
-    print("| request | " + " | ".join(f"{s:,}: median ms | p95 ms | queries" for s in sizes) + " |")
-    print("|---|" + "---:|---:|---:|" * len(sizes))
-    constant = True
-    for name, by_size in rows.items():
-        cells = [f"{by_size[s][0]:.1f} | {by_size[s][1]:.1f} | {by_size[s][2]}" if s in by_size else "– | – | –"
-                 for s in sizes]
-        if len(by_size) == len(sizes):
-            constant &= by_size[sizes[0]][2] == by_size[sizes[-1]][2]
-        print(f"| {name} | " + " | ".join(cells) + " |")
-    return constant
-
-
-def main(run) -> int:
-    """Run ``run(label, url)`` on SQLite and, with BENCH_DATABASE_URL, PostgreSQL; exit 1 if any failed."""
-    import tempfile
-
-    ok = True
-    with tempfile.TemporaryDirectory() as tmp:
-        for label, url in database_urls(tmp):
-            ok &= run(label, url)
-    return 0 if ok else 1
