@@ -13,7 +13,6 @@ import os
 import random
 import re
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -29,6 +28,7 @@ from sqlalchemy import func, select
 from tests import factories
 from tests.conftest import TMP, database_url
 from tests.services.test_pdf import pdf_text
+from tests.smtp import free_port
 from webapp.extensions import db
 from webapp.models import AuditEvent, Document, NumberCounter, NumberSeries, Payment
 
@@ -36,12 +36,6 @@ SECONDS = float(os.environ.get("LOAD_SECONDS", "60"))
 CLIENTS = 20
 ROOT = Path(__file__).resolve().parents[2]
 CSRF = re.compile(r'"X-CSRFToken": "([^"]+)"')
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture

@@ -118,18 +118,25 @@ def document_select(org_id: int, query: DocumentQuery, kind: str = "invoice", to
 
 
 def search_documents(org_id: int, query: DocumentQuery, kind: str = "invoice") -> Page:
-    """One page of documents, their count and the sum of their totals per currency: two queries."""
+    """One page of documents, their count and the sum of their totals per currency: two queries.
+
+    The sums are grouped by status and currency (the order of ``ix_document_org_totals``, so the database
+    aggregates while it reads the index instead of sorting 100,000 rows) and added up per currency here."""
     stmt = document_select(org_id, query, kind=kind)
-    per_currency = db.session.execute(
-        stmt.with_only_columns(Document.currency, func.count(), func.sum(Document.gross_total))
-        .group_by(Document.currency)).all()
-    total = sum(count for _, count, _ in per_currency)
+    counts: dict[str, int] = {}
+    sums: dict[str, int] = {}
+    for _, currency, count, amount in db.session.execute(
+            stmt.with_only_columns(Document.status, Document.currency, func.count(), func.sum(Document.gross_total))
+            .group_by(Document.status, Document.currency)):
+        counts[currency] = counts.get(currency, 0) + count
+        sums[currency] = sums.get(currency, 0) + int(amount or 0)
+    total = sum(counts.values())
     pages = max(1, -(-total // query.per_page))
     page_number = min(query.page, pages)
     items = db.session.scalars(stmt.order_by(*SORTS[query.sort]).limit(query.per_page)
                                .offset((page_number - 1) * query.per_page)).all()
     page = Page(items=list(items), total=total, page=page_number, per_page=query.per_page)
-    page.extra["sums"] = sorted((currency, int(amount or 0)) for currency, _, amount in per_currency)
+    page.extra["sums"] = sorted(sums.items())
     return page
 
 
@@ -139,7 +146,8 @@ def open_balances(org_id: int, contact_id: int | None = None, today: date | None
     today = today or date.today()
     stmt = (select(Document.currency, func.sum(AMOUNT_DUE), func.sum(case((Document.due_date < today, AMOUNT_DUE),
                                                                        else_=0)))
-            .where(Document.org_id == org_id, Document.kind == "invoice", Document.status == "issued", AMOUNT_DUE > 0)
+            .where(Document.org_id == org_id, Document.kind == "invoice", Document.flow == "sales",
+                   Document.status == "issued", AMOUNT_DUE > 0)
             .group_by(Document.currency).order_by(Document.currency))
     if contact_id is not None:
         stmt = stmt.where(Document.contact_id == contact_id)
