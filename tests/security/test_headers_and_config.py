@@ -9,18 +9,24 @@ from webapp.models import OutboxMessage
 from webapp.services import accounts
 
 
+def assert_security_headers(r, where=None) -> None:
+    """The headers every response carries (tests/security/test_role_matrix.py checks them on every route)."""
+    csp = r.headers.get("Content-Security-Policy", "")
+    assert "frame-ancestors 'none'" in csp and "unsafe-eval" not in csp, (where, csp)
+    assert "script-src 'self'" in csp or "sandbox" in csp, (where, csp)  # files from users: sandboxed
+    assert r.headers.get("X-Content-Type-Options") == "nosniff", where
+    assert r.headers.get("Referrer-Policy") == "same-origin", where
+    assert r.headers.get("X-Frame-Options") == "DENY", where
+    assert "HX-Request" in r.headers.get("Vary", ""), where
+
+
 def test_security_headers_on_every_kind_of_response(client, login_as):
     owner = login_as("owner")
     responses = [client.get("/auth/login"), client.get("/nope"), owner.client.get("/"),
                  owner.client.get("/settings/numbering/preview/invoice", headers={"HX-Request": "true"}),
                  client.get("/static/css/app.css"), client.post("/auth/login", data={}, csrf=False)]
     for r in responses:
-        csp = r.headers["Content-Security-Policy"]
-        assert "frame-ancestors 'none'" in csp and "unsafe-eval" not in csp and "script-src 'self'" in csp
-        assert r.headers["X-Content-Type-Options"] == "nosniff"
-        assert r.headers["Referrer-Policy"] == "same-origin"
-        assert r.headers["X-Frame-Options"] == "DENY"
-        assert "HX-Request" in r.headers["Vary"]
+        assert_security_headers(r)
 
 
 def test_production_refuses_to_start_without_a_real_secret_key(monkeypatch):

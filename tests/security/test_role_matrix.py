@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from tests.security.test_headers_and_config import assert_security_headers
 from tests.security.routes import build, rules
 from webapp.extensions import db
 from webapp.models import AuditEvent, ImportJob, TaxRate
@@ -102,6 +103,7 @@ def test_every_route_answers_each_role_as_declared(app, login_as, f, role):
             client = app.test_client() if role == "anonymous" else login_as(role, org=org).client
             r = client.open(url, method=method, data={})
             where = (role, method, url, r.status_code)
+            assert_security_headers(r, where)  # on every route, for every role, whatever the answer
             if role == "anonymous":
                 to_login = r.status_code in (302, 303, 401) and "/auth/login" in r.headers.get(
                     "Location", r.headers.get("HX-Redirect", ""))

@@ -912,7 +912,7 @@ def note_file(document_id: int, note_id: int):
     response = send_file(path, mimetype=note.file_mime, as_attachment=True, download_name=note.file_name,
                          max_age=0)
     response.headers["Cache-Control"] = "private, no-store"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox; frame-ancestors 'none'"
     return response
 
 
