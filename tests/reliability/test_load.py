@@ -49,12 +49,16 @@ def server():
     proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "2", "--timeout", "120",
                              "--bind", f"127.0.0.1:{port}", "wsgi:app"], cwd=ROOT, env=env, stdout=log, stderr=log)
     base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
+    deadline = time.monotonic() + 60
+    while True:
         try:
-            requests.get(base + "/auth/login", timeout=2)
+            requests.get(base + "/auth/login", timeout=5)
             break
         except requests.ConnectionError:
-            time.sleep(0.1)
+            if time.monotonic() > deadline or proc.poll() is not None:
+                log.seek(0)
+                pytest.fail("gunicorn did not start:\n" + log.read()[-3000:])
+            time.sleep(0.2)
     yield base, log
     proc.send_signal(signal.SIGTERM)
     proc.wait(timeout=30)
