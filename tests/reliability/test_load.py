@@ -27,6 +27,7 @@ from sqlalchemy import func, select
 
 from tests import factories
 from tests.conftest import TMP, database_url
+from tests.services.test_document_totals import assert_totals_match
 from tests.services.test_pdf import pdf_text
 from tests.smtp import free_port
 from webapp.extensions import db
@@ -225,3 +226,4 @@ def test_twenty_clients_for_a_minute(app, server, f):
             assert doc.pdf and hashlib.sha256(doc.pdf).hexdigest() == doc.pdf_sha256
         for doc in random.Random(1).sample(docs, min(5, len(docs))):
             assert doc.number in pdf_text(doc.pdf)
+    assert_totals_match()  # the running totals the lists read, kept by triggers under concurrent writes

@@ -8,6 +8,7 @@ from webapp.models.numbering import NumberCounter, NumberSeries
 from webapp.models.org import Invitation, Membership, Organization
 from webapp.models.outbox import OutboxMessage
 from webapp.models.payment import Payment
+from webapp.models.totals import DocumentTotal
 from webapp.models.user import PasswordResetToken, User
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "DocumentAdjustment",
     "DocumentLine",
     "DocumentNote",
+    "DocumentTotal",
     "ImportJob",
     "Product",
     "TaxRate",

@@ -9,7 +9,8 @@ from werkzeug.datastructures import MultiDict
 
 from webapp.extensions import db
 from webapp.forms import clean_line, id_arg
-from webapp.models import Document
+from webapp.models import Document, DocumentTotal
+from webapp.models.totals import OPEN_STATES
 from webapp.queries.pagination import PER_PAGE_CHOICES, Page
 
 STATUSES = {"all": "All", "draft": "Drafts", "open": "Open (not paid)", "overdue": "Overdue", "unpaid": "Unpaid",
@@ -117,38 +118,75 @@ def document_select(org_id: int, query: DocumentQuery, kind: str = "invoice", to
     return stmt
 
 
-def search_documents(org_id: int, query: DocumentQuery, kind: str = "invoice") -> Page:
-    """One page of documents, their count and the sum of their totals per currency: two queries.
+def totals_filter(status: str, today: date) -> list | None:
+    """The running totals (``models.totals``) that make up an invoice status filter, as conditions."""
+    t = DocumentTotal
+    issued, open_ = t.status == "issued", t.state.in_(OPEN_STATES)
+    return {
+        "all": [],
+        "draft": [t.status == "draft"],
+        "open": [issued, open_],
+        "overdue": [issued, open_, t.due_date < today],
+        "unpaid": [issued, t.state == "due"],
+        "partially_paid": [issued, t.state == "partial"],
+        "paid": [issued, t.state == "settled"],
+        "overpaid": [t.status != "draft", t.state == "over"],
+        "cancelled": [t.status == "cancelled"],
+    }.get(status)
 
-    The sums are grouped by status and currency (the order of ``ix_document_org_totals``, so the database
-    aggregates while it reads the index instead of sorting 100,000 rows) and added up per currency here."""
-    stmt = document_select(org_id, query, kind=kind)
-    counts: dict[str, int] = {}
-    sums: dict[str, int] = {}
+
+def _counts_and_sums(org_id: int, query: DocumentQuery, kind: str, stmt: Select) -> list[tuple[str, int, int]]:
+    """(currency, documents, sum of gross totals) of everything the filter matches.
+
+    Without a search, customer or date filter an invoice list is answered from the running totals (a few
+    hundred rows at most, whatever the number of invoices); otherwise the matching documents are summed."""
+    conditions = totals_filter(query.status, date.today()) if kind == "invoice" else None
+    if conditions is not None and not (query.q or query.contact_id or query.date_from or query.date_to):
+        t = DocumentTotal
+        rows = db.session.execute(
+            select(t.currency, func.sum(t.doc_count), func.sum(t.gross_sum))
+            .where(t.org_id == org_id, t.kind == kind, t.flow == "sales", *conditions)
+            .group_by(t.currency).having(func.sum(t.doc_count) > 0))
+        return [(currency, int(count), int(amount)) for currency, count, amount in rows]
+    # grouped by status and currency, the order of ix_document_org_search: aggregated while the index is read
+    sums: dict[str, tuple[int, int]] = {}
     for _, currency, count, amount in db.session.execute(
             stmt.with_only_columns(Document.status, Document.currency, func.count(), func.sum(Document.gross_total))
             .group_by(Document.status, Document.currency)):
-        counts[currency] = counts.get(currency, 0) + count
-        sums[currency] = sums.get(currency, 0) + int(amount or 0)
-    total = sum(counts.values())
+        before = sums.get(currency, (0, 0))
+        sums[currency] = (before[0] + count, before[1] + int(amount or 0))
+    return [(currency, count, amount) for currency, (count, amount) in sums.items()]
+
+
+def search_documents(org_id: int, query: DocumentQuery, kind: str = "invoice") -> Page:
+    """One page of documents, their count and the sum of their totals per currency: two queries."""
+    stmt = document_select(org_id, query, kind=kind)
+    per_currency = _counts_and_sums(org_id, query, kind, stmt)
+    total = sum(count for _, count, _ in per_currency)
     pages = max(1, -(-total // query.per_page))
     page_number = min(query.page, pages)
     items = db.session.scalars(stmt.order_by(*SORTS[query.sort]).limit(query.per_page)
                                .offset((page_number - 1) * query.per_page)).all()
     page = Page(items=list(items), total=total, page=page_number, per_page=query.per_page)
-    page.extra["sums"] = sorted(sums.items())
+    page.extra["sums"] = sorted((currency, amount) for currency, _, amount in per_currency)
     return page
 
 
 def open_balances(org_id: int, contact_id: int | None = None, today: date | None = None) -> list[tuple[str, int, int]]:
     """(currency, outstanding, of which overdue) of the issued invoices with something due, per currency;
-    for one customer with ``contact_id``. One query."""
+    for one customer with ``contact_id``. One query: for the whole organization over the running totals,
+    for one customer over its invoices."""
     today = today or date.today()
-    stmt = (select(Document.currency, func.sum(AMOUNT_DUE), func.sum(case((Document.due_date < today, AMOUNT_DUE),
-                                                                       else_=0)))
-            .where(Document.org_id == org_id, Document.kind == "invoice", Document.flow == "sales",
-                   Document.status == "issued", AMOUNT_DUE > 0)
-            .group_by(Document.currency).order_by(Document.currency))
-    if contact_id is not None:
-        stmt = stmt.where(Document.contact_id == contact_id)
+    if contact_id is None:
+        t = DocumentTotal
+        stmt = (select(t.currency, func.sum(t.due_sum), func.sum(case((t.due_date < today, t.due_sum), else_=0)))
+                .where(t.org_id == org_id, t.kind == "invoice", t.flow == "sales", t.status == "issued",
+                       t.state.in_(OPEN_STATES))
+                .group_by(t.currency).having(func.sum(t.doc_count) > 0).order_by(t.currency))
+    else:
+        stmt = (select(Document.currency, func.sum(AMOUNT_DUE),
+                       func.sum(case((Document.due_date < today, AMOUNT_DUE), else_=0)))
+                .where(Document.org_id == org_id, Document.contact_id == contact_id, Document.kind == "invoice",
+                       Document.flow == "sales", Document.status == "issued", AMOUNT_DUE > 0)
+                .group_by(Document.currency).order_by(Document.currency))
     return [(currency, int(outstanding), int(overdue)) for currency, outstanding, overdue in db.session.execute(stmt)]

@@ -1,0 +1,129 @@
+"""Running totals of documents, kept by database triggers, so lists and the dashboard never sum 100,000 rows.
+
+One row per (organization, kind, flow, status, currency, due date, payment state) with the number of
+documents and the sums of their gross totals and amounts due. A trigger on ``document`` (PostgreSQL and
+SQLite alike) subtracts a row's old contribution and adds its new one on every insert, delete and update
+of a column that counts, in the same transaction, so the totals are exact whatever code path wrote the
+document. ``queries.documents`` reads them for the unfiltered and status-filtered lists and for the
+dashboard; a search, customer or date filter still sums the matching documents themselves.
+
+The payment state follows ``queries.documents.document_select``: ``due`` (something due, nothing paid),
+``partial`` (something due, something paid), ``credit`` (something due, more refunded than paid: never
+written by the app, kept for exactness), ``settled`` (nothing due), ``over`` (overpaid). Drafts carry no
+due date; they are filed under ``NO_DUE_DATE`` because a key column cannot be NULL.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import BigInteger, Date, Integer, String, event
+from sqlalchemy.orm import Mapped, mapped_column
+
+from webapp.extensions import db
+
+NO_DUE_DATE = date(1900, 1, 1)
+OPEN_STATES = ("due", "partial", "credit")
+KEY = ("org_id", "kind", "flow", "status", "currency", "due_date", "state")
+
+
+class DocumentTotal(db.Model):
+    __tablename__ = "document_totals"
+
+    org_id: Mapped[int] = mapped_column(Integer, primary_key=True)  # no foreign key: derived data
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    flow: Mapped[str] = mapped_column(String(10), primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    due_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    state: Mapped[str] = mapped_column(String(10), primary_key=True)
+    doc_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    gross_sum: Mapped[int] = mapped_column(BigInteger, default=0)  # minor units
+    due_sum: Mapped[int] = mapped_column(BigInteger, default=0)  # gross - credited - paid, minor units
+
+
+COUNTED = ("org_id", "kind", "flow", "status", "currency", "due_date", "gross_total", "paid_total", "credited_total")
+
+
+def _state(row: str) -> str:
+    due = f"({row}.gross_total - {row}.credited_total - {row}.paid_total)"
+    return (f"CASE WHEN {due} > 0 THEN CASE WHEN {row}.paid_total = 0 THEN 'due' WHEN {row}.paid_total > 0 "
+            f"THEN 'partial' ELSE 'credit' END WHEN {due} = 0 THEN 'settled' ELSE 'over' END")
+
+
+def _upsert(row: str, sign: str) -> str:
+    """Add (sign '+') or take away (sign '-') the contribution of ``row`` (NEW or OLD)."""
+    due = f"({row}.gross_total - {row}.credited_total - {row}.paid_total)"
+    return (
+        f"INSERT INTO document_totals ({', '.join(KEY)}, doc_count, gross_sum, due_sum) VALUES ("
+        f"{row}.org_id, {row}.kind, {row}.flow, {row}.status, {row}.currency, "
+        f"COALESCE({row}.due_date, '{NO_DUE_DATE.isoformat()}'), {_state(row)}, "
+        f"{sign}1, {sign}{row}.gross_total, {sign}{due}) "
+        f"ON CONFLICT ({', '.join(KEY)}) DO UPDATE SET doc_count = document_totals.doc_count + excluded.doc_count, "
+        f"gross_sum = document_totals.gross_sum + excluded.gross_sum, "
+        f"due_sum = document_totals.due_sum + excluded.due_sum;")
+
+
+def _key(row: str) -> str:
+    return (f"ROW({row}.org_id, {row}.kind, {row}.flow, {row}.status, {row}.currency, "
+            f"COALESCE({row}.due_date, '{NO_DUE_DATE.isoformat()}'), {_state(row)})")
+
+
+POSTGRESQL = [
+    f"""CREATE OR REPLACE FUNCTION document_totals_apply() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    {_upsert('NEW', '+')}
+  ELSIF TG_OP = 'DELETE' THEN
+    {_upsert('OLD', '-')}
+  ELSIF {_key('OLD')} <= {_key('NEW')} THEN  -- rows always taken in key order: no deadlock between two updates
+    {_upsert('OLD', '-')}
+    {_upsert('NEW', '+')}
+  ELSE
+    {_upsert('NEW', '+')}
+    {_upsert('OLD', '-')}
+  END IF;
+  RETURN NULL;
+END $$""",
+    "CREATE TRIGGER document_totals_insert_delete AFTER INSERT OR DELETE ON document "
+    "FOR EACH ROW EXECUTE FUNCTION document_totals_apply()",
+    f"CREATE TRIGGER document_totals_update AFTER UPDATE OF {', '.join(COUNTED)} ON document "
+    "FOR EACH ROW EXECUTE FUNCTION document_totals_apply()",
+]
+SQLITE = [  # SQLite has one writer at a time: the order of the two statements does not matter
+    f"CREATE TRIGGER document_totals_insert AFTER INSERT ON document BEGIN {_upsert('NEW', '+')} END",
+    f"CREATE TRIGGER document_totals_delete AFTER DELETE ON document BEGIN {_upsert('OLD', '-')} END",
+    f"CREATE TRIGGER document_totals_update AFTER UPDATE OF {', '.join(COUNTED)} ON document "
+    f"BEGIN {_upsert('OLD', '-')} {_upsert('NEW', '+')} END",
+]
+BACKFILL = (
+    f"INSERT INTO document_totals ({', '.join(KEY)}, doc_count, gross_sum, due_sum) "
+    f"SELECT org_id, kind, flow, status, currency, COALESCE(due_date, '{NO_DUE_DATE.isoformat()}'), "
+    f"{_state('document')}, count(*), sum(gross_total), sum(gross_total - credited_total - paid_total) "
+    f"FROM document GROUP BY 1, 2, 3, 4, 5, 6, 7"
+)
+
+
+def create_triggers(connection) -> None:
+    """Create the triggers (and fill the totals from the documents there are); used by the migration and by
+    ``create_all`` (tests)."""
+    statements = POSTGRESQL if connection.dialect.name == "postgresql" else SQLITE
+    for statement in statements:
+        connection.exec_driver_sql(statement)
+    connection.exec_driver_sql(BACKFILL)
+
+
+def drop_triggers(connection) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("DROP TRIGGER IF EXISTS document_totals_insert_delete ON document")
+        connection.exec_driver_sql("DROP TRIGGER IF EXISTS document_totals_update ON document")
+        connection.exec_driver_sql("DROP FUNCTION IF EXISTS document_totals_apply()")
+    else:
+        for name in ("insert", "delete", "update"):
+            connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS document_totals_{name}")
+
+
+@event.listens_for(db.metadata, "after_create")
+def _after_create(target, connection, tables=(), **kwargs) -> None:
+    """``create_all`` (the tests) gets the triggers too, once both tables exist."""
+    if any(t.name == "document_totals" for t in tables):
+        create_triggers(connection)
