@@ -76,4 +76,18 @@ def test_upgrading_a_database_with_data_keeps_every_row(empty_database_url):
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM document_line")).scalar() == 2
         assert conn.execute(text("SELECT number, pdf_sha256 FROM document")).one() == ("INV-1", "")
+        # 0009 filled the running totals from the invoice there was (no due date: filed under 1900-01-01) ...
+        totals = "SELECT org_id, kind, status, state, doc_count, gross_sum, due_sum FROM document_totals"
+        assert conn.execute(text(totals)).all() == [(1, "invoice", "issued", "due", 1, 119, 119)]
+    with engine.begin() as conn:  # ... and its triggers keep them: a payment booked, a draft added
+        conn.execute(text("UPDATE document SET paid_total = 119 WHERE id = 1"))
+        conn.execute(text("INSERT INTO document (org_id, kind, flow, status, currency, prices_include_tax, "
+                          "payment_terms_days, customer_reference, notes, buyer_name, search_text, seller, buyer, "
+                          "line_total, allowance_total, charge_total, net_total, tax_total, gross_total, tax_breakdown, "
+                          "paid_total, credited_total, version, created_at, updated_at) VALUES (1, 'invoice', 'sales', "
+                          "'draft', 'EUR', false, 14, '', '', 'B', 'b', '{}', '{}', 5, 0, 0, 5, 0, 5, '[]', 0, 0, 1, "
+                          "'2026-01-01 00:00:00', '2026-01-01 00:00:00')"))
+    with engine.connect() as conn:
+        rows = conn.execute(text(totals + " WHERE doc_count <> 0 ORDER BY status")).all()
+        assert rows == [(1, "invoice", "draft", "due", 1, 5, 5), (1, "invoice", "issued", "settled", 1, 119, 0)]
     engine.dispose()

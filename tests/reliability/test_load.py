@@ -55,7 +55,7 @@ def server():
         try:
             requests.get(base + "/auth/login", timeout=5)
             break
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or a worker still booting
             if time.monotonic() > deadline or proc.poll() is not None:
                 log.seek(0)
                 pytest.fail("gunicorn did not start:\n" + log.read()[-3000:])
@@ -184,6 +184,7 @@ def test_twenty_clients_for_a_minute(app, server, f):
         c.start()
     for c in clients:
         c.join(timeout=SECONDS + 180)
+    assert not any(c.is_alive() for c in clients), "a client hung"
     log.seek(0)
     errors = [e for c in clients for e in c.errors]
     assert not errors, errors[:10] + [log.read()[-3000:]]

@@ -13,7 +13,8 @@ def assert_security_headers(r, where=None) -> None:
     """The headers every response carries (tests/security/test_role_matrix.py checks them on every route)."""
     csp = r.headers.get("Content-Security-Policy", "")
     assert "frame-ancestors 'none'" in csp and "unsafe-eval" not in csp, (where, csp)
-    assert "script-src 'self'" in csp or "sandbox" in csp, (where, csp)  # files from users: sandboxed
+    sandboxed = "sandbox" in csp and "default-src 'none'" in csp  # files from users: nothing runs, nothing loads
+    assert "script-src 'self'" in csp or sandboxed, (where, csp)
     assert r.headers.get("X-Content-Type-Options") == "nosniff", where
     assert r.headers.get("Referrer-Policy") == "same-origin", where
     assert r.headers.get("X-Frame-Options") == "DENY", where

@@ -5,7 +5,11 @@ documents and the sums of their gross totals and amounts due. A trigger on ``doc
 SQLite alike) subtracts a row's old contribution and adds its new one on every insert, delete and update
 of a column that counts, in the same transaction, so the totals are exact whatever code path wrote the
 document. ``queries.documents`` reads them for the unfiltered and status-filtered lists and for the
-dashboard; a search, customer or date filter still sums the matching documents themselves.
+dashboard; a search, customer or date filter still sums the matching documents themselves. Groups whose
+documents all moved on stay as rows of zeros (the readers skip them).
+
+A SQLite "batch" migration that rebuilds ``document`` drops its triggers: such a migration must call
+``drop_triggers``/``create_triggers`` around it (the totals test would fail otherwise).
 
 The payment state follows ``queries.documents.document_select``: ``due`` (something due, nothing paid),
 ``partial`` (something due, something paid), ``credit`` (something due, more refunded than paid: never

@@ -4,13 +4,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy import Select, and_, case, func, or_, select
 from werkzeug.datastructures import MultiDict
 
 from webapp.extensions import db
 from webapp.forms import clean_line, id_arg
 from webapp.models import Document, DocumentTotal
-from webapp.models.totals import OPEN_STATES
+from webapp.models.totals import NO_DUE_DATE, OPEN_STATES
 from webapp.queries.pagination import PER_PAGE_CHOICES, Page
 
 STATUSES = {"all": "All", "draft": "Drafts", "open": "Open (not paid)", "overdue": "Overdue", "unpaid": "Unpaid",
@@ -126,7 +126,7 @@ def totals_filter(status: str, today: date) -> list | None:
         "all": [],
         "draft": [t.status == "draft"],
         "open": [issued, open_],
-        "overdue": [issued, open_, t.due_date < today],
+        "overdue": [issued, open_, t.due_date < today, t.due_date > NO_DUE_DATE],
         "unpaid": [issued, t.state == "due"],
         "partially_paid": [issued, t.state == "partial"],
         "paid": [issued, t.state == "settled"],
@@ -138,8 +138,8 @@ def totals_filter(status: str, today: date) -> list | None:
 def _counts_and_sums(org_id: int, query: DocumentQuery, kind: str, stmt: Select) -> list[tuple[str, int, int]]:
     """(currency, documents, sum of gross totals) of everything the filter matches.
 
-    Without a search, customer or date filter an invoice list is answered from the running totals (a few
-    hundred rows at most, whatever the number of invoices); otherwise the matching documents are summed."""
+    Without a search, customer or date filter an invoice list is answered from the running totals (one row
+    per due date and state, whatever the number of invoices); otherwise the matching documents are summed."""
     conditions = totals_filter(query.status, date.today()) if kind == "invoice" else None
     if conditions is not None and not (query.q or query.contact_id or query.date_from or query.date_to):
         t = DocumentTotal
@@ -179,7 +179,8 @@ def open_balances(org_id: int, contact_id: int | None = None, today: date | None
     today = today or date.today()
     if contact_id is None:
         t = DocumentTotal
-        stmt = (select(t.currency, func.sum(t.due_sum), func.sum(case((t.due_date < today, t.due_sum), else_=0)))
+        overdue = and_(t.due_date < today, t.due_date > NO_DUE_DATE)
+        stmt = (select(t.currency, func.sum(t.due_sum), func.sum(case((overdue, t.due_sum), else_=0)))
                 .where(t.org_id == org_id, t.kind == "invoice", t.flow == "sales", t.status == "issued",
                        t.state.in_(OPEN_STATES))
                 .group_by(t.currency).having(func.sum(t.doc_count) > 0).order_by(t.currency))
