@@ -81,10 +81,10 @@ def test_upgrading_a_database_with_data_keeps_every_row(empty_database_url):
         assert conn.execute(text(totals)).all() == [(1, "invoice", "issued", "due", 1, 119, 119)]
     with engine.begin() as conn:  # ... and its triggers keep them: a payment booked, a draft added
         conn.execute(text("UPDATE document SET paid_total = 119 WHERE id = 1"))
-        conn.execute(text("INSERT INTO document (org_id, kind, flow, status, currency, prices_include_tax, "
+        conn.execute(text("INSERT INTO document (id, org_id, kind, flow, status, currency, prices_include_tax, "
                           "payment_terms_days, customer_reference, notes, buyer_name, search_text, seller, buyer, "
                           "line_total, allowance_total, charge_total, net_total, tax_total, gross_total, tax_breakdown, "
-                          "paid_total, credited_total, version, created_at, updated_at) VALUES (1, 'invoice', 'sales', "
+                          "paid_total, credited_total, version, created_at, updated_at) VALUES (2, 1, 'invoice', 'sales', "
                           "'draft', 'EUR', false, 14, '', '', 'B', 'b', '{}', '{}', 5, 0, 0, 5, 0, 5, '[]', 0, 0, 1, "
                           "'2026-01-01 00:00:00', '2026-01-01 00:00:00')"))
     with engine.connect() as conn:
