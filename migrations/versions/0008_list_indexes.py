@@ -1,11 +1,12 @@
-"""indexes for the sums of lists and dashboard, and for related documents
+"""a covering index for searching the lists, and one for related documents
 
 Revision ID: 0008_list_indexes
 Revises: 0007_payments
 Create Date: 2026-11-21 10:50:00
 
-The benchmark at 100,000 invoices showed the open/overdue sums reading every table row (the balance
-columns were not in an index) and an invoice page looking for its credit notes without an index.
+The benchmark at 100,000 invoices showed the sums of a filtered list reading every table row (the
+balance columns were not in the index) and an invoice page looking for its credit notes without an
+index. (The unfiltered sums come from the running totals of 0009.)
 """
 import sqlalchemy as sa
 from alembic import op
@@ -25,16 +26,12 @@ def upgrade():
     op.create_index('ix_document_org_search', 'document',
                     ['org_id', 'kind', 'flow', 'status', 'currency', 'search_text', 'gross_total', 'due_date',
                      'paid_total', 'credited_total', 'id'])
-    op.create_index('ix_document_org_totals', 'document',
-                    ['org_id', 'kind', 'flow', 'status', 'currency', 'due_date', 'gross_total', 'paid_total',
-                     'credited_total'])
     op.create_index('ix_document_related', 'document', ['related_id'], sqlite_where=NOT_NULL,
                     postgresql_where=NOT_NULL)
 
 
 def downgrade():
     op.drop_index('ix_document_related', table_name='document')
-    op.drop_index('ix_document_org_totals', table_name='document')
     op.drop_index('ix_document_org_search', table_name='document')
     op.create_index('ix_document_org_sums', 'document',
                     ['org_id', 'kind', 'flow', 'status', 'due_date', 'currency', 'gross_total', 'search_text', 'id'])

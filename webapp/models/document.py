@@ -22,10 +22,6 @@ class Document(db.Model):
         # covers a search of the list with its sums (and any status filter), so it never reads the table
         Index("ix_document_org_search", "org_id", "kind", "flow", "status", "currency", "search_text", "gross_total",
               "due_date", "paid_total", "credited_total", "id"),
-        # covers the sums of the list filters and the dashboard (amount due = gross - credited - paid), slim
-        # so that summing 100,000 invoices reads few pages; status before currency lets the sums group in order
-        Index("ix_document_org_totals", "org_id", "kind", "flow", "status", "currency", "due_date", "gross_total",
-              "paid_total", "credited_total"),
         # an invoice's credit notes, a quote's invoice; partial, so SQLite's statistics are not skewed by NULLs
         Index("ix_document_related", "related_id", sqlite_where=text("related_id IS NOT NULL"),
               postgresql_where=text("related_id IS NOT NULL")),
