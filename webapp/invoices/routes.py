@@ -501,8 +501,7 @@ def issue(document_id: int):
     # the PDF is rendered before the write lock (milliseconds under the lock instead of up to seconds)
     prepared = documents.prepare_issue_pdf(current_org(), doc) if doc.version == _sent_version() else None
     begin_write()  # the write lock: the number is taken in this transaction
-    doc = _load(document_id)
-    _authorize(doc, "issue")
+    doc = _load(document_id)  # (the same kind of document: the role was checked above)
     try:
         documents.check_version(doc, _sent_version())
         number = documents.issue(current_org(), current_user, doc, prepared=prepared)
@@ -550,9 +549,7 @@ def delete(document_id: int):
 @require_permission("edit_drafts")
 def duplicate(document_id: int):
     doc = _load(document_id)
-    refused = _refuse(doc, "duplicate")
-    if refused is not None:
-        return refused
+    _refuse(doc, "duplicate")
     copy = documents.duplicate(current_org(), current_user, doc)
     db.session.commit()
     flash(f"A new draft was made from this {status_table.KIND_LABELS[doc.kind]}.", "success")
@@ -641,23 +638,21 @@ def send(document_id: int):
 
 # --- payments ---------------------------------------------------------------------------------------
 
-def _refuse(doc: Document, action: str):
-    """None when ``action`` is allowed on ``doc``; else the redirect to its page with the reason."""
+def _refuse(doc: Document, action: str) -> None:
+    """Return when ``action`` is allowed on ``doc``; else end the request with the redirect to its page and
+    the reason."""
     try:
         documents.require(doc, action)
     except DocumentError as exc:
         flash(exc.message, "error")
-        return redirect_to(url_for("invoices.show", document_id=doc.id))
-    return None
+        abort(redirect_to(url_for("invoices.show", document_id=doc.id)))
 
 
 @bp.route("/<int:document_id>/payments/new", methods=["GET", "POST"])
 @require_permission("record_payments")
 def new_payment(document_id: int):
     doc = _load(document_id)
-    refused = _refuse(doc, "pay")
-    if refused is not None:
-        return refused
+    _refuse(doc, "pay")
     if request.method == "GET":
         due = doc.amount_due
         form = PaymentForm(formdata=None, data={
@@ -706,9 +701,7 @@ def _record_payment(doc: Document, form: PaymentForm, minor: int):
 @require_permission("void_payments")
 def void_payment(document_id: int, payment_id: int):
     doc = _load(document_id)
-    refused = _refuse(doc, "void_payment")
-    if refused is not None:
-        return refused
+    _refuse(doc, "void_payment")
     payment = db.session.scalar(scoped(Payment).where(Payment.id == payment_id, Payment.document_id == doc.id))
     if payment is None:
         abort(404)
@@ -765,9 +758,7 @@ def _groups(doc: Document) -> list[tuple[str, str]]:
 @require_permission("correct_documents")
 def credit(document_id: int):
     doc = _load(document_id)
-    refused = _refuse(doc, "credit")
-    if refused is not None:
-        return refused
+    _refuse(doc, "credit")
     form = CreditForm() if request.method == "POST" else CreditForm(formdata=None)
     form.group.choices = as_choices(_groups(doc))
     remaining = corrections.remaining_quantities(doc)
@@ -822,9 +813,7 @@ def cancel(document_id: int):
 @require_permission("correct_documents")
 def change_recipient(document_id: int):
     doc = _load(document_id)
-    refused = _refuse(doc, "change_recipient")
-    if refused is not None:
-        return refused
+    _refuse(doc, "change_recipient")
     form = RecipientForm() if request.method == "POST" else RecipientForm(formdata=None)
     customers = db.session.scalars(scoped(Contact).where(Contact.archived.is_(False), Contact.id != doc.contact_id)
                                    .order_by(Contact.sort_name).limit(500)).all()
