@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app wsgi
 PORT ?= 5000
 
-.PHONY: run test lint bench deliver translations clean
+.PHONY: run test test-fast lint bench deliver translations clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,16 +24,24 @@ run: $(VENV)/.installed
 	trap 'kill $$deliverer 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-## make test: the whole suite on SQLite, then on PostgreSQL when TEST_DATABASE_URL is set
+## make test: the whole suite on SQLite, then on PostgreSQL when TEST_DATABASE_URL is set; the slow tests run once:
+## on PostgreSQL when it is there, else on SQLite
 test: $(VENV)/.installed
 	@if [ "$$REQUIRE_POSTGRES" = "1" ] && [ -z "$$TEST_DATABASE_URL" ]; then \
 	  echo "REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set" >&2; exit 1; fi
-	@echo "== test suite on SQLite =="
-	env -u TEST_DATABASE_URL $(PY) -m pytest -q tests -m "not postgres_only" $(PYTEST_ARGS)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
-	  echo "== test suite on PostgreSQL ($$TEST_DATABASE_URL) =="; \
+	  echo "== test suite on SQLite: -m 'not postgres_only and not slow' (the slow tests run on PostgreSQL) =="; \
+	  env -u TEST_DATABASE_URL $(PY) -m pytest -q tests -m "not postgres_only and not slow" $(PYTEST_ARGS) || exit $$?; \
+	  echo "== test suite on PostgreSQL ($$TEST_DATABASE_URL): -m 'not browser' =="; \
 	  $(PY) -m pytest -q tests -m "not browser" $(PYTEST_ARGS); \
-	else echo "(TEST_DATABASE_URL not set: PostgreSQL run skipped)"; fi
+	else \
+	  echo "== test suite on SQLite: -m 'not postgres_only' (slow tests included) =="; \
+	  env -u TEST_DATABASE_URL $(PY) -m pytest -q tests -m "not postgres_only" $(PYTEST_ARGS) || exit $$?; \
+	  echo "(TEST_DATABASE_URL not set: PostgreSQL run skipped)"; fi
+
+## make test-fast: the inner loop: SQLite only, no slow, browser or PostgreSQL-only tests, stop at the first failure
+test-fast: $(VENV)/.installed
+	env -u TEST_DATABASE_URL $(PY) -m pytest -q -x tests -m "not slow and not browser and not postgres_only" $(PYTEST_ARGS)
 
 ## make bench: bench/run.py, one table on SQLite and PostgreSQL (BENCH_DATABASE_URL; empty = SQLite only),
 ## 100,000 invoices; written to bench/RESULTS.md. Needs wrk (apt-get install wrk) for the throughput rows.

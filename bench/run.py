@@ -37,7 +37,7 @@ from sqlalchemy import create_engine, func, insert, select, text
 from webapp.extensions import db
 from webapp.models import Contact, Document, DocumentLine, Organization, Payment, User
 from webapp.models.totals import create_triggers, drop_triggers
-from webapp.services import documents, payments
+from webapp.services import drafts, issuing, locks, payments
 
 SIZES = tuple(int(s) for s in os.environ.get("BENCH_SIZES", "1000,100000").split(","))  # invoices; customers are 1 in 20, payments 3 per invoice on average
 OTHER_SHARE = 10  # the second organization holds a tenth as much
@@ -156,15 +156,15 @@ def real_invoice(app, org_id: int, user_id: int) -> tuple[int, str]:
     with app.app_context():
         org, user = db.session.get(Organization, org_id), db.session.get(User, user_id)
         contact = db.session.scalar(select(Contact).where(Contact.org_id == org_id).order_by(Contact.id).limit(1))
-        doc = documents.new_draft(org, user, contact)
+        doc = drafts.new_draft(org, user, contact)
         for i in range(8):
-            line = documents.add_line(org, doc)
-            documents.update_line(doc, line, {"description": f"Consulting, part {i + 1}", "quantity": Decimal(i + 1),
+            line = drafts.add_line(org, doc)
+            drafts.update_line(doc, line, {"description": f"Consulting, part {i + 1}", "quantity": Decimal(i + 1),
                                               "unit_price": Decimal("95.50")})
-        documents.issue(org, user, doc)
+        issuing.issue(org, user, doc)
         db.session.commit()
         for j in range(3):
-            locked = documents.lock_document(org, doc.id)
+            locked = locks.lock_document(org, doc.id)
             payments.record(org, user, locked, payments.PaymentInput(
                 amount=10_000, paid_on=date.today(), method="bank_transfer", reference=f"R{j}", note="", key=f"real-{doc.id}-{j}"))
             db.session.commit()
@@ -175,10 +175,10 @@ def draft_with_lines(app, org_id: int, user_id: int, count: int) -> int:
     with app.app_context():
         org, user = db.session.get(Organization, org_id), db.session.get(User, user_id)
         contact = db.session.scalar(select(Contact).where(Contact.org_id == org_id).order_by(Contact.id).limit(1))
-        doc = documents.new_draft(org, user, contact)
+        doc = drafts.new_draft(org, user, contact)
         for i in range(count):
-            line = documents.add_line(org, doc)
-            documents.update_line(doc, line, {"description": f"Line {i}", "quantity": Decimal(i + 1),
+            line = drafts.add_line(org, doc)
+            drafts.update_line(doc, line, {"description": f"Line {i}", "quantity": Decimal(i + 1),
                                               "unit_price": Decimal("12.34")})
         db.session.commit()
         return doc.id

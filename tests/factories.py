@@ -10,7 +10,7 @@ from werkzeug.security import generate_password_hash
 from webapp.extensions import db
 from webapp.models import Invitation, Membership, Organization, OutboxMessage, User
 from webapp.models.types import utcnow
-from webapp.services import orgs
+from webapp.services import drafts, issuing, orgs
 from webapp.services.tokens import new_token
 
 if TYPE_CHECKING:
@@ -119,24 +119,22 @@ def complete_org(org: Organization) -> Organization:
 def draft(org: Organization, contact_=None, lines=(("Widget", "2", "10.00"),), actor=None) -> "Document":
     from decimal import Decimal
 
-    from webapp.services import documents
 
     actor = actor or next(m.user for m in org.memberships if m.role == "owner")
     contact_ = contact_ or contact(org, "Buyer GmbH")
-    doc = documents.new_draft(org, actor, contact_)
+    doc = drafts.new_draft(org, actor, contact_)
     for description, quantity, price in lines:
-        line = documents.add_line(org, doc)
-        documents.update_line(doc, line, {"description": description, "quantity": Decimal(quantity),
+        line = drafts.add_line(org, doc)
+        drafts.update_line(doc, line, {"description": description, "quantity": Decimal(quantity),
                                           "unit_price": Decimal(price)})
     db.session.commit()
     return doc
 
 
 def issued(org: Organization, **kwargs) -> "Document":
-    from webapp.services import documents
 
     doc = draft(org, **kwargs)
     actor = next(m.user for m in org.memberships if m.role == "owner")
-    documents.issue(org, actor, doc)
+    issuing.issue(org, actor, doc)
     db.session.commit()
     return doc

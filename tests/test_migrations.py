@@ -1,15 +1,23 @@
-"""`flask db upgrade` builds the schema from empty, and `flask db check` finds nothing to migrate."""
+"""`flask db upgrade` builds the schema from empty, and `flask db check` finds nothing to migrate; upgrades keep
+the rows (and the running totals) of a database with data. See tests/test_trigger_sql.py for what `flask db check`
+does not compare (triggers, CHECK constraints, index details)."""
 import os
 import subprocess
 import sys
 import uuid
+from collections import defaultdict
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.exc import IntegrityError
 
 from tests.conftest import TMP, database_url
+from webapp.domain.status import balance_state
 from webapp.extensions import db
+from webapp.models.totals import NO_DUE_DATE
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -90,4 +98,159 @@ def test_upgrading_a_database_with_data_keeps_every_row(empty_database_url):
     with engine.connect() as conn:
         rows = conn.execute(text(totals + " WHERE doc_count <> 0 ORDER BY status")).all()
         assert rows == [(1, "invoice", "draft", "due", 1, 5, 5), (1, "invoice", "issued", "settled", 1, 119, 0)]
+    engine.dispose()
+
+
+# --- 0010: CHECK constraints on a database with data ---------------------------------------------------------
+
+def _blank(column: sa.Column):
+    """A value for a NOT NULL column without a default (what the app would write for "nothing")."""
+    kind = column.type
+    if isinstance(kind, sa.Boolean):
+        return False
+    if isinstance(kind, sa.Integer):
+        return 0
+    if isinstance(kind, sa.JSON):
+        return {}
+    if isinstance(kind, sa.DateTime):
+        return datetime(2026, 1, 1)
+    if isinstance(kind, sa.Date):
+        return date(2026, 1, 1)
+    return ""
+
+
+def insert(conn, table_name: str, **values) -> int | None:
+    """Insert one row into the table as it is at this revision (reflected); the other required columns get
+    blanks. Returns the new id."""
+    table = sa.Table(table_name, sa.MetaData(), autoload_with=conn)
+    for column in table.columns:
+        if column.name not in values and not column.nullable and column.server_default is None \
+                and not column.primary_key:
+            values[column.name] = _blank(column)
+    return conn.execute(table.insert().values(**values).returning(*table.primary_key.columns)).first()[0]
+
+
+def snapshot(engine) -> dict[str, list]:
+    """Every row of every table (Alembic's aside), independent of column order."""
+    with engine.connect() as conn:
+        metadata = sa.MetaData()
+        metadata.reflect(conn)
+        return {name: sorted((sorted(row._mapping.items()) for row in conn.execute(sa.select(table))), key=repr)
+                for name, table in metadata.tables.items() if name != "alembic_version"}
+
+
+def assert_totals_match(engine) -> None:
+    """The running totals equal the documents (as tests/services/test_document_totals.py compares them)."""
+    with engine.connect() as conn:
+        metadata = sa.MetaData()
+        document = sa.Table("document", metadata, autoload_with=conn)
+        totals = sa.Table("document_totals", metadata, autoload_with=conn)
+        expected: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
+        for d in conn.execute(sa.select(document)):
+            due = d.gross_total - d.credited_total - d.paid_total
+            row = expected[(d.org_id, d.kind, d.flow, d.status, d.currency, d.due_date or NO_DUE_DATE,
+                            balance_state(d.gross_total, d.credited_total, d.paid_total))]
+            row[0], row[1], row[2] = row[0] + 1, row[1] + d.gross_total, row[2] + due
+        kept = {(t.org_id, t.kind, t.flow, t.status, t.currency, t.due_date, t.state):
+                [t.doc_count, t.gross_sum, t.due_sum]
+                for t in conn.execute(sa.select(totals)) if t.doc_count or t.gross_sum or t.due_sum}
+    assert expected and kept == dict(expected)
+
+
+def check_names(engine) -> set[str]:
+    inspector = inspect(engine)
+    return {ck["name"] for table in inspector.get_table_names() for ck in inspector.get_check_constraints(table)}
+
+
+def seed_0009(engine) -> dict[str, int]:
+    """An organization with three members, an invitation, a tax rate and documents of every kind and status,
+    with lines, an allowance and payments (a refund too), written at revision 0009 (its triggers keep the totals)."""
+    with engine.begin() as conn:
+        org = insert(conn, "organization", name="O", country="DE", currency="EUR", locale="de_DE",
+                     payment_terms_days=14)
+        for n, role in enumerate(("owner", "staff", "bookkeeper")):
+            user = insert(conn, "user", email=f"u{n}@example.com", name=f"U{n}", password_hash="x", session_version=1)
+            insert(conn, "membership", org_id=org, user_id=user, role=role)
+        insert(conn, "invitation", org_id=org, email="new@example.com", role="staff", token_hash="t" * 64)
+        insert(conn, "tax_rate", org_id=org, name="Standard 19 %", percent=190000, category="S", is_default=True)
+        docs = {}
+        for key, kind, status, number, gross, paid, credited, due in [
+                ("partial", "invoice", "issued", "INV-1", 119, 50, 0, date(2026, 2, 1)),
+                ("settled", "invoice", "issued", "INV-2", 238, 238, 0, date(2026, 2, 15)),
+                ("cancelled", "invoice", "cancelled", "INV-3", 119, 0, 119, date(2026, 3, 1)),
+                ("credit_note", "credit_note", "issued", "CN-1", -119, 0, 0, None),
+                ("quote", "quote", "sent", "Q-1", 500, 0, 0, None),
+                ("draft", "invoice", "draft", None, 5, 0, 0, None)]:
+            docs[key] = insert(conn, "document", org_id=org, kind=kind, flow="sales", status=status, number=number,
+                               currency="EUR", gross_total=gross, net_total=gross, line_total=gross,
+                               paid_total=paid, credited_total=credited, due_date=due, version=1)
+            insert(conn, "document_line", document_id=docs[key], description="L", quantity=10000, unit="piece",
+                   unit_price=gross * 10000, tax_category="S", net_amount=gross)
+        insert(conn, "document_adjustment", document_id=docs["draft"], kind="allowance", amount=10000, tax_category="S")
+        for n, (key, amount) in enumerate((("partial", 50), ("settled", 248), ("settled", -10))):
+            insert(conn, "payment", org_id=org, document_id=docs[key], amount=amount, currency="EUR",
+                   paid_on=date(2026, 1, 10), method="bank_transfer", idempotency_key=f"k{n}")
+    return {"org": org, **docs}
+
+
+def test_0010_keeps_every_row_and_the_running_totals_up_down_and_up(empty_database_url):
+    assert flask("db", "upgrade", "0009_document_totals", url=empty_database_url).returncode == 0
+    engine = create_engine(empty_database_url)
+    ids = seed_0009(engine)
+    assert_totals_match(engine)
+    before = snapshot(engine)
+
+    up = flask("db", "upgrade", url=empty_database_url)
+    assert up.returncode == 0, up.stderr
+    assert snapshot(engine) == before  # the running totals' rows too
+    assert {"ck_document_kind", "ck_document_number_unless_draft", "ck_payment_amount_not_zero",
+            "ck_membership_role", "ck_tax_rate_category"} <= check_names(engine)
+    with engine.begin() as conn:  # the triggers still keep the totals: a payment, an issue, an insert, a delete
+        conn.execute(text("UPDATE document SET paid_total = 119 WHERE id = :id"), {"id": ids["partial"]})
+        conn.execute(text("UPDATE document SET status = 'issued', number = 'INV-4', due_date = '2026-04-01' "
+                          "WHERE id = :id"), {"id": ids["draft"]})
+        extra = insert(conn, "document", org_id=ids["org"], kind="invoice", flow="sales", status="draft",
+                       currency="EUR", gross_total=7, version=1)
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM document WHERE id = :id"), {"id": extra})
+    assert_totals_match(engine)
+    with pytest.raises(IntegrityError, match="ck_payment_amount_not_zero"), engine.begin() as conn:
+        conn.execute(text("UPDATE payment SET amount = 0"))
+
+    before = snapshot(engine)
+    down = flask("db", "downgrade", "0009_document_totals", url=empty_database_url)
+    assert down.returncode == 0, down.stderr
+    assert snapshot(engine) == before and not check_names(engine)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE document SET credited_total = 119, status = 'cancelled' WHERE id = :id"),
+                     {"id": ids["partial"]})
+    assert_totals_match(engine)
+
+    before = snapshot(engine)
+    up = flask("db", "upgrade", url=empty_database_url)
+    assert up.returncode == 0, up.stderr
+    assert snapshot(engine) == before and "ck_document_status" in check_names(engine)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE document SET paid_total = 100 WHERE id = :id"), {"id": ids["settled"]})
+    assert_totals_match(engine)
+    engine.dispose()
+
+
+def test_0010_refuses_rows_that_break_a_constraint_and_changes_nothing(empty_database_url):
+    assert flask("db", "upgrade", "0009_document_totals", url=empty_database_url).returncode == 0
+    engine = create_engine(empty_database_url)
+    ids = seed_0009(engine)
+    with engine.begin() as conn:
+        insert(conn, "payment", org_id=ids["org"], document_id=ids["partial"], amount=0, currency="EUR",
+               paid_on=date(2026, 1, 10), method="cash", idempotency_key="zero")
+        conn.execute(text("UPDATE document SET number = NULL WHERE id = :id"), {"id": ids["quote"]})
+    before = snapshot(engine)
+    up = flask("db", "upgrade", url=empty_database_url)
+    assert up.returncode != 0
+    assert "fix these rows first" in up.stderr
+    assert "1 row(s) of payment break ck_payment_amount_not_zero (amount <> 0): id " in up.stderr
+    assert "1 row(s) of document break ck_document_number_unless_draft" in up.stderr
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0009_document_totals"
+    assert snapshot(engine) == before and not check_names(engine)
     engine.dispose()

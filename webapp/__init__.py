@@ -21,6 +21,7 @@ from webapp.config import PROJECT_ROOT, load_config
 from webapp.extensions import babel, csrf, db, limiter, login_manager, migrate
 from webapp.forms import MAX_ID
 from webapp.htmx import add_vary, is_htmx, render
+from webapp.web import actions, uow
 
 class DatabaseId(IntegerConverter):
     """``<int:...>`` in every route: ids beyond a 32-bit key never reach the database (a 404, not a 500)."""
@@ -83,6 +84,7 @@ def create_app(config: dict | None = None) -> Flask:
     _register_user_loader()
     _register_blueprints(app)
     _register_error_handlers(app)
+    uow.init_app(app)
     _register_template_helpers(app)
     _register_security_headers(app)
 
@@ -180,7 +182,6 @@ def _register_error_handlers(app: Flask) -> None:
     def http_error(exc: HTTPException):
         if exc.code is None or exc.code < 400:
             return exc
-        db.session.rollback()
         messages = {
             404: "This page does not exist, or you have no access to it.",
             403: "Your role in this organization does not allow this.",
@@ -193,7 +194,6 @@ def _register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
-        db.session.rollback()
         return render_error(400, "The form has expired or was sent from elsewhere. Reload the page and try again.")
 
     @app.errorhandler(Exception)
@@ -201,23 +201,22 @@ def _register_error_handlers(app: Flask) -> None:
         if isinstance(exc, HTTPException):
             return http_error(exc)
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
-        db.session.rollback()
+        db.session.rollback()  # before rendering the page: the failed transaction cannot be read from
         if app.config.get("PROPAGATE_EXCEPTIONS"):
             raise exc
         return render_error(500, "We could not finish this request; nothing was saved. Please try again.")
 
     _ = InternalServerError  # documented: 500 answers come from server_error above
+    actions.init_app(app, render_error)
 
 
 def _register_template_helpers(app: Flask) -> None:
     import pycountry
-    from babel.numbers import format_currency
     from markupsafe import Markup, escape
 
-    from webapp.domain.money import from_minor, round_money, to_minor
-    from webapp.i18n import format_day, format_number
+    from webapp.domain.money import round_money, to_minor
+    from webapp.i18n import format_day, format_money, format_number
     from webapp.domain.units import UNITS
-    from webapp.services import documents as documents_service
     from webapp.domain.identifiers import format_iban
     from sqlalchemy import func
     from sqlalchemy.orm import contains_eager
@@ -254,14 +253,11 @@ def _register_template_helpers(app: Flask) -> None:
 
     @app.template_filter("money")
     def money(minor: int | None, currency: str, locale: str | None = None) -> str:
-        """Minor units as a localized amount: 123456, "EUR" -> "€1,234.56" (rounded before, never here)."""
-        if minor is None:
-            return ""
+        """Minor units as a localized amount (``i18n.format_money``), by default in the organization's locale."""
         membership = None
         if not locale and has_request_context() and current_user.is_authenticated:
             membership = load_current_membership()
-        locale = locale or (membership.organization.locale if membership else "en")
-        return format_currency(from_minor(minor, currency), currency, locale=locale, currency_digits=True)
+        return format_money(minor, currency, locale or (membership.organization.locale if membership else "en"))
 
     @app.template_filter("money_amount")
     def money_amount(amount, currency: str, locale: str | None = None) -> str:
@@ -287,9 +283,6 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["payment_labels"] = PAYMENT_LABELS
     app.jinja_env.globals["kind_labels"] = KIND_LABELS
     app.jinja_env.globals["unit_label"] = lambda unit: gettext(UNITS[unit][0]) if unit in UNITS else unit
-    app.jinja_env.globals["seller_now"] = lambda doc: documents_service.seller_snapshot(
-        db.session.get(Organization, doc.org_id))
-    app.jinja_env.globals["buyer_now"] = documents_service.buyer_now
 
     @app.context_processor
     def inject():

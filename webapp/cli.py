@@ -12,7 +12,8 @@ from webapp.extensions import db
 from webapp.forms import MAX_ID
 from webapp.models import Membership, Organization
 from webapp.models.user import PASSWORD_MIN_LENGTH
-from webapp.services import accounts, demo, mail, orgs
+from webapp import demo
+from webapp.services import accounts, mail, orgs
 
 DEMO_EMAIL = "demo@tallybook.example"
 DEMO_PASSWORD = "demo-password-2026"
@@ -84,7 +85,7 @@ def create_user(email, name, password, org_name, country, org_id, role):
             raise click.BadParameter(f"there is no organization {org_id}", param_hint="--org-id")
     try:
         user = accounts.create_user(email, password, name)
-    except accounts.AccountError as exc:
+    except accounts.ActionError as exc:
         raise click.ClickException(exc.message) from exc
     if org is None:
         org = orgs.create_organization(org_name, country, user)

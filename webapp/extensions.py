@@ -35,17 +35,3 @@ babel = Babel()
 def account_key() -> str:
     """Rate-limit key for the account a log-in or reset form names."""
     return "account:" + (request.form.get("email") or "").strip().lower()
-
-
-def begin_write() -> None:
-    """Start a fresh transaction that may take a document number.
-
-    Whatever the session did so far (reads only) is rolled back. On SQLite the new transaction opens
-    with ``BEGIN IMMEDIATE``, which takes the database's write lock before the first read, so two
-    transactions can never read the same counter (Python's sqlite3 would otherwise begin only at the
-    first write). On PostgreSQL the numbering service locks the counter row with ``FOR UPDATE``.
-    """
-    db.session.rollback()
-    connection = db.session.connection()
-    if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN IMMEDIATE")

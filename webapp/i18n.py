@@ -3,7 +3,8 @@
 The app's own screens are English. Everything a customer receives is rendered inside
 ``customer_language(locale)``: labels come from the message catalogs under ``translations/``
 (English, German, French; other languages fall back to English), and amounts, numbers and dates
-are formatted by Babel in the customer's locale (``de_AT`` formats as Austria does).
+are formatted by Babel in the customer's locale (``de_AT`` formats as Austria does). This module is the one
+place amounts, numbers and dates are formatted: templates (filters), e-mails and PDFs all use it.
 """
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ from datetime import date
 from decimal import Decimal
 
 from babel.dates import format_date
-from babel.numbers import format_decimal
+from babel.numbers import format_currency, format_decimal
 from flask_babel import force_locale
+
+from webapp.domain.money import from_minor
 
 # Languages with a message catalog; a customer in another language reads English labels.
 DOCUMENT_LANGUAGES = ("en", "de", "fr")
@@ -39,6 +42,14 @@ def customer_language(locale: str):
 def format_day(value: date | None, locale: str) -> str:
     """A date as the locale writes it: 21.11.2026 (de), 21 nov. 2026 (fr), Nov 21, 2026 (en)."""
     return format_date(value, "medium", locale=locale or "en") if value else ""
+
+
+def format_money(minor: int | None, currency: str, locale: str) -> str:
+    """Minor units as a localized amount: 123456, "EUR", "de_DE" -> "1.234,56 €". The amount is exact in minor
+    units already (rounded half-up before, never here: Babel would round half-even)."""
+    if minor is None:
+        return ""
+    return format_currency(from_minor(minor, currency), currency, locale=locale or "en", currency_digits=True)
 
 
 def format_number(value: Decimal | None, locale: str, min_places: int = 0) -> str:

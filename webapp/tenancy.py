@@ -53,6 +53,16 @@ def current_role() -> str | None:
     return membership.role if membership else None
 
 
+def current_actor():
+    """The acting member (user + current organization + role) for the use cases; 404 without a membership."""
+    from webapp.usecases import Actor
+
+    membership = load_current_membership()
+    if membership is None:
+        abort(404)
+    return Actor(org=membership.organization, user=current_user._get_current_object(), role=membership.role)
+
+
 def switch_org(org_id: int) -> Membership:
     """Make ``org_id`` the current organization; 404 unless the user is a member."""
     membership = db.session.scalar(

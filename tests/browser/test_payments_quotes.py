@@ -10,7 +10,7 @@ from tests.browser.conftest import screenshot
 from tests.factories import PASSWORD
 from webapp.extensions import db
 from webapp.models import Document
-from webapp.services import documents
+from webapp.services import drafts, issuing
 
 pytestmark = pytest.mark.browser
 
@@ -61,12 +61,12 @@ def test_customer_accepts_a_quote_and_the_owner_converts_it(page, browser, live_
     owner = f.user("owner-quote@example.com")
     org = f.complete_org(f.organization(owner=owner, name="Ines Bakery"))
     customer = f.contact(org, "Hotel Alpenblick", email="office@alpenblick.example", locale="de_AT")
-    quote = documents.new_draft(org, owner, customer, kind="quote")
-    line = documents.add_line(org, quote)
-    documents.update_line(quote, line, {"description": "Wedding cake, three tiers", "quantity": Decimal(1),
+    quote = drafts.new_draft(org, owner, customer, kind="quote")
+    line = drafts.add_line(org, quote)
+    drafts.update_line(quote, line, {"description": "Wedding cake, three tiers", "quantity": Decimal(1),
                                         "unit_price": Decimal("280")})
     db.session.commit()
-    documents.issue(org, owner, quote)
+    issuing.issue(org, owner, quote)
     db.session.commit()
 
     customer_context = browser.new_context(base_url=live_server, viewport={"width": 375, "height": 800})

@@ -163,6 +163,7 @@ class Client(threading.Thread):
             assert refund and r.status_code == 422 and "refund" in r.text.lower(), (r.status_code, r.text[:500])
 
 
+@pytest.mark.slow
 def test_twenty_clients_for_a_minute(app, server, f):
     base, log = server
     shared, people = {}, []

@@ -6,6 +6,7 @@ import threading
 from datetime import timedelta
 from email import policy
 
+import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
@@ -44,6 +45,7 @@ def queue_invoice_mails(owner, f) -> list[int]:
     return ids
 
 
+@pytest.mark.slow
 def test_the_smtp_server_goes_away_mid_batch_and_comes_back(app, owner, f, monkeypatch):
     port = free_port()
     configure(app, monkeypatch, port)

@@ -14,7 +14,7 @@ WRITES_ON_PURPOSE = {"public.document"}  # records the first visit ("viewed")
 
 
 def test_every_get_route_leaves_every_table_unchanged(app, login_as, f):
-    from webapp.services import corrections, documents, notes, payments, quotes
+    from webapp.services import corrections, drafts, issuing, notes, payments, quotes
 
     owner = login_as("owner")
     org = f.complete_org(owner.org)
@@ -28,17 +28,17 @@ def test_every_get_route_leaves_every_table_unchanged(app, login_as, f):
     job = ImportJob(org_id=org.id, filename="c.csv", content="Company\nX\n", mapping={"0": "company_name"})
     db.session.add(job)
     draft = f.draft(org, contact)
-    adjustment = documents.add_adjustment(org, draft, "charge")
+    adjustment = drafts.add_adjustment(org, draft, "charge")
     db.session.commit()
     invoice = f.issued(org, contact_=contact)
     payment = payments.record(org, owner.user, invoice, payments.PaymentInput(amount=100, paid_on=date.today(),
                                                                              key="get-test"))
     note = notes.add(org, owner.user, invoice, "internal", "n.pdf", b"%PDF-1.4 x")
     credit = corrections.full_credit_note(org, owner.user, invoice)
-    quote = documents.new_draft(org, owner.user, contact, kind="quote")
-    documents.update_line(quote, documents.add_line(org, quote), {"description": "Cake"})
+    quote = drafts.new_draft(org, owner.user, contact, kind="quote")
+    drafts.update_line(quote, drafts.add_line(org, quote), {"description": "Cake"})
     db.session.commit()
-    documents.issue(org, owner.user, quote)
+    issuing.issue(org, owner.user, quote)
     db.session.commit()
     quotes.decide(org, owner.user, quote, "accept")
     db.session.commit()

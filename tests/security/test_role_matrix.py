@@ -58,11 +58,11 @@ ON_ISSUED = {"send", "new_payment", "void_payment", "mark_paid", "credit", "canc
 
 def world(f, org, owner):
     """Fresh objects of every kind in ``org`` (a route may change or delete what it was given)."""
-    from webapp.services import documents, notes, payments
+    from webapp.services import drafts, notes, payments
 
     contact = f.contact(org, "Kunde AG", email="k@example.com")
     draft = f.draft(org, contact)
-    adjustment = documents.add_adjustment(org, draft, "charge")
+    adjustment = drafts.add_adjustment(org, draft, "charge")
     db.session.commit()
     issued = f.issued(org, contact_=contact)
     payment = payments.record(org, owner, issued, payments.PaymentInput(amount=100, paid_on=date.today(),
@@ -83,6 +83,7 @@ def world(f, org, owner):
             "token": issued.public_token, "kind": "invoice"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("role", ["anonymous", "bookkeeper", "staff", "owner"])
 def test_every_route_answers_each_role_as_declared(app, login_as, f, role):
     owner = login_as("owner")

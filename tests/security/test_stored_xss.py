@@ -44,7 +44,7 @@ def assert_escaped(html: str, where: str) -> None:
 
 
 def test_payloads_in_every_free_text_field_are_shown_escaped_everywhere(app, login_as, f):
-    from webapp.services import corrections, documents, notes, payments, sending
+    from webapp.services import corrections, drafts, notes, payments, sending
     from webapp.services.pdf import render_document_html
 
     owner = login_as("owner")
@@ -61,9 +61,9 @@ def test_payloads_in_every_free_text_field_are_shown_escaped_everywhere(app, log
     rate.name, rate.exemption_note = TEXT[:100], TEXT
     db.session.commit()
     draft = f.draft(org, contact, lines=[(TEXT, "1", "10")])
-    documents.update_header(draft, {"notes": TEXT, "customer_reference": TEXT[:100]})
-    adjustment = documents.add_adjustment(org, draft, "charge")
-    documents.update_adjustment(draft, adjustment, TEXT[:200], adjustment.amount, None)
+    drafts.update_header(draft, {"notes": TEXT, "customer_reference": TEXT[:100]})
+    adjustment = drafts.add_adjustment(org, draft, "charge")
+    drafts.update_adjustment(draft, adjustment, TEXT[:200], adjustment.amount, None)
     db.session.commit()
     invoice = f.issued(org, contact_=contact, lines=[(TEXT, "1", "10")])
     payment = payments.record(org, owner.user, invoice, payments.PaymentInput(

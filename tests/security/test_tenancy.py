@@ -28,23 +28,23 @@ def test_member_of_a_gets_404_for_every_url_of_b(app, login_as, f):
     db.session.commit()
     f.complete_org(b.org)
     b_draft = f.draft(b.org, b_contact, lines=[("B secret line", "1", "5")])
-    from webapp.services import documents
-    b_adjustment = documents.add_adjustment(b.org, b_draft, "charge")
+    from webapp.services import drafts, issuing
+    b_adjustment = drafts.add_adjustment(b.org, b_draft, "charge")
     db.session.commit()
     b_issued = f.issued(b.org, contact_=b_contact)
     from datetime import date
 
-    from webapp.services import payments
+    from webapp.services import drafts, payments
     b_payment = payments.record(b.org, b.user, b_issued, payments.PaymentInput(amount=100, paid_on=date.today(),
                                                                               key="b-payment-key"))
     db.session.commit()
-    from webapp.services import corrections, notes, quotes
+    from webapp.services import corrections, drafts, notes, quotes
     b_note = notes.add(b.org, b.user, b_issued, "B internal", "b.pdf", b"%PDF-1.4 b secret")
     b_credit = corrections.full_credit_note(b.org, b.user, b_issued)
-    b_quote = documents.new_draft(b.org, b.user, b_contact, kind="quote")
-    documents.update_line(b_quote, documents.add_line(b.org, b_quote), {"description": "B quote line"})
+    b_quote = drafts.new_draft(b.org, b.user, b_contact, kind="quote")
+    drafts.update_line(b_quote, drafts.add_line(b.org, b_quote), {"description": "B quote line"})
     db.session.commit()
-    documents.issue(b.org, b.user, b_quote)
+    issuing.issue(b.org, b.user, b_quote)
     db.session.commit()
     quotes.decide(b.org, b.user, b_quote, "accept")
     db.session.commit()

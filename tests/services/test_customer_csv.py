@@ -3,6 +3,7 @@ import csv
 import io
 import re
 
+import pytest
 from sqlalchemy import func, select
 
 from webapp.extensions import db
@@ -152,6 +153,7 @@ def test_neutralize():
         assert unneutralize(neutralize(value)) == value
 
 
+@pytest.mark.slow
 def test_two_clicks_on_import_import_once(app, login_as):
     import threading
 

@@ -11,7 +11,8 @@ from webapp.extensions import db
 from webapp.models import Document, DocumentTotal
 from webapp.models.totals import NO_DUE_DATE
 from webapp.queries import documents as document_queries
-from webapp.services import corrections, documents, payments
+from webapp.services import corrections, issuing, locks, payments
+from webapp.services import drafts as draft_service
 
 
 def state(doc: Document) -> str:
@@ -41,7 +42,7 @@ def assert_totals_match() -> None:
 
 
 def pay(org, user, doc, amount, key):
-    locked = documents.lock_document(org, doc.id)
+    locked = locks.lock_document(org, doc.id)
     payment = payments.record(org, user, locked, payments.PaymentInput(
         amount=amount, paid_on=date.today(), method="bank_transfer", reference="", note="", key=key))
     db.session.commit()
@@ -56,12 +57,12 @@ def test_every_write_keeps_the_totals_equal_to_the_documents(owner, f):
     f.issued(other)
     assert_totals_match()
     line = drafts[0].lines[0]  # a line edit changes a draft's total
-    documents.update_line(drafts[0], line, {"description": "Work", "quantity": Decimal("7"),
+    draft_service.update_line(drafts[0], line, {"description": "Work", "quantity": Decimal("7"),
                                             "unit_price": Decimal("12.50")})
     db.session.commit()
     assert_totals_match()
     for doc in drafts[:2]:
-        documents.issue(org, user, doc)
+        issuing.issue(org, user, doc)
         db.session.commit()
     assert_totals_match()
     a, b = drafts[0], drafts[1]
@@ -69,7 +70,7 @@ def test_every_write_keeps_the_totals_equal_to_the_documents(owner, f):
     assert_totals_match()
     p = pay(org, user, a, a.gross_total, "k2")  # overpaid
     assert_totals_match()
-    payments.void(org, user, documents.lock_document(org, a.id), p, "wrong invoice")
+    payments.void(org, user, locks.lock_document(org, a.id), p, "wrong invoice")
     db.session.commit()
     assert_totals_match()
     pay(org, user, a, -500, "k3")  # refund
@@ -77,16 +78,16 @@ def test_every_write_keeps_the_totals_equal_to_the_documents(owner, f):
     note = corrections.full_credit_note(org, user, b)  # a credit note draft, then issued: b ends settled
     db.session.commit()
     assert_totals_match()
-    documents.issue(org, user, note)
+    issuing.issue(org, user, note)
     db.session.commit()
     assert_totals_match()
-    corrections.cancel(org, user, documents.lock_document(org, a.id))
+    corrections.cancel(org, user, locks.lock_document(org, a.id))
     db.session.commit()
     assert_totals_match()
-    documents.delete_draft(org, user, db.session.get(Document, drafts[2].id))
+    draft_service.delete_draft(org, user, db.session.get(Document, drafts[2].id))
     db.session.commit()
     assert_totals_match()
-    copy = documents.copy_document(org, user, db.session.get(Document, a.id))
+    copy = draft_service.copy_document(org, user, db.session.get(Document, a.id))
     db.session.commit()
     assert copy.id
     assert_totals_match()

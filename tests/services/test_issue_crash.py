@@ -13,13 +13,13 @@ from webapp.models import Document
 def test_a_crash_while_issuing_changes_nothing(app, login_as, f, monkeypatch, kind, step):
     """``html``: the HTML rendered again under the lock fails; ``layout``: nothing was prepared before the lock
     (say the number changed meanwhile) and laying the PDF out under the lock fails."""
-    from webapp.services import corrections, documents, pdf
+    from webapp.services import corrections, issuing, pdf
 
     owner = login_as("owner")
     f.complete_org(owner.org)
     doc = f.draft(owner.org)
     if kind == "credit_note":
-        documents.issue(owner.org, owner.user, doc)
+        issuing.issue(owner.org, owner.user, doc)
         db.session.commit()
         doc = corrections.full_credit_note(owner.org, owner.user, doc)
         db.session.commit()
@@ -34,7 +34,7 @@ def test_a_crash_while_issuing_changes_nothing(app, login_as, f, monkeypatch, ki
         return real(*args, **kwargs)
 
     if step == "layout":
-        monkeypatch.setattr(documents, "prepare_issue_pdf", lambda *args, **kwargs: None)
+        monkeypatch.setattr(issuing, "prepare_issue_pdf", lambda *args, **kwargs: None)
     monkeypatch.setattr(pdf, "render_document_html" if step == "html" else "render_html_pdf", crash)
     r = owner.client.post(f"/invoices/{doc.id}/issue", data={"version": doc.version})
     assert r.status_code == 500

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from tests.services.test_pdf import pdf_text
 from webapp.extensions import db
 from webapp.models import Document
-from webapp.services import documents, pdf
+from webapp.services import issuing, pdf
 
 
 def write_lock_free(app) -> bool:
@@ -56,13 +56,13 @@ def test_the_pdf_is_laid_out_once_and_outside_the_write_lock(owner, f, renders, 
 
 def test_a_number_taken_meanwhile_renders_again_with_the_real_number(owner, f, renders):
     first, second = f.draft(owner.org), f.draft(owner.org)
-    prepared = documents.prepare_issue_pdf(owner.org, first)
+    prepared = issuing.prepare_issue_pdf(owner.org, first)
     assert prepared is not None and len(renders) == 1
     assert db.session.scalar(select(Document.number).where(Document.id == first.id)) is None  # nothing written
-    documents.issue(owner.org, owner.user, second)  # takes the number the prepared PDF shows
+    issuing.issue(owner.org, owner.user, second)  # takes the number the prepared PDF shows
     db.session.commit()
     first = db.session.get(Document, first.id)
-    number = documents.issue(owner.org, owner.user, first, prepared=prepared)
+    number = issuing.issue(owner.org, owner.user, first, prepared=prepared)
     db.session.commit()
     assert number.endswith("-0002")
     assert len(renders) == 3  # the prepared one, the second invoice, and this one again
@@ -72,7 +72,7 @@ def test_a_number_taken_meanwhile_renders_again_with_the_real_number(owner, f, r
 
 def test_a_draft_that_cannot_be_issued_prepares_nothing_and_writes_nothing(owner, f, renders):
     doc = f.draft(owner.org, lines=[("", "1", "2.50")])  # a line without a description
-    assert documents.prepare_issue_pdf(owner.org, doc) is None
+    assert issuing.prepare_issue_pdf(owner.org, doc) is None
     assert renders == []
     r = owner.client.post(f"/invoices/{doc.id}/issue", data={"version": doc.version})
     assert r.status_code == 422 and b"needs a description" in r.data

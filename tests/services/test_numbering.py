@@ -5,12 +5,15 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from webapp.extensions import begin_write, db
+from webapp.domain.errors import ActionError
+from webapp.extensions import db
+from webapp.services.locks import begin_write
 from webapp.models import Document, NumberCounter, NumberSeries, Organization, User
-from webapp.services import documents
+from webapp.services import drafts, issuing
 from webapp.services.numbering import take_number
 
 
+@pytest.mark.slow
 def test_fifty_concurrent_issues_get_fifty_consecutive_numbers(app, f):
     org = f.complete_org(f.organization())
     customer = f.contact(org, "Buyer")
@@ -25,7 +28,7 @@ def test_fifty_concurrent_issues_get_fifty_consecutive_numbers(app, f):
                 barrier.wait(timeout=30)
                 begin_write()
                 current = db.session.get(Organization, org_id)
-                documents.issue(current, db.session.get(User, user_id), db.session.get(Document, document_id))
+                issuing.issue(current, db.session.get(User, user_id), db.session.get(Document, document_id))
                 db.session.commit()
             except Exception as exc:  # noqa: BLE001 - collected and asserted below
                 errors.append(repr(exc))
@@ -49,17 +52,18 @@ def test_a_rolled_back_number_is_given_again(app, f):
     first, second = f.draft(org), f.draft(org)
     owner = org.memberships[0].user
     begin_write()
-    assert documents.issue(org, owner, db.session.get(Document, first.id)).endswith("-0001")
+    assert issuing.issue(org, owner, db.session.get(Document, first.id)).endswith("-0001")
     db.session.rollback()  # e.g. the PDF could not be stored: nothing of the issue remains
     assert db.session.get(Document, first.id).status == "draft"
     begin_write()
-    assert documents.issue(org, owner, db.session.get(Document, second.id)).endswith("-0001")
+    assert issuing.issue(org, owner, db.session.get(Document, second.id)).endswith("-0001")
     db.session.commit()
     begin_write()
-    assert documents.issue(org, owner, db.session.get(Document, first.id)).endswith("-0002")
+    assert issuing.issue(org, owner, db.session.get(Document, first.id)).endswith("-0002")
     db.session.commit()
 
 
+@pytest.mark.slow
 def test_without_the_lock_two_transactions_take_the_same_number(app, f):
     """Why the lock is needed: the naive version (read the counter, add one, write it back, with no
     lock and no BEGIN IMMEDIATE) hands out the same number twice when two transactions interleave.
@@ -95,19 +99,19 @@ def test_issue_dates_stay_in_order(app, f):
     owner = org.memberships[0].user
     today = date.today()
     first = f.draft(org)
-    documents.update_header(first, {"chosen_issue_date": today - timedelta(days=3)})
-    documents.issue(org, owner, first)
+    drafts.update_header(first, {"chosen_issue_date": today - timedelta(days=3)})
+    issuing.issue(org, owner, first)
     db.session.commit()
     second = f.draft(org)
-    documents.update_header(second, {"chosen_issue_date": today - timedelta(days=5)})
-    with pytest.raises(documents.DocumentError, match="cannot be before"):
-        documents.issue(org, owner, second)
+    drafts.update_header(second, {"chosen_issue_date": today - timedelta(days=5)})
+    with pytest.raises(ActionError, match="cannot be before"):
+        issuing.issue(org, owner, second)
     db.session.rollback()
     assert db.session.get(Document, second.id).status == "draft"
     later = f.draft(org)
-    documents.update_header(later, {"chosen_issue_date": today + timedelta(days=1)})
-    with pytest.raises(documents.DocumentError, match="future"):
-        documents.issue(org, owner, later)
+    drafts.update_header(later, {"chosen_issue_date": today + timedelta(days=1)})
+    with pytest.raises(ActionError, match="future"):
+        issuing.issue(org, owner, later)
     db.session.rollback()
 
 

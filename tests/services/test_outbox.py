@@ -180,6 +180,7 @@ def test_a_message_that_cannot_be_built_fails_alone(app, tmp_path, monkeypatch):
     assert "ValueError" in db.session.get(OutboxMessage, broken.id).last_error
 
 
+@pytest.mark.slow
 def test_two_deliverers_at_once_send_each_message_once(app, tmp_path, monkeypatch):
     import threading
 

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from webapp.domain.epc import epc_payload
 from webapp.extensions import db
 from webapp.models import Document, TaxRate
-from webapp.services import documents
+from webapp.services import drafts, issuing
 from webapp.services.pdf import render_document_pdf
 
 NBSP = {"\u00a0": " ", "\u202f": " "}
@@ -53,7 +53,7 @@ def owner_of(org):
 
 
 def issue(org, doc) -> Document:
-    documents.issue(org, owner_of(org), doc)
+    issuing.issue(org, owner_of(org), doc)
     db.session.commit()
     return doc
 
@@ -70,7 +70,7 @@ def invoice_in(org, f, locale, lines=(("Consulting", "3", "100.00"), ("Travel", 
     customer = f.contact(org, "Kunde AG", street="Weg 2", postal_code="1010", city="Wien", country="AT",
                          locale=locale)
     doc = f.draft(org, customer, lines=lines)
-    documents.update_header(doc, {"customer_reference": "PO-4711",
+    drafts.update_header(doc, {"customer_reference": "PO-4711",
                                   "service_date": date(2026, 10, 1), "service_period_end": date(2026, 10, 31)})
     db.session.commit()
     return issue(org, doc)
@@ -109,7 +109,7 @@ def test_reverse_charge_invoice_names_the_buyer_vat_id_and_the_legal_note(app, o
                          locale="en")
     doc = f.draft(org, customer, lines=[("Consulting", "3", "100.00"), ("Travel", "1", "50.00")])
     for line in doc.lines:
-        documents.update_line(doc, line, {}, rate=rate(org, "AE"), set_rate=True)
+        drafts.update_line(doc, line, {}, rate=rate(org, "AE"), set_rate=True)
     issue(org, doc)
     with app.test_request_context():
         text = pdf_text(render_document_pdf(doc, org))
@@ -158,9 +158,9 @@ def test_a_language_without_catalog_reads_english_labels_in_its_own_number_forma
 
 def test_discounts_and_charges_appear_with_their_reasons(app, org, f):
     doc = f.draft(org, f.contact(org, "Kunde AG", locale="en"), lines=[("Widget", "10", "10.00")])
-    documents.update_header(doc, {"discount_percent": Decimal("10")})
-    charge = documents.add_adjustment(org, doc, "charge")
-    documents.update_adjustment(doc, charge, "Shipping", Decimal("5.00"), rate(org, "S", "19"))
+    drafts.update_header(doc, {"discount_percent": Decimal("10")})
+    charge = drafts.add_adjustment(org, doc, "charge")
+    drafts.update_adjustment(doc, charge, "Shipping", Decimal("5.00"), rate(org, "S", "19"))
     db.session.commit()
     issue(org, doc)
     with app.test_request_context():
@@ -178,6 +178,7 @@ def test_draft_pdf_carries_a_watermark(app, org, f):
         assert "DRAFT" in pdf_text(render_document_pdf(doc, org))
 
 
+@pytest.mark.slow
 def test_a_500_line_invoice_repeats_the_table_header_and_numbers_its_pages(app, org, f):
     lines = [(f"Item {i:03d}", "1", "1.00") for i in range(1, 501)]
     doc = invoice_in(org, f, "en", lines=lines)
@@ -275,7 +276,7 @@ def test_user_text_never_fetches_or_embeds_anything(app, org, f):
         db.session.commit()
         customer = f.contact(org, payloads[2], street=payloads[0], city=payloads[1])
         doc = f.draft(org, customer, lines=[(p, "1", "1") for p in payloads])
-        documents.update_header(doc, {"notes": payloads[3] + payloads[4] + payloads[2],
+        drafts.update_header(doc, {"notes": payloads[3] + payloads[4] + payloads[2],
                                       "customer_reference": payloads[0][:100]})
         db.session.commit()
         issue(org, doc)

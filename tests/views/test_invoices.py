@@ -228,11 +228,11 @@ def test_delete_draft_and_duplicate(shop, f):
 
 def test_list_filters_sums_and_pagination(shop, f):
     other = f.contact(shop.org, "Hotel Alpenblick")
-    from webapp.services import documents as document_service
+    from webapp.services import drafts, issuing
 
     old = f.draft(shop.org, shop.customer, lines=[("A", "1", "100")])
-    document_service.update_header(old, {"chosen_issue_date": date.today() - timedelta(days=30)})
-    document_service.issue(shop.org, shop.user, old)  # due 14 days later: overdue now
+    drafts.update_header(old, {"chosen_issue_date": date.today() - timedelta(days=30)})
+    issuing.issue(shop.org, shop.user, old)  # due 14 days later: overdue now
     db.session.commit()
     f.issued(shop.org, contact_=other, lines=[("B", "1", "50")])
     f.draft(shop.org, other, lines=[("C", "1", "10")])

@@ -5,6 +5,7 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
+from tests.views.parallel import post_at_once
 from webapp.extensions import db
 from webapp.models import AuditEvent, Document, OutboxMessage, Payment
 from webapp.services import payments
@@ -144,6 +145,48 @@ def test_other_organizations_get_404(owner, f, login_as):
     assert reload(doc).paid_total == 1000
 
 
+def test_voiding_a_payment_that_a_refund_depends_on_is_refused(owner, f):
+    """Paid 119, refunded 119: voiding the payment would leave more refunded than paid (a negative paid
+    total), so it is refused and nothing changes; the refund has to be voided first."""
+    doc = invoice(f, owner.org)
+    assert pay(owner.client, doc.id, "119.00").status_code == 303
+    assert pay(owner.client, doc.id, "119.00", kind="refund").status_code == 303
+    payment, refund = db.session.scalars(select(Payment).order_by(Payment.id)).all()
+    assert (payment.amount, refund.amount) == (11900, -11900)
+    r = owner.client.post(f"/invoices/{doc.id}/payments/{payment.id}/void", data={"reason": "bounced"},
+                          follow_redirects=True)
+    assert "void the refund first" in r.data.decode()
+    db.session.expire_all()
+    assert not db.session.get(Payment, payment.id).is_void and not db.session.get(Payment, refund.id).is_void
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent)
+                             .where(AuditEvent.action == "payment.voided")) == 0
+    d = reload(doc)
+    assert d.paid_total == 0 == payments.paid_total(d) and d.amount_due == 11900 and d.payment_state == "unpaid"
+    # in the right order both can be voided, and the total never goes below zero
+    owner.client.post(f"/invoices/{doc.id}/payments/{refund.id}/void", data={"reason": "sent twice"})
+    assert reload(doc).paid_total == 11900
+    owner.client.post(f"/invoices/{doc.id}/payments/{payment.id}/void", data={"reason": "bounced"})
+    assert reload(doc).paid_total == 0 == payments.paid_total(reload(doc))
+    assert db.session.scalar(select(func.count()).select_from(Payment).where(Payment.voided_at.is_not(None))) == 2
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("attempt", range(3))
+def test_two_full_refunds_at_once_refund_once(app, owner, f, attempt):
+    """Two refund forms for everything paid, sent in the same moment: the invoice's row is locked, so the
+    second sees the first and is refused (422); one refund row, and the paid total is 0, never -119."""
+    doc = invoice(f, owner.org)
+    pay(owner.client, doc.id, "119.00")
+    refund = {"kind": "refund", "amount": "119.00", "paid_on": "2026-01-15", "method": "card"}
+    url = f"/invoices/{doc.id}/payments/new"
+    statuses = post_at_once(app, owner, *((url, {**refund, "key": form_key(owner.client, doc.id)}) for _ in range(2)))
+    assert sorted(statuses) == [303, 422]
+    assert sorted(p.amount for p in db.session.scalars(select(Payment))) == [-11900, 11900]
+    d = reload(doc)
+    assert d.paid_total == 0 == payments.paid_total(d) and d.amount_due == 11900
+
+
+@pytest.mark.slow
 @pytest.mark.postgres_only
 def test_ten_identical_submissions_at_once_record_one_payment(app, owner, f):
     """Threads with their own connections post the same form at the same moment (PostgreSQL)."""

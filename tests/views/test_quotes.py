@@ -1,24 +1,26 @@
 """Quotes: editor and calculator of invoices, own series, public page with Accept/Decline, expiry, convert."""
 from datetime import date, timedelta
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import func, select
 
+from tests.views.parallel import post_at_once
 from webapp.extensions import db
 from webapp.models import AuditEvent, Document
 
 
 def new_quote(owner, f, valid_days=30):
-    from webapp.services import documents
+    from webapp.services import drafts
 
     contact = f.contact(owner.org, "Kunde AG", email="k@example.com", locale="de_DE")
     r = owner.client.post("/invoices/new", data={"contact_id": contact.id, "kind": "quote"})
     assert r.status_code == 303
     quote = db.session.scalar(select(Document).where(Document.kind == "quote").order_by(Document.id.desc()))
     assert quote.valid_until == date.today() + timedelta(days=30)
-    line = documents.add_line(owner.org, quote)
+    line = drafts.add_line(owner.org, quote)
     from decimal import Decimal
 
-    documents.update_line(quote, line, {"description": "Wedding cake", "quantity": Decimal(1),
+    drafts.update_line(quote, line, {"description": "Wedding cake", "quantity": Decimal(1),
                                         "unit_price": Decimal("250")})
     quote.valid_until = date.today() + timedelta(days=valid_days)
     db.session.commit()
@@ -99,3 +101,38 @@ def test_public_decisions_need_a_valid_token_and_a_quote(app, owner, f):
     assert anon.post(f"/p/{invoice.public_token}/accept").status_code == 404
     assert anon.get(f"/p/{quote.public_token}/accept").status_code == 405
     assert db.session.get(Document, quote.id).status == "sent"
+
+
+def audit_actions(*actions: str) -> list[str]:
+    return list(db.session.scalars(select(AuditEvent.action).where(AuditEvent.action.in_(actions))))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("attempt", range(3))
+def test_a_double_click_on_convert_makes_one_invoice(app, owner, f, attempt):
+    """Two conversions of an accepted quote in the same moment: the quote's row is locked, so the second
+    finds the first invoice and is refused; one invoice draft, one "converted" event."""
+    quote = new_quote(owner, f)
+    assert owner.client.post(f"/invoices/{quote.id}/accept").status_code == 303
+    url = f"/invoices/{quote.id}/convert"
+    assert post_at_once(app, owner, (url, {}), (url, {})) == [303, 303]
+    db.session.expire_all()
+    invoices = db.session.scalars(select(Document).where(Document.kind == "invoice")).all()
+    assert len(invoices) == 1 and invoices[0].related_id == quote.id and invoices[0].status == "draft"
+    assert audit_actions("document.converted") == ["document.converted"]
+    assert db.session.get(Document, quote.id).status == "accepted"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("attempt", range(3))
+def test_accept_and_decline_at_once_decide_once(app, owner, f, attempt):
+    """Accept and decline of the same quote in the same moment: one decision wins and is the only one
+    recorded; the other is refused (a decided quote cannot be decided again)."""
+    quote = new_quote(owner, f)
+    statuses = post_at_once(app, owner, (f"/invoices/{quote.id}/accept", {}), (f"/invoices/{quote.id}/decline", {}))
+    assert statuses == [303, 303]
+    db.session.expire_all()
+    quote = db.session.get(Document, quote.id)
+    assert quote.status in ("accepted", "declined") and quote.decided_at is not None
+    assert audit_actions("document.accepted", "document.declined") == [f"document.{quote.status}"]
+    assert db.session.scalar(select(func.count()).select_from(Document).where(Document.kind == "invoice")) == 0

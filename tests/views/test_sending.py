@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from tests.smtp import configure, free_port, start_server
 from webapp.extensions import db
 from webapp.models import AuditEvent, Document, OutboxMessage
-from webapp.services import mail
+from webapp.services import drafts, issuing, mail
 
 
 @pytest.fixture
@@ -235,12 +235,12 @@ def test_unicode_line_separators_never_reach_a_header(app, owner, f, smtp):
 
 
 def test_credit_notes_and_quotes_are_sent_with_their_own_text(owner, f, login_as):
-    from webapp.services import corrections, documents
+    from webapp.services import corrections
 
     invoice = issued_for(f, owner.org, locale="fr_FR")
     note = corrections.full_credit_note(owner.org, owner.user, invoice)
     db.session.commit()
-    documents.issue(owner.org, owner.user, note)
+    issuing.issue(owner.org, owner.user, note)
     db.session.commit()
     fields = dialog(owner.client, note.id)
     assert fields["subject"] == "Avoir {number} de {company}"
@@ -251,10 +251,10 @@ def test_credit_notes_and_quotes_are_sent_with_their_own_text(owner, f, login_as
     staff = login_as("staff", org=owner.org)
     assert staff.client.get(f"/invoices/{note.id}/send").status_code == 403  # credit notes: owner and bookkeeper
 
-    quote = documents.new_draft(owner.org, owner.user, invoice.contact, kind="quote")
-    documents.update_line(quote, documents.add_line(owner.org, quote), {"description": "Cake"})
+    quote = drafts.new_draft(owner.org, owner.user, invoice.contact, kind="quote")
+    drafts.update_line(quote, drafts.add_line(owner.org, quote), {"description": "Cake"})
     db.session.commit()
-    documents.issue(owner.org, owner.user, quote)
+    issuing.issue(owner.org, owner.user, quote)
     db.session.commit()
     fields = dialog(owner.client, quote.id)
     assert owner.client.post(f"/invoices/{quote.id}/send", data=fields).status_code == 303

@@ -10,7 +10,7 @@ from tests.security.test_tenancy import table_contents
 from webapp.domain.status import ACTIONS
 from webapp.extensions import db
 from webapp.models import Document, Payment
-from webapp.services import corrections, documents, payments, quotes
+from webapp.services import corrections, drafts, issuing, payments, quotes
 
 CASES = [("invoice", "draft"), ("invoice", "issued"), ("invoice", "cancelled"), ("credit_note", "draft"),
          ("credit_note", "issued"), ("quote", "draft"), ("quote", "sent"), ("quote", "accepted"),
@@ -22,12 +22,12 @@ TESTED = ["issue", "send", "pay", "void_payment", "credit", "cancel", "change_re
 def make(f, org, owner, kind, status) -> Document:
     customer = f.contact(org, "Kunde AG", email="k@example.com", locale="en")
     if kind == "quote":
-        doc = documents.new_draft(org, owner, customer, kind="quote")
-        line = documents.add_line(org, doc)
-        documents.update_line(doc, line, {"description": "Cake", "quantity": Decimal(1), "unit_price": Decimal(50)})
+        doc = drafts.new_draft(org, owner, customer, kind="quote")
+        line = drafts.add_line(org, doc)
+        drafts.update_line(doc, line, {"description": "Cake", "quantity": Decimal(1), "unit_price": Decimal(50)})
         db.session.commit()
         if status != "draft":
-            documents.issue(org, owner, doc)
+            issuing.issue(org, owner, doc)
         if status in ("accepted", "declined"):
             quotes.decide(org, owner, doc, "accept" if status == "accepted" else "decline")
         db.session.commit()
@@ -49,7 +49,7 @@ def make(f, org, owner, kind, status) -> Document:
     note = corrections.full_credit_note(org, owner, invoice)
     db.session.commit()
     if status == "issued":
-        documents.issue(org, owner, note)
+        issuing.issue(org, owner, note)
         db.session.commit()
     return note
 

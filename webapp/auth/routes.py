@@ -8,12 +8,12 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from webapp.auth.forms import (AcceptInvitationForm, ChangePasswordForm, LoginForm, NewOrganizationForm,
                                ResetPasswordForm, ResetRequestForm, SignupForm)
-from webapp.extensions import account_key, db, limiter
+from webapp.extensions import account_key, limiter
 from webapp.forms import ButtonForm
 from webapp.htmx import redirect_to, render
-from webapp.models.types import utcnow
-from webapp.services import accounts, orgs
-from webapp.services.accounts import AccountError
+from webapp.services import accounts as account_service
+from webapp.usecases import accounts
+from webapp.web.actions import refused
 from webapp.tenancy import SESSION_ORG_KEY, switch_org
 
 bp = Blueprint("auth", __name__)
@@ -44,7 +44,6 @@ def form_page(template: str, form, **context):
 def _start_session(user, remember: bool) -> None:
     session.clear()
     login_user(user, remember=remember)
-    user.last_login_at = utcnow()
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -55,20 +54,17 @@ def login():
         return redirect_to(url_for("dashboard.index"))
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
-        user = accounts.authenticate(form.email.data, form.password.data)
-        if user is not None:
+        with refused(form):
+            user = accounts.log_in(form.email.data, form.password.data)
             _start_session(user, remember=form.remember.data)
-            db.session.commit()
             return redirect_to(safe_next(form.next.data))
-        form.password.errors.append("E-mail or password is wrong.")
     return form_page("auth/login.html", form)
 
 
 @bp.post("/logout")
 @login_required
 def logout():
-    current_user.end_all_sessions()  # this and every other session of the user ends
-    db.session.commit()
+    accounts.log_out(current_user._get_current_object())  # this and every other session of the user ends
     logout_user()
     session.clear()
     flash("You are logged out.", "info")
@@ -80,15 +76,11 @@ def logout():
 def signup():
     form = SignupForm()
     if form.validate_on_submit():
-        try:
-            user, org = accounts.sign_up(name=form.name.data, email=form.email.data, password=form.password.data,
-                                         org_name=form.org_name.data, country=form.country.data)
-        except AccountError as exc:
-            getattr(form, exc.field or "email").errors.append(exc.message)
-        else:
+        with refused(form, default_field="email"):
+            user, org = accounts.sign_up(form.name.data, form.email.data, form.password.data, form.org_name.data,
+                                         form.country.data)
             _start_session(user, remember=False)
             session[SESSION_ORG_KEY] = org.id
-            db.session.commit()
             flash(f"Welcome to Tallybook! {org.name} is ready.", "success")
             return redirect_to(url_for("dashboard.index"))
     return form_page("auth/signup.html", form)
@@ -101,7 +93,6 @@ def request_reset():
     form = ResetRequestForm()
     if form.validate_on_submit():
         accounts.request_password_reset(form.email.data)
-        db.session.commit()
         # The same answer whether or not the account exists.
         return render("auth/reset_sent.html", email=form.email.data)
     return form_page("auth/reset_request.html", form)
@@ -110,16 +101,14 @@ def request_reset():
 @bp.route("/reset/<token>", methods=["GET", "POST"])
 @limiter.limit(AUTH_LIMIT, methods=["POST"])
 def reset_password(token: str):
-    if accounts.valid_reset_token(token) is None:
+    if account_service.valid_reset_token(token) is None:
         return render("auth/reset_invalid.html", status=400)
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        try:
+        with refused() as refusal:  # used up by a request that was a moment faster
             accounts.reset_password(token, form.password.data)
-        except AccountError:  # used up by a request that was a moment faster
-            db.session.rollback()
+        if refusal.error is not None:
             return render("auth/reset_invalid.html", status=400)
-        db.session.commit()
         logout_user()
         session.clear()
         flash("Your password is changed. Log in with the new one.", "success")
@@ -132,17 +121,13 @@ def reset_password(token: str):
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        try:
-            accounts.change_password(current_user, form.current_password.data, form.password.data)
-        except AccountError as exc:
-            getattr(form, exc.field).errors.append(exc.message)
-        else:
+        with refused(form):
+            user = current_user._get_current_object()
+            accounts.change_password(user, form.current_password.data, form.password.data)
             org_id = session.get(SESSION_ORG_KEY)
             remembered = bool(request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")))
-            user = current_user._get_current_object()
             _start_session(user, remember=remembered)  # this session goes on, every other one ends
             session[SESSION_ORG_KEY] = org_id
-            db.session.commit()
             flash("Your password is changed. Other devices have been logged out.", "success")
             return redirect_to(url_for("auth.change_password"))
     return form_page("auth/password.html", form)
@@ -150,30 +135,26 @@ def change_password():
 
 @bp.route("/invitations/<token>", methods=["GET", "POST"])
 def accept_invitation(token: str):
-    invitation = accounts.pending_invitation(token)
+    invitation = account_service.pending_invitation(token)
     if invitation is None:
         return render("auth/invitation_invalid.html", status=400)
-    existing = accounts.find_user(invitation.email)
+    existing = account_service.find_user(invitation.email)
     form = AcceptInvitationForm() if existing is None and not current_user.is_authenticated else ButtonForm()
     error = None
     if current_user.is_authenticated and current_user.email != invitation.email:
         error = (f"This invitation is for {invitation.email}, but you are logged in as {current_user.email}. "
                  "Log out and open the link again.")
     elif request.method == "POST" and form.validate_on_submit():
-        if current_user.is_authenticated:
-            user = current_user._get_current_object()
-        elif existing is not None:
+        if not current_user.is_authenticated and existing is not None:
             return redirect_to(url_for("auth.login", next=request.path))
-        else:
-            try:
-                user = accounts.create_user(invitation.email, form.password.data, form.name.data)
-            except AccountError:  # the account was created meanwhile (another tab): log in to accept
-                db.session.rollback()
-                return redirect_to(url_for("auth.login", next=request.path))
+        user = current_user._get_current_object() if current_user.is_authenticated else None
+        # refused: e.g. the account was created meanwhile (another tab): log in to accept
+        with refused(redirect=url_for("auth.login", next=request.path)):
+            user, membership = accounts.accept_invitation(invitation, user, form.data.get("password", ""),
+                                                          form.data.get("name", ""))
+        if not current_user.is_authenticated:
             _start_session(user, remember=False)
-        membership = accounts.accept_invitation(invitation, user)
         session[SESSION_ORG_KEY] = membership.org_id
-        db.session.commit()
         flash(f"You have joined {invitation.organization.name}.", "success")
         return redirect_to(url_for("dashboard.index"))
     status = 422 if form.errors or (error and request.method == "POST") else 200
@@ -194,9 +175,8 @@ def switch(org_id: int):
 def new_organization():
     form = NewOrganizationForm()
     if form.validate_on_submit():
-        org = orgs.create_organization(form.org_name.data, form.country.data, current_user._get_current_object())
+        org = accounts.create_organization(current_user._get_current_object(), form.org_name.data, form.country.data)
         session[SESSION_ORG_KEY] = org.id
-        db.session.commit()
         flash(f"{org.name} is created. Complete its details below.", "success")
         return redirect_to(url_for("settings.company"))
     return form_page("auth/new_org.html", form)

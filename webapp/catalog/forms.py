@@ -3,7 +3,7 @@ from __future__ import annotations
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from webapp.customers.forms import DecimalText
+from webapp.contact_form import DecimalText
 from webapp.domain.tax import CATEGORIES, NOTE_FORBIDDEN, NOTE_REQUIRED
 from webapp.domain.units import UNITS
 from webapp.forms import Form, as_choices

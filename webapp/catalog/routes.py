@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, request, url_for
-from flask_login import current_user
-from sqlalchemy import select
 
 from webapp.catalog.forms import ProductForm, TaxRateForm
 from webapp.domain.units import UNITS
@@ -12,9 +10,9 @@ from webapp.forms import ButtonForm, as_choices, clean_line
 from webapp.htmx import is_htmx, redirect_to, render
 from webapp.models import Product, TaxRate
 from webapp.queries.pagination import paginate
-from webapp.services import audit, catalog
-from webapp.services.catalog import CatalogError
-from webapp.tenancy import current_org, get_or_404, require_permission, scoped
+from webapp.tenancy import current_actor, current_org, get_or_404, require_permission, scoped
+from webapp.usecases import catalog
+from webapp.web.actions import refused
 
 bp = Blueprint("catalog", __name__)
 
@@ -65,13 +63,13 @@ def _product_form(product: Product | None) -> ProductForm:
 def _save_product(product: Product | None):
     form = _product_form(product)
     if form.validate_on_submit():
-        values = {name: form[name].data for name in ("name", "description", "sku", "unit", "price_includes_tax")}
-        values["unit_price"] = form.unit_price.decimal
-        values["tax_rate_id"] = form.tax_rate_id.data or None
-        product = catalog.save_product(current_org(), current_user, product, **values)
-        db.session.commit()
-        flash(f"{product.name} was saved.", "success")
-        return redirect_to(url_for("catalog.products"))
+        data = catalog.ProductInput(name=form.name.data, description=form.description.data, sku=form.sku.data,
+                                    unit=form.unit.data, price_includes_tax=form.price_includes_tax.data,
+                                    unit_price=form.unit_price.decimal, tax_rate_id=form.tax_rate_id.data or None)
+        with refused(form):
+            saved = catalog.save_product(current_actor(), product.id if product else None, data)
+            flash(f"{saved.name} was saved.", "success")
+            return redirect_to(url_for("catalog.products"))
     return render("catalog/product_form.html", status=422 if form.errors else 200, form=form, product=product)
 
 
@@ -90,11 +88,7 @@ def edit_product(product_id: int):
 @bp.post("/products/<int:product_id>/archive")
 @require_permission("manage_products")
 def archive_product(product_id: int):
-    product = get_or_404(Product, product_id)
-    product.archived = not product.archived
-    audit.record(current_org(), current_user, "product.archived" if product.archived else "product.restored", product,
-                 summary=f"{current_user.email} {'archived' if product.archived else 'restored'} {product.name}")
-    db.session.commit()
+    product = catalog.toggle_product_archived(current_actor(), product_id)
     flash(f"{product.name} is {'archived' if product.archived else 'active again'}.", "success")
     return redirect_to(url_for("catalog.products"))
 
@@ -108,9 +102,9 @@ def tax_rates():
                   country=current_org().country)
 
 
-def _rate_values(form: TaxRateForm) -> dict:
-    return {"name": form.name.data, "percent": form.percent.decimal, "category": form.category.data,
-            "exemption_note": form.exemption_note.data.strip(), "is_default": form.is_default.data}
+def _rate_input(form: TaxRateForm) -> catalog.TaxRateInput:
+    return catalog.TaxRateInput(name=form.name.data, percent=form.percent.decimal, category=form.category.data,
+                                exemption_note=form.exemption_note.data, is_default=form.is_default.data)
 
 
 @bp.route("/tax-rates/new", methods=["GET", "POST"])
@@ -118,13 +112,8 @@ def _rate_values(form: TaxRateForm) -> dict:
 def new_tax_rate():
     form = TaxRateForm()
     if form.validate_on_submit():
-        try:
-            catalog.create_tax_rate(current_org(), current_user, **_rate_values(form))
-        except CatalogError as exc:
-            db.session.rollback()
-            getattr(form, exc.field or "name").errors.append(exc.message)
-        else:
-            db.session.commit()
+        with refused(form, default_field="name"):
+            catalog.create_tax_rate(current_actor(), _rate_input(form))
             flash(f"The tax rate {form.name.data} was added.", "success")
             return redirect_to(url_for("catalog.tax_rates"))
     return render("catalog/tax_rate_form.html", status=422 if form.errors else 200, form=form, rate=None)
@@ -136,25 +125,18 @@ def edit_tax_rate(rate_id: int):
     rate = get_or_404(TaxRate, rate_id)
     form = TaxRateForm(obj=rate)
     if form.validate_on_submit():
-        try:
-            catalog.update_tax_rate(current_org(), current_user, rate, **_rate_values(form))
-        except CatalogError as exc:
-            db.session.rollback()
-            rate = get_or_404(TaxRate, rate_id)
-            (getattr(form, exc.field) if exc.field else form.name).errors.append(exc.message)
-        else:
-            db.session.commit()
-            flash(f"The tax rate {rate.name} was saved.", "success")
+        with refused(form, default_field="name"):
+            saved = catalog.update_tax_rate(current_actor(), rate_id, _rate_input(form))
+            flash(f"The tax rate {saved.name} was saved.", "success")
             return redirect_to(url_for("catalog.tax_rates"))
+        rate = get_or_404(TaxRate, rate_id)
     return render("catalog/tax_rate_form.html", status=422 if form.errors else 200, form=form, rate=rate)
 
 
 @bp.post("/tax-rates/<int:rate_id>/archive")
 @require_permission("manage_tax_rates")
 def archive_tax_rate(rate_id: int):
-    rate = get_or_404(TaxRate, rate_id)
-    catalog.set_tax_rate_archived(current_org(), current_user, rate, not rate.archived)
-    db.session.commit()
+    rate = catalog.toggle_tax_rate_archived(current_actor(), rate_id)
     flash(f"The tax rate {rate.name} is {'archived' if rate.archived else 'active again'}.", "success")
     return redirect_to(url_for("catalog.tax_rates"))
 
@@ -162,16 +144,12 @@ def archive_tax_rate(rate_id: int):
 @bp.post("/tax-rates/<int:rate_id>/delete")
 @require_permission("manage_tax_rates")
 def delete_tax_rate(rate_id: int):
-    rate = get_or_404(TaxRate, rate_id)
-    name = rate.name
-    try:
-        catalog.delete_tax_rate(current_org(), current_user, rate)
-    except CatalogError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
+    with refused() as refusal:
+        name = catalog.delete_tax_rate(current_actor(), rate_id)
+    if refusal.error is not None:
+        flash(refusal.error.message, "error")
         return render("catalog/tax_rates.html", status=422, rates=_tax_rates(include_archived=True),
                       button_form=ButtonForm(), country=current_org().country)
-    db.session.commit()
     flash(f"The tax rate {name} was deleted.", "success")
     return redirect_to(url_for("catalog.tax_rates"))
 
@@ -180,13 +158,7 @@ def delete_tax_rate(rate_id: int):
 @require_permission("manage_tax_rates")
 def add_default_rates():
     """For organizations that have no rates yet (e.g. created before rates existed)."""
-    org = current_org()
-    if db.session.scalar(select(TaxRate.id).where(TaxRate.org_id == org.id).limit(1)) is not None:
-        flash("This organization already has tax rates.", "info")
-    else:
-        rates = catalog.add_default_tax_rates(org)
-        audit.record(org, current_user, "tax_rate.defaults_added", org,
-                     summary=f"{current_user.email} added the usual rates of {org.country or 'no country'}")
-        db.session.commit()
-        flash(f"{len(rates)} rates were added.", "success")
+    with refused(redirect=url_for("catalog.tax_rates")):
+        rates = catalog.add_default_tax_rates(current_actor())
+    flash(f"{len(rates)} rates were added.", "success")
     return redirect_to(url_for("catalog.tax_rates"))

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, request, url_for
-from flask_login import current_user
 
 from sqlalchemy.orm import selectinload
 
@@ -14,10 +13,10 @@ from webapp.domain.status import STATUS_LABELS
 from webapp.queries.documents import open_balances
 from webapp.models import AuditEvent, Contact, CustomField, Document, ImportJob
 from webapp.queries import contacts as contact_queries
-from webapp.services import audit, contacts, customer_csv
-from webapp.services.contacts import ContactError
-from webapp.services.customer_csv import ImportError_
-from webapp.tenancy import current_org, get_or_404, require_permission, scoped
+from webapp.services import contacts, customer_csv
+from webapp.tenancy import current_actor, current_org, get_or_404, require_permission, scoped
+from webapp.usecases import customers
+from webapp.web.actions import refused
 
 bp = Blueprint("customers", __name__)
 PREVIEW_ROWS = 10
@@ -45,6 +44,10 @@ def index():
     return response
 
 
+def _input(form) -> customers.CustomerInput:
+    return customers.CustomerInput(values=form.contact_values(), custom=form.custom_values())
+
+
 def _form_page(form, contact: Contact | None, status: int = 200):
     duplicates = contacts.duplicates_of_email(current_org().id, form.email.data or "",
                                               exclude_id=contact.id if contact else None)
@@ -58,13 +61,13 @@ def new():
     fields = _fields()
     form = customer_form_class(fields)(country=org.country)
     if form.validate_on_submit():
-        contact = contacts.save_contact(org, current_user, None, form.contact_values(), form.custom_values(), fields)
-        duplicates = contacts.duplicates_of_email(org.id, contact.email, exclude_id=contact.id)
-        db.session.commit()
-        flash(f"{contact.display_name} was added.", "success")
-        if duplicates:
-            flash(f"Note: {', '.join(d.display_name for d in duplicates)} uses the same e-mail address.", "warning")
-        return redirect_to(url_for("customers.show", contact_id=contact.id))
+        with refused(form):
+            saved = customers.save_customer(current_actor(), None, _input(form))
+            flash(f"{saved.contact.display_name} was added.", "success")
+            if saved.same_email:
+                flash(f"Note: {', '.join(d.display_name for d in saved.same_email)} uses the same e-mail address.",
+                      "warning")
+            return redirect_to(url_for("customers.show", contact_id=saved.contact.id))
     return _form_page(form, None, 422 if form.errors else 200)
 
 
@@ -89,7 +92,6 @@ def show(contact_id: int):
 @bp.route("/<int:contact_id>/edit", methods=["GET", "POST"])
 @require_permission("manage_customers")
 def edit(contact_id: int):
-    org = current_org()
     contact = get_or_404(Contact, contact_id)
     fields = _fields()
     form_class = customer_form_class(fields)
@@ -98,10 +100,10 @@ def edit(contact_id: int):
     else:
         form = form_class()
     if form.validate_on_submit():
-        contacts.save_contact(org, current_user, contact, form.contact_values(), form.custom_values(), fields)
-        db.session.commit()
-        flash(f"{contact.display_name} was saved.", "success")
-        return redirect_to(url_for("customers.show", contact_id=contact.id))
+        with refused(form):
+            saved = customers.save_customer(current_actor(), contact_id, _input(form))
+            flash(f"{saved.contact.display_name} was saved.", "success")
+            return redirect_to(url_for("customers.show", contact_id=contact_id))
     return _form_page(form, contact, 422 if form.errors else 200)
 
 
@@ -115,9 +117,7 @@ def email_check():
 
 
 def _set_archived(contact_id: int, archived: bool):
-    contact = get_or_404(Contact, contact_id)
-    contacts.set_archived(current_org(), current_user, contact, archived)
-    db.session.commit()
+    contact = customers.set_archived(current_actor(), contact_id, archived)
     flash(f"{contact.display_name} is archived. Restore it any time from the archived list." if archived
           else f"{contact.display_name} is active again.", "success")
     return redirect_to(url_for("customers.show", contact_id=contact.id))
@@ -138,15 +138,8 @@ def restore(contact_id: int):
 @bp.post("/<int:contact_id>/delete")
 @require_permission("manage_customers")
 def delete(contact_id: int):
-    contact = get_or_404(Contact, contact_id)
-    name = contact.display_name
-    try:
-        contacts.delete_contact(current_org(), current_user, contact)
-    except ContactError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return redirect_to(url_for("customers.show", contact_id=contact_id))
-    db.session.commit()
+    with refused(redirect=url_for("customers.show", contact_id=contact_id)):
+        name = customers.delete_customer(current_actor(), contact_id)
     flash(f"{name} was deleted.", "success")
     return redirect_to(url_for("customers.index"))
 
@@ -156,22 +149,14 @@ def delete(contact_id: int):
 @bp.route("/fields", methods=["GET", "POST"])
 @require_permission("manage_custom_fields")
 def fields():
-    org = current_org()
     form = CustomFieldForm()
-    existing = _fields()
     if form.validate_on_submit():
-        if any(f.key == form.key.data for f in existing):
-            form.key.errors.append("Another field already uses this key.")
-        else:
-            field = CustomField(org_id=org.id, key=form.key.data, label=form.label.data, type=form.type.data,
-                                options=form.options.data, position=len(existing))
-            db.session.add(field)
-            db.session.flush()
-            audit.record(org, current_user, "custom_field.created", field,
-                         summary=f"{current_user.email} added the customer field {field.label}")
-            db.session.commit()
+        with refused(form):
+            field = customers.add_custom_field(current_actor(), customers.FieldInput(
+                key=form.key.data, label=form.label.data, type=form.type.data, options=form.options.data))
             flash(f"The field {field.label} was added to every customer.", "success")
             return redirect_to(url_for("customers.fields"))
+    existing = _fields()
     return render("customers/fields.html", status=422 if form.errors else 200, form=form, fields=existing,
                   types=CustomField.TYPES, button_form=ButtonForm())
 
@@ -179,12 +164,8 @@ def fields():
 @bp.post("/fields/<int:field_id>/delete")
 @require_permission("manage_custom_fields")
 def delete_field(field_id: int):
-    field = get_or_404(CustomField, field_id)
-    audit.record(current_org(), current_user, "custom_field.deleted", field,
-                 summary=f"{current_user.email} deleted the customer field {field.label} and its values")
-    db.session.delete(field)
-    db.session.commit()
-    flash(f"The field {field.label} and its values were deleted.", "success")
+    label = customers.delete_custom_field(current_actor(), field_id)
+    flash(f"The field {label} and its values were deleted.", "success")
     return redirect_to(url_for("customers.fields"))
 
 
@@ -215,13 +196,9 @@ def import_upload():
         if storage is None or not getattr(storage, "filename", ""):
             form.file.errors.append("Choose a CSV file.")
         else:
-            try:
-                job = customer_csv.create_job(current_org(), current_user, storage.filename,
-                                              storage.read(customer_csv.MAX_UPLOAD_BYTES + 1), _fields())
-            except ImportError_ as exc:
-                form.file.errors.append(exc.message)
-            else:
-                db.session.commit()
+            with refused(form, default_field="file"):
+                job = customers.start_import(current_actor(), storage.filename,
+                                             storage.read(customer_csv.MAX_UPLOAD_BYTES + 1))
                 return redirect_to(url_for("customers.import_preview", job_id=job.id))
     return render("customers/import.html", status=422 if form.errors else 200, form=form)
 
@@ -244,28 +221,21 @@ def import_preview(job_id: int):
         return redirect_to(url_for("customers.index"))
     if request.method == "POST":  # a changed column mapping
         header, _ = customer_csv.read_table(job.content)
-        allowed = {key for key, _ in customer_csv.target_choices(_fields())}
-        mapping = {}
-        for index in range(len(header)):
-            target = request.form.get(f"col_{index}", "")
-            if target not in allowed:
-                return _preview(job, 422, f"Column {index + 1}: choose a field from the list.")
-            mapping[str(index)] = target
-        job.mapping = mapping
-        db.session.commit()
+        targets = [request.form.get(f"col_{index}", "") for index in range(len(header))]
+        with refused() as refusal:
+            customers.map_import(current_actor(), job_id, targets)
+        if refusal.error is not None:
+            return _preview(get_or_404(ImportJob, job_id), 422, refusal.error.message)
     return _preview(job)
 
 
 @bp.post("/import/<int:job_id>/run")
 @require_permission("import_customers")
 def import_run(job_id: int):
-    job = get_or_404(ImportJob, job_id)
     valid_only = request.form.get("mode") == "valid_only"
-    try:
-        count = customer_csv.run_import(current_org(), current_user, job, _fields(), valid_only=valid_only)
-    except ImportError_ as exc:
-        db.session.rollback()
-        return _preview(job, 422, exc.message)
-    db.session.commit()
+    with refused() as refusal:
+        job, count = customers.run_import(current_actor(), job_id, valid_only)
+    if refusal.error is not None:
+        return _preview(get_or_404(ImportJob, job_id), 422, refusal.error.message)
     flash(f"{count} customers were imported from {job.filename}.", "success")
     return redirect_to(url_for("customers.index", sort="newest"))

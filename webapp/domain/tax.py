@@ -14,6 +14,12 @@ CATEGORIES = {
     "G": "Export outside the EU",
     "O": "Outside the scope of VAT",
 }
+# Every EN 16931 VAT category code (UNCL5305 subset): what the database accepts (CHECK constraints). The app
+# offers the ones above; L (Canary Islands IGIC), M (Ceuta and Melilla IPSI) and B (transferred VAT, Italy)
+# may come with documents of other systems.
+TAX_CATEGORIES = ("S", "Z", "E", "AE", "K", "G", "O", "L", "M", "B")
+# EN 16931 document-level allowances (BG-20, e.g. a discount) and charges (BG-21, e.g. shipping)
+ADJUSTMENT_KINDS = ("allowance", "charge")
 # Categories whose rate is 0 by definition.
 ZERO_CATEGORIES = {"Z", "E", "AE", "K", "G", "O"}
 # EN 16931 business rules on the exemption reason of a VAT breakdown.

@@ -6,11 +6,11 @@ from email_validator import EmailNotValidError, validate_email
 from wtforms import BooleanField, HiddenField, DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from webapp.customers.forms import DecimalText
+from webapp.contact_form import DecimalText
 from webapp.domain import identifiers
 from webapp.domain.units import UNITS
 from webapp.forms import MAX_ID, Form, as_choices, known_placeholders, normalized_by
-from webapp.services.documents import PAYMENT_TERMS
+from webapp.services.drafts import PAYMENT_TERMS
 from webapp.models.payment import METHODS
 from webapp.services.sending import MAX_RECIPIENTS
 

@@ -4,16 +4,18 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, Text
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from webapp.domain.tax import TAX_CATEGORIES
 from webapp.extensions import db
-from webapp.models.types import ScaledDecimal, UTCDateTime, utcnow
+from webapp.models.types import ScaledDecimal, UTCDateTime, one_of, utcnow
 
 
 class TaxRate(db.Model):
     __tablename__ = "tax_rate"
-    __table_args__ = (Index("ix_tax_rate_org", "org_id", "archived"),)
+    __table_args__ = (Index("ix_tax_rate_org", "org_id", "archived"),
+                      CheckConstraint(one_of("category", TAX_CATEGORIES), name="category"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"))

@@ -4,12 +4,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, BigInteger, Boolean, Date, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, event, inspect, text
+from sqlalchemy import (JSON, BigInteger, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, LargeBinary,
+                        String, Text, UniqueConstraint, event, inspect, text)
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, Session, deferred, mapped_column, relationship
 
+from webapp.domain import status as state_model
+from webapp.domain.tax import ADJUSTMENT_KINDS, TAX_CATEGORIES
 from webapp.extensions import db
-from webapp.models.types import ScaledDecimal, UTCDateTime, utcnow
+from webapp.models.types import ScaledDecimal, UTCDateTime, one_of, utcnow
 
 
 class Document(db.Model):
@@ -28,6 +31,11 @@ class Document(db.Model):
         Index("ix_document_org_issue_date", "org_id", "kind", "issue_date"),
         Index("ix_document_org_contact", "org_id", "contact_id"),
         Index("ix_document_public_token", "public_token", unique=True),
+        # the domain's enums (domain/status.py); the naming convention makes these ck_document_<name>
+        CheckConstraint(one_of("kind", state_model.KINDS), name="kind"),
+        CheckConstraint(one_of("flow", state_model.FLOWS), name="flow"),
+        CheckConstraint(one_of("status", state_model.STATUSES), name="status"),
+        CheckConstraint(f"status = '{state_model.DRAFT}' OR number IS NOT NULL", name="number_unless_draft"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -128,7 +136,10 @@ class Document(db.Model):
 
 class DocumentLine(db.Model):
     __tablename__ = "document_line"
-    __table_args__ = (Index("ix_document_line_document", "document_id", "position"),)
+    __table_args__ = (
+        Index("ix_document_line_document", "document_id", "position"),
+        CheckConstraint(one_of("tax_category", TAX_CATEGORIES), name="tax_category"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"), active_history=True)
@@ -156,6 +167,10 @@ class DocumentAdjustment(db.Model):
     """A document-level amount allowance (discount) or charge (shipping, fees) with its tax rate."""
 
     __tablename__ = "document_adjustment"
+    __table_args__ = (
+        CheckConstraint(one_of("kind", ADJUSTMENT_KINDS), name="kind"),
+        CheckConstraint(one_of("tax_category", TAX_CATEGORIES), name="tax_category"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"), index=True,
@@ -184,10 +199,6 @@ FROZEN_FIELDS = frozenset({
 })
 
 
-# status changes an issued document may still make (the others are refused)
-ALLOWED_STATUS_CHANGES = {("issued", "cancelled"), ("sent", "accepted"), ("sent", "declined")}
-
-
 class ImmutableDocumentError(RuntimeError):
     """Something tried to change or delete an issued document."""
 
@@ -211,7 +222,8 @@ def _refuse_changes_to_issued_documents(session, flush_context, instances):
             state = inspect(obj)
             changed = {a.key for a in state.attrs if a.key in FROZEN_FIELDS and a.history.has_changes()}
             new_status = obj.status
-            if new_status != status and (status, new_status) not in ALLOWED_STATUS_CHANGES:
+            # the status changes an issued document may still make: the transitions of domain/status.py
+            if not state_model.status_change_allowed(obj.kind, status, new_status):
                 raise ImmutableDocumentError(f"document {obj.id} is {status}; it cannot become {new_status}")
             if changed:
                 raise ImmutableDocumentError(f"document {obj.id} is {status}; cannot change {sorted(changed)}")

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from webapp.domain.roles import ROLES
 from webapp.extensions import db
-from webapp.models.types import UTCDateTime, utcnow
+from webapp.models.types import UTCDateTime, one_of, utcnow
 
 
 class Organization(db.Model):
@@ -76,7 +76,7 @@ class Organization(db.Model):
 
 class Membership(db.Model):
     __tablename__ = "membership"
-    __table_args__ = (UniqueConstraint("org_id", "user_id"),)
+    __table_args__ = (UniqueConstraint("org_id", "user_id"), CheckConstraint(one_of("role", ROLES), name="role"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"), index=True)
@@ -97,6 +97,7 @@ class Invitation(db.Model):
     """An e-mailed invitation to join an organization; the link carries a token whose hash is stored."""
 
     __tablename__ = "invitation"
+    __table_args__ = (CheckConstraint(one_of("role", ROLES), name="role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"), index=True)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
@@ -26,6 +26,7 @@ class Payment(db.Model):
         UniqueConstraint("org_id", "idempotency_key"),
         Index("ix_payment_document", "document_id"),
         Index("ix_payment_org_paid_on", "org_id", "paid_on"),
+        CheckConstraint("amount <> 0", name="amount_not_zero"),  # money in (> 0) or refunded (< 0), never nothing
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

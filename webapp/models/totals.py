@@ -8,13 +8,16 @@ document. ``queries.documents`` reads them for the unfiltered and status-filtere
 dashboard; a search, customer or date filter still sums the matching documents themselves. Groups whose
 documents all moved on stay as rows of zeros (the readers skip them).
 
-A SQLite "batch" migration that rebuilds ``document`` drops its triggers: such a migration must call
-``drop_triggers``/``create_triggers`` around it (the totals test would fail otherwise).
+The migrations carry their own frozen copy of this SQL (0009 installed it): a change here needs a new
+migration that drops and re-creates the triggers, and ``tests/test_trigger_sql.py`` fails until there is one.
+A SQLite "batch" migration that rebuilds ``document`` drops its triggers: such a migration must re-create
+them (0010 shows how; the totals and trigger tests would fail otherwise).
 
-The payment state follows ``queries.documents.document_select``: ``due`` (something due, nothing paid),
-``partial`` (something due, something paid), ``credit`` (something due, more refunded than paid: never
-written by the app, kept for exactness), ``settled`` (nothing due), ``over`` (overpaid). Drafts carry no
-due date; they are filed under ``NO_DUE_DATE`` because a key column cannot be NULL.
+The state is the balance state of ``domain/status.py`` (``BALANCE_*``; the SQL CASE below is built from
+its names): ``due`` (something due, nothing paid), ``partial`` (something due, something paid), ``credit``
+(something due, more refunded than paid: never written by the app, kept for exactness), ``settled``
+(nothing due), ``over`` (overpaid). Drafts carry no due date; they are filed under ``NO_DUE_DATE``
+because a key column cannot be NULL.
 """
 from __future__ import annotations
 
@@ -23,10 +26,12 @@ from datetime import date
 from sqlalchemy import BigInteger, Date, Integer, String, event
 from sqlalchemy.orm import Mapped, mapped_column
 
+from webapp.domain.status import (BALANCE_CREDIT, BALANCE_DUE, BALANCE_OVER, BALANCE_PARTIAL, BALANCE_SETTLED,
+                                  OPEN_BALANCE_STATES)
 from webapp.extensions import db
 
 NO_DUE_DATE = date(1900, 1, 1)
-OPEN_STATES = ("due", "partial", "credit")
+OPEN_STATES = OPEN_BALANCE_STATES  # something is due
 KEY = ("org_id", "kind", "flow", "status", "currency", "due_date", "state")
 
 
@@ -49,9 +54,11 @@ COUNTED = ("org_id", "kind", "flow", "status", "currency", "due_date", "gross_to
 
 
 def _state(row: str) -> str:
+    """The balance state of ``row`` in SQL: ``domain.status.balance_state`` (same names, same cases)."""
     due = f"({row}.gross_total - {row}.credited_total - {row}.paid_total)"
-    return (f"CASE WHEN {due} > 0 THEN CASE WHEN {row}.paid_total = 0 THEN 'due' WHEN {row}.paid_total > 0 "
-            f"THEN 'partial' ELSE 'credit' END WHEN {due} = 0 THEN 'settled' ELSE 'over' END")
+    return (f"CASE WHEN {due} > 0 THEN CASE WHEN {row}.paid_total = 0 THEN '{BALANCE_DUE}' WHEN {row}.paid_total > 0 "
+            f"THEN '{BALANCE_PARTIAL}' ELSE '{BALANCE_CREDIT}' END WHEN {due} = 0 THEN '{BALANCE_SETTLED}' "
+            f"ELSE '{BALANCE_OVER}' END")
 
 
 def _upsert(row: str, sign: str) -> str:
@@ -108,8 +115,8 @@ BACKFILL = (
 
 
 def create_triggers(connection) -> None:
-    """Create the triggers (and fill the totals from the documents there are); used by the migration and by
-    ``create_all`` (tests)."""
+    """Create the triggers (and fill the totals from the documents there are); used by ``create_all`` (tests)
+    and the benchmark. The migrations have their own frozen copy."""
     statements = POSTGRESQL if connection.dialect.name == "postgresql" else SQLITE
     for statement in statements:
         connection.exec_driver_sql(statement)

@@ -1,6 +1,7 @@
 """Column types and helpers shared by the models."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timezone
 from decimal import Decimal
 
@@ -10,6 +11,16 @@ from sqlalchemy.types import TypeDecorator
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def one_of(column: str, values: Iterable[str]) -> str:
+    """SQL for a CHECK constraint: ``column IN ('a', 'b')``, from a domain's tuple of allowed values."""
+    quoted = []
+    for value in values:
+        if not value.replace("_", "").isalnum():
+            raise ValueError(f"not a plain name for a CHECK constraint: {value!r}")
+        quoted.append(f"'{value}'")
+    return f"{column} IN ({', '.join(quoted)})"
 
 
 class UTCDateTime(TypeDecorator):

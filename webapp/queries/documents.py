@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy import Select, and_, case, func, or_, select
 from werkzeug.datastructures import MultiDict
 
+from webapp.domain.status import BALANCE_DUE, BALANCE_OVER, BALANCE_PARTIAL, BALANCE_SETTLED
 from webapp.extensions import db
 from webapp.forms import clean_line, id_arg
 from webapp.models import Document, DocumentTotal
@@ -119,7 +120,8 @@ def document_select(org_id: int, query: DocumentQuery, kind: str = "invoice", to
 
 
 def totals_filter(status: str, today: date) -> list | None:
-    """The running totals (``models.totals``) that make up an invoice status filter, as conditions."""
+    """The running totals (``models.totals``) that make up an invoice status filter, as conditions (their
+    ``state`` is the balance state of ``domain.status``)."""
     t = DocumentTotal
     issued, open_ = t.status == "issued", t.state.in_(OPEN_STATES)
     return {
@@ -127,10 +129,10 @@ def totals_filter(status: str, today: date) -> list | None:
         "draft": [t.status == "draft"],
         "open": [issued, open_],
         "overdue": [issued, open_, t.due_date < today, t.due_date > NO_DUE_DATE],
-        "unpaid": [issued, t.state == "due"],
-        "partially_paid": [issued, t.state == "partial"],
-        "paid": [issued, t.state == "settled"],
-        "overpaid": [t.status != "draft", t.state == "over"],
+        "unpaid": [issued, t.state == BALANCE_DUE],
+        "partially_paid": [issued, t.state == BALANCE_PARTIAL],
+        "paid": [issued, t.state == BALANCE_SETTLED],
+        "overpaid": [t.status != "draft", t.state == BALANCE_OVER],
         "cancelled": [t.status == "cancelled"],
     }.get(status)
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 from sqlalchemy import delete, func, select, update
 
 from webapp.domain.roles import OWNER, ROLE_LABELS, ROLES
+from webapp.domain.errors import ActionError
 from webapp.extensions import db
 from webapp.models import Invitation, Membership, Organization, PasswordResetToken, User
 from webapp.models.types import utcnow
@@ -14,15 +15,6 @@ from webapp.services.tokens import hash_token, new_token
 
 RESET_TOKEN_LIFETIME = timedelta(hours=1)
 INVITATION_LIFETIME = timedelta(days=7)
-
-
-class AccountError(Exception):
-    """A refused account action; ``field`` names the form field the message belongs to."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 def normalize_email(email: str) -> str:
@@ -36,7 +28,7 @@ def find_user(email: str) -> User | None:
 def create_user(email: str, password: str, name: str = "") -> User:
     email = normalize_email(email)
     if find_user(email) is not None:
-        raise AccountError("An account with this e-mail already exists. Log in instead.", "email")
+        raise ActionError("email_taken", "An account with this e-mail already exists. Log in instead.", "email")
     user = User(email=email, name=name.strip())
     user.set_password(password)
     db.session.add(user)
@@ -61,7 +53,7 @@ def authenticate(email: str, password: str) -> User | None:
 
 def change_password(user: User, current: str, new: str) -> None:
     if not user.check_password(current):
-        raise AccountError("That is not your current password.", "current_password")
+        raise ActionError("wrong_password", "That is not your current password.", "current_password")
     user.set_password(new)
     user.end_all_sessions()
 
@@ -89,7 +81,7 @@ def valid_reset_token(token: str) -> PasswordResetToken | None:
 def reset_password(token: str, new_password: str) -> User:
     row = valid_reset_token(token)
     if row is None:
-        raise AccountError("This reset link has expired or was already used. Ask for a new one.")
+        raise ActionError("reset_link_invalid", "This reset link has expired or was already used. Ask for a new one.")
     now = utcnow()
     # Spend the token with a conditional UPDATE: of two simultaneous uses, only one gets the row.
     spent = db.session.execute(
@@ -97,7 +89,7 @@ def reset_password(token: str, new_password: str) -> User:
         .values(used_at=now)
     ).rowcount
     if not spent:
-        raise AccountError("This reset link has expired or was already used. Ask for a new one.")
+        raise ActionError("reset_link_invalid", "This reset link has expired or was already used. Ask for a new one.")
     user = db.session.get(User, row.user_id)
     user.set_password(new_password)
     user.end_all_sessions()
@@ -125,11 +117,11 @@ def _keeps_an_owner(org: Organization, membership: Membership):
 def invite(org: Organization, actor: User, email: str, role: str) -> Invitation:
     email = normalize_email(email)
     if role not in ROLES:
-        raise AccountError("Choose one of the roles.", "role")
+        raise ActionError("invalid_role", "Choose one of the roles.", "role")
     existing_member = db.session.scalar(
         select(Membership).join(User).where(Membership.org_id == org.id, User.email == email))
     if existing_member is not None:
-        raise AccountError(f"{email} is already a member of {org.name}.", "email")
+        raise ActionError("already_member", f"{email} is already a member of {org.name}.", "email")
     now = utcnow()
     for old in db.session.scalars(select(Invitation).where(
             Invitation.org_id == org.id, Invitation.email == email,
@@ -151,7 +143,7 @@ def invite(org: Organization, actor: User, email: str, role: str) -> Invitation:
 
 def revoke_invitation(org: Organization, actor: User, invitation: Invitation) -> None:
     if not invitation.is_pending:
-        raise AccountError("This invitation is no longer open.")
+        raise ActionError("invitation_closed", "This invitation is no longer open.")
     invitation.revoked_at = utcnow()
     audit.record(org, actor, "member.invitation_revoked", invitation,
                  summary=f"{actor.email} revoked the invitation of {invitation.email}", email=invitation.email)
@@ -164,9 +156,9 @@ def pending_invitation(token: str) -> Invitation | None:
 
 def accept_invitation(invitation: Invitation, user: User) -> Membership:
     if not invitation.is_pending:
-        raise AccountError("This invitation has expired, was revoked or was already used.")
+        raise ActionError("invitation_closed", "This invitation has expired, was revoked or was already used.")
     if normalize_email(user.email) != invitation.email:
-        raise AccountError(f"This invitation is for {invitation.email}. Log in with that address to accept it.")
+        raise ActionError("invitation_other_email", f"This invitation is for {invitation.email}. Log in with that address to accept it.")
     membership = db.session.scalar(select(Membership).where(
         Membership.org_id == invitation.org_id, Membership.user_id == user.id))
     if membership is None:
@@ -182,7 +174,7 @@ def accept_invitation(invitation: Invitation, user: User) -> Membership:
 
 def change_role(org: Organization, actor: User, membership: Membership, role: str) -> None:
     if role not in ROLES:
-        raise AccountError("Choose one of the roles.", "role")
+        raise ActionError("invalid_role", "Choose one of the roles.", "role")
     if membership.role == role:
         return
     _lock_members(org)
@@ -191,7 +183,7 @@ def change_role(org: Organization, actor: User, membership: Membership, role: st
     if old == OWNER:
         stmt = stmt.where(_keeps_an_owner(org, membership))
     if not db.session.execute(stmt.execution_options(synchronize_session=False)).rowcount:
-        raise AccountError("The last owner cannot be demoted. Make someone else an owner first.", "role")
+        raise ActionError("last_owner", "The last owner cannot be demoted. Make someone else an owner first.", "role")
     db.session.refresh(membership)
     audit.record(org, actor, "member.role_changed", membership,
                  summary=f"{actor.email} changed {membership.user.email} from {ROLE_LABELS[old]} to {ROLE_LABELS[role]}",
@@ -205,7 +197,7 @@ def remove_member(org: Organization, actor: User, membership: Membership) -> Non
     if role == OWNER:
         stmt = stmt.where(_keeps_an_owner(org, membership))
     if not db.session.execute(stmt.execution_options(synchronize_session=False)).rowcount:
-        raise AccountError("The last owner cannot be removed. Make someone else an owner first.")
+        raise ActionError("last_owner", "The last owner cannot be removed. Make someone else an owner first.")
     db.session.expunge(membership)
     audit.record(org, actor, "member.removed", membership,
                  summary=f"{actor.email} removed {email}", email=email, role=role)

@@ -4,16 +4,10 @@ from __future__ import annotations
 from sqlalchemy import select, update
 
 from webapp.domain.tax import ZERO_CATEGORIES, default_rates
+from webapp.domain.errors import ActionError
 from webapp.extensions import db
 from webapp.models import Organization, Product, TaxRate, User
 from webapp.services import audit
-
-
-class CatalogError(Exception):
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 def add_default_tax_rates(org: Organization) -> list[TaxRate]:
@@ -27,9 +21,9 @@ def add_default_tax_rates(org: Organization) -> list[TaxRate]:
 
 def _check_rate(rate: TaxRate) -> None:
     if rate.category in ZERO_CATEGORIES and rate.percent != 0:
-        raise CatalogError(f"Category {rate.category} always has a rate of 0 %.", "percent")
+        raise ActionError("zero_rate_category", f"Category {rate.category} always has a rate of 0 %.", "percent")
     if rate.category == "S" and rate.percent <= 0:
-        raise CatalogError("A standard-rate category (S) needs a rate above 0 %.", "percent")
+        raise ActionError("standard_rate_zero", "A standard-rate category (S) needs a rate above 0 %.", "percent")
 
 
 def _make_only_default(rate: TaxRate) -> None:
@@ -52,13 +46,13 @@ def update_tax_rate(org: Organization, actor: User, rate: TaxRate, **values) -> 
     """Edit a rate no issued document uses; the default flag may always change."""
     changes_figures = any(getattr(rate, k) != v for k, v in values.items() if k != "is_default")
     if rate.in_use and changes_figures:
-        raise CatalogError("This rate is used by issued documents and cannot be changed. "
+        raise ActionError("tax_rate_in_use", "This rate is used by issued documents and cannot be changed. "
                            "Archive it and create a new one.")
     for key, value in values.items():
         setattr(rate, key, value)
     _check_rate(rate)
     if rate.archived and rate.is_default:
-        raise CatalogError("An archived rate cannot be the default.", "is_default")
+        raise ActionError("archived_default", "An archived rate cannot be the default.", "is_default")
     _make_only_default(rate)
     db.session.flush()
     audit.record(org, actor, "tax_rate.updated", rate, summary=f"{actor.email} changed the tax rate {rate.label}")
@@ -74,10 +68,10 @@ def set_tax_rate_archived(org: Organization, actor: User, rate: TaxRate, archive
 
 def delete_tax_rate(org: Organization, actor: User, rate: TaxRate) -> None:
     if rate.in_use:
-        raise CatalogError("This rate is used by issued documents; it can be archived, not deleted.")
+        raise ActionError("tax_rate_in_use", "This rate is used by issued documents; it can be archived, not deleted.")
     used_by = db.session.scalar(select(Product.name).where(Product.tax_rate_id == rate.id).limit(1))
     if used_by is not None:
-        raise CatalogError(f"Products use this rate (e.g. {used_by}); give them another rate or archive this one.")
+        raise ActionError("tax_rate_used_by_products", f"Products use this rate (e.g. {used_by}); give them another rate or archive this one.")
     audit.record(org, actor, "tax_rate.deleted", rate, summary=f"{actor.email} deleted the tax rate {rate.label}")
     db.session.delete(rate)
     db.session.flush()

@@ -7,15 +7,10 @@ from decimal import Decimal
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
+from webapp.domain.errors import ActionError
 from webapp.extensions import db
 from webapp.models import Contact, ContactFieldValue, CustomField, Organization, User
 from webapp.services import audit
-
-
-class ContactError(Exception):
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 def custom_fields(org_id: int) -> list[CustomField]:
@@ -123,5 +118,5 @@ def delete_contact(org: Organization, actor: User, contact: Contact) -> None:
             db.session.delete(contact)
             db.session.flush()
     except IntegrityError as exc:
-        raise ContactError(f"{name} has documents and cannot be deleted. Archive the customer instead.") from exc
+        raise ActionError("contact_has_documents", f"{name} has documents and cannot be deleted. Archive the customer instead.") from exc
     audit.record(org, actor, "contact.deleted", None, summary=f"{actor.email} deleted {name}", contact_id=contact.id)

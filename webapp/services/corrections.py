@@ -4,92 +4,22 @@ giving an invoice another recipient, and reactivating a cancelled one.
 A credit note is a document of kind ``credit_note`` whose ``related_id`` is the invoice. Its lines are the
 invoice's lines with negated quantities (``source_line_id`` names the line credited) and the invoice's tax
 snapshots, so a full credit note's figures are exactly the negated figures of the invoice. When a credit
-note is issued (``documents.issue``), ``check_and_book`` refuses a credit beyond what remains creditable and
-adds it to the invoice's ``credited_total``, with the invoice's row locked.
+note is issued (``issuing.issue``), ``ledger.check_and_book`` refuses a credit beyond what remains creditable
+and adds it to the invoice's ``credited_total``, with the invoice's row locked.
 """
 from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import func, select
-
-from webapp.domain.money import from_minor
+from webapp.domain.errors import ActionError
+from webapp.domain.money import from_minor, round_money, to_minor
 from webapp.extensions import db
 from webapp.models import Contact, Document, DocumentAdjustment, DocumentLine, Organization, User
-from webapp.services import audit, documents
-from webapp.services.documents import DocumentError, require
-
-
-def _credit_notes(invoice: Document, issued_only: bool = True):
-    stmt = select(Document).where(Document.org_id == invoice.org_id, Document.kind == "credit_note",
-                                  Document.related_id == invoice.id)
-    if issued_only:
-        stmt = stmt.where(Document.status == "issued")
-    return stmt
-
-
-def credited_quantities(invoice: Document) -> dict[int, Decimal]:
-    """Invoice line id -> quantity credited by issued credit notes (same sign as the invoice line's)."""
-    rows = db.session.execute(
-        select(DocumentLine.source_line_id, func.sum(DocumentLine.quantity))
-        .join(Document, Document.id == DocumentLine.document_id)
-        .where(Document.kind == "credit_note", Document.status == "issued", Document.related_id == invoice.id,
-               DocumentLine.source_line_id.is_not(None))
-        .group_by(DocumentLine.source_line_id)).all()
-    return {line_id: -Decimal(total) for line_id, total in rows}
-
-
-def remaining_quantities(invoice: Document) -> dict[int, Decimal]:
-    credited = credited_quantities(invoice)
-    return {line.id: line.quantity - credited.get(line.id, Decimal(0)) for line in invoice.lines}
-
-
-def creditable(invoice: Document) -> int:
-    """What can still be credited, in minor units (the total with VAT minus the credit notes issued)."""
-    return invoice.gross_total - invoice.credited_total
-
-
-# VAT is rounded once per group and document (EN 16931), so credit notes for parts of an invoice can add up
-# to a cent per VAT group more or less than the invoice. A credit note may exceed what remains by that
-# much; the invoice then counts only what remained, and ends at exactly nothing due.
-ROUNDING_TOLERANCE = 1  # minor units per VAT group
-
-
-def credited_groups(invoice: Document) -> dict[tuple[str, str], tuple[int, int]]:
-    """(category, rate) -> (base, VAT) credited by issued credit notes, with the invoice's signs."""
-    out: dict[tuple[str, str], tuple[int, int]] = {}
-    for cn in db.session.scalars(_credit_notes(invoice)):
-        for g in cn.tax_breakdown:
-            key = (g["category"], g["rate"])
-            base, tax = out.get(key, (0, 0))
-            out[key] = (base - g["base"], tax - g["tax"])
-    return out
-
-
-def _check_limits(invoice: Document, note: Document) -> None:
-    """Refuse a credit note that raises an amount, uses a VAT rate the invoice does not have, or credits
-    more of a VAT group or of the whole invoice than remains (beyond the rounding tolerance)."""
-    if note.gross_total >= 0 or not note.lines:
-        raise DocumentError("A credit note must reduce the invoice: credit at least one line or an amount.")
-    groups = {(g["category"], g["rate"]): g for g in invoice.tax_breakdown}
-    credited = credited_groups(invoice)
-    for g in note.tax_breakdown:
-        key = (g["category"], g["rate"])
-        if key not in groups:
-            raise DocumentError(f"This credit note uses VAT {g['rate']} % ({g['category']}), which is not on "
-                                f"{invoice.number}.")
-        invoiced, credit = groups[key]["base"], -g["base"]
-        if credit and (credit > 0) != (invoiced > 0):
-            raise DocumentError(f"This credit note would raise the {g['rate']} % VAT amount of {invoice.number}.")
-        if abs(credited.get(key, (0, 0))[0] + credit) > abs(invoiced) + ROUNDING_TOLERANCE:
-            left = invoiced - credited.get(key, (0, 0))[0]
-            raise DocumentError(f"This credits more at {g['rate']} % VAT than remains creditable on "
-                                f"{invoice.number} ({from_minor(left, invoice.currency)} {invoice.currency} "
-                                "without VAT).")
-    if -note.gross_total > creditable(invoice) + ROUNDING_TOLERANCE * len(note.tax_breakdown):
-        raise DocumentError("This credits more than what remains creditable on "
-                            f"{invoice.number} ({from_minor(creditable(invoice), invoice.currency)} "
-                            f"{invoice.currency}).")
+from webapp.services import audit, drafts, issuing
+from webapp.services.calculation import recalculate
+from webapp.services.ledger import (ROUNDING_TOLERANCE, check_limits, creditable, credited_groups,
+                                    remaining_quantities)
+from webapp.services.state import require
 
 
 def _new_credit_note(org: Organization, actor: User, invoice: Document, reason: str) -> Document:
@@ -114,8 +44,8 @@ def _credit_line(invoice_line: DocumentLine, quantity: Decimal, position: int) -
 
 def _finish(org: Organization, actor: User, invoice: Document, note: Document, what: str) -> Document:
     db.session.flush()
-    documents.recalculate(note)
-    _check_limits(invoice, note)
+    recalculate(note)
+    check_limits(invoice, note)
     audit.record(org, actor, "document.created", note,
                  summary=f"{actor.email} drafted a credit note ({what}) for {invoice.number}", invoice_id=invoice.id)
     return note
@@ -125,7 +55,7 @@ def full_credit_note(org: Organization, actor: User, invoice: Document, reason: 
     """A draft crediting everything still creditable: with nothing credited yet, the exact negation."""
     require(invoice, "credit")
     if creditable(invoice) <= 0:
-        raise DocumentError(f"Nothing is left to credit on {invoice.number}.")
+        raise ActionError("nothing_to_credit", f"Nothing is left to credit on {invoice.number}.")
     if invoice.credited_total == 0:
         note = _new_credit_note(org, actor, invoice, reason)
         note.discount_percent = invoice.discount_percent
@@ -156,8 +86,6 @@ def _base_for_gross(base: int, gross: int, rate: Decimal, currency: str) -> int:
     """The base (minor units) nearest to ``base`` whose gross, with the VAT rounded as EN 16931 does, is
     exactly ``gross``. Some grosses no base reaches (the VAT jumps a cent); then the nearest base whose
     gross is one cent more, within the rounding tolerance, so that nothing stays due."""
-    from webapp.domain.money import round_money, to_minor
-
     def gross_of(b: int) -> int:
         return b + to_minor(round_money(from_minor(b, currency) * rate / 100, currency), currency)
 
@@ -184,16 +112,16 @@ def lines_credit_note(org: Organization, actor: User, invoice: Document, quantit
             continue
         line = by_id.get(line_id)
         if line is None:
-            raise DocumentError("A chosen line is not on this invoice.")
+            raise ActionError("line_not_on_invoice", "A chosen line is not on this invoice.")
         if quantity < 0:
-            raise DocumentError(f"Line {line.position + 1}: enter a quantity that is not negative.")
+            raise ActionError("negative_quantity", f"Line {line.position + 1}: enter a quantity that is not negative.")
         sign = Decimal(-1) if line.quantity < 0 else Decimal(1)
         if quantity > abs(remaining[line_id]):
-            raise DocumentError(f"Line {line.position + 1} ({line.description[:40]}): at most "
+            raise ActionError("credit_exceeds_line", f"Line {line.position + 1} ({line.description[:40]}): at most "
                                 f"{abs(remaining[line_id]).normalize():f} can still be credited.")
         note.lines.append(_credit_line(line, quantity * sign, line.position))
     if not note.lines:
-        raise DocumentError("Enter the quantity to credit on at least one line.")
+        raise ActionError("nothing_chosen", "Enter the quantity to credit on at least one line.")
     note.discount_percent = invoice.discount_percent
     return _finish(org, actor, invoice, note, "chosen lines")
 
@@ -204,9 +132,9 @@ def amount_credit_note(org: Organization, actor: User, invoice: Document, amount
     require(invoice, "credit")
     groups = {(g["category"], g["rate"]): g for g in invoice.tax_breakdown}
     if group not in groups:
-        raise DocumentError("Choose one of the invoice's VAT rates.")
+        raise ActionError("vat_group_unknown", "Choose one of the invoice's VAT rates.")
     if amount <= 0:
-        raise DocumentError("Enter an amount above 0.")
+        raise ActionError("amount_not_positive", "Enter an amount above 0.")
     note = _new_credit_note(org, actor, invoice, reason)
     note.lines.append(DocumentLine(
         position=0, description=reason or f"Credit on {invoice.number}", quantity=Decimal(-1), unit="lump_sum",
@@ -215,28 +143,11 @@ def amount_credit_note(org: Organization, actor: User, invoice: Document, amount
     return _finish(org, actor, invoice, note, "an amount")
 
 
-def check_and_book(org: Organization, note: Document) -> Document:
-    """At issue: lock the invoice, refuse a credit beyond what remains, add the credit note to its balance."""
-    invoice = db.session.scalar(select(Document).where(Document.org_id == org.id, Document.id == note.related_id)
-                                .with_for_update().execution_options(populate_existing=True))
-    if invoice is None or invoice.kind != "invoice" or invoice.status == "draft":
-        raise DocumentError("The invoice this credit note corrects is gone.")
-    _check_limits(invoice, note)  # again: another credit note may have been issued meanwhile
-    remaining = remaining_quantities(invoice)
-    for line in note.lines:
-        if line.source_line_id is not None:
-            left = remaining.get(line.source_line_id)
-            if left is None or abs(line.quantity) > abs(left):
-                raise DocumentError(f"Line {line.position + 1} credits more than remains of the invoice's line.")
-    invoice.credited_total += min(-note.gross_total, creditable(invoice))  # a rounding cent beyond: not owed
-    return invoice
-
-
 def cancel(org: Organization, actor: User, invoice: Document, reason: str = "") -> Document:
     """Issue a credit note for everything still creditable and mark the invoice cancelled."""
     require(invoice, "cancel")
     note = full_credit_note(org, actor, invoice, reason or f"Cancellation of invoice {invoice.number}")
-    documents.issue(org, actor, note)
+    issuing.issue(org, actor, note)
     invoice.status = "cancelled"
     audit.record(org, actor, "document.cancelled", invoice,
                  summary=f"{actor.email} cancelled {invoice.number} with credit note {note.number}",
@@ -249,10 +160,10 @@ def change_recipient(org: Organization, actor: User, invoice: Document, contact:
     """Cancel the invoice and open a draft copy of it for ``contact``: (credit note, new draft)."""
     require(invoice, "change_recipient")
     if contact.id == invoice.contact_id:
-        raise DocumentError("Choose another customer: this one already receives the invoice.")
+        raise ActionError("same_customer", "Choose another customer: this one already receives the invoice.")
     note = cancel(org, actor, invoice, reason or f"Invoice {invoice.number} re-issued to {contact.display_name}")
-    copy = documents.copy_document(org, actor, invoice)
-    documents.set_contact(copy, contact)
+    copy = drafts.copy_document(org, actor, invoice)
+    drafts.set_contact(copy, contact)
     audit.record(org, actor, "document.recipient_changed", invoice,
                  summary=f"{actor.email} moved {invoice.number} to {contact.display_name} (new draft)",
                  copy_id=copy.id)
@@ -262,7 +173,7 @@ def change_recipient(org: Organization, actor: User, invoice: Document, contact:
 def reactivate(org: Organization, actor: User, invoice: Document) -> Document:
     """A new draft copy of a cancelled invoice, linked to it; the original stays cancelled."""
     require(invoice, "reactivate")
-    copy = documents.copy_document(org, actor, invoice)
+    copy = drafts.copy_document(org, actor, invoice)
     audit.record(org, actor, "document.reactivated", invoice,
                  summary=f"{actor.email} reactivated {invoice.number} as a new draft", copy_id=copy.id)
     return copy

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import update
 from werkzeug.datastructures import MultiDict
 
-from webapp.customers.forms import CustomerForm, customer_form_class
+from webapp.contact_form import CustomerForm, customer_form_class
+from webapp.domain.errors import ActionError
 from webapp.extensions import db
 from webapp.models import Contact, CustomField, ImportJob, Organization, User
 from webapp.models.types import utcnow
@@ -38,12 +39,6 @@ COLUMN_LABELS = {
     "shipping_region": "Shipping region", "shipping_country": "Shipping country", "notes": "Notes",
     "archived": "Archived (yes/no)",
 }
-
-
-class ImportError_(Exception):  # noqa: N801 - "ImportError" is a builtin
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 def neutralize(value: str) -> str:
@@ -90,18 +85,18 @@ def export_rows(contact_rows, fields: list[CustomField]):
 
 def decode_upload(data: bytes) -> str:
     if len(data) > MAX_UPLOAD_BYTES:
-        raise ImportError_("The file is larger than 10 MB.")
+        raise ActionError("file_too_large", "The file is larger than 10 MB.")
     if not data.strip():
-        raise ImportError_("The file is empty.")
+        raise ActionError("file_empty", "The file is empty.")
     if b"\0" in data:
-        raise ImportError_("This is not a CSV text file (it contains binary data).")
+        raise ActionError("file_binary", "This is not a CSV text file (it contains binary data).")
     for encoding in ("utf-8-sig", "cp1252"):
         try:
             text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
         return text.replace("\r\n", "\n").replace("\r", "\n")
-    raise ImportError_("The file is neither UTF-8 nor Windows-1252 text.")
+    raise ActionError("file_encoding", "The file is neither UTF-8 nor Windows-1252 text.")
 
 
 def read_table(text: str) -> tuple[list[str], list[list[str]]]:
@@ -112,12 +107,12 @@ def read_table(text: str) -> tuple[list[str], list[list[str]]]:
     try:
         rows = [row for row in reader if any(cell.strip() for cell in row)]
     except csv.Error as exc:
-        raise ImportError_(f"The CSV file could not be read: {exc}.") from exc
+        raise ActionError("csv_unreadable", f"The CSV file could not be read: {exc}.") from exc
     if not rows:
-        raise ImportError_("The file has no rows.")
+        raise ActionError("file_no_rows", "The file has no rows.")
     header, body = [h.strip() for h in rows[0]], rows[1:]
     if len(body) > MAX_ROWS:
-        raise ImportError_(f"The file has {len(body)} rows; import at most {MAX_ROWS} at a time.")
+        raise ActionError("too_many_rows", f"The file has {len(body)} rows; import at most {MAX_ROWS} at a time.")
     return header, body
 
 
@@ -251,10 +246,10 @@ def run_import(org: Organization, actor: User, job: ImportJob, fields: list[Cust
         update(ImportJob).where(ImportJob.id == job.id, ImportJob.finished_at.is_(None)).values(finished_at=utcnow())
     ).rowcount
     if not claimed:
-        raise ImportError_("This file was already imported.")
+        raise ActionError("already_imported", "This file was already imported.")
     result = validate(job, fields)
     if result.errors and (not valid_only or not result.valid):
-        raise ImportError_(f"{result.invalid_rows} of {result.total} rows have errors; nothing was imported.")
+        raise ActionError("rows_invalid", f"{result.invalid_rows} of {result.total} rows have errors; nothing was imported.")
     new = []
     for values, custom in result.valid:
         contact = Contact(org_id=org.id)

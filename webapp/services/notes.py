@@ -1,23 +1,22 @@
 """Internal notes on documents, each with an optional file (PDF, PNG or JPEG, at most 10 MB).
 
-The file type is read from the bytes, never from the name or the browser's content type. Files are stored
-under ``ATTACHMENT_DIR/<organization id>/<random key>`` (outside ``static/``) and are only ever sent to
+The file type is read from the bytes, never from the name or the browser's content type. Files are kept
+by ``services/storage.py`` (today under ``ATTACHMENT_DIR``, outside ``static/``) and are only ever sent to
 members of the organization, as downloads (``Content-Disposition: attachment``).
 """
 from __future__ import annotations
 
-import os
 import re
-import secrets
 import unicodedata
 from pathlib import Path
 
-from flask import current_app
+from sqlalchemy import select
 
+from webapp.domain.errors import ActionError
 from webapp.extensions import db
 from webapp.models import Document, DocumentNote, Organization, User
-from webapp.services import audit
-from webapp.services.documents import DocumentError, require
+from webapp.services import audit, storage
+from webapp.services.state import require
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_BODY = 5000
@@ -42,36 +41,27 @@ def safe_stem(filename: str) -> str:
     return re.sub(r"[ _]{2,}", "_", stem)[:150] or "attachment"
 
 
-def _path(org_id: int, key: str) -> Path:
-    return Path(current_app.config["ATTACHMENT_DIR"]) / str(org_id) / key
-
-
 def add(org: Organization, actor: User, doc: Document, body: str, filename: str = "", data: bytes | None = None,
         ) -> DocumentNote:
-    """Add a note (flush only); the file is written at once, under a random name. Raises DocumentError."""
+    """Add a note (flush only); the file is stored at once, under a random key. Raises ActionError."""
     require(doc, "note")
     body = (body or "").strip()
     if len(body) > MAX_BODY:
-        raise DocumentError(f"A note has at most {MAX_BODY} characters.", "body")
+        raise ActionError("note_too_long", f"A note has at most {MAX_BODY} characters.", "body")
     if not body and not data:
-        raise DocumentError("Write a note or choose a file.", "body")
+        raise ActionError("note_empty", "Write a note or choose a file.", "body")
     note = DocumentNote(org_id=org.id, document_id=doc.id, author_id=actor.id, body=body)
     if data is not None:
         if len(data) > MAX_FILE_BYTES:
-            raise DocumentError(f"The file is {len(data) / 1024 / 1024:.1f} MB; at most 10 MB.", "file")
+            raise ActionError("file_too_large", f"The file is {len(data) / 1024 / 1024:.1f} MB; at most 10 MB.", "file")
         kind = sniff(data)
         if kind is None:
-            raise DocumentError("Only PDF, PNG and JPEG files can be attached (checked from the file's content).",
+            raise ActionError("file_type_refused", "Only PDF, PNG and JPEG files can be attached (checked from the file's content).",
                                 "file")
         mime, extension = kind
         stem = safe_stem(filename)
         note.file_name, note.file_mime, note.file_size = f"{stem}.{extension}", mime, len(data)
-        note.file_key = secrets.token_hex(16)
-        path = _path(org.id, note.file_key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".part")
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
+        note.file_key = storage.put(org.id, data)  # removed again if this transaction rolls back
     db.session.add(note)
     db.session.flush()
     audit.record(org, actor, "document.note_added", doc,
@@ -80,14 +70,12 @@ def add(org: Organization, actor: User, doc: Document, body: str, filename: str 
     return note
 
 
-def discard_file(org_id: int, key: str) -> None:
-    """Remove a note's file from disk (after its draft was deleted)."""
-    if key:
-        _path(org_id, key).unlink(missing_ok=True)
+def discard_files_after_commit(doc: Document) -> None:
+    """The files of the document's notes go once its deletion is committed (the rows go with the document)."""
+    for note in db.session.scalars(select(DocumentNote).where(DocumentNote.document_id == doc.id,
+                                                              DocumentNote.file_key != "")):
+        storage.delete_after_commit(note.org_id, note.file_key)
 
 
 def file_path(note: DocumentNote) -> Path | None:
-    if not note.file_key:
-        return None
-    path = _path(note.org_id, note.file_key)
-    return path if path.is_file() else None
+    return storage.local_path(note.org_id, note.file_key)

@@ -1,7 +1,7 @@
 """Taking document numbers: gapless and unique, inside the transaction that issues the document.
 
 The series row is locked first (``SELECT ... FOR UPDATE`` on PostgreSQL; on SQLite the whole
-transaction runs under ``BEGIN IMMEDIATE``, see ``extensions.begin_write``), so two issuing
+transaction runs under ``BEGIN IMMEDIATE``, see ``locks.begin_write``), so two issuing
 transactions take turns: the second one reads the counter only after the first committed or rolled
 back. A rollback gives the number back, because the counter changes in the same transaction. The
 unique constraint on (org, kind, flow, number) backs this up.
@@ -12,16 +12,11 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from webapp.domain.errors import ActionError
 from webapp.domain.numbering import parse_format
 from webapp.extensions import db
 from webapp.models import Document, NumberCounter, NumberSeries, Organization
 from webapp.models.numbering import DEFAULT_FORMATS
-
-
-class NumberingError(Exception):
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 def _series(org: Organization, kind: str) -> NumberSeries:
@@ -51,7 +46,7 @@ def peek_number(org: Organization, kind: str, on: date) -> str | None:
     compare it with the one really taken."""
     try:
         return _next_number(org, kind, on, take=False)
-    except NumberingError:
+    except ActionError:
         return None
 
 
@@ -66,8 +61,10 @@ def _next_number(org: Organization, kind: str, on: date, take: bool) -> str:
     latest = None if series.id is None else db.session.scalar(
         select(func.max(NumberCounter.last_date)).where(NumberCounter.series_id == series.id))
     if latest is not None and on < latest:
-        raise NumberingError(f"The issue date cannot be before {latest.isoformat()}, the date of the last "
-                             f"{kind.replace('_', ' ')} of this series: numbers and dates stay in order.")
+        raise ActionError("issue_date_before_last",
+                          f"The issue date cannot be before {latest.isoformat()}, the date of the last "
+                          f"{kind.replace('_', ' ')} of this series: numbers and dates stay in order.",
+                          "chosen_issue_date")
     period = on.year if series.reset_yearly else 0
     counter = None if series.id is None else db.session.scalar(select(NumberCounter).where(
         NumberCounter.series_id == series.id, NumberCounter.period == period))

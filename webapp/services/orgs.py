@@ -8,7 +8,7 @@ from babel.core import UnknownLocaleError
 from babel.numbers import get_territory_currencies
 from sqlalchemy import select
 
-from webapp.domain.numbering import parse_format
+from webapp.domain.numbering import NumberFormatError, parse_format
 from webapp.domain.roles import OWNER
 from webapp.extensions import db
 from webapp.models import Membership, NumberCounter, NumberSeries, Organization, User
@@ -60,3 +60,11 @@ def peek_next_number(series: NumberSeries, pattern: str, reset_yearly: bool, on:
             select(NumberCounter.last_value).where(NumberCounter.series_id == series.id, NumberCounter.period == period)
         )
     return fmt.render((last or 0) + 1, on)
+
+
+def number_preview(series: NumberSeries, pattern: str, reset_yearly: bool, on: date) -> dict:
+    """For the settings page: ``{"number": ..., "error": ""}``, or the format's mistake in ``error``."""
+    try:
+        return {"number": peek_next_number(series, pattern, reset_yearly, on), "error": ""}
+    except NumberFormatError as exc:
+        return {"number": "", "error": str(exc)}

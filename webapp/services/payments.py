@@ -1,6 +1,6 @@
 """Payments on issued invoices: record (money in, or a refund out), void, mark as paid.
 
-Every change runs with the invoice's row locked (``documents.lock_document``: ``FOR UPDATE`` on PostgreSQL,
+Every change runs with the invoice's row locked (``locks.lock_document``: ``FOR UPDATE`` on PostgreSQL,
 ``BEGIN IMMEDIATE`` on SQLite) and keeps ``Document.paid_total`` equal to the sum of the payments
 that are not voided, in the same transaction. Payments never change the issued document itself.
 A payment carries the idempotency key of the form that recorded it (unique per organization), so the
@@ -14,12 +14,14 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 
 from webapp.domain.money import from_minor
+from webapp.domain.errors import ActionError
 from webapp.extensions import db
 from webapp.models import Document, Organization, Payment, User
 from webapp.models.payment import METHODS
 from webapp.models.types import utcnow
-from webapp.services import audit, documents, mail
-from webapp.services.documents import DocumentError, require
+from webapp.services import audit, mail
+from webapp.services.links import public_link
+from webapp.services.state import require
 
 
 @dataclass
@@ -44,23 +46,23 @@ def record(org: Organization, actor: User, doc: Document, data: PaymentInput) ->
     """Record a payment (or, with a negative amount, a refund) on the locked invoice ``doc``."""
     require(doc, "pay")
     if not data.key:
-        raise DocumentError("The form has expired; reload the page and try again.")
+        raise ActionError("form_expired", "The form has expired; reload the page and try again.")
     existing = by_key(org, data.key)
     if existing is not None:
         if existing.document_id != doc.id:
-            raise DocumentError("This form was already used for another invoice; reload the page.")
+            raise ActionError("idempotency_key_reused", "This form was already used for another invoice; reload the page.")
         return existing
     if data.amount == 0:
-        raise DocumentError("Enter an amount other than 0.", field="amount")
+        raise ActionError("amount_zero", "Enter an amount other than 0.", "amount")
     if data.method not in METHODS:
-        raise DocumentError("Choose a payment method.", field="method")
+        raise ActionError("invalid_method", "Choose a payment method.", "method")
     if data.paid_on > date.today():
-        raise DocumentError("A payment cannot be dated in the future.", field="paid_on")
+        raise ActionError("date_in_future", "A payment cannot be dated in the future.", "paid_on")
     if doc.issue_date and data.paid_on < doc.issue_date - timedelta(days=366):
-        raise DocumentError("A payment cannot be dated more than a year before the invoice.", field="paid_on")
+        raise ActionError("date_too_early", "A payment cannot be dated more than a year before the invoice.", "paid_on")
     if data.amount < 0 and -data.amount > doc.paid_total:
-        raise DocumentError(f"A refund cannot be more than what was paid ({_money(doc, doc.paid_total)}).",
-                            field="amount")
+        raise ActionError("refund_exceeds_paid", f"A refund cannot be more than what was paid ({_money(doc, doc.paid_total)}).",
+                            "amount")
     payment = Payment(org_id=org.id, document_id=doc.id, amount=data.amount, currency=doc.currency,
                       paid_on=data.paid_on, method=data.method, reference=data.reference[:100], note=data.note,
                       idempotency_key=data.key, created_by_id=actor.id)
@@ -79,11 +81,11 @@ def void(org: Organization, actor: User, doc: Document, payment: Payment, reason
     """Void a payment of the locked invoice ``doc``: it stays listed, struck through, and stops counting."""
     require(doc, "void_payment")
     if payment.document_id != doc.id:
-        raise DocumentError("This payment belongs to another invoice.")
+        raise ActionError("payment_not_on_invoice", "This payment belongs to another invoice.")
     if payment.is_void:
-        raise DocumentError("This payment was already voided.")
+        raise ActionError("payment_already_void", "This payment was already voided.")
     if doc.paid_total - payment.amount < 0:
-        raise DocumentError("Voiding this payment would leave more refunded than paid: void the refund first.")
+        raise ActionError("void_leaves_negative", "Voiding this payment would leave more refunded than paid: void the refund first.")
     payment.voided_at, payment.voided_by_id, payment.void_reason = utcnow(), actor.id, reason[:300]
     doc.paid_total -= payment.amount
     audit.record(org, actor, "payment.voided", doc,
@@ -100,7 +102,7 @@ def mark_paid(org: Organization, actor: User, doc: Document, key: str, confirm_t
     if existing is not None and existing.document_id == doc.id:
         return existing
     if doc.amount_due <= 0:
-        raise DocumentError(f"{doc.number} has nothing left to pay.")
+        raise ActionError("nothing_due", f"{doc.number} has nothing left to pay.")
     payment = record(org, actor, doc, PaymentInput(amount=doc.amount_due, paid_on=date.today(), key=key,
                                                    note="Marked as paid"))
     if confirm_to:
@@ -113,7 +115,7 @@ def queue_confirmation(org: Organization, doc: Document, payment: Payment, to: s
     from webapp.i18n import customer_language, document_locale
 
     locale = document_locale(doc, org)
-    link = documents.public_link(doc) or ""
+    link = public_link(doc) or ""
     with customer_language(locale):
         mail.queue(kind="payment_confirmation", to=to, template="payment_confirmation", org=org,
                    context={"doc": doc, "payment": payment, "locale": locale, "link": link,

@@ -19,6 +19,7 @@ from weasyprint.urls import URLFetcher
 
 from webapp.i18n import customer_language, document_locale, page_counter_css
 from webapp.models import Document, Organization
+from webapp.services.snapshots import parties
 
 
 STYLESHEET = "pdf/invoice.css"  # under static/
@@ -52,7 +53,9 @@ def render_document_html(doc: Document, org: Organization) -> str:
     """The PDF's HTML source, in the customer's language (drafts show a DRAFT watermark)."""
     locale = document_locale(doc, org)
     with customer_language(locale):
+        seller, buyer = parties(doc, org)
         return render_template("pdf/invoice.html", doc=doc, org=org, locale=locale, logo=logo_data_uri(org),
+                               seller=seller, buyer=buyer,
                                qr=epc_qr_data_uri(doc), page_counter=page_counter_css(gettext("Page {page} of {pages}")))
 
 
@@ -85,15 +88,9 @@ def filename(doc: Document) -> str:
     return f"{doc.number}.pdf" if doc.number else f"draft-{doc.kind.replace('_', '-')}-{doc.id}.pdf"
 
 
-def download(doc: Document, org: Organization):
-    """The PDF as a download: an issued document's stored bytes, unchanged; a draft rendered now."""
-    from flask import make_response
-
-    response = make_response(doc.pdf if not doc.is_draft and doc.pdf else render_document_pdf(doc, org))
-    response.mimetype = "application/pdf"
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename(doc)}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+def document_pdf(doc: Document, org: Organization) -> bytes:
+    """The PDF a download serves: an issued document's stored bytes, unchanged; a draft rendered now."""
+    return doc.pdf if not doc.is_draft and doc.pdf else render_document_pdf(doc, org)
 
 
 def epc_qr_data_uri(doc: Document, amount: int | None = None) -> str | None:

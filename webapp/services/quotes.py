@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from webapp.domain.errors import ActionError
 from webapp.extensions import db
 from webapp.models import Document, Organization, User
 from webapp.models.types import utcnow
-from webapp.services import audit, documents
-from webapp.services.documents import DocumentError, require
+from webapp.services import audit, drafts
+from webapp.services.state import require
 
 
 def decide(org: Organization, actor: User | None, quote: Document, action: str, note: str = "") -> None:
@@ -31,9 +32,9 @@ def convert(org: Organization, actor: User, quote: Document) -> Document:
     require(quote, "convert")
     existing = converted_invoice(quote)
     if existing is not None:
-        raise DocumentError(f"Quote {quote.number} was already converted into "
+        raise ActionError("already_converted", f"Quote {quote.number} was already converted into "
                             f"{existing.number or 'an invoice draft'}.")
-    invoice = documents.copy_document(org, actor, quote, kind="invoice")
+    invoice = drafts.copy_document(org, actor, quote, kind="invoice")
     if quote.customer_reference:
         invoice.customer_reference = quote.customer_reference
     audit.record(org, actor, "document.converted", quote,

@@ -17,11 +17,12 @@ from sqlalchemy import select
 
 from webapp.domain.placeholders import fill
 from webapp.extensions import db
-from webapp.i18n import customer_language, document_locale, format_day
+from webapp.i18n import customer_language, document_locale, format_day, format_money
 from webapp.models import Document, Organization, OutboxMessage, User
 from webapp.models.types import utcnow
 from webapp.services import audit, mail
-from webapp.services.documents import new_public_link, public_link, require
+from webapp.services.links import new_public_link, public_link
+from webapp.services.state import require
 
 
 def _n(text: str) -> str:
@@ -43,14 +44,11 @@ MAX_RECIPIENTS = 10
 
 def placeholder_values(doc: Document, org: Organization, link: str | None) -> dict[str, str]:
     """What the placeholders stand for, formatted in the customer's language. Without a link, ``{link}`` stays."""
-    from flask import current_app
-
     locale = document_locale(doc, org)
-    money = current_app.jinja_env.filters["money"]
     values = {
         "customer_name": (doc.buyer or {}).get("person_name") or doc.buyer_name,
         "number": doc.number or "",
-        "total": money(abs(doc.gross_total), doc.currency, locale),
+        "total": format_money(abs(doc.gross_total), doc.currency, locale),
         "due_date": format_day(doc.valid_until if doc.kind == "quote" else doc.due_date, locale),
         "company": (doc.seller or {}).get("name") or org.name,
     }

@@ -11,12 +11,11 @@ from wtforms.validators import URL, DataRequired, Email, InputRequired, Length, 
 from webapp.domain import identifiers
 from webapp.domain.numbering import NumberFormatError, parse_format
 from webapp.domain.roles import ROLE_LABELS, ROLES
-from webapp.forms import Form, as_choices, country_field, email_field, known_placeholders, normalized_by
+from webapp.forms import PHONE_RE, Form, as_choices, country_field, email_field, known_placeholders, normalized_by
 
 LOGO_MAX_BYTES = 1024 * 1024
 LOGO_MAX_PIXELS = 4000 * 4000
 LOGO_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg"}
-PHONE_RE = r"^[0-9+()\-./ ]*$"
 
 
 def read_logo(storage) -> tuple[bytes, str]:

@@ -10,26 +10,22 @@ from flask_login import current_user
 from sqlalchemy import or_, select
 
 from webapp.auth.routes import form_page
-from webapp.domain.numbering import NumberFormatError
 from webapp.domain.placeholders import PLACEHOLDERS
 from webapp.extensions import db
 from webapp.forms import ButtonForm, id_arg
 from webapp.htmx import redirect_to, render
 from webapp.models import AuditEvent, Invitation, Membership, OutboxMessage, User
 from webapp.models.types import utcnow
-from webapp.services import accounts, audit, orgs
-from webapp.services.accounts import AccountError
+from webapp.services import orgs
 from webapp.services.sending import DEFAULT_BODY, DEFAULT_SUBJECT
 from webapp.settings.forms import CompanyForm, InviteForm, InvoiceEmailForm, NumberingForm, RoleForm
-from webapp.tenancy import current_org, get_or_404, require_permission, scoped
+from webapp.tenancy import current_actor, current_org, get_or_404, require_permission, scoped
+from webapp.usecases import members as member_usecases
+from webapp.usecases import settings
+from webapp.web.actions import refused
 
 bp = Blueprint("settings", __name__)
 
-COMPANY_FIELDS = (
-    "name", "legal_name", "street", "street2", "postal_code", "city", "region", "country", "vat_id",
-    "tax_number", "email", "phone", "website", "bank_name", "iban", "bic", "currency", "locale",
-    "payment_terms_days", "prices_include_tax", "footer_text",
-)
 PAGE_SIZE = 50
 
 
@@ -39,28 +35,13 @@ def company():
     org = current_org()
     form = CompanyForm(obj=org)
     if form.validate_on_submit():
-        before = {field: getattr(org, field) for field in COMPANY_FIELDS}
-        for field in COMPANY_FIELDS:
-            value = form[field].data
-            setattr(org, field, value.strip() if isinstance(value, str) else value)
-        changed = [field for field in COMPANY_FIELDS if getattr(org, field) != before[field]]
-        if form.logo_upload is not None:
-            org.logo, org.logo_mime = form.logo_upload
-            org.logo_updated_at = utcnow()
-            changed.append("logo")
-        elif form.remove_logo.data and org.has_logo:
-            org.logo, org.logo_mime, org.logo_updated_at = None, "", utcnow()
-            changed.append("logo")
-        if changed:
-            audit.record(org, current_user, "settings.updated", org,
-                         summary=f"{current_user.email} changed {', '.join(changed)}", fields=changed)
-        db.session.commit()
-        flash("Company details saved.", "success")
-        return redirect_to(url_for("settings.company"))
+        data = settings.CompanyInput(values={name: form[name].data for name in settings.COMPANY_FIELDS},
+                                     logo=form.logo_upload, remove_logo=form.remove_logo.data)
+        with refused(form):
+            settings.save_company(current_actor(), data)
+            flash("Company details saved.", "success")
+            return redirect_to(url_for("settings.company"))
     return form_page("settings/company.html", form, org=org)
-
-
-INVOICE_EMAIL_FIELDS = ("invoice_email_subject", "invoice_email_body", "invoice_email_attach_pdf")
 
 
 @bp.route("/invoice-email", methods=["GET", "POST"])
@@ -69,14 +50,12 @@ def invoice_email():
     org = current_org()
     form = InvoiceEmailForm(obj=org)
     if form.validate_on_submit():
-        changed = [f for f in INVOICE_EMAIL_FIELDS if getattr(org, f) != form[f].data]
-        form.populate_obj(org)
-        if changed:
-            audit.record(org, current_user, "settings.updated", org,
-                         summary=f"{current_user.email} changed the invoice e-mail", fields=changed)
-        db.session.commit()
-        flash("Invoice e-mail saved.", "success")
-        return redirect_to(url_for("settings.invoice_email"))
+        with refused(form):
+            settings.save_invoice_email(current_actor(), settings.InvoiceEmailInput(
+                subject=form.invoice_email_subject.data, body=form.invoice_email_body.data,
+                attach_pdf=form.invoice_email_attach_pdf.data))
+            flash("Invoice e-mail saved.", "success")
+            return redirect_to(url_for("settings.invoice_email"))
     return form_page("settings/invoice_email.html", form, org=org, placeholders=PLACEHOLDERS,
                      default_subject=DEFAULT_SUBJECT, default_body=DEFAULT_BODY)
 
@@ -104,29 +83,19 @@ def numbering():
             form[f"{kind}_format"].data = s.format
             form[f"{kind}_reset"].data = s.reset_yearly
     if form.validate_on_submit():
-        changed = []
-        for kind, s in series.items():
-            new = (form[f"{kind}_format"].data, form[f"{kind}_reset"].data)
-            if (s.format, s.reset_yearly) != new:
-                s.format, s.reset_yearly = new
-                changed.append(kind)
-        if changed:
-            audit.record(org, current_user, "settings.numbering_updated", org,
-                         summary=f"{current_user.email} changed the number format of {', '.join(changed)}",
-                         kinds=changed)
-        db.session.commit()
-        flash("Number formats saved.", "success")
-        return redirect_to(url_for("settings.numbering"))
+        with refused(form):
+            settings.save_numbering(current_actor(), {
+                kind: settings.SeriesInput(form[f"{kind}_format"].data, bool(form[f"{kind}_reset"].data))
+                for kind in series})
+            flash("Number formats saved.", "success")
+            return redirect_to(url_for("settings.numbering"))
     previews = {kind: _preview(series[kind], form[f"{kind}_format"].data, form[f"{kind}_reset"].data)
                 for kind in NumberingForm.KINDS}
     return form_page("settings/numbering.html", form, previews=previews)
 
 
 def _preview(series, pattern: str, reset: bool) -> dict:
-    try:
-        return {"number": orgs.peek_next_number(series, pattern or "", bool(reset), date.today()), "error": ""}
-    except NumberFormatError as exc:
-        return {"number": "", "error": str(exc)}
+    return orgs.number_preview(series, pattern or "", bool(reset), date.today())
 
 
 @bp.get("/numbering/preview/<kind>")
@@ -177,12 +146,8 @@ def members():
 def invite():
     form = InviteForm()
     if form.validate_on_submit():
-        try:
-            accounts.invite(current_org(), current_user, form.email.data, form.role.data)
-        except AccountError as exc:
-            getattr(form, exc.field or "email").errors.append(exc.message)
-        else:
-            db.session.commit()
+        with refused(form, default_field="email"):
+            member_usecases.invite(current_actor(), form.email.data, form.role.data)
             flash(f"Invitation sent to {form.email.data}.", "success")
             return redirect_to(url_for("settings.members"))
     return render("settings/members.html", "settings/_members.html", status=422, **_members_context(invite_form=form))
@@ -194,15 +159,12 @@ def change_role(membership_id: int):
     membership = get_or_404(Membership, membership_id)
     form = RoleForm(prefix=f"m{membership.id}")
     if form.validate_on_submit():
-        try:
-            accounts.change_role(current_org(), current_user, membership, form.role.data)
-        except AccountError as exc:
-            db.session.rollback()
-            return render("settings/members.html", "settings/_members.html", status=422,
-                          **_members_context(error=exc.message))
-        db.session.commit()
-        flash(f"{membership.user.email} is now {membership.role}.", "success")
-        return redirect_to(url_for("settings.members"))
+        with refused() as refusal:
+            changed = member_usecases.change_role(current_actor(), membership_id, form.role.data)
+            flash(f"{changed.user.email} is now {changed.role}.", "success")
+            return redirect_to(url_for("settings.members"))
+        return render("settings/members.html", "settings/_members.html", status=422,
+                      **_members_context(error=refusal.error.message))
     return render("settings/members.html", "settings/_members.html", status=422,
                   **_members_context(error="Choose one of the roles."))
 
@@ -211,16 +173,14 @@ def change_role(membership_id: int):
 @require_permission("manage_members")
 def remove_member(membership_id: int):
     membership = get_or_404(Membership, membership_id)
-    email = membership.user.email
-    try:
-        accounts.remove_member(current_org(), current_user, membership)
-    except AccountError as exc:
-        db.session.rollback()
+    email, user_id = membership.user.email, membership.user_id
+    with refused() as refusal:
+        member_usecases.remove_member(current_actor(), membership_id)
+    if refusal.error is not None:
         return render("settings/members.html", "settings/_members.html", status=422,
-                      **_members_context(error=exc.message))
-    db.session.commit()
+                      **_members_context(error=refusal.error.message))
     flash(f"{email} was removed.", "success")
-    if membership.user_id == current_user.id:
+    if user_id == current_user.id:
         return redirect_to(url_for("dashboard.index"))
     return redirect_to(url_for("settings.members"))
 
@@ -228,13 +188,11 @@ def remove_member(membership_id: int):
 @bp.post("/invitations/<int:invitation_id>/revoke")
 @require_permission("manage_members")
 def revoke_invitation(invitation_id: int):
-    invitation = get_or_404(Invitation, invitation_id)
-    try:
-        accounts.revoke_invitation(current_org(), current_user, invitation)
-    except AccountError as exc:
+    with refused() as refusal:
+        invitation = member_usecases.revoke_invitation(current_actor(), invitation_id)
+    if refusal.error is not None:
         return render("settings/members.html", "settings/_members.html", status=422,
-                      **_members_context(error=exc.message))
-    db.session.commit()
+                      **_members_context(error=refusal.error.message))
     flash(f"The invitation of {invitation.email} is revoked.", "success")
     return redirect_to(url_for("settings.members"))
 

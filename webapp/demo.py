@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.models import Contact, CustomField, Organization, Product, TaxRate, User
-from webapp.services import catalog, contacts, documents, sending
+from webapp.services import catalog, contacts, drafts, issuing, sending
 
 CUSTOMERS = [
     # company, person, email, phone, vat_id, street, postal code, city, country, locale, currency, tier, newsletter
@@ -87,15 +87,15 @@ def add_invoices(org: Organization, owner: User) -> None:
     contacts_by_name = {c.company_name: c for c in db.session.scalars(select(Contact).where(Contact.org_id == org.id))}
     products = {p.name: p for p in db.session.scalars(select(Product).where(Product.org_id == org.id))}
     for company, days_ago, lines, discount in INVOICES:
-        doc = documents.new_draft(org, owner, contacts_by_name[company])
+        doc = drafts.new_draft(org, owner, contacts_by_name[company])
         for name, quantity in lines:
-            line = documents.add_line(org, doc, products[name])
-            documents.update_line(doc, line, {"quantity": Decimal(quantity)})
+            line = drafts.add_line(org, doc, products[name])
+            drafts.update_line(doc, line, {"quantity": Decimal(quantity)})
         if discount:
-            documents.update_header(doc, {"discount_percent": Decimal(discount)})
+            drafts.update_header(doc, {"discount_percent": Decimal(discount)})
         if days_ago is not None:
-            documents.update_header(doc, {"chosen_issue_date": date.today() - timedelta(days=days_ago)})
-            documents.issue(org, owner, doc)
+            drafts.update_header(doc, {"chosen_issue_date": date.today() - timedelta(days=days_ago)})
+            issuing.issue(org, owner, doc)
             if days_ago > 10:  # sent by e-mail, in the customer's language, with the PDF attached
                 sending.send(org, owner, doc, sending.compose(doc, org))
     db.session.flush()
@@ -127,23 +127,23 @@ def add_payments_corrections_and_quotes(org: Organization, owner: User) -> None:
         reference="ch_3NqL1demo", note="Deposit", key="demo-payment-2"))
     course = credited.lines[0]
     note = corrections.lines_credit_note(org, owner, credited, {course.id: Decimal(1)}, "One participant cancelled")
-    documents.issue(org, owner, note)
+    issuing.issue(org, owner, note)
     corrections.cancel(org, owner, cancelled, "Ordered twice by mistake")
     db.session.flush()
 
     contacts_by_name = {c.company_name: c for c in db.session.scalars(select(Contact).where(Contact.org_id == org.id))}
     products = {p.name: p for p in db.session.scalars(select(Product).where(Product.org_id == org.id))}
     for company, days_ago, valid_days, lines, answer in QUOTES:
-        quote = documents.new_draft(org, owner, contacts_by_name[company], kind="quote")
+        quote = drafts.new_draft(org, owner, contacts_by_name[company], kind="quote")
         for name, quantity in lines:
-            line = documents.add_line(org, quote, products[name])
-            documents.update_line(quote, line, {"quantity": Decimal(quantity)})
+            line = drafts.add_line(org, quote, products[name])
+            drafts.update_line(quote, line, {"quantity": Decimal(quantity)})
         if days_ago is None:
             continue
         issued_on = date.today() - timedelta(days=days_ago)
-        documents.update_header(quote, {"chosen_issue_date": issued_on,
+        drafts.update_header(quote, {"chosen_issue_date": issued_on,
                                         "valid_until": issued_on + timedelta(days=valid_days)})
-        documents.issue(org, owner, quote)
+        issuing.issue(org, owner, quote)
         if answer:
             quotes.decide(org, None, quote, answer)
         if answer == "accept":

@@ -1,0 +1,149 @@
+"""The customer form: the screen and the CSV import validate every customer with it (so it lives outside
+the customers blueprint, which services must not import)."""
+from __future__ import annotations
+
+import re
+
+from wtforms import BooleanField, DateField, SelectField, SelectMultipleField, StringField, TextAreaField, widgets
+from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
+
+from webapp.domain import identifiers
+from webapp.domain.numbers import parse_decimal
+from webapp.forms import Form, as_choices, normalized_by
+from webapp.models import CustomField
+from webapp.forms import PHONE_RE
+
+KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+
+def _optional_choice(pairs, empty_label):
+    return lambda: as_choices([("", empty_label)] + pairs())
+
+
+class DecimalText(StringField):
+    """A number typed as text, parsed into an exact Decimal (never a float)."""
+
+    def __init__(self, label=None, validators=None, places: int = 4, allow_negative: bool = True, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.places = places
+        self.allow_negative = allow_negative
+        self.decimal = None
+
+    def process_data(self, value):
+        self.data = "" if value is None else f"{value.normalize():f}" if hasattr(value, "normalize") else str(value)
+
+    def pre_validate(self, form):
+        self.decimal = None
+        if (self.data or "").strip() == "":
+            return
+        try:
+            self.decimal = parse_decimal(self.data, self.places, allow_negative=self.allow_negative)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from exc
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+ADDRESS_FIELDS = ("street", "street2", "postal_code", "city", "region", "country")
+
+
+class CustomerForm(Form):
+    person_name = StringField("Person", validators=[Length(max=200)])
+    company_name = StringField("Company", validators=[Length(max=200)])
+    is_customer = BooleanField("Customer", default=True)
+    is_supplier = BooleanField("Supplier")
+    email = StringField("E-mail", validators=[Optional(), Email("Enter a valid e-mail address.",
+                                                                check_deliverability=False), Length(max=254)])
+    phone = StringField("Phone", validators=[Length(max=40), Regexp(PHONE_RE, message="Use digits, spaces and + ( ) - / . only.")])
+    locale = SelectField("Language of documents", choices=_optional_choice(identifiers.locale_choices,
+                                                                           "Organization default"),
+                         validate_choice=False, validators=[normalized_by(identifiers.normalize_locale, optional=True)])
+    currency = SelectField("Currency", choices=_optional_choice(identifiers.currency_choices, "Organization default"),
+                           validate_choice=False,
+                           validators=[normalized_by(identifiers.normalize_currency, optional=True)])
+    vat_id = StringField("VAT number", validators=[Length(max=30)])
+    street = StringField("Street and number", validators=[Length(max=200)])
+    street2 = StringField("Address line 2", validators=[Length(max=200)])
+    postal_code = StringField("Postal code", validators=[Length(max=20)])
+    city = StringField("City", validators=[Length(max=100)])
+    region = StringField("Region / state", validators=[Length(max=100)])
+    country = SelectField("Country", choices=lambda: as_choices([("", "Choose...")] + identifiers.country_choices()),
+                          validate_choice=False,
+                          validators=[DataRequired("Choose the country."), normalized_by(identifiers.normalize_country)])
+    has_shipping_address = BooleanField("Ship to a different address")
+    shipping_name = StringField("Recipient", validators=[Length(max=200)])
+    shipping_street = StringField("Street and number", validators=[Length(max=200)])
+    shipping_street2 = StringField("Address line 2", validators=[Length(max=200)])
+    shipping_postal_code = StringField("Postal code", validators=[Length(max=20)])
+    shipping_city = StringField("City", validators=[Length(max=100)])
+    shipping_region = StringField("Region / state", validators=[Length(max=100)])
+    shipping_country = SelectField("Country", choices=lambda: as_choices([("", "Choose...")] + identifiers.country_choices()),
+                                   validate_choice=False)
+    notes = TextAreaField("Notes", validators=[Length(max=5000)])
+
+    CONTACT_FIELDS = ("person_name", "company_name", "is_customer", "is_supplier", "email", "phone", "locale",
+                      "currency", "vat_id", *ADDRESS_FIELDS, "has_shipping_address", "shipping_name",
+                      "shipping_street", "shipping_street2", "shipping_postal_code", "shipping_city",
+                      "shipping_region", "shipping_country", "notes")
+
+    custom_fields: list[CustomField] = []
+
+    def validate_company_name(self, field):
+        if not (field.data or "").strip() and not (self.person_name.data or "").strip():
+            raise ValidationError("Enter a person or a company name.")
+
+    def validate_vat_id(self, field):
+        try:
+            field.data = identifiers.normalize_vat_id(field.data, self.country.data or "")
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from exc
+
+    def validate_shipping_country(self, field):
+        if not self.has_shipping_address.data:
+            return
+        if not field.data:
+            raise ValidationError("Choose the country to ship to.")
+        try:
+            field.data = identifiers.normalize_country(field.data)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from exc
+
+    def contact_values(self) -> dict:
+        values = {name: self[name].data for name in self.CONTACT_FIELDS}
+        if not values["has_shipping_address"]:
+            for name in self.CONTACT_FIELDS:
+                if name.startswith("shipping_"):
+                    values[name] = ""
+        return values
+
+    def custom_values(self) -> dict:
+        values = {}
+        for f in self.custom_fields:
+            form_field = self[f"cf_{f.key}"]
+            values[f.key] = form_field.decimal if f.type == "number" else form_field.data
+        return values
+
+
+def customer_form_class(fields: list[CustomField]) -> type[CustomerForm]:
+    """CustomerForm with one extra form field per custom field of the organization."""
+    attrs: dict = {"custom_fields": list(fields)}
+    for f in fields:
+        name = f"cf_{f.key}"
+        if f.type == "number":
+            attrs[name] = DecimalText(f.label)
+        elif f.type == "date":
+            attrs[name] = DateField(f.label, validators=[Optional()], format="%Y-%m-%d")
+        elif f.type == "checkbox":
+            attrs[name] = BooleanField(f.label)
+        elif f.type == "choice":
+            attrs[name] = SelectField(f.label, choices=as_choices([("", "—")] + [(o, o) for o in f.options]),
+                                      validators=[Optional()])
+        elif f.type == "multichoice":
+            attrs[name] = MultiCheckboxField(f.label, choices=as_choices((o, o) for o in f.options),
+                                             validators=[Optional()])
+        else:
+            attrs[name] = StringField(f.label, validators=[Length(max=500)])
+    return type("OrgCustomerForm", (CustomerForm,), attrs)

@@ -1,0 +1,115 @@
+"""What the invoice route modules share: loading a document for a page, the editor's context, the document
+page (the full page a refused note or a reload renders)."""
+from __future__ import annotations
+
+import secrets
+
+from flask import abort, request
+from sqlalchemy.orm import selectinload
+
+from webapp.domain import status as status_table
+from webapp.extensions import db
+from webapp.forms import ButtonForm, clean_line
+from webapp.htmx import render
+from webapp.invoices.forms import AdjustmentForm, HeaderForm, LineForm, MarkPaidForm, QuickCustomerForm, rate_choices
+from webapp.models import AuditEvent, Contact, Document, DocumentAdjustment, DocumentLine, DocumentNote, OutboxMessage, TaxRate
+from webapp.services import issuing, links, payments, snapshots
+from webapp.services.drafts import PAYMENT_TERMS
+from webapp.tenancy import current_actor, current_org, get_or_404, scoped
+from webapp.usecases.documents import allowed_actions
+
+
+def load(document_id: int) -> Document:
+    return get_or_404(Document, document_id)
+
+
+def sent_version() -> int:
+    """The editor's current version (kept up to date out of band), or the form's own without JavaScript.
+    A change without a version is refused like a stale one."""
+    for name in ("current_version", "version"):
+        value = request.form.get(name, type=int)
+        if value is not None:
+            return value
+    return -1
+
+
+def rates(extra=()) -> list[TaxRate]:
+    """The active tax rates, plus the archived ones the draft still uses."""
+    found = db.session.scalars(scoped(TaxRate).where(TaxRate.archived.is_(False))
+                               .order_by(TaxRate.is_default.desc(), TaxRate.category, TaxRate.percent.desc())).all()
+    ids = {r.id for r in found}
+    found = list(found)
+    for rate_id in extra:
+        if rate_id and rate_id not in ids:
+            rate = db.session.get(TaxRate, rate_id)
+            if rate is not None and rate.org_id == current_org().id:
+                found.append(rate)
+    return found
+
+
+def customer_matches() -> tuple[str, list[Contact]]:
+    q = clean_line(request.args.get("q", ""))[:100]
+    if not q:
+        return q, []
+    return q, db.session.scalars(scoped(Contact).where(Contact.archived.is_(False),
+                                                       Contact.search_text.contains(q.lower(), autoescape=True))
+                                 .order_by(Contact.sort_name).limit(10)).all()
+
+
+def header_form(doc: Document, formdata=None) -> HeaderForm:
+    terms = str(doc.payment_terms_days) if doc.payment_terms_days in PAYMENT_TERMS else "custom"
+    return HeaderForm(formdata=formdata, obj=doc, payment_terms=terms,
+                      payment_terms_custom=doc.payment_terms_days if terms == "custom" else None)
+
+
+def line_form(line: DocumentLine, choices, formdata=None) -> LineForm:
+    form = LineForm(formdata=formdata, obj=line, prefix=f"l{line.id}", tax_rate_id=line.tax_rate_id or 0)
+    form.tax_rate_id.choices = rate_choices(choices)
+    return form
+
+
+def adjustment_form(adj: DocumentAdjustment, choices, formdata=None) -> AdjustmentForm:
+    form = AdjustmentForm(formdata=formdata, obj=adj, prefix=f"a{adj.id}", tax_rate_id=adj.tax_rate_id or 0)
+    form.tax_rate_id.choices = rate_choices(choices)
+    return form
+
+
+def parties(doc: Document) -> tuple[dict, dict]:
+    """(seller, buyer) as the document shows them: frozen at issue, as they would be frozen now for a draft."""
+    return snapshots.parties(doc, current_org())
+
+
+def editor_context(doc: Document, **extra) -> dict:
+    rate_ids = [x.tax_rate_id for x in [*doc.lines, *doc.adjustments]]
+    seller, buyer = parties(doc)
+    context = {"doc": doc, "rates": rates(rate_ids), "terms": PAYMENT_TERMS, "seller": seller, "buyer": buyer,
+               "problems": issuing.issue_problems(current_org(), doc), "button_form": ButtonForm(),
+               "header_form_for": header_form, "line_form_for": line_form, "adjustment_form_for": adjustment_form,
+               "quick_form": QuickCustomerForm(formdata=None, country=current_org().country)}
+    context.update(extra)
+    return context
+
+
+def show_page(document_id: int, status: int = 200, note_draft: str = "", note_error: str = ""):
+    """The document's page: the document, the actions its status allows the member, payments, notes, activity."""
+    doc = db.session.scalar(scoped(Document).where(Document.id == document_id)
+                            .options(selectinload(Document.lines), selectinload(Document.adjustments)))
+    if doc is None:
+        abort(404)
+    events = db.session.scalars(scoped(AuditEvent).where(AuditEvent.object_type == "document",
+                                                         AuditEvent.object_id == doc.id)
+                                .order_by(AuditEvent.id.desc()).limit(50)).all()
+    deliveries = {m.id: m for m in db.session.scalars(scoped(OutboxMessage).where(OutboxMessage.document_id == doc.id))}
+    seller, buyer = parties(doc)
+    return render("invoices/show.html", status=status, doc=doc, actions=allowed_actions(current_actor(), doc),
+                  events=events, rates=[], public_link=links.public_link(doc), seller=seller, buyer=buyer,
+                  deliveries=deliveries, payments=payments.payments_of(doc) if not doc.is_draft else [],
+                  notes=db.session.scalars(scoped(DocumentNote).where(DocumentNote.document_id == doc.id)
+                                           .order_by(DocumentNote.id.desc())).all(),
+                  note_draft=note_draft, note_error=note_error,
+                  related_docs=db.session.scalars(scoped(Document).where(Document.related_id == doc.id)
+                                                  .order_by(Document.id)).all(),
+                  mark_paid_form=MarkPaidForm(formdata=None, data={"key": secrets.token_urlsafe(16)}),
+                  payment_labels=status_table.PAYMENT_LABELS,
+                  labels=status_table.STATUS_LABELS, problems=issuing.issue_problems(current_org(), doc)
+                  if doc.is_draft else [], button_form=ButtonForm())

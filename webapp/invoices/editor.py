@@ -1,0 +1,325 @@
+"""Starting a draft and the live editor.
+
+The editor sends each change as its own small request (htmx), with the draft's version. The answer is the
+changed region plus the totals block and the version as out-of-band swaps of the same partials. Without
+JavaScript every editor form posts normally and comes back to the editor page. A change to a stale draft (or
+one issued meanwhile) is answered with the current state and the reason (``_stale``).
+"""
+from __future__ import annotations
+
+from flask import flash, make_response, render_template, request, url_for
+
+from webapp.domain.errors import ActionError
+from webapp.forms import ButtonForm, clean_line, id_arg
+from webapp.htmx import is_htmx, redirect_to, render
+from webapp.invoices import bp
+from webapp.invoices.common import (customer_matches, editor_context, header_form, line_form, load, rates,
+                                    adjustment_form, sent_version)
+from webapp.invoices.forms import HeaderForm, LineForm, QuickCustomerForm
+from webapp.models import Document, DocumentLine, Product
+from webapp.extensions import db
+from webapp.tenancy import current_actor, current_org, require_permission, scoped
+from webapp.usecases import drafts
+from webapp.usecases.documents import check_action
+from webapp.web.actions import on_refusal, refused
+
+
+def _new_kind(values) -> str:
+    return "quote" if values.get("kind") == "quote" else "invoice"
+
+
+def _quick(form: QuickCustomerForm) -> drafts.QuickCustomer:
+    return drafts.QuickCustomer(company_name=form.company_name.data, person_name=form.person_name.data,
+                                email=form.email.data, country=form.country.data)
+
+
+@bp.get("/new")
+@require_permission("edit_drafts")
+def new():
+    q, results = customer_matches()
+    form = QuickCustomerForm(country=current_org().country)
+    return render("invoices/new.html", "invoices/_customer_results.html", q=q, results=results, form=form,
+                  button_form=ButtonForm(), kind=_new_kind(request.args))
+
+
+@bp.post("/new")
+@require_permission("edit_drafts")
+def create():
+    doc = drafts.create_draft(current_actor(), id_arg(request.form, "contact_id") or 0, _new_kind(request.form))
+    return redirect_to(url_for("invoices.edit", document_id=doc.id))
+
+
+@bp.post("/new/customer")
+@require_permission("edit_drafts")
+def create_with_customer():
+    form = QuickCustomerForm()
+    if form.validate_on_submit():
+        with refused(form, default_field="company_name"):
+            doc, contact = drafts.create_draft_for_new_customer(current_actor(), _quick(form),
+                                                                _new_kind(request.form))
+            flash(f"{contact.display_name} was added to your customers.", "success")
+            return redirect_to(url_for("invoices.edit", document_id=doc.id))
+    return render("invoices/new.html", status=422, q="", results=[], form=form, button_form=ButtonForm(),
+                  kind=_new_kind(request.form))
+
+
+@bp.get("/<int:document_id>/edit")
+@require_permission("edit_drafts")
+def edit(document_id: int):
+    doc = load(document_id)
+    if not doc.is_draft:
+        flash(f"{doc.number} is issued and can no longer be edited.", "info")
+        return redirect_to(url_for("invoices.show", document_id=doc.id))
+    return render("invoices/edit.html", **editor_context(doc))
+
+
+def _editor_answer(doc: Document, template: str, status: int = 200, **context):
+    """The changed region, then the totals and the version out of band; a redirect without htmx."""
+    if not is_htmx():
+        if status >= 400:
+            return render("invoices/edit.html", status=status, **editor_context(doc, **context))
+        return redirect_to(url_for("invoices.edit", document_id=doc.id))
+    ctx = editor_context(doc, **context)
+    html = render_template(template, **ctx)
+    if status < 400:
+        html += render_template("invoices/_totals.html", oob=True, **ctx)
+        html += render_template("invoices/_version.html", oob=True, **ctx)
+        html += render_template("invoices/_issue.html", oob=True, **ctx)
+    return make_response(html, status)
+
+
+def _stale(error: ActionError, document_id: int, **_):
+    """A refused editor change: the current state and the reason (409), or the invoice page once it is issued."""
+    doc = load(document_id)
+    flash(error.message, "error")
+    if not is_htmx():
+        return redirect_to(url_for("invoices.edit", document_id=doc.id) if doc.is_draft
+                           else url_for("invoices.show", document_id=doc.id))
+    if not doc.is_draft:
+        return redirect_to(url_for("invoices.show", document_id=doc.id))
+    response = make_response(render_template("invoices/_editor.html",
+                                             **editor_context(doc, stale=error.message)), 409)
+    response.headers["HX-Retarget"] = "#invoice-editor"
+    response.headers["HX-Reswap"] = "outerHTML"
+    return response
+
+
+# refusals about the draft as a whole (issued, changed meanwhile), not about what was typed
+DRAFT_CODES = {"document_changed", "document_not_draft", "document_is_draft", "action_not_allowed", "already_done"}
+
+
+def _about_the_draft(error: ActionError) -> bool:
+    return error.code in DRAFT_CODES
+
+
+def _header_input(doc: Document, form: HeaderForm) -> drafts.HeaderInput:
+    return drafts.HeaderInput(
+        currency=form.currency.data, prices_include_tax=form.prices_include_tax.data,
+        chosen_issue_date=form.chosen_issue_date.data, service_date=form.service_date.data,
+        service_period_end=form.service_period_end.data, payment_terms_days=form.terms_days(),
+        customer_reference=form.customer_reference.data, notes=form.notes.data,
+        discount_percent=form.discount_percent.decimal, valid_until=form.valid_until.data)
+
+
+@bp.post("/<int:document_id>/header")
+@require_permission("edit_drafts")
+@on_refusal(_stale)
+def update_header(document_id: int):
+    doc = load(document_id)
+    form = header_form(doc, request.form)
+    if form.validate():
+        with refused(form, default_field="notes") as refusal:
+            drafts.change_header(current_actor(), document_id, sent_version(), _header_input(doc, form))
+        if refusal.error is None:
+            return _header_answer(doc, form)
+        if _about_the_draft(refusal.error):
+            return _stale(refusal.error, document_id)
+        doc = load(document_id)
+    return _header_answer(doc, form, 422)
+
+
+def _header_answer(doc: Document, form: HeaderForm, status: int = 200):
+    """Messages and figures only: the header's inputs keep what the user is typing."""
+    if not is_htmx():
+        return _editor_answer(doc, "invoices/_header.html", status, header_form=form)
+    ctx = editor_context(doc, header_form=form)
+    html = render_template("invoices/_header_errors.html", **ctx)
+    if status < 400:
+        html += _figures_out_of_band(doc, ctx)
+    return make_response(html, status)
+
+
+@bp.get("/<int:document_id>/customers")
+@require_permission("edit_drafts")
+def customer_search(document_id: int):
+    """htmx: customers to switch the draft to."""
+    q, results = customer_matches()
+    return render("invoices/_customer_results.html", q=q, results=results, doc=load(document_id))
+
+
+@bp.post("/<int:document_id>/customer")
+@require_permission("edit_drafts")
+@on_refusal(_stale)
+def change_customer(document_id: int):
+    doc = drafts.change_customer(current_actor(), document_id, sent_version(), id_arg(request.form, "contact_id") or 0)
+    return _editor_answer(doc, "invoices/_editor.html")
+
+
+@bp.post("/<int:document_id>/customer/new")
+@require_permission("edit_drafts")
+@on_refusal(_stale)
+def new_customer(document_id: int):
+    """Add a customer without leaving the editor and make it the draft's customer."""
+    form = QuickCustomerForm()
+    if not form.validate():
+        check_action(current_actor(), document_id, "edit")  # an issued draft: its page, not the form
+        return _editor_answer(load(document_id), "invoices/_editor.html", 422, quick_form=form)
+    doc = drafts.add_new_customer(current_actor(), document_id, sent_version(), _quick(form))
+    flash(f"{doc.buyer_name} was added to your customers.", "success")
+    return _editor_answer(doc, "invoices/_editor.html")
+
+
+@bp.post("/<int:document_id>/lines")
+@require_permission("edit_drafts")
+@on_refusal(_stale)
+def add_line(document_id: int):
+    product_id = (id_arg(request.form, "product_id") or 0) if request.form.get("product_id") else None
+    line = drafts.add_line(current_actor(), document_id, sent_version(), product_id)
+    return _editor_answer(line.document, "invoices/_lines.html", focus_line=line.id)
+
+
+def _line(doc: Document, line_id: int) -> DocumentLine:
+    from flask import abort
+
+    line = next((x for x in doc.lines if x.id == line_id), None)
+    if line is None:
+        abort(404)
+    return line
+
+
+@bp.post("/<int:document_id>/lines/<int:line_id>")
+@require_permission("edit_drafts")
+@on_refusal(_stale)
+def update_line(document_id: int, line_id: int):
+    doc = check_action(current_actor(), document_id, "edit")  # an issued one answers with its page
+    line = _line(doc, line_id)
+    form = line_form(line, rates([line.tax_rate_id]), request.form)
+    if not form.validate():
+        # only the message changes: the inputs keep what the user typed
+        return _line_answer(doc, line, form, 422)
+    data = drafts.LineInput(description=form.description.data, quantity=form.quantity.decimal, unit=form.unit.data,
+                            unit_price=form.unit_price.decimal, discount_percent=form.discount_percent.decimal,
+                            tax_rate_id=form.tax_rate_id.data or None)
+    with refused(form, default_field="quantity") as refusal:
+        drafts.change_line(current_actor(), document_id, line_id, sent_version(), data)
+    if refusal.error is not None:
+        if _about_the_draft(refusal.error):
+            return _stale(refusal.error, document_id)
+        doc = load(document_id)
+        return _line_answer(doc, _line(doc, line_id), form, 422)
+    return _line_answer(doc, line, form)
+
+
+def _line_answer(doc: Document, line: DocumentLine, form: LineForm, status: int = 200):
+    """A line change answers with the line's net amount and its messages, never with its inputs, which the
+    user may be typing into meanwhile (the queue sends the next change after this answer)."""
+    if not is_htmx():
+        return _editor_answer(doc, "invoices/_line.html", status, line=line, line_form=form)
+    ctx = editor_context(doc, line=line, lf=form, oob=True)
+    html = render_template("invoices/_line_net.html", **{**ctx, "oob": False})
+    html += render_template("invoices/_line_errors.html", **ctx)
+    if status < 400:
+        html += _figures_out_of_band(doc, ctx, skip_line=line.id)
+    return make_response(html, status)
+
+
+def _figures_out_of_band(doc: Document, ctx: dict, skip_line: int | None = None) -> str:
+    """Every figure a change can move: all line amounts (a currency or tax mode change, or the cent
+    corrections of inclusive prices, move other lines too), the totals, the version, the issue block."""
+    html = "".join(render_template("invoices/_line_net.html", **{**ctx, "line": other, "oob": True})
+                   for other in doc.lines if other.id != skip_line)
+    for partial in ("_totals.html", "_version.html", "_issue.html"):
+        html += render_template(f"invoices/{partial}", **{**ctx, "oob": True})
+    return html
+
+
+@bp.post("/<int:document_id>/lines/<int:line_id>/product")
+@require_permission("edit_drafts")
+@on_refusal(_stale)
+def apply_product(document_id: int, line_id: int):
+    line = drafts.apply_product(current_actor(), document_id, line_id, sent_version(),
+                                id_arg(request.form, "product_id") or 0)
+    return _editor_answer(line.document, "invoices/_line.html", line=line)
+
+
+@bp.get("/<int:document_id>/products")
+@require_permission("edit_drafts")
+def product_search(document_id: int):
+    doc = load(document_id)
+    line_id = id_arg(request.args, "line")
+    q = clean_line(request.args.get("q", ""))[:100]
+    products = []
+    if q:
+        products = db.session.scalars(scoped(Product).where(Product.archived.is_(False),
+                                                            Product.search_text.contains(q.lower(), autoescape=True))
+                                      .order_by(Product.sort_name).limit(8)).all()
+    return render("invoices/_product_results.html", doc=doc, line_id=line_id, products=products, q=q)
+
+
+@bp.post("/<int:document_id>/lines/<int:line_id>/delete")
+@require_permission("edit_drafts")
+@on_refusal(_stale)
+def remove_line(document_id: int, line_id: int):
+    following = drafts.remove_line(current_actor(), document_id, line_id, sent_version())
+    # focus moves to the line that took its place, or to "Add line" when it was the last
+    return _editor_answer(load(document_id), "invoices/_lines.html", focus_line=following.id if following else None,
+                          focus_add=following is None)
+
+
+@bp.post("/<int:document_id>/lines/<int:line_id>/move")
+@require_permission("edit_drafts")
+@on_refusal(_stale)
+def move_line(document_id: int, line_id: int):
+    direction = "up" if request.form.get("direction") == "up" else "down"
+    line = drafts.move_line(current_actor(), document_id, line_id, sent_version(), up=direction == "up")
+    # the keyboard focus stays on the button that was pressed, on the line's new place
+    return _editor_answer(line.document, "invoices/_lines.html", focus_move=(line.id, direction))
+
+
+@bp.post("/<int:document_id>/adjustments")
+@require_permission("edit_drafts")
+@on_refusal(_stale)
+def add_adjustment(document_id: int):
+    adjustment = drafts.add_adjustment(current_actor(), document_id, sent_version(), request.form.get("kind", ""))
+    return _editor_answer(adjustment.document, "invoices/_adjustments.html")
+
+
+@bp.post("/<int:document_id>/adjustments/<int:adjustment_id>")
+@require_permission("edit_drafts")
+@on_refusal(_stale)
+def update_adjustment(document_id: int, adjustment_id: int):
+    doc = check_action(current_actor(), document_id, "edit")  # an issued one answers with its page
+    adj = next((x for x in doc.adjustments if x.id == adjustment_id), None)
+    if adj is None:
+        from flask import abort
+
+        abort(404)
+    form = adjustment_form(adj, rates([adj.tax_rate_id]), request.form)
+    if form.validate():
+        data = drafts.AdjustmentInput(reason=form.reason.data, amount=form.amount.decimal,
+                                      tax_rate_id=form.tax_rate_id.data or None)
+        with refused(form, default_field="amount") as refusal:
+            drafts.change_adjustment(current_actor(), document_id, adjustment_id, sent_version(), data)
+            return _editor_answer(doc, "invoices/_adjustments.html")
+        if _about_the_draft(refusal.error):
+            return _stale(refusal.error, document_id)
+        doc = load(document_id)
+    return _editor_answer(doc, "invoices/_adjustments.html", 422, adjustment_forms={adjustment_id: form})
+
+
+@bp.post("/<int:document_id>/adjustments/<int:adjustment_id>/delete")
+@require_permission("edit_drafts")
+@on_refusal(_stale)
+def remove_adjustment(document_id: int, adjustment_id: int):
+    doc = drafts.remove_adjustment(current_actor(), document_id, adjustment_id, sent_version())
+    return _editor_answer(doc, "invoices/_adjustments.html")

@@ -1,0 +1,54 @@
+"""Issuing a draft, deleting one, duplicating any document."""
+from __future__ import annotations
+
+from flask import flash, url_for
+
+from webapp.domain import status as status_table
+from webapp.domain.errors import ActionError
+from webapp.htmx import is_htmx, redirect_to, render
+from webapp.invoices import bp
+from webapp.invoices.common import editor_context, load, sent_version
+from webapp.tenancy import current_actor, require_permission
+from webapp.usecases import drafts, issuing
+from webapp.web.actions import on_refusal, refused
+
+
+def _not_issued(error: ActionError, document_id: int):
+    """Issuing was refused: the reason, on the editor (the draft as stored) or on the document's page."""
+    if error.code == "already_done":
+        flash(error.message, "info")
+        return redirect_to(url_for("invoices.show", document_id=document_id))
+    flash(error.message, "error")
+    doc = load(document_id)
+    editable = doc.is_draft and doc.kind != "credit_note"
+    target = "invoices.edit" if editable else "invoices.show"
+    if is_htmx() or not editable:
+        return redirect_to(url_for(target, document_id=doc.id))
+    return render("invoices/edit.html", status=422, **editor_context(doc))
+
+
+@bp.post("/<int:document_id>/issue")
+@require_permission("view")
+@on_refusal(_not_issued)
+def issue(document_id: int):
+    doc = issuing.issue(current_actor(), document_id, sent_version())
+    flash(f"{status_table.KIND_LABELS[doc.kind].capitalize()} {doc.number} is issued.", "success")
+    return redirect_to(url_for("invoices.show", document_id=doc.id))
+
+
+@bp.post("/<int:document_id>/delete")
+@require_permission("view")
+def delete(document_id: int):
+    with refused(redirect=url_for("invoices.show", document_id=document_id)):
+        drafts.delete_draft(current_actor(), document_id, sent_version())
+    flash("The draft was deleted.", "success")
+    return redirect_to(url_for("invoices.index"))
+
+
+@bp.post("/<int:document_id>/duplicate")
+@require_permission("edit_drafts")
+def duplicate(document_id: int):
+    with refused(redirect=url_for("invoices.show", document_id=document_id)):
+        copy = drafts.duplicate(current_actor(), document_id)
+    flash(f"A new draft was made from this {status_table.KIND_LABELS[copy.related.kind]}.", "success")
+    return redirect_to(url_for("invoices.edit", document_id=copy.id))

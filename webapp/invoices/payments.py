@@ -1,0 +1,82 @@
+"""Payments on an invoice: the payment form, voiding a payment, marking the invoice as paid."""
+from __future__ import annotations
+
+import secrets
+from datetime import date
+
+from flask import flash, request, url_for
+
+from webapp.domain.money import from_minor
+from webapp.i18n import format_money
+from webapp.htmx import redirect_to, render
+from webapp.invoices import bp
+from webapp.invoices.common import load
+from webapp.invoices.forms import MarkPaidForm, PaymentForm, VoidForm
+from webapp.tenancy import current_actor, require_permission
+from webapp.usecases import payments
+from webapp.usecases.documents import check_action
+from webapp.web.actions import refused
+
+
+def _page(document_id: int) -> str:
+    return url_for("invoices.show", document_id=document_id)
+
+
+@bp.route("/<int:document_id>/payments/new", methods=["GET", "POST"])
+@require_permission("record_payments")
+def new_payment(document_id: int):
+    with refused(redirect=_page(document_id)):
+        doc = check_action(current_actor(), document_id, "pay")
+    if request.method == "GET":
+        due = doc.amount_due
+        form = PaymentForm(formdata=None, data={
+            "kind": "refund" if due < 0 else "payment", "amount": str(from_minor(abs(due), doc.currency)) if due else None,
+            "paid_on": date.today(), "method": "bank_transfer", "key": secrets.token_urlsafe(16)})
+    else:
+        form = PaymentForm()
+        if form.validate():
+            data = payments.PaymentInput(amount=form.amount.decimal, refund=form.kind.data == "refund",
+                                         paid_on=form.paid_on.data, method=form.method.data,
+                                         reference=form.reference.data, note=form.note.data, key=form.key.data)
+            actor = current_actor()
+            with refused(form, default_field="key"):
+                doc, payment = payments.record_payment(actor, document_id, data)
+                kind = "refund" if payment.amount < 0 else "payment"
+                flash(f"The {kind} of {format_money(abs(payment.amount), doc.currency, actor.org.locale)} was "
+                      "recorded.", "success")
+                return redirect_to(url_for("invoices.show", document_id=doc.id, _anchor="payments"))
+            doc = load(document_id)
+    return render("invoices/payment.html", "invoices/_payment_form.html", status=422 if form.errors else 200,
+                  doc=doc, form=form)
+
+
+@bp.post("/<int:document_id>/payments/<int:payment_id>/void")
+@require_permission("void_payments")
+def void_payment(document_id: int, payment_id: int):
+    form = VoidForm()
+    if not form.validate():
+        load(document_id)  # 404 for other organizations' documents
+        flash(" ".join(form.reason.errors), "error")
+        return redirect_to(_page(document_id))
+    with refused(redirect=url_for("invoices.show", document_id=document_id, _anchor="payments")):
+        payments.void_payment(current_actor(), document_id, payment_id, form.reason.data)
+    flash("The payment was voided; it stays listed and no longer counts.", "success")
+    return redirect_to(url_for("invoices.show", document_id=document_id, _anchor="payments"))
+
+
+@bp.post("/<int:document_id>/mark-paid")
+@require_permission("record_payments")
+def mark_paid(document_id: int):
+    load(document_id)  # 404 for other organizations' documents
+    form = MarkPaidForm()
+    if not form.validate():
+        flash(" ".join(form.key.errors) or "The form has expired; reload the page.", "error")
+        return redirect_to(_page(document_id))
+    with refused(redirect=url_for("invoices.show", document_id=document_id, _anchor="payments")):
+        done = payments.mark_paid(current_actor(), document_id, payments.MarkPaid(
+            key=form.key.data, send_confirmation=form.send_confirmation.data))
+    to = done.confirmation_to
+    flash(f"{done.document.number} is marked as paid." + (f" A confirmation goes to {to}." if to else "")
+          + (" (The customer has no e-mail address: no confirmation was sent.)"
+             if form.send_confirmation.data and not to else ""), "success")
+    return redirect_to(url_for("invoices.show", document_id=document_id, _anchor="payments"))

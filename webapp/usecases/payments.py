@@ -1,0 +1,87 @@
+"""Payments on issued invoices: record one (money in, or a refund out), void one, mark an invoice as paid.
+Each runs with the invoice's row locked while its balance changes."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from webapp.domain.errors import ActionError, NotFound
+from webapp.domain.money import precision, round_money, to_minor
+from webapp.models import Document, Payment
+from webapp.services import payments
+from webapp.services.calculation import MAX_AMOUNT_MINOR
+from webapp.extensions import db
+from webapp.usecases import Actor, usecase
+from webapp.usecases.documents import for_action
+
+
+@dataclass(frozen=True)
+class PaymentInput:
+    amount: Decimal  # in the invoice's currency, major units, positive
+    paid_on: date
+    refund: bool = False  # money paid back to the customer
+    method: str = "bank_transfer"
+    reference: str = ""
+    note: str = ""
+    key: str = ""  # the form's idempotency key: the same form sent twice records one payment
+
+
+def to_minor_units(amount: Decimal, currency: str, field: str = "amount") -> int:
+    """An amount typed in major units as minor units of ``currency``; more decimals than it has are refused."""
+    if amount != round_money(amount, currency):
+        raise ActionError("amount_precision", f"{currency} amounts have at most {precision(currency)} decimals.",
+                          field)
+    minor = to_minor(amount, currency)
+    if abs(minor) >= MAX_AMOUNT_MINOR:
+        raise ActionError("amount_too_large", "This amount is too large.", field)
+    return minor
+
+
+@usecase
+def record_payment(actor: Actor, document_id: int, data: PaymentInput) -> tuple[Document, Payment]:
+    doc = for_action(actor, document_id, "pay", lock=True)
+    if data.amount <= 0:
+        raise ActionError("amount_not_positive", "Enter an amount above 0.", "amount")
+    minor = to_minor_units(data.amount, doc.currency) * (-1 if data.refund else 1)
+    payment = payments.record(actor.org, actor.user, doc, payments.PaymentInput(
+        amount=minor, paid_on=data.paid_on, method=data.method, reference=data.reference, note=data.note,
+        key=data.key))
+    return doc, payment
+
+
+@usecase
+def void_payment(actor: Actor, document_id: int, payment_id: int, reason: str = "") -> tuple[Document, Payment]:
+    doc = for_action(actor, document_id, "void_payment", lock=True)
+    payment = db.session.scalar(select(Payment).where(Payment.org_id == actor.org.id, Payment.id == payment_id,
+                                                      Payment.document_id == doc.id))
+    if payment is None:
+        raise NotFound("payment")
+    payments.void(actor.org, actor.user, doc, payment, reason)
+    return doc, payment
+
+
+@dataclass(frozen=True)
+class MarkPaid:
+    key: str
+    send_confirmation: bool = False
+
+
+@dataclass(frozen=True)
+class MarkedPaid:
+    document: Document
+    payment: Payment
+    confirmation_to: str  # "" when none was asked for, or the customer has no e-mail address
+
+
+@usecase
+def mark_paid(actor: Actor, document_id: int, data: MarkPaid) -> MarkedPaid:
+    """Record what is still due as paid today; optionally e-mail the customer a confirmation."""
+    doc = for_action(actor, document_id, "mark_paid", lock=True)
+    to = ""
+    if data.send_confirmation:
+        to = (doc.contact.email if doc.contact else "") or (doc.buyer or {}).get("email", "")
+    payment = payments.mark_paid(actor.org, actor.user, doc, data.key, to)
+    return MarkedPaid(doc, payment, to)

@@ -1,0 +1,1 @@
+"""Web plumbing shared by the blueprints: the unit of work and how refused actions are answered."""
