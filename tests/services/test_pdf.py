@@ -173,9 +173,14 @@ def test_discounts_and_charges_appear_with_their_reasons(app, org, f):
 def test_draft_pdf_carries_a_watermark(app, org, f):
     doc = f.draft(org, f.contact(org, "Kunde AG", locale="de_DE"))
     with app.test_request_context():
-        assert "ENTWURF" in pdf_text(render_document_pdf(doc, org))
+        text = pdf_text(render_document_pdf(doc, org))
+        assert "ENTWURF" in text
+        # a draft has no number or date yet: the facts say so, in the customer's language (as the screen does)
+        assert "Rechnungsnummer wird bei Ausstellung vergeben" in text and "Rechnungsdatum Tag der Ausstellung" in text
         doc.contact.locale = "en"
-        assert "DRAFT" in pdf_text(render_document_pdf(doc, org))
+        text = pdf_text(render_document_pdf(doc, org))
+        assert "DRAFT" in text
+        assert "Invoice number given when issued" in text and "Invoice date the day it is issued" in text
 
 
 @pytest.mark.slow

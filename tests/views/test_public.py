@@ -1,10 +1,12 @@
 """The customer's page at the invoice's secret link."""
 import re
 
+import pytest
 from sqlalchemy import func, select
 
+from tests.views.parallel import at_once, poster
 from webapp.extensions import db
-from webapp.models import AuditEvent, Document
+from webapp.models import AuditEvent, Document, Payment
 
 
 def link_of(client, doc_id) -> str:
@@ -73,6 +75,18 @@ def test_the_customer_page_speaks_the_customers_language(app, login_as, f):
     assert '<html lang="fr">' in html
     for expected in ("Facture " + doc.number, "Montant dû", "Numéro de facture", "Payer par virement", "Télécharger le PDF", "2\u202f380,00\u00a0€", "France"):
         assert expected in html, expected
+    # the body comes from one macro file (macros/document_body.html): the page shows what the PDF says, markup for markup
+    from webapp.models import Organization
+    from webapp.services.pdf import render_document_html
+
+    with app.test_request_context():
+        source = render_document_html(db.session.get(Document, doc.id), db.session.get(Organization, doc.org_id))
+    for block in ('<div class="seller">', '<table class="facts">', '<table class="lines">', '<table class="breakdown">',
+                  '<table class="totals">'):
+        end = "</div>" if block.startswith("<div") else "</table>"
+        on_page, in_pdf = (re.search(re.escape(block) + ".*?" + end, text, re.S) for text in (html, source))
+        assert on_page and in_pdf and on_page.group(0) == in_pdf.group(0), block
+    assert "Total TTC" in source and "Date de facture" in source
 
 
 def test_overdue_and_cancelled_invoices_say_so_on_the_customer_page(app, login_as, f):
@@ -93,3 +107,26 @@ def test_overdue_and_cancelled_invoices_say_so_on_the_customer_page(app, login_a
     html = app.test_client().get(path).data.decode()
     assert "Cancelled" in html and "This invoice was cancelled and is not to be paid." in html
     assert "Pay by bank transfer" not in html and "EPC QR code" not in html
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("attempt", range(6))
+def test_the_first_view_during_a_payment_records_both(app, owner, f, attempt):
+    """The customer opens the link for the first time while a payment is recorded on the invoice: two writes
+    to the same row at once (the first visit, the paid total); neither fails or is lost."""
+    from tests.views.test_payments import form_key
+    from tests.views.test_payments import invoice as make_invoice
+
+    doc = make_invoice(f, owner.org)
+    payment = {"kind": "payment", "amount": "10", "paid_on": "2026-01-15", "method": "card",
+               "key": form_key(owner.client, doc.id)}
+    customer = app.test_client()
+    pay = poster(app, owner)(f"/invoices/{doc.id}/payments/new", payment)
+    view, paid = at_once(lambda: customer.get(f"/p/{doc.public_token}").status_code, pay)
+    assert (view, paid) == (200, 303)
+    db.session.expire_all()
+    doc = db.session.get(Document, doc.id)
+    assert doc.paid_total == 1000 and doc.viewed_at is not None and doc.payment_state == "partially_paid"
+    assert [p.amount for p in db.session.scalars(select(Payment))] == [1000]
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent)
+                             .where(AuditEvent.action == "document.viewed")) == 1
