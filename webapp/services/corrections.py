@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from webapp.domain import status as status_table
 from webapp.domain.errors import ActionError
 from webapp.domain.money import from_minor, round_money, to_minor
 from webapp.extensions import db
@@ -148,7 +149,7 @@ def cancel(org: Organization, actor: User, invoice: Document, reason: str = "") 
     require(invoice, "cancel")
     note = full_credit_note(org, actor, invoice, reason or f"Cancellation of invoice {invoice.number}")
     issuing.issue(org, actor, note)
-    invoice.status = "cancelled"
+    invoice.status = status_table.next_status(invoice.kind, invoice.status, "cancel")
     audit.record(org, actor, "document.cancelled", invoice,
                  summary=f"{actor.email} cancelled {invoice.number} with credit note {note.number}",
                  credit_note_id=note.id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from webapp.domain.errors import ActionError
+from webapp.domain import status as status_table
 from webapp.extensions import db
 from webapp.models import Document, Organization, User
 from webapp.models.types import utcnow
@@ -15,7 +16,7 @@ from webapp.services.state import require
 def decide(org: Organization, actor: User | None, quote: Document, action: str, note: str = "") -> None:
     """``action`` is "accept" or "decline"; ``actor`` None means the customer on the public page."""
     require(quote, action)
-    quote.status = "accepted" if action == "accept" else "declined"
+    quote.status = status_table.next_status(quote.kind, quote.current_status, action)
     quote.decided_at = utcnow()
     who = actor.email if actor is not None else f"{quote.buyer_name} (on the quote's page)"
     audit.record(org, actor, f"document.{quote.status}", quote,
