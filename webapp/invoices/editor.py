@@ -20,7 +20,7 @@ from webapp.models import Document, DocumentLine, Product
 from webapp.extensions import db
 from webapp.tenancy import current_actor, current_org, require_permission, scoped
 from webapp.usecases import drafts
-from webapp.usecases.documents import check_action
+from webapp.usecases.documents import check_action, child
 from webapp.web.actions import on_refusal, refused
 
 
@@ -188,21 +188,12 @@ def add_line(document_id: int):
     return _editor_answer(line.document, "invoices/_lines.html", focus_line=line.id)
 
 
-def _line(doc: Document, line_id: int) -> DocumentLine:
-    from flask import abort
-
-    line = next((x for x in doc.lines if x.id == line_id), None)
-    if line is None:
-        abort(404)
-    return line
-
-
 @bp.post("/<int:document_id>/lines/<int:line_id>")
 @require_permission("edit_drafts")
 @on_refusal(_stale)
 def update_line(document_id: int, line_id: int):
     doc = check_action(current_actor(), document_id, "edit")  # an issued one answers with its page
-    line = _line(doc, line_id)
+    line = child(doc.lines, line_id, "line")
     form = line_form(line, rates([line.tax_rate_id]), request.form)
     if not form.validate():
         # only the message changes: the inputs keep what the user typed
@@ -216,7 +207,7 @@ def update_line(document_id: int, line_id: int):
         if _about_the_draft(refusal.error):
             return _stale(refusal.error, document_id)
         doc = load(document_id)
-        return _line_answer(doc, _line(doc, line_id), form, 422)
+        return _line_answer(doc, child(doc.lines, line_id, "line"), form, 422)
     return _line_answer(doc, line, form)
 
 
@@ -299,11 +290,7 @@ def add_adjustment(document_id: int):
 @on_refusal(_stale)
 def update_adjustment(document_id: int, adjustment_id: int):
     doc = check_action(current_actor(), document_id, "edit")  # an issued one answers with its page
-    adj = next((x for x in doc.adjustments if x.id == adjustment_id), None)
-    if adj is None:
-        from flask import abort
-
-        abort(404)
+    adj = child(doc.adjustments, adjustment_id, "adjustment")
     form = adjustment_form(adj, rates([adj.tax_rate_id]), request.form)
     if form.validate():
         data = drafts.AdjustmentInput(reason=form.reason.data, amount=form.amount.decimal,
