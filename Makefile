@@ -14,12 +14,14 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-## make run: set up, migrate, seed the demo business (first run), deliver mail to files, serve on :$(PORT)
+## make run: set up, migrate, seed the demo business (first run), deliver mail to files, serve on :$(PORT);
+## links in e-mails use BASE_URL, by default the address served here
 run: export APP_ENV ?= development
+run: export BASE_URL ?= http://127.0.0.1:$(PORT)
 run: $(VENV)/.installed
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
-	@echo "Serving on http://127.0.0.1:$(PORT)  (e-mails go to instance/mail/ unless MAIL_SERVER is set)"
+	@echo "Serving on http://127.0.0.1:$(PORT)  (e-mails go to instance/mail/ unless MAIL_SERVER is set; their links use $$BASE_URL)"
 	$(FLASK) outbox deliver --loop --interval 2 & deliverer=$$!; \
 	trap 'kill $$deliverer 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)

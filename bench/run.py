@@ -20,6 +20,7 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -29,7 +30,7 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
-from common import ROOT, analyze, build, client_for, timed
+from common import ROOT, QueryCounter, analyze, build, client_for, timed
 
 import pdf as pdf_bench
 from sqlalchemy import create_engine, func, insert, select, text
@@ -37,7 +38,7 @@ from sqlalchemy import create_engine, func, insert, select, text
 from webapp.extensions import db
 from webapp.models import Contact, Document, DocumentLine, Organization, Payment, User
 from webapp.models.totals import create_triggers, drop_triggers
-from webapp.services import drafts, issuing, locks, payments
+from webapp.services import calculation, drafts, issuing, locks, payments
 
 SIZES = tuple(int(s) for s in os.environ.get("BENCH_SIZES", "1000,100000").split(","))  # invoices; customers are 1 in 20, payments 3 per invoice on average
 OTHER_SHARE = 10  # the second organization holds a tenth as much
@@ -135,6 +136,7 @@ class DataSet:
             with db.engine.begin() as conn:
                 drop_triggers(conn)
                 conn.execute(text("DELETE FROM document_totals"))
+                conn.execute(text("DELETE FROM payment_totals"))  # filled again from the payments, as 0013 does
             self._insert(size)
             with db.engine.begin() as conn:
                 create_triggers(conn)
@@ -184,6 +186,71 @@ def draft_with_lines(app, org_id: int, user_id: int, count: int) -> int:
         return doc.id
 
 
+def long_draft(app, org_id: int, user_id: int, count: int) -> int:
+    """A draft with ``count`` lines, inserted at once and calculated once (building it line by line through the
+    editor would cost the square of its length)."""
+    with app.app_context():
+        org, user = db.session.get(Organization, org_id), db.session.get(User, user_id)
+        contact = db.session.scalar(select(Contact).where(Contact.org_id == org_id).order_by(Contact.id).limit(1))
+        doc = drafts.new_draft(org, user, contact)
+        rate = calculation.default_tax_rate(org)
+        for i in range(count):
+            line = DocumentLine(document_id=doc.id, position=i, description=f"Line {i}", quantity=Decimal(i % 9 + 1),
+                                unit="piece", unit_price=Decimal("12.34"))
+            calculation.apply_rate(line, rate)
+            doc.lines.append(line)
+        calculation.recalculate(doc)
+        db.session.commit()
+        return doc.id
+
+
+LONG_DRAFTS = (10, 100, 999)  # lines; a draft holds at most 1,000, and the measured add is the last one
+
+
+def measure_long_drafts(app, client, org_id: int, user_id: int, runs: int = 30, warmup: int = 10) -> dict:
+    """The editor on drafts of 10, 100 and 1,000 lines: adding a line and changing one (the htmx requests the
+    editor sends), median time and response bytes. Each added line is removed again (not timed), so every add
+    meets the same length."""
+    version_re = re.compile(rb'id="doc-version" name="current_version" value="(\d+)"')
+    out = {}
+    for count in LONG_DRAFTS:
+        doc_id = long_draft(app, org_id, user_id, count)
+        with app.app_context():
+            line_ids = [line.id for line in db.session.get(Document, doc_id).lines]
+        state = {"version": version_of(app, doc_id)}
+        added, changed = [], []
+
+        def post(url, data):
+            response = client.post(url, headers={"HX-Request": "true"}, data={"current_version": state["version"], **data})
+            assert response.status_code == 200, (url, response.status_code, response.data[:300])
+            state["version"] = int(version_re.search(response.data).group(1))
+            return response
+
+        with QueryCounter(app) as counter:
+            for i in range(warmup + runs):
+                counter.count = 0
+                t0 = time.perf_counter()
+                response = post(f"/invoices/{doc_id}/lines", {})
+                elapsed = (time.perf_counter() - t0) * 1000
+                new_id = max(int(x) for x in re.findall(rb'id="line-(\d+)"', response.data))
+                if i >= warmup:
+                    added.append((elapsed, len(response.data), counter.count))
+                post(f"/invoices/{doc_id}/lines/{new_id}/delete", {})
+                line_id = line_ids[len(line_ids) // 2]
+                counter.count = 0
+                t0 = time.perf_counter()
+                response = post(f"/invoices/{doc_id}/lines/{line_id}", {
+                    f"l{line_id}-description": f"Changed {i}", f"l{line_id}-quantity": str(i % 7 + 1),
+                    f"l{line_id}-unit": "piece", f"l{line_id}-unit_price": "9.99"})
+                if i >= warmup:
+                    changed.append(((time.perf_counter() - t0) * 1000, len(response.data), counter.count))
+        out[count + (1 if count == LONG_DRAFTS[-1] else 0)] = {
+            name: (statistics.median(t for t, _, _ in rows), statistics.median(b for _, b, _ in rows),
+                   max(q for _, _, q in rows))
+            for name, rows in (("add", added), ("change", changed))}
+    return out
+
+
 def version_of(app, doc_id: int) -> int:
     with app.app_context():
         return db.session.get(Document, doc_id).version
@@ -202,6 +269,9 @@ def measure_pages(app, client, org_id: int, user_id: int, invoice_id: int, token
         "customer search": "/customers/?q=meier",
         "customer page (balances, invoices)": f"/customers/{customer_id}",
         "invoice page (3 payments)": f"/invoices/{invoice_id}",
+        "payments list": "/payments/",
+        "payments list, by method, page 10": "/payments/?method=bank_transfer&page=10",
+        "payments list, one customer": f"/payments/?customer={customer_id}",
         "customer's invoice page (/p/…)": f"/p/{token}",
     }
     results = {name: timed(app, lambda i, u=url: client.get(u)) for name, url in pages.items()}
@@ -421,11 +491,14 @@ def run_database(label: str, url: str, tmp: str) -> dict:
         counts = {name: db.session.scalar(text(f"SELECT count(*) FROM {table} WHERE org_id = :o"), {"o": org_id})
                   for name, table in (("invoices", "document"), ("customers", "contact"), ("payments", "payment"))}
     print(f"data set: {counts}", flush=True)
+    print("long drafts in the editor", flush=True)
+    long_drafts = measure_long_drafts(app, client, org_id, user_id)
     served_results = served(app, url, org_id, user_id, tmp) if shutil.which("wrk") else None
     with app.app_context():
         version = db.session.scalar(text("SELECT version()" if url.startswith("postgresql") else
                                          "SELECT 'SQLite ' || sqlite_version()"))
-    return ({"pages": by_size, "counts": counts, "served": served_results, "version": version.split(" on ")[0]},
+    return ({"pages": by_size, "counts": counts, "served": served_results, "version": version.split(" on ")[0],
+             "long_drafts": long_drafts},
             (app, org_id, user_id))
 
 
@@ -478,6 +551,17 @@ def table(results: dict, chromium: dict[str, str], started: datetime) -> str:
             cells.append(f"{peak:.0f} MB peak RSS | {before:.0f} MB before; {rate:.1f} PDFs/s")
         out.append(f"| gunicorn worker after {PDF_COUNT} PDFs (one page, drafts rendered on request) | "
                    + " | ".join(cells) + " | – |")
+    out += ["", "The editor on a long draft (htmx requests, in-process; median of 30; each added line removed again "
+            "untimed, so every add meets the same length):", "",
+            "| lines in the draft | " + " | ".join(
+                f"{label}: add a line | bytes | queries | {label}: change a line | bytes | queries" for label in labels)
+            + " |", "|---:|" + "---:|---:|---:|---:|---:|---:|" * len(labels)]
+    for count in results[labels[0]]["long_drafts"]:
+        cells = []
+        for label in labels:
+            row = results[label]["long_drafts"][count]
+            cells.append(" | ".join(f"{row[op][0]:.1f} ms | {row[op][1]:,.0f} | {row[op][2]}" for op in ("add", "change")))
+        out.append(f"| {count:,} | " + " | ".join(cells) + " |")
     notes = [
         "",
         f"Run {started:%Y-%m-%d %H:%M} UTC on {machine()}.",

@@ -102,8 +102,9 @@ def truncate_all() -> None:
     else:
         for table in reversed(tables):
             _db.session.execute(table.delete())
-        # deleting documents made their triggers write into the running totals: empty those last
+        # deleting documents and payments made their triggers write into the running totals: empty those last
         _db.session.execute(_db.metadata.tables["document_totals"].delete())
+        _db.session.execute(_db.metadata.tables["payment_totals"].delete())
     _db.session.commit()
 
 

@@ -200,7 +200,7 @@ def test_0010_keeps_every_row_and_the_running_totals_up_down_and_up(empty_databa
     assert_totals_match(engine)
     before = snapshot(engine)
 
-    up = flask("db", "upgrade", url=empty_database_url)
+    up = flask("db", "upgrade", "0010_check_constraints", url=empty_database_url)
     assert up.returncode == 0, up.stderr
     assert snapshot(engine) == before  # the running totals' rows too
     assert {"ck_document_kind", "ck_document_number_unless_draft", "ck_payment_amount_not_zero",
@@ -227,7 +227,7 @@ def test_0010_keeps_every_row_and_the_running_totals_up_down_and_up(empty_databa
     assert_totals_match(engine)
 
     before = snapshot(engine)
-    up = flask("db", "upgrade", url=empty_database_url)
+    up = flask("db", "upgrade", "0010_check_constraints", url=empty_database_url)
     assert up.returncode == 0, up.stderr
     assert snapshot(engine) == before and "ck_document_status" in check_names(engine)
     with engine.begin() as conn:
@@ -253,4 +253,101 @@ def test_0010_refuses_rows_that_break_a_constraint_and_changes_nothing(empty_dat
     with engine.connect() as conn:
         assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0009_document_totals"
     assert snapshot(engine) == before and not check_names(engine)
+    engine.dispose()
+
+
+# --- 0011: the organizations' e-mail identity and time zone ------------------------------------------------------
+
+NEW_IN_0011 = {"organization": {"email_sender_name", "email_reply_to", "time_zone"}, "outbox_message": {"reply_to"}}
+
+
+def without_0011(rows: dict[str, list]) -> dict[str, list]:
+    return {table: sorted(([(k, v) for k, v in row if k not in NEW_IN_0011.get(table, ())] for row in table_rows),
+                          key=repr)
+            for table, table_rows in rows.items()}
+
+
+def test_0011_keeps_every_row_and_gives_organizations_their_countrys_zone(empty_database_url):
+    assert flask("db", "upgrade", "0010_check_constraints", url=empty_database_url).returncode == 0
+    engine = create_engine(empty_database_url)
+    ids = seed_0009(engine)
+    with engine.begin() as conn:
+        us = insert(conn, "organization", name="US", country="US", currency="USD", locale="en_US",
+                    payment_terms_days=30, email="us@example.com")
+        fr = insert(conn, "organization", name="FR", country="FR", currency="EUR", locale="fr_FR",
+                    payment_terms_days=30)
+        insert(conn, "outbox_message", org_id=ids["org"], kind="invoice", sender="Tallybook <no-reply@localhost>",
+               to_addrs="k@example.com", subject="S", body_text="B", status="queued")
+    before = snapshot(engine)
+
+    up = flask("db", "upgrade", "0011_org_mail_identity_time_zone", url=empty_database_url)
+    assert up.returncode == 0, up.stderr
+    after = snapshot(engine)
+    assert without_0011(after) == before
+    with engine.connect() as conn:
+        zones = dict(conn.execute(text("SELECT id, time_zone FROM organization")).all())
+        assert zones == {ids["org"]: "Europe/Berlin", fr: "Europe/Paris", us: "UTC"}
+        assert conn.execute(text("SELECT email_sender_name, email_reply_to FROM organization WHERE id = :id"),
+                            {"id": us}).one() == ("", "")
+        assert conn.execute(text("SELECT reply_to FROM outbox_message")).scalar_one() == ""
+    assert_totals_match(engine)
+
+    down = flask("db", "downgrade", "0010_check_constraints", url=empty_database_url)
+    assert down.returncode == 0, down.stderr
+    assert snapshot(engine) == before
+    assert_totals_match(engine)  # the triggers of the running totals are still there
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE document SET paid_total = 119 WHERE id = :id"), {"id": ids["partial"]})
+    assert_totals_match(engine)
+    up = flask("db", "upgrade", url=empty_database_url)
+    assert up.returncode == 0, up.stderr
+    engine.dispose()
+
+
+# --- 0013: the running totals of payments --------------------------------------------------------------------------
+
+def assert_payment_totals_match(engine) -> None:
+    """The payments' running totals equal the payment rows (count, received, refunded per day, currency, method,
+    voided or not)."""
+    with engine.connect() as conn:
+        expected: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
+        for p in conn.execute(text("SELECT org_id, paid_on, currency, method, voided_at, amount FROM payment")):
+            row = expected[(p.org_id, str(p.paid_on), p.currency, p.method, 0 if p.voided_at is None else 1)]
+            row[0], row[1], row[2] = row[0] + 1, row[1] + max(p.amount, 0), row[2] + max(-p.amount, 0)
+        kept = {(t.org_id, str(t.paid_on), t.currency, t.method, t.voided): [t.payment_count, t.received, t.refunded]
+                for t in conn.execute(text("SELECT * FROM payment_totals"))
+                if t.payment_count or t.received or t.refunded}
+    assert expected and kept == dict(expected)
+
+
+def test_0013_fills_the_payment_totals_and_its_triggers_keep_them(empty_database_url):
+    assert flask("db", "upgrade", "0009_document_totals", url=empty_database_url).returncode == 0
+    engine = create_engine(empty_database_url)
+    ids = seed_0009(engine)
+    assert flask("db", "upgrade", "0012_open_due_index", url=empty_database_url).returncode == 0
+    before = snapshot(engine)
+
+    up = flask("db", "upgrade", "0013_payment_totals", url=empty_database_url)
+    assert up.returncode == 0, up.stderr
+    after = snapshot(engine)
+    assert {name: rows for name, rows in after.items() if name != "payment_totals"} == before
+    assert_payment_totals_match(engine)  # filled from the payments there were
+    with engine.begin() as conn:  # a payment, a void, a change of method and day, a delete
+        new = insert(conn, "payment", org_id=ids["org"], document_id=ids["partial"], amount=69, currency="EUR",
+                     paid_on=date(2026, 1, 12), method="card", idempotency_key="k-new")
+        conn.execute(text("UPDATE payment SET voided_at = :t WHERE idempotency_key = 'k0'"),
+                     {"t": datetime(2026, 1, 11)})
+        conn.execute(text("UPDATE payment SET method = 'cash', paid_on = '2026-01-13' WHERE id = :id"), {"id": new})
+        conn.execute(text("DELETE FROM payment WHERE idempotency_key = 'k2'"))
+    assert_payment_totals_match(engine)
+    assert_totals_match(engine)
+
+    down = flask("db", "downgrade", "0012_open_due_index", url=empty_database_url)
+    assert down.returncode == 0, down.stderr
+    assert "payment_totals" not in snapshot(engine)
+    with engine.begin() as conn:  # no trigger is left behind to write into a table that is gone
+        conn.execute(text("UPDATE payment SET voided_at = NULL"))
+    up = flask("db", "upgrade", url=empty_database_url)
+    assert up.returncode == 0, up.stderr
+    assert_payment_totals_match(engine)
     engine.dispose()

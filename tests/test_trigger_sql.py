@@ -112,9 +112,11 @@ def differences(migrated: dict[str, str], created: dict[str, str]) -> list[str]:
 
 def test_migrations_install_the_triggers_the_model_installs(migrated_and_created):
     migrated, created = map(installed_triggers, migrated_and_created)
-    expected = ({"document_totals_insert_delete", "document_totals_update", "function document_totals_apply"}
+    expected = ({f"{table}_totals_insert_delete" for table in ("document", "payment")}
+                | {f"{table}_totals_update" for table in ("document", "payment")}
+                | {f"function {table}_totals_apply" for table in ("document", "payment")}
                 if migrated_and_created[0].dialect.name == "postgresql" else
-                {"document_totals_insert", "document_totals_delete", "document_totals_update"})
+                {f"{table}_totals_{op}" for table in ("document", "payment") for op in ("insert", "delete", "update")})
     assert set(created) == expected
     problems = differences(migrated, created)
     assert not problems, ("the trigger SQL of webapp/models/totals.py is not what the migrations install; "

@@ -17,11 +17,11 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from webapp.config import PROJECT_ROOT, load_config
+from webapp.config import PROJECT_ROOT, check_system_libraries, load_config
 from webapp.extensions import babel, csrf, db, limiter, login_manager, migrate
 from webapp.forms import MAX_ID
 from webapp.htmx import add_vary, is_htmx, render
-from webapp.web import actions, uow
+from webapp.web import actions, activity, uow
 
 class DatabaseId(IntegerConverter):
     """``<int:...>`` in every route: ids beyond a 32-bit key never reach the database (a 404, not a 500)."""
@@ -61,6 +61,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(load_config(Path(app.instance_path)))
     if config:
         app.config.update(config)
+    check_system_libraries()  # before the blueprints import WeasyPrint: say what to install, not a traceback
     logging.basicConfig(level=logging.INFO)
     logging.getLogger("weasyprint").setLevel(logging.WARNING)
     logging.getLogger("fontTools").setLevel(logging.WARNING)
@@ -86,12 +87,31 @@ def create_app(config: dict | None = None) -> Flask:
     _register_error_handlers(app)
     uow.init_app(app)
     _register_template_helpers(app)
+    activity.init_app(app)
     _register_security_headers(app)
+    if app.config["APP_ENV"] == "development":
+        _warn_when_base_url_differs(app)
 
     from webapp import cli
 
     cli.register(app)
     return app
+
+
+def _warn_when_base_url_differs(app: Flask) -> None:
+    """Development: say once per address when the app is opened at another address than ``BASE_URL``, which
+    every e-mailed link uses (e.g. ``flask run --port 5055`` without ``PORT`` or ``BASE_URL``)."""
+    base = urlsplit(app.config["BASE_URL"]).netloc
+    warned: set[str] = set()
+
+    @app.before_request
+    def warn_base_url():
+        host = request.host
+        if host != base and host not in warned:
+            warned.add(host)
+            app.logger.warning("This request came to %s but BASE_URL is %s: links in e-mails point there. "
+                               "Set BASE_URL=http://%s (make run sets it from PORT).", host,
+                               app.config["BASE_URL"], host)
 
 
 @event.listens_for(Engine, "connect")
@@ -148,6 +168,7 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.catalog.routes import bp as catalog_bp
     from webapp.customers.routes import bp as customers_bp
     from webapp.invoices.routes import bp as invoices_bp
+    from webapp.payments.routes import bp as payments_bp
     from webapp.public.routes import bp as public_bp
     from webapp.dashboard.routes import bp as dashboard_bp
     from webapp.settings.routes import bp as settings_bp
@@ -158,6 +179,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(customers_bp, url_prefix="/customers")
     app.register_blueprint(catalog_bp, url_prefix="/catalog")
     app.register_blueprint(invoices_bp, url_prefix="/invoices")
+    app.register_blueprint(payments_bp, url_prefix="/payments")
     app.register_blueprint(public_bp, url_prefix="/p")
 
     @app.get("/healthz")
@@ -223,6 +245,7 @@ def _register_template_helpers(app: Flask) -> None:
 
     from webapp.domain.roles import ROLE_LABELS, can
     from webapp.domain.status import KIND_LABELS, PAYMENT_LABELS
+    from webapp.services.calculation import adjustment_figures
     from webapp.models import Membership, Organization
     from webapp.tenancy import load_current_membership
 
@@ -251,20 +274,28 @@ def _register_template_helpers(app: Flask) -> None:
         places = len(text.split(".")[1]) if "." in text else 0
         return f"{value:.{min_places}f}" if places < min_places else text
 
+    def member_locale() -> str:
+        """The locale the app's own screens format numbers and dates in: the organization's."""
+        membership = None
+        if has_request_context() and current_user.is_authenticated:
+            membership = load_current_membership()
+        return membership.organization.locale if membership else "en"
+
     @app.template_filter("money")
     def money(minor: int | None, currency: str, locale: str | None = None) -> str:
         """Minor units as a localized amount (``i18n.format_money``), by default in the organization's locale."""
-        membership = None
-        if not locale and has_request_context() and current_user.is_authenticated:
-            membership = load_current_membership()
-        return format_money(minor, currency, locale or (membership.organization.locale if membership else "en"))
+        return format_money(minor, currency, locale or member_locale())
+
+    @app.template_filter("day")
+    def day(value: date | None, locale: str | None = None) -> str:
+        """A date as the locale writes it (``i18n.format_day``), by default in the organization's locale."""
+        return format_day(value, locale or member_locale())
 
     @app.template_filter("money_amount")
     def money_amount(amount, currency: str, locale: str | None = None) -> str:
         """A Decimal amount in major units, rounded half-up to the currency, then formatted."""
         return money(to_minor(round_money(amount, currency), currency), currency, locale)
 
-    app.add_template_filter(format_day, "day")
     app.add_template_filter(format_number, "number")
 
     @app.template_filter("linkify")
@@ -283,20 +314,27 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["payment_labels"] = PAYMENT_LABELS
     app.jinja_env.globals["kind_labels"] = KIND_LABELS
     app.jinja_env.globals["unit_label"] = lambda unit: gettext(UNITS[unit][0]) if unit in UNITS else unit
+    app.jinja_env.globals["adjustment_figures"] = adjustment_figures  # the totals' discount and charge rows
 
     @app.context_processor
     def inject():
         if not has_request_context():  # e-mails and PDFs rendered by services and commands
             return {"role_labels": ROLE_LABELS, "can": lambda permission: False}
         membership = load_current_membership() if current_user.is_authenticated else None
-        memberships = []
-        if current_user.is_authenticated:
-            if "my_memberships" not in g:  # once per request, however many templates it renders
+
+        def my_memberships() -> list:
+            """The member's organizations (the switcher in the page's header): read once per request, and only
+            when a template shows them (an htmx partial never does)."""
+            if not current_user.is_authenticated:
+                return []
+            if "my_memberships" not in g:
                 g.my_memberships = db.session.scalars(
                     select(Membership).join(Organization).options(contains_eager(Membership.organization))
                     .where(Membership.user_id == current_user.id).order_by(func.lower(Organization.name))
                 ).all()
-            memberships = g.my_memberships
+            return g.my_memberships
+
+        memberships = LazyList(my_memberships)
         return {
             "current_membership": membership,
             "current_org": membership.organization if membership else None,
@@ -304,6 +342,22 @@ def _register_template_helpers(app: Flask) -> None:
             "role_labels": ROLE_LABELS,
             "can": lambda permission: membership is not None and can(membership.role, permission),
         }
+
+
+class LazyList:
+    """A list a template reads only if it needs it: ``load`` runs on the first use."""
+
+    def __init__(self, load):
+        self._load = load
+
+    def __iter__(self):
+        return iter(self._load())
+
+    def __len__(self):
+        return len(self._load())
+
+    def __bool__(self):
+        return bool(self._load())
 
 
 def _register_security_headers(app: Flask) -> None:

@@ -2,13 +2,17 @@
 
 ``APP_ENV`` selects the mode: ``production`` (the default, so a server started
 without configuration is safe), ``development`` (what ``make run`` uses) or
-``testing``. Production refuses to start without a real ``SECRET_KEY``.
+``testing``. Production refuses to start without a real ``SECRET_KEY`` or without ``BASE_URL``.
 """
 from __future__ import annotations
 
+import contextlib
+import importlib
+import io
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 WEAK_SECRET_KEYS = {"", "dev", "secret", "change-me", "changeme", "development", "please-change-me"}
@@ -17,6 +21,50 @@ MIN_SECRET_KEY_LENGTH = 32
 
 class ConfigError(RuntimeError):
     """The environment does not describe a runnable configuration."""
+
+
+PANGO_HELP = (
+    "WeasyPrint, which makes the PDFs, cannot load the system library Pango ({reason}). Install it, then start "
+    "again: on Debian/Ubuntu `sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0`, "
+    "on macOS `brew install pango`."
+)
+
+
+def check_system_libraries() -> None:
+    """Refuse to start, saying what to install, when WeasyPrint's system libraries (Pango) are missing.
+
+    WeasyPrint loads them when it is imported (an ``OSError`` deep in an import chain otherwise); its own
+    notice printed on the way is swallowed: this message says what to do."""
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            importlib.import_module("weasyprint")
+    except OSError as exc:
+        raise ConfigError(PANGO_HELP.format(reason=str(exc).strip() or type(exc).__name__)) from exc
+
+
+def _base_url(production: bool) -> str:
+    """The public address every absolute link (e-mails, the customer's link) is built from.
+
+    Production refuses to start without it. Elsewhere it defaults to the port the app is served on
+    (``PORT``, as ``make run`` passes it, or ``FLASK_RUN_PORT``), not to a fixed :5000."""
+    raw = os.environ.get("BASE_URL", "").strip()
+    if not raw:
+        if production:
+            raise ConfigError(
+                "BASE_URL is not set: set it to the public address of the app, e.g. "
+                "BASE_URL=https://invoices.example.com. Every link in an e-mail (the customer's link, "
+                "invitations, password resets) is built from it, never from the request's Host header."
+            )
+        port = str(_int("PORT", 0) or _int("FLASK_RUN_PORT", 0) or 5000)
+        raw = f"http://127.0.0.1:{port}"
+    parts = urlsplit(raw)
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        parts = parts._replace(scheme="")
+    if parts.scheme not in {"http", "https"} or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigError(f"BASE_URL must be an http(s) address such as https://invoices.example.com, got {raw!r}")
+    return raw.rstrip("/")
 
 
 def _bool(value: str | None, default: bool = False) -> bool:
@@ -75,7 +123,7 @@ def load_config(instance_path: Path) -> dict:
         "SECRET_KEY": secret_key,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-        "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "BASE_URL": _base_url(production),
         # Number of reverse proxies in front of the app whose X-Forwarded-For/-Proto to trust (0 = none).
         "PROXY_FIX_X_FOR": _int("PROXY_FIX_X_FOR", 0),
         "TRUSTED_HOSTS": [h.strip() for h in os.environ.get("TRUSTED_HOSTS", "").split(",") if h.strip()] or None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField, StringField, TextAreaField
+from wtforms import PasswordField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
@@ -33,6 +33,13 @@ def clean_text(value):
     return TEXT_CONTROL_RE.sub("", value).replace("\r\n", "\n") if isinstance(value, str) else value
 
 
+def with_scheme(value):
+    """A web address typed without its scheme (``example.com``) completed to ``https://example.com``."""
+    if isinstance(value, str) and value and "://" not in value:
+        return "https://" + value.lstrip("/")
+    return value
+
+
 class Form(FlaskForm):
     """Base of every form: control characters never reach the database or an e-mail header."""
 
@@ -42,6 +49,10 @@ class Form(FlaskForm):
             if issubclass(field_class, TextAreaField):
                 options["filters"] = [clean_text, *unbound_field.kwargs.get("filters", ())]
             elif issubclass(field_class, StringField) and not issubclass(field_class, PasswordField):
+                options["filters"] = [clean_line, *unbound_field.kwargs.get("filters", ())]
+            elif (issubclass(field_class, SelectField) and not issubclass(field_class, SelectMultipleField)
+                  and unbound_field.kwargs.get("coerce", str) is str):
+                # a select missing from the request is empty (its default or a message), never None in a column
                 options["filters"] = [clean_line, *unbound_field.kwargs.get("filters", ())]
             return unbound_field.bind(form=form, **options)
 

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import re
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
-from babel.dates import format_date
+from babel.dates import format_date, format_time, get_datetime_format
 from babel.numbers import format_currency, format_decimal
 from flask_babel import force_locale
 
 from webapp.domain.money import from_minor
+from webapp.domain.timezones import zone
 
 # Languages with a message catalog; a customer in another language reads English labels.
 DOCUMENT_LANGUAGES = ("en", "de", "fr")
@@ -42,6 +43,21 @@ def customer_language(locale: str):
 def format_day(value: date | None, locale: str) -> str:
     """A date as the locale writes it: 21.11.2026 (de), 21 nov. 2026 (fr), Nov 21, 2026 (en)."""
     return format_date(value, "medium", locale=locale or "en") if value else ""
+
+
+def format_moment(value: datetime | None, time_zone: str, locale: str, part: str = "datetime") -> str:
+    """A stored (UTC) moment in a time zone, as the locale writes it: 15.01.2026, 13:00 (de, Europe/Berlin),
+    Jan 15, 2026, 1:00 PM (en). ``part``: "datetime", "date" or "time"."""
+    if value is None:
+        return ""
+    local = value.astimezone(zone(time_zone))
+    locale = locale or "en"
+    day, clock = format_date(local.date(), "medium", locale=locale), format_time(local, "short", locale=locale)
+    if part == "date":
+        return day
+    if part == "time":
+        return clock
+    return get_datetime_format("medium", locale=locale).format(clock, day)
 
 
 def format_money(minor: int | None, currency: str, locale: str) -> str:

@@ -1,5 +1,6 @@
 """A bookkeeper records a partial payment and marks the invoice paid; a customer accepts a quote on its
 page and the owner converts it into an invoice."""
+import re
 from decimal import Decimal
 
 import pytest
@@ -76,6 +77,11 @@ def test_customer_accepts_a_quote_and_the_owner_converts_it(page, browser, live_
     expect(customer_page.locator("#public-state")).to_have_text("Wartet auf Ihre Antwort")
     screenshot(customer_page, "quote-customer-page-mobile")
     customer_page.get_by_role("button", name="Angebot annehmen").click()
+    # it asks once more, with the number and the amount (a step of its own: no JavaScript needed)
+    expect(customer_page.locator("#quote-answer")).to_contain_text(f"Angebot {quote.number} über € 333,20 annehmen?")
+    expect(customer_page).to_have_url(re.compile(r"\?answer=accept$"))
+    screenshot(customer_page, "quote-customer-confirm-mobile")
+    customer_page.get_by_role("button", name="Ja, annehmen").click()
     expect(customer_page.locator("#quote-answer")).to_contain_text("Sie haben dieses Angebot angenommen")
     expect(customer_page.locator("#public-state")).to_have_text("Angenommen")
     customer_context.close()

@@ -156,7 +156,7 @@ class Client(threading.Thread):
         r = self.call("pay", "POST", f"/invoices/{doc_id}/payments/new", data={
             "kind": "refund" if refund else "payment", "amount": f"{Decimal(cents) / 100:.2f}",
             "paid_on": time.strftime("%Y-%m-%d"), "method": "bank_transfer", "reference": "load test",
-            "note": "", "key": key.group(1), "csrf_token": self.csrf})
+            "note": "", "key": key.group(1), "allow_overpayment": "y", "csrf_token": self.csrf})  # random amounts
         if r.status_code == 303:
             self.paid[doc_id] += -cents if refund else cents
         else:  # only a refund of more than was paid may be refused

@@ -44,6 +44,7 @@ def test_production_refuses_to_start_without_a_real_secret_key(monkeypatch):
 def test_production_cookies_are_secure_httponly_lax(monkeypatch, f):
     monkeypatch.setenv("APP_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "p" * 48)
+    monkeypatch.setenv("BASE_URL", "https://localhost")
     app = create_app({"SQLALCHEMY_DATABASE_URI": app_config()["SQLALCHEMY_DATABASE_URI"],
                       "RATELIMIT_STORAGE_URI": "memory://"})
     user = f.user("prod@example.com")

@@ -22,6 +22,7 @@ ALLOWED = {
     "static": PUBLIC, "healthz": PUBLIC,
     "auth.login": PUBLIC, "auth.signup": PUBLIC, "auth.request_reset": PUBLIC, "auth.reset_password": PUBLIC,
     "auth.accept_invitation": PUBLIC, "public.document": PUBLIC, "public.pdf": PUBLIC, "public.decide": PUBLIC,
+    "public.logo": PUBLIC,
     "auth.logout": MEMBER, "auth.change_password": MEMBER, "auth.switch": MEMBER, "auth.new_organization": MEMBER,
     "dashboard.index": MEMBER,
     "catalog.products": ALL, "catalog.tax_rates": ALL,
@@ -34,6 +35,7 @@ ALLOWED = {
     "customers.import_upload": OWNER_STAFF, "customers.import_preview": OWNER_STAFF,
     "customers.import_run": OWNER_STAFF,
     "customers.fields": OWNER, "customers.delete_field": OWNER,
+    "payments.index": ALL,
     "invoices.index": ALL, "invoices.show": ALL, "invoices.pdf": ALL, "invoices.note_file": ALL,
     "invoices.add_note": ALL, "invoices.new_payment": ALL, "invoices.mark_paid": ALL,
     "invoices.void_payment": OWNER_BOOKKEEPER, "invoices.credit": OWNER_BOOKKEEPER,
@@ -47,9 +49,10 @@ ALLOWED = {
         "new_customer", "add_line", "update_line", "apply_product", "product_search", "remove_line", "move_line",
         "add_adjustment", "update_adjustment", "remove_adjustment", "duplicate", "convert")},
     "settings.logo": ALL,
+    "settings.audit_log": OWNER_BOOKKEEPER,  # the bookkeeper reads everything
     **{f"settings.{name}": OWNER for name in (
         "company", "invoice_email", "numbering", "numbering_preview", "members", "invite", "change_role",
-        "remove_member", "revoke_invitation", "audit_log", "mail", "mail_message")},
+        "remove_member", "revoke_invitation", "mail", "mail_message")},
 }
 # documents the route is tried on (the others: a draft)
 ON_ISSUED = {"send", "new_payment", "void_payment", "mark_paid", "credit", "cancel", "change_recipient",

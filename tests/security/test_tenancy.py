@@ -88,6 +88,7 @@ def test_member_of_a_gets_404_for_every_url_of_b(app, login_as, f):
     # and the lists of A show nothing of B
     for url in ("/settings/members", "/settings/audit", "/settings/mail", "/customers/?status=all", "/invoices/",
                 f"/invoices/?customer={b_contact.id}", "/invoices/new?q=b", "/invoices/?q=secret", "/invoices/?kind=quote",
+                "/payments/", f"/payments/?customer={b_contact.id}", "/payments/?q=b customer", "/invoices/?kind=credit_note",
                 "/",
                 "/customers/export.csv", "/catalog/products?status=all", "/catalog/tax-rates",
                 "/customers/email-check?email=b-customer@example.com"):

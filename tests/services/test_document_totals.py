@@ -44,7 +44,8 @@ def assert_totals_match() -> None:
 def pay(org, user, doc, amount, key):
     locked = locks.lock_document(org, doc.id)
     payment = payments.record(org, user, locked, payments.PaymentInput(
-        amount=amount, paid_on=date.today(), method="bank_transfer", reference="", note="", key=key))
+        amount=amount, paid_on=date.today(), method="bank_transfer", reference="", note="", key=key,
+        allow_overpayment=True))
     db.session.commit()
     return payment
 

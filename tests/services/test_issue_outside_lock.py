@@ -75,5 +75,6 @@ def test_a_draft_that_cannot_be_issued_prepares_nothing_and_writes_nothing(owner
     assert issuing.prepare_issue_pdf(owner.org, doc) is None
     assert renders == []
     r = owner.client.post(f"/invoices/{doc.id}/issue", data={"version": doc.version})
-    assert r.status_code == 422 and b"needs a description" in r.data
+    assert r.status_code == 303 and r.headers["Location"] == f"/invoices/{doc.id}/edit"  # the reason, on the editor
+    assert b"needs a description" in owner.client.get(r.headers["Location"]).data
     assert db.session.scalar(select(Document.number).where(Document.id == doc.id)) is None

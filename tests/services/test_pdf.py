@@ -165,22 +165,77 @@ def test_discounts_and_charges_appear_with_their_reasons(app, org, f):
     issue(org, doc)
     with app.test_request_context():
         text = pdf_text(render_document_pdf(doc, org))
-    for expected in ("Sum of lines €100.00", "Discount of 10 % on all lines", "Shipping (VAT 19 %) €5.00",
-                     "Discounts -€10.00", "Charges €5.00", "Total without VAT €95.00", "Total €113.05"):
+    for expected in ("Sum of lines €100.00", "Discount of 10 % on all lines -€10.00", "Shipping (VAT 19 %) €5.00",
+                     "Total without VAT €95.00", "Total €113.05"):
         assert expected in text, expected
+    # each reads once: no sums of discounts and charges repeating the rows above them
+    assert "Discounts" not in text and "Charges" not in text and text.count("€5.00") == 1
 
 
-def test_draft_pdf_carries_a_watermark(app, org, f):
-    doc = f.draft(org, f.contact(org, "Kunde AG", locale="de_DE"))
+def bike_shop_invoice(org, f, locale="de_DE", inclusive=False, lines=None, notes=""):
+    """The first week's invoice: four lines, 5 % off everything, a loyalty discount, shipping by DHL."""
+    customer = f.contact(org, "Radsport Müller GmbH", street="Weg 2", postal_code="80331", city="München",
+                         country="DE", locale=locale)
+    doc = f.draft(org, customer, lines=lines or [("Rennrad Carbon X", "1", "1299.00"), ("Helm Aero", "2", "89.90"),
+                                                 ("Trinkflasche", "4", "7.50"), ("Inspektion", "1", "49.00")])
+    drafts.update_header(doc, {"discount_percent": Decimal("5"), "prices_include_tax": inclusive,
+                               "customer_reference": "PO-4711", "notes": notes})
+    allowance = drafts.add_adjustment(org, doc, "allowance")
+    drafts.update_adjustment(doc, allowance, "Stammkundenrabatt", Decimal("20.00"), rate(org, "S", "19"))
+    charge = drafts.add_adjustment(org, doc, "charge")
+    drafts.update_adjustment(doc, charge, "Versand (DHL)", Decimal("15.00"), rate(org, "S", "19"))
+    db.session.commit()
+    return issue(org, doc)
+
+
+def test_each_discount_and_charge_reads_once_with_its_amount_and_the_totals_add_up(app, org, f):
+    doc = bike_shop_invoice(org, f)
+    with app.test_request_context():
+        pages = page_texts(render_document_pdf(doc, org))
+    text = " ".join(pages)
+    # 1,557.80 - 5 % (77.89) - 20.00 + 15.00 = 1,474.91 without VAT
+    for expected in ("Summe der Positionen 1.557,80 €", "Rabatt von 5 % auf alle Positionen -77,89 €",
+                     "Stammkundenrabatt (USt. 19 %) -20,00 €", "Versand (DHL) (USt. 19 %) 15,00 €",
+                     "Gesamt netto 1.474,91 €", "USt. 280,23 €", "Gesamtbetrag 1.755,14 €"):
+        assert text.count(expected) == 1, expected
+    assert text.count("15,00 €") == 1 and text.count("77,89") == 1 and text.count("20,00 €") == 1
+    assert "Rabatte" not in text and "Zuschläge" not in text
+    assert (doc.line_total, doc.allowance_total, doc.charge_total, doc.net_total) == (155780, 9789, 1500, 147491)
+    # the 4-line invoice with its payment details fits one page
+    assert len(pages) == 1 and "IBAN DE89 3704 0044 0532 0130 00" in pages[0] and "Seite 1 von 1" in pages[0]
+
+
+def test_with_prices_including_vat_the_rows_are_net_and_name_what_was_entered(app, org, f):
+    doc = bike_shop_invoice(org, f, locale="en_GB", inclusive=True)
     with app.test_request_context():
         text = pdf_text(render_document_pdf(doc, org))
-        assert "ENTWURF" in text
-        # a draft has no number or date yet: the facts say so, in the customer's language (as the screen does)
-        assert "Rechnungsnummer wird bei Ausstellung vergeben" in text and "Rechnungsdatum Tag der Ausstellung" in text
-        doc.contact.locale = "en"
-        text = pdf_text(render_document_pdf(doc, org))
-        assert "DRAFT" in text
-        assert "Invoice number given when issued" in text and "Invoice date the day it is issued" in text
+    # gross as entered: 1,557.80 - 77.89 (5 %) - 20.00 + 15.00 = 1,474.91, VAT 235.49 taken out of it; the rows
+    # show the nets EN 16931 stores, so the column adds up: 1,309.08 - 65.45 - 16.81 + 12.60 = 1,239.42
+    assert (doc.line_total, doc.net_total, doc.tax_total, doc.gross_total) == (130908, 123942, 23549, 147491)
+    for expected in ("Sum of lines €1,309.08", "Discount of 5 % on all lines -€65.45",
+                     "Stammkundenrabatt (VAT 19 %, €20.00 incl. VAT) -€16.81",
+                     "Versand (DHL) (VAT 19 %, €15.00 incl. VAT) €12.60", "Total without VAT €1,239.42",
+                     "Total €1,474.91"):
+        assert text.count(expected) == 1, expected
+    assert "Discounts" not in text and "Charges" not in text
+
+
+@pytest.mark.slow
+def test_the_totals_and_the_payment_box_stay_on_one_page(app, org, f):
+    """From 4 to 11 lines: the totals and the payment details are never split across two pages; up to 8 lines
+    everything fits page 1, then the free text, and then the totals with the payment box, move on together."""
+    pages_seen = set()
+    for n in range(4, 12):
+        lines = [(f"Ersatzteil {i:02d}", "1", "9.90") for i in range(1, n + 1)]
+        doc = bike_shop_invoice(org, f, lines=lines, notes="Vielen Dank für Ihren Einkauf!")
+        with app.test_request_context():
+            pages = page_texts(render_document_pdf(doc, org))
+        totals = [i for i, page in enumerate(pages) if "Summe der Positionen" in page]
+        payment = [i for i, page in enumerate(pages) if "Bitte überweisen Sie" in page and "Verwendungszweck" in page]
+        assert len(totals) == 1 and totals == payment, (n, totals, payment)
+        assert n > 8 or len(pages) == 1, n
+        pages_seen.add(len(pages))
+    assert pages_seen == {1, 2}
 
 
 @pytest.mark.slow

@@ -18,6 +18,7 @@ def test_the_transitions_lead_where_the_brief_says():
     assert s.next_status("quote", "sent", "decline") == "declined"
     assert s.next_status("invoice", "issued", "pay") == "issued"  # an action that keeps the status
     assert s.next_status("invoice", "cancelled", "reactivate") == "cancelled"  # a new draft; this one stays
+    assert s.next_status("invoice", "cancelled", "refund") == "cancelled"  # only refunds follow a cancellation
 
 
 def test_every_transition_is_an_allowed_action_into_a_stored_status():
@@ -46,6 +47,10 @@ def test_status_changes_are_those_of_the_transitions():
     ("invoice", "draft", "pay", "document_is_draft", "This invoice is a draft: issue it first."),
     ("credit_note", "draft", "send", "document_is_draft", "This credit note is a draft: issue it first."),
     ("invoice", "cancelled", "cancel", "action_not_allowed", "A cancelled invoice cannot be cancelled."),
+    ("invoice", "cancelled", "pay", "document_cancelled", "This invoice is cancelled and is not to be paid: only "
+     "refunds and voids of its payments can follow a cancellation."),
+    ("invoice", "cancelled", "mark_paid", "document_cancelled", "This invoice is cancelled and is not to be paid: "
+     "only refunds and voids of its payments can follow a cancellation."),
     ("quote", "expired", "accept", "action_not_allowed", "An expired quote cannot be accepted."),
     ("credit_note", "issued", "credit", "action_not_allowed", "An issued credit note cannot be credited."),
 ])

@@ -339,7 +339,8 @@ def test_two_full_credit_notes_issued_at_once_credit_the_invoice_once(app, owner
 @pytest.mark.parametrize("attempt", range(3))
 def test_cancelling_while_a_payment_is_recorded_keeps_both(app, owner, f, attempt):
     """Cancel and a payment in the same moment, in either order: the invoice ends cancelled, credited in full
-    once, with the payment counted once (owed back to the customer); its paid total equals its payment rows."""
+    once; a payment recorded first is counted once (owed back to the customer), one that comes after the
+    cancellation is refused (a cancelled invoice takes refunds only); its paid total equals its payment rows."""
     from tests.views.test_payments import form_key
     from tests.views.test_payments import invoice as make_invoice
     from webapp.services import payments
@@ -349,10 +350,10 @@ def test_cancelling_while_a_payment_is_recorded_keeps_both(app, owner, f, attemp
     payment = {"kind": "payment", "amount": "10", "paid_on": "2026-01-15", "method": "card", "key": key}
     statuses = post_at_once(app, owner, (f"/invoices/{doc.id}/cancel", {}),
                             (f"/invoices/{doc.id}/payments/new", payment))
-    assert statuses == [303, 303]
     doc = reload(doc)
     assert doc.status == "cancelled" and doc.credited_total == doc.gross_total == 11900
     assert len(credit_notes("issued")) == 1
-    assert [p.amount for p in db.session.scalars(select(Payment))] == [1000]
-    assert doc.paid_total == 1000 == payments.paid_total(doc)
-    assert doc.amount_due == -1000 and doc.payment_state == "overpaid"
+    paid = [p.amount for p in db.session.scalars(select(Payment))]
+    assert (statuses, paid) in (([303, 303], [1000]), ([303, 422], []))
+    assert doc.paid_total == sum(paid) == payments.paid_total(doc)
+    assert doc.amount_due == -sum(paid) and doc.payment_state == ("overpaid" if paid else "credited")

@@ -51,7 +51,7 @@ def test_editor_round_trip_updates_line_and_totals_out_of_band(shop):
     r = shop.client.post(f"/invoices/{doc_id}/lines", data={"current_version": version}, headers=HX)
     assert r.status_code == 200
     html = r.data.decode()
-    assert html.lstrip().startswith('<div id="invoice-lines">')
+    assert html.lstrip().startswith('<div id="line-') and 'id="invoice-lines"' not in html  # the new line only
     assert '<section id="invoice-totals" class="totals" hx-swap-oob="true"' in html
     assert 'id="doc-version" name="current_version"' in html and 'hx-swap-oob="true"' in html
     line_id = int(re.search(r'id="line-(\d+)"', html).group(1))
@@ -243,7 +243,10 @@ def test_list_filters_sums_and_pagination(shop, f):
         return re.findall(r'<a href="/invoices/\d+">([^<]+)</a>', html), html
 
     got, html = numbers("/invoices/")
-    assert len(got) == 3 and f"total <strong>{eur('190,40')}</strong>" in html  # 119 + 59.50 + 11.90
+    assert len(got) == 3
+    # invoiced 119 + 59.50; the draft's 11.90 is not invoiced (issue 13: the sum used to add it)
+    assert f'<span id="sum-issued">invoiced <strong>{eur("178,50")}</strong></span>' in html
+    assert f'<span id="sum-drafts">drafts (not invoiced yet) <strong>{eur("11,90")}</strong></span>' in html
     got, html = numbers("/invoices/?status=draft")
     assert got == ["Draft"]
     got, _ = numbers("/invoices/?status=open")
@@ -353,3 +356,73 @@ def test_add_a_new_customer_without_leaving_the_editor(shop, f):
     assert r.status_code == 200 and "Neu GmbH" in r.data.decode()
     contact = db.session.scalar(select(Contact).where(Contact.company_name == "Neu GmbH"))
     assert contact.country == "AT" and db.session.get(Document, doc.id).contact_id == contact.id
+
+
+def test_list_sums_count_what_is_invoiced_and_owed_and_columns_say_what_they_hold(shop, f):
+    """Issue 13: the list's sums left out nothing and added drafts and cancelled invoices; two columns were
+    both called "Due" and dates were ISO. Sums from the running totals and from a search agree."""
+    from webapp.services import corrections, payments
+
+    paid_part = f.issued(shop.org, contact_=shop.customer, lines=[("A", "1", "100")])  # 119.00
+    payments.record(shop.org, shop.user, paid_part, payments.PaymentInput(amount=1900, paid_on=date.today(), key="k1"))
+    cancelled = f.issued(shop.org, contact_=shop.customer, lines=[("B", "1", "1000")])  # 1,190.00, cancelled
+    corrections.cancel(shop.org, shop.user, cancelled)
+    overpaid = f.issued(shop.org, contact_=shop.customer, lines=[("C", "1", "10")])  # 11.90, 20.00 paid
+    payments.record(shop.org, shop.user, overpaid, payments.PaymentInput(amount=2000, paid_on=date.today(), key="k2",
+                                                                      allow_overpayment=True))
+    f.draft(shop.org, shop.customer, lines=[("D", "1", "50")])  # 59.50
+    db.session.commit()
+
+    for url in ("/invoices/", "/invoices/?q=morgenrot"):  # running totals, then the documents themselves
+        html = shop.client.get(url).data.decode()
+        assert f'<span id="sum-issued">invoiced <strong>{eur("130,90")}</strong></span>' in html, url
+        assert f'<span id="sum-outstanding">still owed <strong>{eur("100,00")}</strong></span>' in html, url
+        assert f'<span id="sum-drafts">drafts (not invoiced yet) <strong>{eur("59,50")}</strong></span>' in html, url
+    html = shop.client.get("/invoices/?status=cancelled").data.decode()
+    assert 'id="sum-issued"' not in html and 'id="sum-outstanding"' not in html
+
+    html = shop.client.get("/invoices/").data.decode()
+    assert '<th>Due date</th><th class="num">Total</th><th class="num">Amount due</th>' in html
+    issued_on = date.today().strftime("%d.%m.%Y")  # the German organization's medium date
+    assert f"<td>{issued_on}</td>" in html and date.today().isoformat() not in html.split('id="invoice-list"')[1]
+
+    from webapp.services import drafts
+    quote = drafts.new_draft(shop.org, shop.user, shop.customer, kind="quote")
+    db.session.commit()
+    quotes = shop.client.get("/invoices/?kind=quote").data.decode()
+    assert "<th>Valid until</th>" in quotes and f"<td>{quote.valid_until.strftime('%d.%m.%Y')}</td>" in quotes
+
+
+def test_a_stale_issue_lands_on_the_editor_by_a_redirect(shop, f):
+    """A real conflict (the draft changed after the page was loaded) is refused with the reason, and the answer
+    is a redirect to the editor (with and without htmx), so the address bar never keeps /issue."""
+    doc = f.draft(shop.org, shop.customer)
+    old = doc.version
+    r = shop.client.post(f"/invoices/{doc.id}/lines/{doc.lines[0].id}", headers=HX,
+                         data={"current_version": old, **line_data(doc.lines[0].id, quantity="5")})
+    assert r.status_code == 200
+    r = shop.client.post(f"/invoices/{doc.id}/issue", data={"version": old})
+    assert r.status_code == 303 and r.headers["Location"] == f"/invoices/{doc.id}/edit"
+    r = shop.client.post(f"/invoices/{doc.id}/issue", data={"current_version": old}, headers=HX)
+    assert r.status_code == 200 and r.headers["HX-Redirect"] == f"/invoices/{doc.id}/edit"
+    page = shop.client.get(f"/invoices/{doc.id}/edit").data.decode()
+    assert "This draft was changed elsewhere (in another tab or by someone else)" in page and "not issued" in page
+    assert db.session.get(Document, doc.id).status == "draft"
+
+
+def test_an_edit_refreshes_the_issue_button_but_keeps_its_form(shop, f):
+    """The Issue form goes through the editor's htmx queue: an edit's answer must not replace it (a click queued
+    behind that edit would be dropped with the replaced form), only the note and the button."""
+    doc = f.draft(shop.org, shop.customer)
+    editor = shop.client.get(f"/invoices/{doc.id}/edit").data.decode()
+    form = re.search(r'<form [^>]*action="/invoices/%d/issue"[^>]*>' % doc.id, editor).group(0)
+    assert f'hx-post="/invoices/{doc.id}/issue"' in form and "data-confirm=" in form and "data-after-edits" in form
+    assert 'hx-sync="#invoice-editor:queue all" hx-include="#doc-version"' in editor
+    line = doc.lines[0]
+    r = shop.client.post(f"/invoices/{doc.id}/lines/{line.id}", headers=HX,
+                         data={"current_version": doc.version, **line_data(line.id, description="")})
+    html = r.data.decode()
+    assert r.status_code == 200
+    assert f'/invoices/{doc.id}/issue' not in html and 'id="invoice-issue"' not in html
+    assert re.search(r'<button type="submit" id="issue-button" hx-swap-oob="true" disabled>Issue invoice</button>', html)
+    assert re.search(r'<p id="issue-problems" class="muted" hx-swap-oob="true">Before issuing: ', html)

@@ -38,7 +38,7 @@ def test_owner_invites_and_new_person_accepts(app, login_as):
     # the link works once
     assert app.test_client().get(path).status_code == 400
     members_page = owner.client.get("/settings/members").data.decode()
-    assert "new.person@example.com joined as Bookkeeper" in members_page
+    assert "New Person joined as Bookkeeper" in members_page  # the history names members, not addresses
 
 
 def test_existing_user_accepts_after_logging_in_and_keeps_both_orgs(app, login_as, f):
@@ -132,8 +132,10 @@ def test_staff_and_bookkeeper_cannot_manage_settings(login_as):
     for role in ("staff", "bookkeeper"):
         actor = login_as(role)
         assert actor.client.get("/").status_code == 200
-        for url in ("/settings/", "/settings/members", "/settings/numbering", "/settings/audit", "/settings/mail"):
+        for url in ("/settings/", "/settings/members", "/settings/numbering", "/settings/mail"):
             assert actor.client.get(url).status_code == 403, (role, url)
+        # the audit log: the bookkeeper reads everything, staff does not
+        assert actor.client.get("/settings/audit").status_code == (200 if role == "bookkeeper" else 403), role
         assert actor.client.post("/settings/members/invite", data={"email": "a@b.example", "role": "owner"}).status_code == 403
         assert db.session.scalar(select(Invitation)) is None
 
@@ -208,3 +210,18 @@ def test_last_owner_check_happens_in_the_database_not_in_a_stale_view(app, login
             raise AssertionError("the last owner was demoted")
     roles = db.session.scalars(select(Membership.role).where(Membership.org_id == owner.org.id)).all()
     assert roles.count("owner") == 1
+
+
+def test_the_invite_form_starts_at_the_least_privilege(login_as):
+    import re
+
+    owner = login_as("owner")
+    html = owner.client.get("/settings/members").data.decode()
+    form = html[html.index('id="invite-form"'):]
+    options = re.findall(r"<option([^>]*)>", re.search(r'<select[^>]*name="role"[^>]*>(.*?)</select>', form,
+                                                        re.S).group(1))
+    assert 'value="staff"' in options[0] and "selected" in options[0]  # what a browser submits untouched
+    assert not any("selected" in o for o in options[1:])
+    # a form without the role invites as staff too, never as owner
+    assert owner.client.post("/settings/members/invite", data={"email": "quiet@example.com"}).status_code == 303
+    assert db.session.scalar(select(Invitation).where(Invitation.email == "quiet@example.com")).role == "staff"

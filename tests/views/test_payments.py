@@ -46,7 +46,7 @@ def test_partial_full_overpaid_refund_and_void(owner, f, login_as):
     assert (reload(doc).paid_total, reload(doc).payment_state, reload(doc).amount_due) == (5000, "partially_paid", 6900)
     page = owner.client.get(f"/invoices/{doc.id}").data.decode()
     assert "Partially paid" in page and "69,00" in page
-    assert pay(owner.client, doc.id, "79.00").status_code == 303
+    assert pay(owner.client, doc.id, "79.00", allow_overpayment="y").status_code == 303  # 10.00 more, confirmed
     assert (reload(doc).payment_state, reload(doc).amount_due) == ("overpaid", -1000)
     assert "Owed to the customer" in owner.client.get(f"/invoices/{doc.id}").data.decode()
     assert pay(owner.client, doc.id, "10", kind="refund").status_code == 303
@@ -228,7 +228,7 @@ def test_payment_state_in_lists_dashboard_customer_and_public_pages(app, owner, 
     today = date.today().isoformat()
     pay(owner.client, partial.id, "19", paid_on=today)
     pay(owner.client, paid.id, "119", paid_on=today)
-    pay(owner.client, over.id, "120", paid_on=today)
+    pay(owner.client, over.id, "120", paid_on=today, allow_overpayment="y")
     past = date.today() - timedelta(days=1)
     db.session.execute(Document.__table__.update().where(Document.id == unpaid.id).values(due_date=past))
     db.session.commit()
@@ -262,3 +262,139 @@ def test_payment_state_in_lists_dashboard_customer_and_public_pages(app, owner, 
     assert "Paid in full. Thank you!" in page and "Pay by bank transfer" not in page
     page = public.get(f"/p/{over.public_token}").data.decode()
     assert "We owe you €1.00" in page
+
+
+def test_a_payment_above_the_amount_due_asks_for_confirmation_and_states_the_difference(owner, f):
+    """217.27 on 119.00 due: refused (422) with the difference and a checkbox; nothing recorded. Ticked, the
+    overpayment is recorded. An absurd amount is refused the same way, never taken silently."""
+    import html as html_lib
+
+    owner.org.locale = "en_GB"
+    db.session.commit()
+    doc = invoice(f, owner.org)
+    key = form_key(owner.client, doc.id)
+    r = pay(owner.client, doc.id, "217.27", key=key)
+    page = html_lib.unescape(r.data.decode())
+    assert r.status_code == 422
+    assert "This is €98.27 more than the €119.00 due; tick 'Record the overpayment' to record it." in page
+    assert 'type="checkbox"' in page and 'name="allow_overpayment"' in page
+    assert db.session.scalar(select(func.count()).select_from(Payment)) == 0 and reload(doc).paid_total == 0
+    # the same form answered over htmx: the form alone, with the message and the checkbox
+    r = owner.client.post(f"/invoices/{doc.id}/payments/new", headers={"HX-Request": "true"}, data={
+        "kind": "payment", "amount": "99999999999.00", "paid_on": "2026-01-15", "method": "bank_transfer",
+        "key": key})
+    page = html_lib.unescape(r.data.decode())
+    assert r.status_code == 422 and page.lstrip().startswith("<form") and "<html" not in page
+    assert "This is €99,999,999,880.00 more than the €119.00 due" in page and 'name="allow_overpayment"' in page
+    assert db.session.scalar(select(func.count()).select_from(Payment)) == 0
+    # an amount up to what is due needs no confirmation (the checkbox is not even shown)
+    assert 'name="allow_overpayment"' not in owner.client.get(f"/invoices/{doc.id}/payments/new").data.decode()
+    # confirmed, it is recorded
+    assert pay(owner.client, doc.id, "217.27", key=key, allow_overpayment="y").status_code == 303
+    d = reload(doc)
+    assert (d.paid_total, d.amount_due, d.payment_state) == (21727, -9827, "overpaid")
+    # nothing is due any more: any further payment is all overpayment
+    r = pay(owner.client, doc.id, "5")
+    assert r.status_code == 422 and "all of the €5.00 would be an overpayment" in html_lib.unescape(r.data.decode())
+    assert reload(doc).paid_total == 21727
+
+
+def test_a_full_payment_sent_twice_is_not_taken_for_an_overpayment(owner, f):
+    doc = invoice(f, owner.org)
+    key = form_key(owner.client, doc.id)
+    assert pay(owner.client, doc.id, "119.00", key=key).status_code == 303
+    assert pay(owner.client, doc.id, "119.00", key=key).status_code == 303  # the same form: the same payment
+    assert db.session.scalar(select(func.count()).select_from(Payment)) == 1 and reload(doc).paid_total == 11900
+
+
+def test_amounts_paid_and_refunded_show_as_positive_amounts(owner, f):
+    """Paid 1,000.00 reads "Paid €1,000.00", never with a minus; a refund is listed as a refund, positive."""
+    owner.org.locale = "en_GB"
+    db.session.commit()
+    doc = invoice(f, owner.org, price="1000.00")  # 1,190.00
+    assert pay(owner.client, doc.id, "1000").status_code == 303
+    page = owner.client.get(f"/invoices/{doc.id}").data.decode()
+    assert re.search(r'<th>Paid</th><td class="num" id="balance-paid">€1,000.00</td>', page)
+    assert "balance-refunded" not in page and "-€" not in page and "−€" not in page
+    assert pay(owner.client, doc.id, "200", kind="refund").status_code == 303
+    page = owner.client.get(f"/invoices/{doc.id}").data.decode()
+    assert re.search(r'id="balance-paid">€1,000.00<', page) and re.search(r'id="balance-refunded">€200.00<', page)
+    refund = db.session.scalar(select(Payment).where(Payment.amount < 0))
+    row = re.search(rf'<tr class="" id="payment-{refund.id}">.*?</tr>', page, re.S).group(0)
+    assert "<td>Refund</td>" in row and ">€200.00<" in row
+    assert re.search(r'id="amount-due">€390.00<', page) and "-€" not in page and "−€" not in page
+    # a voided payment no longer counts as paid
+    first = db.session.scalar(select(Payment).where(Payment.amount > 0))
+    owner.client.post(f"/invoices/{doc.id}/payments/{refund.id}/void", data={"reason": "typo"})
+    page = owner.client.get(f"/invoices/{doc.id}").data.decode()
+    assert re.search(r'id="balance-paid">€1,000.00<', page) and "balance-refunded" not in page
+    assert first.amount == 100000
+
+
+def test_a_cancelled_invoice_takes_refunds_but_no_payments(owner, f):
+    doc = invoice(f, owner.org)
+    assert pay(owner.client, doc.id, "50").status_code == 303
+    assert owner.client.post(f"/invoices/{doc.id}/cancel", data={"reason": "Ordered twice"}).status_code == 303
+    assert reload(doc).status == "cancelled"
+    # money in: refused with its own code's message, nothing recorded
+    r = pay(owner.client, doc.id, "10")
+    assert r.status_code == 422
+    assert "is cancelled and is not to be paid: only refunds and voids of its payments" in r.data.decode()
+    assert reload(doc).paid_total == 5000 and db.session.scalar(select(func.count()).select_from(Payment)) == 1
+    # the form offers refunds only, filled with what is owed back; the page's button says so
+    form = owner.client.get(f"/invoices/{doc.id}/payments/new").data.decode()
+    assert 'value="refund"' in form and 'value="payment"' not in form and 'value="50.00"' in form
+    page = owner.client.get(f"/invoices/{doc.id}").data.decode()
+    assert "Record a refund" in page and "Record payment or refund" not in page
+    assert pay(owner.client, doc.id, "50", kind="refund").status_code == 303
+    assert reload(doc).paid_total == 0 and reload(doc).amount_due == 0
+    # nothing paid any more: no refund to record either
+    page = owner.client.get(f"/invoices/{doc.id}").data.decode()
+    assert "Record a refund" not in page and "Record payment or refund" not in page
+
+
+def test_a_cancelled_unpaid_invoice_refuses_a_payment(owner, f):
+    doc = invoice(f, owner.org)
+    owner.client.post(f"/invoices/{doc.id}/cancel", data={})
+    r = pay(owner.client, doc.id, "119")
+    assert r.status_code == 422 and "is cancelled and is not to be paid" in r.data.decode()
+    assert db.session.scalar(select(func.count()).select_from(Payment)) == 0 and reload(doc).paid_total == 0
+    r = owner.client.post(f"/invoices/{doc.id}/mark-paid", data={"key": "k" * 20}, follow_redirects=True)
+    assert "is cancelled and is not to be paid" in r.data.decode()
+    assert db.session.scalar(select(func.count()).select_from(Payment)) == 0
+
+
+def test_the_customer_page_shows_an_overpaid_invoice_as_owed_back_and_links_the_payments(owner, f):
+    owner.org.locale = "en_GB"
+    db.session.commit()
+    doc = invoice(f, owner.org)
+    assert pay(owner.client, doc.id, "129.00", allow_overpayment="y").status_code == 303
+    page = owner.client.get(f"/customers/{doc.contact_id}").data.decode()
+    assert "<small>owed to the customer</small> €10.00" in page and "-€10.00" not in page
+    assert f'href="/payments/?customer={doc.contact_id}" id="customer-payments"' in page
+
+
+def test_the_customers_page_shows_what_was_paid_as_positive_amounts(app, owner, f):
+    doc = invoice(f, owner.org)
+    pay(owner.client, doc.id, "50")
+    pay(owner.client, doc.id, "10", kind="refund")
+    page = app.test_client().get(f"/p/{doc.public_token}").data.decode()
+    assert "Paid so far: €40.00" in page and "Amount due: €79.00" in page and "-€" not in page
+    pay(owner.client, doc.id, "100", allow_overpayment="y")
+    page = app.test_client().get(f"/p/{doc.public_token}").data.decode()
+    assert "We owe you €21.00" in page and "-€" not in page
+
+
+def test_over_htmx_a_recorded_payment_sends_the_browser_to_the_invoice_page(owner, f):
+    """A success answers HX-Redirect to the invoice page (a full page load: the address is the invoice's); a
+    refusal answers 422 with the form alone and no new address (the form's own, which renders the form)."""
+    doc = invoice(f, owner.org)
+    key = form_key(owner.client, doc.id)
+    data = {"kind": "payment", "amount": "abc", "paid_on": "2026-01-15", "method": "card", "key": key}
+    r = owner.client.post(f"/invoices/{doc.id}/payments/new", headers={"HX-Request": "true"}, data=data)
+    assert r.status_code == 422 and r.data.decode().lstrip().startswith("<form")
+    assert not {"HX-Redirect", "HX-Location", "HX-Push-Url", "HX-Replace-Url"} & set(r.headers.keys())
+    r = owner.client.post(f"/invoices/{doc.id}/payments/new", headers={"HX-Request": "true"},
+                          data={**data, "amount": "20"})
+    assert r.status_code == 200 and r.headers["HX-Redirect"] == f"/invoices/{doc.id}#payments"
+    assert owner.client.get(r.headers["HX-Redirect"]).status_code == 200

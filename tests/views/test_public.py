@@ -130,3 +130,117 @@ def test_the_first_view_during_a_payment_records_both(app, owner, f, attempt):
     assert [p.amount for p in db.session.scalars(select(Payment))] == [1000]
     assert db.session.scalar(select(func.count()).select_from(AuditEvent)
                              .where(AuditEvent.action == "document.viewed")) == 1
+
+
+def pay_in_full(org, doc, paid_on):
+    from webapp.services import payments
+
+    owner = next(m.user for m in org.memberships if m.role == "owner")
+    payments.record(org, owner, doc, payments.PaymentInput(amount=doc.amount_due, paid_on=paid_on, key=f"full-{doc.id}"))
+    db.session.commit()
+
+
+@pytest.mark.parametrize("locale, paid_label", [("en_GB", "Paid on {d:%-d %b %Y}"), ("de_DE", "Bezahlt am {d:%d.%m.%Y}"),
+                                               ("fr_FR", "Payée le {d.day}")])
+def test_a_paid_invoice_says_when_it_was_paid_and_offers_no_payment_details(app, login_as, f, locale, paid_label):
+    from datetime import date, timedelta
+
+    owner = login_as("owner")
+    f.complete_org(owner.org)
+    doc = f.issued(owner.org, contact_=f.contact(owner.org, "Kunde AG", locale=locale))
+    path = link_of(owner.client, doc.id)
+    unpaid = app.test_client().get(path).data.decode()
+    assert 'class="qr-code"' in unpaid and "DE89 3704 0044 0532 0130 00" in unpaid and 'class="pay"' in unpaid
+    paid_on = date.today() - timedelta(days=3)
+    pay_in_full(owner.org, db.session.get(Document, doc.id), paid_on)
+    html = app.test_client().get(path).data.decode()
+    status = html.split('id="payment-status"')[1].split("</p>")[0]
+    assert paid_label.format(d=paid_on) in status and "paid-banner" in html.split('id="payment-status"')[0][-60:]
+    # no bank transfer box, no QR code, no IBAN anywhere on the page
+    for offer in ('class="pay"', 'class="qr-code"', "DE89 3704 0044 0532 0130 00", "DE89370400440532013000", "data:image/svg"):
+        assert offer not in html, offer
+
+
+def test_a_voided_payment_no_longer_counts_as_the_day_it_was_paid(app, login_as, f):
+    from datetime import date, timedelta
+
+    from webapp.models import Payment
+    from webapp.services import payments
+
+    owner = login_as("owner")
+    f.complete_org(owner.org)
+    doc = f.issued(owner.org, contact_=f.contact(owner.org, "Kunde AG", locale="en_GB"))
+    pay_in_full(owner.org, db.session.get(Document, doc.id), date.today() - timedelta(days=1))
+    payment = db.session.scalar(select(Payment).where(Payment.document_id == doc.id))
+    payments.void(owner.org, owner.user, db.session.get(Document, doc.id), payment, "bounced")
+    db.session.commit()
+    html = app.test_client().get(f"/p/{doc.public_token}").data.decode()
+    assert "Paid on" not in html and "paid-banner" not in html and "Pay by bank transfer" in html
+
+
+def test_the_customer_page_shows_the_sellers_logo_behind_the_links_token(app, login_as, f):
+    from io import BytesIO
+
+    from PIL import Image
+
+    from webapp.models import Organization
+    from webapp.models.types import utcnow
+
+    owner = login_as("owner")
+    f.complete_org(owner.org)
+    doc = f.issued(owner.org, contact_=f.contact(owner.org, "Kunde AG", locale="en"))
+    path = link_of(owner.client, doc.id)
+    customer = app.test_client()
+    html = customer.get(path).data.decode()
+    assert 'class="logo"' not in html and "/logo" not in html  # no logo: the seller's name instead
+    assert re.search(r'<header class="public-brand"><div class="brand"><span class="brand-name">[^<]+</span>', html)
+    assert customer.get(f"{path}/logo").status_code == 404
+
+    buf = BytesIO()
+    Image.new("RGB", (60, 20), (200, 30, 30)).save(buf, "PNG")
+    org = db.session.get(Organization, owner.org.id)  # as settings store an upload (tests/views/test_settings.py)
+    org.logo, org.logo_mime, org.logo_updated_at = buf.getvalue(), "image/png", utcnow()
+    db.session.commit()
+    html = customer.get(path).data.decode()
+    src = re.search(r'<img class="logo" src="([^"]+)" alt="[^"]*">', html).group(1)
+    assert src.startswith(f"{path}/logo?v=")
+    logo = customer.get(src)
+    assert logo.status_code == 200 and logo.data == buf.getvalue() and logo.mimetype == "image/png"
+    assert logo.headers["X-Content-Type-Options"] == "nosniff" and "sandbox" in logo.headers["Content-Security-Policy"]
+    # only the PNG and JPEG that settings accept are ever served (no SVG with a script in it)
+    org.logo, org.logo_mime = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', "image/svg+xml"
+    db.session.commit()
+    assert customer.get(src).status_code == 404 and 'class="logo"' not in customer.get(path).data.decode()
+    org.logo, org.logo_mime = buf.getvalue(), "image/png"
+    db.session.commit()
+    # a revoked link shows neither the page nor the logo
+    assert owner.client.post(f"/invoices/{doc.id}/link/revoke").status_code == 303
+    assert customer.get(src).status_code == 404 and customer.get("/p/guess/logo").status_code == 404
+
+
+
+@pytest.mark.parametrize("locale, accept_question, decline_question, yes, back", [
+    ("fr_FR", "Accepter le devis {number} de 2\u202f380,00\u00a0€\u00a0?", "Refuser le devis {number} de 2\u202f380,00\u00a0€\u00a0?",
+     "Oui, accepter", "Retour"),
+    ("en", "Accept quote {number} for €2,380.00?", "Decline quote {number} for €2,380.00?", "Yes, accept", "Back"),
+])
+def test_the_quotes_confirmation_step_speaks_the_customers_language(app, owner, f, locale, accept_question,
+                                                                     decline_question, yes, back):
+    from webapp.services import drafts, issuing
+
+    quote = drafts.new_draft(owner.org, owner.user, f.contact(owner.org, "Client SA", country="FR", locale=locale),
+                             kind="quote")
+    from decimal import Decimal
+
+    drafts.update_line(quote, drafts.add_line(owner.org, quote), {"description": "Conseil", "quantity": Decimal(2),
+                                                                  "unit_price": Decimal("1000")})
+    db.session.commit()
+    issuing.issue(owner.org, owner.user, quote)
+    db.session.commit()
+    customer = app.test_client()
+    html = customer.get(f"/p/{quote.public_token}?answer=accept").data.decode()
+    assert accept_question.format(number=quote.number) in html
+    assert f">{yes}</button>" in html and f">{back}</a>" in html
+    html = customer.get(f"/p/{quote.public_token}?answer=decline").data.decode()
+    assert decline_question.format(number=quote.number) in html
+    assert customer.get(f"/p/{quote.public_token}?answer=nonsense").status_code == 200  # just the page

@@ -62,7 +62,8 @@ def test_bad_settings_are_422_next_to_the_field_and_change_nothing(login_as):
         ("locale", {"locale": "xx_XX"}, "Choose a language from the list"),
         ("payment_terms_days", {"payment_terms_days": "-3"}, "Between 0 and 365 days."),
         ("payment_terms_days", {"payment_terms_days": "abc"}, "Not a valid integer value."),
-        ("website", {"website": "javascript:alert(1)"}, "Enter a web address starting with https://."),
+        ("website", {"website": "javascript:alert(1)"}, "Enter a web address such as https://example.com."),
+        ("website", {"website": "ftp://files.example"}, "Enter a web address"),
         ("email", {"email": "nope@"}, "Enter a valid e-mail address."),
         ("name", {"name": ""}, "Enter a name for the business."),
     ]
@@ -152,3 +153,17 @@ def test_numbering_formats_preview_and_validation(login_as):
     db.session.add(NumberCounter(series_id=series["invoice"].id, period=year, last_value=41))
     db.session.commit()
     assert f"RE-{year}/00042" in owner.client.get("/settings/numbering").data.decode()
+
+
+def test_a_website_without_its_scheme_is_completed_and_a_bad_one_gets_one_message(login_as):
+    """Issue 13: "mueller.example" got the same message twice instead of being completed."""
+    owner = login_as("owner")
+    assert owner.client.post("/settings/", data={**GOOD, "website": "www.mueller.example"}).status_code == 303
+    assert org_row(owner.org.id).website == "https://www.mueller.example"
+    for typed in ("not a website", "ftp://nope"):
+        r = owner.client.post("/settings/", data={**GOOD, "website": typed})
+        assert r.status_code == 422
+        html = r.data.decode()
+        error = html[html.find('id="website-error"'):]
+        error = error[:error.find("</")]
+        assert error.count("Enter a web address") == 1, error

@@ -15,8 +15,8 @@ from webapp.services import corrections, drafts, issuing, payments, quotes
 CASES = [("invoice", "draft"), ("invoice", "issued"), ("invoice", "cancelled"), ("credit_note", "draft"),
          ("credit_note", "issued"), ("quote", "draft"), ("quote", "sent"), ("quote", "accepted"),
          ("quote", "declined"), ("quote", "expired")]
-TESTED = ["issue", "send", "pay", "void_payment", "credit", "cancel", "change_recipient", "reactivate", "accept",
-          "decline", "convert", "delete"]
+TESTED = ["issue", "send", "pay", "refund", "void_payment", "credit", "cancel", "change_recipient", "reactivate",
+          "accept", "decline", "convert", "delete"]
 
 
 def make(f, org, owner, kind, status) -> Document:
@@ -62,6 +62,9 @@ def request_for(client, doc, action, other_contact_id, payment_id):
     elif action == "pay":
         url, data = f"{base}/payments/new", {"kind": "payment", "amount": "1.00", "paid_on": date.today().isoformat(),
                                              "method": "cash", "key": "pay-key-00001"}
+    elif action == "refund":
+        url, data = f"{base}/payments/new", {"kind": "refund", "amount": "1.00", "paid_on": date.today().isoformat(),
+                                             "method": "cash", "key": "refund-key-001"}
     elif action == "void_payment":
         url, data = f"{base}/payments/{payment_id}/void", {"reason": "test"}
     elif action == "credit":
@@ -94,7 +97,8 @@ def test_action_in_status(kind, status, action, login_as, f):
         assert r.status_code in (303, 422), r.status_code
         assert "flash-error" in page or 'role="alert"' in page
         message = page[page.find("flash-error"):][:300] if "flash-error" in page else page
-        assert any(m in message for m in ("cannot be", "issue it first", "never changed", "Only issued")), message
+        assert any(m in message for m in ("cannot be", "issue it first", "never changed", "Only issued",
+                                          "is not to be paid")), message
         assert table_contents() == before
 
 

@@ -11,6 +11,7 @@ from webapp.htmx import redirect_to, render
 from webapp.domain.roles import can
 from webapp.extensions import db
 from webapp.models import Contact, Document, Payment
+from webapp.queries import dashboard as dashboard_queries
 from webapp.queries.documents import open_balances
 from webapp.tenancy import current_org, current_role, load_current_membership, require_permission
 
@@ -64,5 +65,12 @@ def money_summary(org, today: date | None = None) -> dict[str, list[tuple[str, i
 
 @require_permission("view")
 def _dashboard():
+    """Everyone sees the money, the invoices overdue longest and the latest payments; the set-up steps only
+    while one is left that the member's role can do (a bookkeeper cannot, so they never see them)."""
     org = current_org()
-    return render("dashboard/index.html", org=org, steps=first_steps(org), summary=money_summary(org))
+    steps = first_steps(org)
+    if all(step["done"] or not step["url"] for step in steps):
+        steps = []
+    return render("dashboard/index.html", org=org, steps=steps, summary=money_summary(org),
+                  overdue=dashboard_queries.overdue_invoices(org.id),
+                  payments=dashboard_queries.recent_payments(org.id))

@@ -15,7 +15,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "view": frozenset(ROLES),
     "manage_settings": frozenset({OWNER}),
     "manage_members": frozenset({OWNER}),
-    "view_audit": frozenset({OWNER}),
+    "view_audit": frozenset({OWNER, BOOKKEEPER}),  # the bookkeeper reads everything
     "view_mail": frozenset({OWNER}),
     "manage_customers": frozenset({OWNER, STAFF}),
     "manage_custom_fields": frozenset({OWNER}),

@@ -25,10 +25,11 @@ KIND_LABELS = {INVOICE: "invoice", CREDIT_NOTE: "credit note", QUOTE: "quote"}
 # (kind, status) -> actions allowed in that status. A quote's "expired" is derived (sent, past its date).
 ACTIONS: dict[tuple[str, str], frozenset[str]] = {
     (INVOICE, DRAFT): frozenset({"edit", "issue", "delete", "duplicate", "note"}),
-    (INVOICE, ISSUED): frozenset({"send", "pay", "mark_paid", "void_payment", "credit", "cancel",
+    # "pay" records money in, "refund" money paid back to the customer
+    (INVOICE, ISSUED): frozenset({"send", "pay", "refund", "mark_paid", "void_payment", "credit", "cancel",
                                     "change_recipient", "duplicate", "note"}),
-    # a cancelled invoice that had been paid owes the money back: refunds and voids stay possible
-    (INVOICE, CANCELLED): frozenset({"pay", "void_payment", "reactivate", "duplicate", "note"}),
+    # a cancelled invoice is not to be paid; if it had been paid it owes the money back: refunds and voids stay
+    (INVOICE, CANCELLED): frozenset({"refund", "void_payment", "reactivate", "duplicate", "note"}),
     (CREDIT_NOTE, DRAFT): frozenset({"issue", "delete", "note"}),
     (CREDIT_NOTE, ISSUED): frozenset({"send", "note"}),
     (QUOTE, DRAFT): frozenset({"edit", "issue", "delete", "duplicate", "note"}),
@@ -56,6 +57,7 @@ ACTION_PERMISSIONS = {
     "duplicate": "edit_drafts",
     "send": "issue_documents",
     "pay": "record_payments",
+    "refund": "record_payments",
     "mark_paid": "record_payments",
     "void_payment": "void_payments",
     "credit": "correct_documents",
@@ -77,10 +79,10 @@ def permission_for(kind: str, action: str) -> str:
 
 
 ACTION_LABELS = {"void_payment": "void a payment of", "mark_paid": "marked as paid", "change_recipient":
-                 "given another recipient", "pay": "paid", "note": "annotated", "credit": "credited",
-                 "send": "sent", "accept": "accepted", "decline": "declined", "convert": "converted",
-                 "reactivate": "reactivated", "cancel": "cancelled", "edit": "edited", "issue": "issued",
-                 "delete": "deleted", "duplicate": "duplicated"}
+                 "given another recipient", "pay": "paid", "refund": "refunded", "note": "annotated",
+                 "credit": "credited", "send": "sent", "accept": "accepted", "decline": "declined",
+                 "convert": "converted", "reactivate": "reactivated", "cancel": "cancelled", "edit": "edited",
+                 "issue": "issued", "delete": "deleted", "duplicate": "duplicated"}
 
 # Payment state, derived from the balance (never stored).
 UNPAID, PARTIALLY_PAID, PAID, OVERPAID, CREDITED = "unpaid", "partially_paid", "paid", "overpaid", "credited"
@@ -126,13 +128,15 @@ def effective_status(kind: str, status: str, valid_until: date | None = None, to
 
 # the refusals with a code of their own (the others are "action_not_allowed")
 NOT_DRAFT_ACTIONS = frozenset({"edit", "delete", "issue"})  # only a draft may do these
-DRAFT_REFUSED_ACTIONS = frozenset({"send", "pay", "mark_paid", "void_payment", "credit", "cancel", "change_recipient",
-                                   "accept", "decline"})  # a draft must be issued first
+DRAFT_REFUSED_ACTIONS = frozenset({"send", "pay", "refund", "mark_paid", "void_payment", "credit", "cancel",
+                                   "change_recipient", "accept", "decline"})  # a draft must be issued first
+PAYMENT_IN_ACTIONS = frozenset({"pay", "mark_paid"})  # money in: a cancelled invoice is not to be paid
 
 
 class TransitionError(ActionError):
     """The action is not allowed in the document's status. ``code``: ``document_not_draft`` (an issued,
-    cancelled ... document asked to change), ``document_is_draft`` (a draft asked to be sent, paid ...) or
+    cancelled ... document asked to change), ``document_is_draft`` (a draft asked to be sent, paid ...),
+    ``document_cancelled`` (money in on a cancelled invoice: only refunds and voids follow a cancellation) or
     ``action_not_allowed``."""
 
     def __init__(self, message: str, code: str = "action_not_allowed", **params):
@@ -153,6 +157,9 @@ def require(kind: str, status: str, action: str) -> None:
                                   "Corrections go through a credit note.", "document_not_draft", **params)
         if status == DRAFT and action in DRAFT_REFUSED_ACTIONS:
             raise TransitionError(f"This {what} is a draft: issue it first.", "document_is_draft", **params)
+        if status == CANCELLED and action in PAYMENT_IN_ACTIONS:
+            raise TransitionError(f"This {what} is cancelled and is not to be paid: only refunds and voids of its "
+                                  "payments can follow a cancellation.", "document_cancelled", **params)
         article = "An" if label[0] in "aeiou" else "A"
         raise TransitionError(f"{article} {label} {what} cannot be {ACTION_LABELS.get(action, action + 'd')}.",
                               **params)

@@ -80,7 +80,14 @@ def parties(doc: Document) -> tuple[dict, dict]:
 
 
 def editor_context(doc: Document, **extra) -> dict:
-    rate_ids = [x.tax_rate_id for x in [*doc.lines, *doc.adjustments]]
+    return line_context(doc, None, **extra)
+
+
+def line_context(doc: Document, lines=(), **extra) -> dict:
+    """The editor's context for rendering ``lines`` only (None: every line; the rates offered are the active
+    ones plus the archived ones those lines or the adjustments still use): a line change never reads the draft's
+    other lines."""
+    rate_ids = [x.tax_rate_id for x in [*(doc.lines if lines is None else lines), *doc.adjustments]]
     seller, buyer = parties(doc)
     context = {"doc": doc, "rates": rates(rate_ids), "terms": PAYMENT_TERMS, "seller": seller, "buyer": buyer,
                "problems": issuing.issue_problems(current_org(), doc), "button_form": ButtonForm(),

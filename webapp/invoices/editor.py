@@ -7,14 +7,18 @@ one issued meanwhile) is answered with the current state and the reason (``_stal
 """
 from __future__ import annotations
 
+import json
+
+from babel import Locale
 from flask import flash, make_response, render_template, request, url_for
 
 from webapp.domain.errors import ActionError
 from webapp.forms import ButtonForm, clean_line, id_arg
 from webapp.htmx import is_htmx, redirect_to, render
 from webapp.invoices import bp
-from webapp.invoices.common import (customer_matches, editor_context, header_form, line_form, load, rates,
-                                    adjustment_form, sent_version)
+from webapp.i18n import customer_language, document_locale
+from webapp.invoices.common import (customer_matches, editor_context, header_form, line_context, line_form, load,
+                                    parties, rates, adjustment_form, sent_version)
 from webapp.invoices.forms import HeaderForm, LineForm, QuickCustomerForm
 from webapp.models import Document, DocumentLine, Product
 from webapp.extensions import db
@@ -149,6 +153,22 @@ def _header_answer(doc: Document, form: HeaderForm, status: int = 200):
     return make_response(html, status)
 
 
+@bp.get("/<int:document_id>/preview")
+@require_permission("view")
+def preview(document_id: int):
+    """htmx: the editor's live preview, the document as its customer will read it (their language, the markup
+    of the PDF). Its own request, sent after the editor's changes: every line is read here, never in an edit."""
+    doc = load(document_id)
+    if not is_htmx():
+        return redirect_to(url_for("invoices.show", document_id=doc.id))
+    seller, buyer = parties(doc)
+    locale = document_locale(doc, current_org())
+    language_name = Locale.parse(locale).get_display_name("en")
+    with customer_language(locale):
+        return render("invoices/_preview.html", doc=doc, seller=seller, buyer=buyer, locale=locale,
+                      language_name=language_name)
+
+
 @bp.get("/<int:document_id>/customers")
 @require_permission("edit_drafts")
 def customer_search(document_id: int):
@@ -179,13 +199,31 @@ def new_customer(document_id: int):
     return _editor_answer(doc, "invoices/_editor.html")
 
 
+def _lines_answer(doc: Document, lines=(), moved=(), **headers):
+    """An answer about some lines only (never every line of a long draft): the rows of ``lines`` (each a
+    (line, extra context) pair) in that order, then the nets of the ``moved`` lines, the totals, the version
+    and the issue block out of band."""
+    ctx = line_context(doc, [line for line, _ in lines], line_total=drafts.line_count(doc))
+    html = "".join(render_template("invoices/_line.html", **{**ctx, "line": line, **extra}) for line, extra in lines)
+    response = make_response(html + _figures_out_of_band(doc, ctx, lines=moved))
+    response.headers.update(headers)
+    return response
+
+
 @bp.post("/<int:document_id>/lines")
 @require_permission("edit_drafts")
 @on_refusal(_stale)
 def add_line(document_id: int):
+    """htmx: the new line, appended to the rows (focus in its description), and the figures."""
     product_id = (id_arg(request.form, "product_id") or 0) if request.form.get("product_id") else None
-    line = drafts.add_line(current_actor(), document_id, sent_version(), product_id)
-    return _editor_answer(line.document, "invoices/_lines.html", focus_line=line.id)
+    added = drafts.add_line(current_actor(), document_id, sent_version(), product_id)
+    doc, line = added.document, added.line
+    if not is_htmx():
+        return redirect_to(url_for("invoices.edit", document_id=doc.id, _anchor=f"line-{line.id}"))
+    response = _lines_answer(doc, [(line, {"focus_line": line.id})])
+    if line.position == 0:  # the "No lines yet." note goes
+        response.set_data(response.get_data(as_text=True) + '<p id="no-lines" hx-swap-oob="delete"></p>')
+    return response
 
 
 @bp.post("/<int:document_id>/lines/<int:line_id>")
@@ -193,42 +231,44 @@ def add_line(document_id: int):
 @on_refusal(_stale)
 def update_line(document_id: int, line_id: int):
     doc = check_action(current_actor(), document_id, "edit")  # an issued one answers with its page
-    line = child(doc.lines, line_id, "line")
+    line = drafts.line_of(doc, line_id)
     form = line_form(line, rates([line.tax_rate_id]), request.form)
     if not form.validate():
         # only the message changes: the inputs keep what the user typed
-        return _line_answer(doc, line, form, 422)
+        return _line_answer(doc, line, form, status=422)
     data = drafts.LineInput(description=form.description.data, quantity=form.quantity.decimal, unit=form.unit.data,
                             unit_price=form.unit_price.decimal, discount_percent=form.discount_percent.decimal,
                             tax_rate_id=form.tax_rate_id.data or None)
     with refused(form, default_field="quantity") as refusal:
-        drafts.change_line(current_actor(), document_id, line_id, sent_version(), data)
+        change = drafts.change_line(current_actor(), document_id, line_id, sent_version(), data)
     if refusal.error is not None:
         if _about_the_draft(refusal.error):
             return _stale(refusal.error, document_id)
         doc = load(document_id)
-        return _line_answer(doc, child(doc.lines, line_id, "line"), form, 422)
-    return _line_answer(doc, line, form)
+        return _line_answer(doc, drafts.line_of(doc, line_id), form, status=422)
+    return _line_answer(doc, line, form, moved=change.moved)
 
 
-def _line_answer(doc: Document, line: DocumentLine, form: LineForm, status: int = 200):
+def _line_answer(doc: Document, line: DocumentLine, form: LineForm, moved=(), status: int = 200):
     """A line change answers with the line's net amount and its messages, never with its inputs, which the
-    user may be typing into meanwhile (the queue sends the next change after this answer)."""
+    user may be typing into meanwhile (the queue sends the next change after this answer); then the nets of
+    the other lines that moved with it (with prices including VAT), the totals, version and issue block."""
     if not is_htmx():
         return _editor_answer(doc, "invoices/_line.html", status, line=line, line_form=form)
-    ctx = editor_context(doc, line=line, lf=form, oob=True)
+    ctx = line_context(doc, [line], line=line, lf=form, oob=True)
     html = render_template("invoices/_line_net.html", **{**ctx, "oob": False})
     html += render_template("invoices/_line_errors.html", **ctx)
     if status < 400:
-        html += _figures_out_of_band(doc, ctx, skip_line=line.id)
+        html += _figures_out_of_band(doc, ctx, lines=[i for i in moved if i != line.id])
     return make_response(html, status)
 
 
-def _figures_out_of_band(doc: Document, ctx: dict, skip_line: int | None = None) -> str:
-    """Every figure a change can move: all line amounts (a currency or tax mode change, or the cent
-    corrections of inclusive prices, move other lines too), the totals, the version, the issue block."""
+def _figures_out_of_band(doc: Document, ctx: dict, lines=None) -> str:
+    """The figures a change moved: the nets of ``lines`` (ids; None: every line, as a currency or tax mode
+    change moves them all), the totals, the version, the issue block."""
+    others = doc.lines if lines is None else [drafts.line_of(doc, i) for i in lines]
     html = "".join(render_template("invoices/_line_net.html", **{**ctx, "line": other, "oob": True})
-                   for other in doc.lines if other.id != skip_line)
+                   for other in others)
     for partial in ("_totals.html", "_version.html", "_issue.html"):
         html += render_template(f"invoices/{partial}", **{**ctx, "oob": True})
     return html
@@ -238,9 +278,12 @@ def _figures_out_of_band(doc: Document, ctx: dict, skip_line: int | None = None)
 @require_permission("edit_drafts")
 @on_refusal(_stale)
 def apply_product(document_id: int, line_id: int):
-    line = drafts.apply_product(current_actor(), document_id, line_id, sent_version(),
-                                id_arg(request.form, "product_id") or 0)
-    return _editor_answer(line.document, "invoices/_line.html", line=line)
+    change = drafts.apply_product(current_actor(), document_id, line_id, sent_version(),
+                                  id_arg(request.form, "product_id") or 0)
+    doc, line = change.document, change.line
+    if not is_htmx():
+        return redirect_to(url_for("invoices.edit", document_id=doc.id, _anchor=f"line-{line.id}"))
+    return _lines_answer(doc, [(line, {})], moved=[i for i in change.moved if i != line.id])
 
 
 @bp.get("/<int:document_id>/products")
@@ -261,20 +304,39 @@ def product_search(document_id: int):
 @require_permission("edit_drafts")
 @on_refusal(_stale)
 def remove_line(document_id: int, line_id: int):
-    following = drafts.remove_line(current_actor(), document_id, line_id, sent_version())
-    # focus moves to the line that took its place, or to "Add line" when it was the last
-    return _editor_answer(load(document_id), "invoices/_lines.html", focus_line=following.id if following else None,
-                          focus_add=following is None)
+    """htmx: the line's row goes (an empty answer replaces it); the focus moves to the line that took its place,
+    or to "Add line" when it was the last (app.js, on the event named in HX-Trigger-After-Settle)."""
+    removed = drafts.remove_line(current_actor(), document_id, line_id, sent_version())
+    doc = removed.document
+    if not is_htmx():
+        return redirect_to(url_for("invoices.edit", document_id=doc.id))
+    following = removed.following
+    focus = f"#l{following.id}-description" if following else "#add-line"
+    response = _lines_answer(doc, moved=removed.moved,
+                             **{"HX-Trigger-After-Settle": json.dumps({"tallybook:focus": focus})})
+    if not drafts.line_count(doc):
+        response.set_data('<p class="muted" id="no-lines">No lines yet.</p>' + response.get_data(as_text=True))
+    return response
 
 
 @bp.post("/<int:document_id>/lines/<int:line_id>/move")
 @require_permission("edit_drafts")
 @on_refusal(_stale)
 def move_line(document_id: int, line_id: int):
+    """htmx: the line and the neighbour it swapped places with, in their new order, replace the line's row (the
+    neighbour's old row is taken out of band); the keyboard focus stays on the button that was pressed."""
     direction = "up" if request.form.get("direction") == "up" else "down"
-    line = drafts.move_line(current_actor(), document_id, line_id, sent_version(), up=direction == "up")
-    # the keyboard focus stays on the button that was pressed, on the line's new place
-    return _editor_answer(line.document, "invoices/_lines.html", focus_move=(line.id, direction))
+    moved = drafts.move_line(current_actor(), document_id, line_id, sent_version(), up=direction == "up")
+    doc, line, neighbour = moved.document, moved.line, moved.neighbour
+    if not is_htmx():
+        return redirect_to(url_for("invoices.edit", document_id=doc.id, _anchor=f"line-{line.id}"))
+    rows = [(line, {"focus_move": (line.id, direction)})]
+    if neighbour is None:
+        return _lines_answer(doc, rows)
+    rows = rows + [(neighbour, {})] if direction == "up" else [(neighbour, {})] + rows
+    response = _lines_answer(doc, rows)
+    response.set_data(f'<div id="line-{neighbour.id}" hx-swap-oob="delete"></div>' + response.get_data(as_text=True))
+    return response
 
 
 @bp.post("/<int:document_id>/adjustments")

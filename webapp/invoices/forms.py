@@ -11,6 +11,7 @@ from webapp.domain import identifiers
 from webapp.domain.units import UNITS
 from webapp.forms import MAX_ID, Form, as_choices, known_placeholders, normalized_by
 from webapp.services.drafts import PAYMENT_TERMS
+from webapp.services.payments import OVERPAYMENT_LABEL
 from webapp.models.payment import METHODS
 from webapp.services.sending import MAX_RECIPIENTS
 
@@ -155,6 +156,7 @@ class PaymentForm(Form):
     reference = StringField("Reference", validators=[Length(max=100)], description="E.g. the bank's or Stripe's id.")
     note = TextAreaField("Note", validators=[Length(max=2000)])
     key = HiddenField(validators=[DataRequired("The form has expired; reload the page."), Length(max=64)])
+    allow_overpayment = BooleanField(OVERPAYMENT_LABEL)  # offered once a payment above the amount due is refused
 
     def validate_amount(self, field):
         if not field.errors and (field.decimal is None or field.decimal == 0):

@@ -5,26 +5,24 @@ from flask import flash, url_for
 
 from webapp.domain import status as status_table
 from webapp.domain.errors import ActionError
-from webapp.htmx import is_htmx, redirect_to, render
+from webapp.htmx import redirect_to
 from webapp.invoices import bp
-from webapp.invoices.common import editor_context, load, sent_version
+from webapp.invoices.common import load, sent_version
 from webapp.tenancy import current_actor, require_permission
 from webapp.usecases import drafts, issuing
 from webapp.web.actions import on_refusal, refused
 
 
 def _not_issued(error: ActionError, document_id: int):
-    """Issuing was refused: the reason, on the editor (the draft as stored) or on the document's page."""
+    """Issuing was refused: the reason, on the editor (the draft as stored) or on the document's page, always
+    by a redirect, so the address bar shows that page and a reload does not post the issue again."""
     if error.code == "already_done":
         flash(error.message, "info")
         return redirect_to(url_for("invoices.show", document_id=document_id))
     flash(error.message, "error")
     doc = load(document_id)
     editable = doc.is_draft and doc.kind != "credit_note"
-    target = "invoices.edit" if editable else "invoices.show"
-    if is_htmx() or not editable:
-        return redirect_to(url_for(target, document_id=doc.id))
-    return render("invoices/edit.html", status=422, **editor_context(doc))
+    return redirect_to(url_for("invoices.edit" if editable else "invoices.show", document_id=doc.id))
 
 
 @bp.post("/<int:document_id>/issue")

@@ -14,7 +14,6 @@ from webapp.invoices.common import load
 from webapp.invoices.forms import MarkPaidForm, PaymentForm, VoidForm
 from webapp.tenancy import current_actor, require_permission
 from webapp.usecases import payments
-from webapp.usecases.documents import check_action
 from webapp.web.actions import refused
 
 
@@ -26,18 +25,21 @@ def _page(document_id: int) -> str:
 @require_permission("record_payments")
 def new_payment(document_id: int):
     with refused(redirect=_page(document_id)):
-        doc = check_action(current_actor(), document_id, "pay")
+        offer = payments.payment_form(current_actor(), document_id)
+    doc = offer.document
     if request.method == "GET":
         due = doc.amount_due
+        kind = "refund" if due < 0 or "payment" not in offer.kinds else "payment"
         form = PaymentForm(formdata=None, data={
-            "kind": "refund" if due < 0 else "payment", "amount": str(from_minor(abs(due), doc.currency)) if due else None,
+            "kind": kind, "amount": str(from_minor(abs(due), doc.currency)) if due else None,
             "paid_on": date.today(), "method": "bank_transfer", "key": secrets.token_urlsafe(16)})
     else:
         form = PaymentForm()
         if form.validate():
             data = payments.PaymentInput(amount=form.amount.decimal, refund=form.kind.data == "refund",
                                          paid_on=form.paid_on.data, method=form.method.data,
-                                         reference=form.reference.data, note=form.note.data, key=form.key.data)
+                                         reference=form.reference.data, note=form.note.data, key=form.key.data,
+                                         allow_overpayment=form.allow_overpayment.data)
             actor = current_actor()
             with refused(form, default_field="key"):
                 doc, payment = payments.record_payment(actor, document_id, data)
@@ -46,6 +48,7 @@ def new_payment(document_id: int):
                       "recorded.", "success")
                 return redirect_to(url_for("invoices.show", document_id=doc.id, _anchor="payments"))
             doc = load(document_id)
+    form.kind.choices = [choice for choice in form.kind.choices if choice.value in offer.kinds]  # what may be recorded
     return render("invoices/payment.html", "invoices/_payment_form.html", status=422 if form.errors else 200,
                   doc=doc, form=form)
 

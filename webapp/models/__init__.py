@@ -8,7 +8,7 @@ from webapp.models.numbering import NumberCounter, NumberSeries
 from webapp.models.org import Invitation, Membership, Organization
 from webapp.models.outbox import OutboxMessage
 from webapp.models.payment import Payment
-from webapp.models.totals import DocumentTotal
+from webapp.models.totals import DocumentTotal, PaymentTotal
 from webapp.models.user import PasswordResetToken, User
 
 __all__ = [
@@ -31,6 +31,7 @@ __all__ = [
     "Organization",
     "OutboxMessage",
     "Payment",
+    "PaymentTotal",
     "PasswordResetToken",
     "User",
 ]

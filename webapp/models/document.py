@@ -14,6 +14,9 @@ from webapp.domain.tax import ADJUSTMENT_KINDS, TAX_CATEGORIES
 from webapp.extensions import db
 from webapp.models.types import ScaledDecimal, UTCDateTime, one_of, utcnow
 
+# an issued document with something due, as SQL (the partial index ix_document_open_due and its readers)
+OPEN_DUE_SQL = "status = 'issued' AND gross_total - credited_total - paid_total > 0"
+
 
 class Document(db.Model):
     __tablename__ = "document"
@@ -29,6 +32,10 @@ class Document(db.Model):
         Index("ix_document_related", "related_id", sqlite_where=text("related_id IS NOT NULL"),
               postgresql_where=text("related_id IS NOT NULL")),
         Index("ix_document_org_issue_date", "org_id", "kind", "issue_date"),
+        # the invoices with something due by due date (the dashboard's overdue list); the query repeats
+        # OPEN_DUE_SQL literally, so both databases see that it implies the index's condition
+        Index("ix_document_open_due", "org_id", "kind", "flow", "due_date", "id", sqlite_where=text(OPEN_DUE_SQL),
+              postgresql_where=text(OPEN_DUE_SQL)),
         Index("ix_document_org_contact", "org_id", "contact_id"),
         Index("ix_document_public_token", "public_token", unique=True),
         # the domain's enums (domain/status.py); the naming convention makes these ck_document_<name>
@@ -115,6 +122,16 @@ class Document(db.Model):
         from webapp.domain.status import effective_status
 
         return effective_status(self.kind, self.status, self.valid_until, date.today())
+
+    @property
+    def shown_status(self) -> str:
+        """The status pages show: what happened. An issued quote is stored "sent" (the state model's status
+        for an open offer), but it shows "sent" only once it was e-mailed (``sent_at``, which
+        services/sending.send sets when it queues the e-mail); before that it shows "issued"."""
+        status = self.current_status
+        if self.kind == "quote" and status == "sent" and self.sent_at is None:
+            return "issued"
+        return status
 
     @property
     def payment_state(self) -> str | None:

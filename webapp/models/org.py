@@ -44,6 +44,12 @@ class Organization(db.Model):
     invoice_email_subject: Mapped[str] = mapped_column(String(300), default="", server_default="")
     invoice_email_body: Mapped[str] = mapped_column(Text, default="", server_default="")
     invoice_email_attach_pdf: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
+    # Its e-mails come from "<sender name> <the address of MAIL_DEFAULT_SENDER>" (the address stays the server's,
+    # so SPF/DKIM hold) with this Reply-To; empty: the organization's name and e-mail (sender_name, reply_address).
+    email_sender_name: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    email_reply_to: Mapped[str] = mapped_column(String(254), default="", server_default="")
+    # The IANA time zone its screens show times in (times are stored in UTC); domain/timezones.py.
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     memberships: Mapped[list["Membership"]] = relationship(back_populates="organization", cascade="all, delete-orphan")
@@ -54,6 +60,16 @@ class Organization(db.Model):
     @property
     def display_name(self) -> str:
         return self.legal_name or self.name
+
+    @property
+    def sender_name(self) -> str:
+        """The display name of the organization's e-mails."""
+        return self.email_sender_name or self.name
+
+    @property
+    def reply_address(self) -> str:
+        """Where replies to the organization's e-mails go ("" when it has no e-mail at all)."""
+        return self.email_reply_to or self.email
 
     @property
     def has_logo(self) -> bool:

@@ -27,6 +27,7 @@ class OutboxMessage(db.Model):
     sender: Mapped[str] = mapped_column(String(320))
     to_addrs: Mapped[str] = mapped_column(Text)  # comma-separated
     cc_addrs: Mapped[str] = mapped_column(Text, default="")
+    reply_to: Mapped[str] = mapped_column(String(320), default="", server_default="")  # the organization's
     subject: Mapped[str] = mapped_column(String(300))
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text, default="")

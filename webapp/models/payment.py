@@ -26,6 +26,7 @@ class Payment(db.Model):
         UniqueConstraint("org_id", "idempotency_key"),
         Index("ix_payment_document", "document_id"),
         Index("ix_payment_org_paid_on", "org_id", "paid_on"),
+        Index("ix_payment_org_method_paid_on", "org_id", "method", "paid_on"),  # the payments list by method
         CheckConstraint("amount <> 0", name="amount_not_zero"),  # money in (> 0) or refunded (< 0), never nothing
     )
 

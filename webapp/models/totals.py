@@ -1,4 +1,5 @@
-"""Running totals of documents, kept by database triggers, so lists and the dashboard never sum 100,000 rows.
+"""Running totals of documents and payments, kept by database triggers, so lists and the dashboard never sum
+100,000 rows.
 
 One row per (organization, kind, flow, status, currency, due date, payment state) with the number of
 documents and the sums of their gross totals and amounts due. A trigger on ``document`` (PostgreSQL and
@@ -18,6 +19,11 @@ its names): ``due`` (something due, nothing paid), ``partial`` (something due, s
 (something due, more refunded than paid: never written by the app, kept for exactness), ``settled``
 (nothing due), ``over`` (overpaid). Drafts carry no due date; they are filed under ``NO_DUE_DATE``
 because a key column cannot be NULL.
+
+Payments (``PaymentTotal``): one row per (organization, day paid, currency, method, voided or not) with the
+number of payment rows, the money received (positive amounts) and the money refunded (negative amounts, as a
+positive sum). The payments list (``queries.payments``) reads its count and its totals from them when it is
+filtered by dates and method only; a customer filter sums that customer's payments themselves.
 """
 from __future__ import annotations
 
@@ -114,27 +120,103 @@ BACKFILL = (
 )
 
 
+PAYMENT_KEY = ("org_id", "paid_on", "currency", "method", "voided")
+
+
+class PaymentTotal(db.Model):
+    __tablename__ = "payment_totals"
+
+    org_id: Mapped[int] = mapped_column(Integer, primary_key=True)  # no foreign key: derived data
+    paid_on: Mapped[date] = mapped_column(Date, primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    method: Mapped[str] = mapped_column(String(20), primary_key=True)
+    voided: Mapped[int] = mapped_column(Integer, primary_key=True)  # 1: voided payments (listed, never counted)
+    payment_count: Mapped[int] = mapped_column(BigInteger, default=0)  # payment rows, refunds included
+    received: Mapped[int] = mapped_column(BigInteger, default=0)  # the positive amounts, minor units
+    refunded: Mapped[int] = mapped_column(BigInteger, default=0)  # the negative amounts as a positive sum
+
+
+PAYMENT_COUNTED = ("org_id", "paid_on", "currency", "method", "amount", "voided_at")
+
+
+def _payment_upsert(row: str, sign: str) -> str:
+    """Add (sign '+') or take away (sign '-') the contribution of the payment ``row`` (NEW or OLD)."""
+    return (
+        f"INSERT INTO payment_totals ({', '.join(PAYMENT_KEY)}, payment_count, received, refunded) VALUES ("
+        f"{row}.org_id, {row}.paid_on, {row}.currency, {row}.method, "
+        f"CASE WHEN {row}.voided_at IS NULL THEN 0 ELSE 1 END, {sign}1, "
+        f"{sign}(CASE WHEN {row}.amount > 0 THEN {row}.amount ELSE 0 END), "
+        f"{sign}(CASE WHEN {row}.amount < 0 THEN -{row}.amount ELSE 0 END)) "
+        f"ON CONFLICT ({', '.join(PAYMENT_KEY)}) DO UPDATE SET "
+        f"payment_count = payment_totals.payment_count + excluded.payment_count, "
+        f"received = payment_totals.received + excluded.received, "
+        f"refunded = payment_totals.refunded + excluded.refunded;")
+
+
+def _payment_key(row: str) -> str:
+    return (f"ROW({row}.org_id, {row}.paid_on, {row}.currency, {row}.method, "
+            f"CASE WHEN {row}.voided_at IS NULL THEN 0 ELSE 1 END)")
+
+
+PAYMENT_POSTGRESQL = [
+    f"""CREATE OR REPLACE FUNCTION payment_totals_apply() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    {_payment_upsert('NEW', '+')}
+  ELSIF TG_OP = 'DELETE' THEN
+    {_payment_upsert('OLD', '-')}
+  ELSIF {_payment_key('OLD')} <= {_payment_key('NEW')} THEN  -- rows always taken in key order: no deadlock
+    {_payment_upsert('OLD', '-')}
+    {_payment_upsert('NEW', '+')}
+  ELSE
+    {_payment_upsert('NEW', '+')}
+    {_payment_upsert('OLD', '-')}
+  END IF;
+  RETURN NULL;
+END $$""",
+    "CREATE TRIGGER payment_totals_insert_delete AFTER INSERT OR DELETE ON payment "
+    "FOR EACH ROW EXECUTE FUNCTION payment_totals_apply()",
+    f"CREATE TRIGGER payment_totals_update AFTER UPDATE OF {', '.join(PAYMENT_COUNTED)} ON payment "
+    "FOR EACH ROW EXECUTE FUNCTION payment_totals_apply()",
+]
+PAYMENT_SQLITE = [
+    f"CREATE TRIGGER payment_totals_insert AFTER INSERT ON payment BEGIN {_payment_upsert('NEW', '+')} END",
+    f"CREATE TRIGGER payment_totals_delete AFTER DELETE ON payment BEGIN {_payment_upsert('OLD', '-')} END",
+    f"CREATE TRIGGER payment_totals_update AFTER UPDATE OF {', '.join(PAYMENT_COUNTED)} ON payment "
+    f"BEGIN {_payment_upsert('OLD', '-')} {_payment_upsert('NEW', '+')} END",
+]
+PAYMENT_BACKFILL = (
+    f"INSERT INTO payment_totals ({', '.join(PAYMENT_KEY)}, payment_count, received, refunded) "
+    "SELECT org_id, paid_on, currency, method, CASE WHEN voided_at IS NULL THEN 0 ELSE 1 END, count(*), "
+    "sum(CASE WHEN amount > 0 THEN amount ELSE 0 END), sum(CASE WHEN amount < 0 THEN -amount ELSE 0 END) "
+    "FROM payment GROUP BY 1, 2, 3, 4, 5"
+)
+
+
 def create_triggers(connection) -> None:
-    """Create the triggers (and fill the totals from the documents there are); used by ``create_all`` (tests)
-    and the benchmark. The migrations have their own frozen copy."""
-    statements = POSTGRESQL if connection.dialect.name == "postgresql" else SQLITE
-    for statement in statements:
+    """Create the triggers (and fill the totals from the documents and payments there are); used by
+    ``create_all`` (tests) and the benchmark. The migrations have their own frozen copy."""
+    postgresql = connection.dialect.name == "postgresql"
+    for statement in (POSTGRESQL + PAYMENT_POSTGRESQL) if postgresql else (SQLITE + PAYMENT_SQLITE):
         connection.exec_driver_sql(statement)
     connection.exec_driver_sql(BACKFILL)
+    connection.exec_driver_sql(PAYMENT_BACKFILL)
 
 
 def drop_triggers(connection) -> None:
     if connection.dialect.name == "postgresql":
-        connection.exec_driver_sql("DROP TRIGGER IF EXISTS document_totals_insert_delete ON document")
-        connection.exec_driver_sql("DROP TRIGGER IF EXISTS document_totals_update ON document")
-        connection.exec_driver_sql("DROP FUNCTION IF EXISTS document_totals_apply()")
+        for table in ("document", "payment"):
+            connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {table}_totals_insert_delete ON {table}")
+            connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {table}_totals_update ON {table}")
+            connection.exec_driver_sql(f"DROP FUNCTION IF EXISTS {table}_totals_apply()")
     else:
-        for name in ("insert", "delete", "update"):
-            connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS document_totals_{name}")
+        for table in ("document", "payment"):
+            for name in ("insert", "delete", "update"):
+                connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {table}_totals_{name}")
 
 
 @event.listens_for(db.metadata, "after_create")
 def _after_create(target, connection, tables=(), **kwargs) -> None:
-    """``create_all`` (the tests) gets the triggers too, once both tables exist."""
+    """``create_all`` (the tests) gets the triggers too, once the tables exist."""
     if any(t.name == "document_totals" for t in tables):
         create_triggers(connection)

@@ -7,6 +7,7 @@ from webapp.extensions import db, limiter
 from webapp.forms import clean_line
 from webapp.i18n import customer_language, document_locale
 from webapp.models import Organization
+from webapp.queries import public as public_queries
 from webapp.services import links
 from webapp.services import pdf as pdf_service
 from webapp.services.snapshots import parties
@@ -23,13 +24,18 @@ bp = Blueprint("public", __name__)
 def document(token: str):
     doc = link_usecases.open_link(token)  # records the first visit (the one write a GET makes)
     org = db.session.get(Organization, doc.org_id)
+    # ?answer=accept|decline: the quote's page asks once more before the decision is posted
+    answer = request.args.get("answer")
+    answer = answer if answer in quotes.DECISIONS and doc.kind == "quote" and doc.current_status == "sent" else None
     locale = document_locale(doc, org)
     seller, buyer = parties(doc, org)
+    logo = (url_for("public.logo", token=token, v=int(org.logo_updated_at.timestamp()) if org.logo_updated_at else 0)
+            if public_queries.has_logo(org) else None)
     with customer_language(locale):
         html = render_template("public/document.html", doc=doc, org=org, locale=locale, token=token,
-                               seller=seller, buyer=buyer,
+                               seller=seller, buyer=buyer, logo=logo, paid_on=public_queries.paid_on(doc),
                                qr=pdf_service.epc_qr_data_uri(doc, amount=doc.amount_due) if doc.amount_due > 0 else None,
-                               overdue=doc.is_overdue)
+                               overdue=doc.is_overdue, answer=answer)
     response = make_response(html)
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Robots-Tag"] = "noindex"
@@ -46,10 +52,31 @@ def pdf(token: str):
                     pdf_service.filename(doc))
 
 
+@bp.get("/<token>/logo")
+@limiter.limit("60 per minute")
+def logo(token: str):
+    """The seller's logo for the customer's page (the PDF embeds it): a PNG or JPEG from the organization's row,
+    behind the same token as the page (a revoked link shows nothing), never sniffed, never run as a document."""
+    doc = links.public_document(token)
+    org = db.session.get(Organization, doc.org_id) if doc is not None else None
+    if org is None or not public_queries.has_logo(org) or not org.logo:
+        abort(404)
+    response = make_response(org.logo)
+    response.mimetype = org.logo_mime
+    response.headers["Content-Disposition"] = "inline"
+    response.headers["Cache-Control"] = "private, max-age=3600"  # the page's URL changes with the logo (?v=)
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox; frame-ancestors 'none'"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
 @bp.post("/<token>/<any(accept, decline):action>")
 @limiter.limit("20 per minute")
 def decide(token: str, action: str):
-    """The customer accepts or declines a quote: a POST with the link's token (a link preview only GETs)."""
+    """The customer accepts or declines a quote: a POST with the link's token (a link preview only GETs), from
+    the page's confirmation step (``confirm=yes``); without it the answer is that step."""
+    if request.form.get("confirm") != "yes":
+        return redirect(url_for("public.document", token=token, answer=action), code=303)
     with refused(redirect=url_for("public.document", token=token)):
         quotes.decide_at_link(token, action, clean_line(request.form.get("note", "")))
     return redirect(url_for("public.document", token=token), code=303)

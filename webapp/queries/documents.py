@@ -16,8 +16,9 @@ from webapp.queries.pagination import PER_PAGE_CHOICES, Page
 
 STATUSES = {"all": "All", "draft": "Drafts", "open": "Open (not paid)", "overdue": "Overdue", "unpaid": "Unpaid",
             "partially_paid": "Partially paid", "paid": "Paid", "overpaid": "Overpaid", "cancelled": "Cancelled"}
-QUOTE_STATUSES = {"all": "All", "draft": "Drafts", "sent": "Sent", "expired": "Expired", "accepted": "Accepted",
-                  "declined": "Declined"}
+# "open": issued and awaiting the customer's answer, e-mailed or not (the badge says which: Document.shown_status)
+QUOTE_STATUSES = {"all": "All", "draft": "Drafts", "sent": "Open (awaiting an answer)", "expired": "Expired",
+                  "accepted": "Accepted", "declined": "Declined"}
 KINDS = ("invoice", "quote", "credit_note")
 AMOUNT_DUE = Document.amount_due  # gross - credited - paid (the services keep the balance columns)
 SORTS = {
@@ -137,40 +138,65 @@ def totals_filter(status: str, today: date) -> list | None:
     }.get(status)
 
 
-def _counts_and_sums(org_id: int, query: DocumentQuery, kind: str, stmt: Select) -> list[tuple[str, int, int]]:
-    """(currency, documents, sum of gross totals) of everything the filter matches.
+@dataclass(frozen=True)
+class ListSums:
+    """What the documents a list filter matches add up to, in one currency (minor units): what was really
+    issued (drafts and cancelled documents left out), what the drafts would come to, and what is still owed."""
+
+    currency: str
+    count: int
+    issued: int = 0
+    drafts: int = 0
+    outstanding: int = 0
+
+    def plus(self, status: str, count: int, gross: int, due: int) -> ListSums:
+        return ListSums(self.currency, self.count + count,
+                        self.issued + (gross if status not in NOT_COUNTED else 0),
+                        self.drafts + (gross if status == "draft" else 0),
+                        self.outstanding + (due if status == "issued" else 0))
+
+
+NOT_COUNTED = ("draft", "cancelled")  # statuses whose totals are neither invoiced nor owed
+
+
+def _counts_and_sums(org_id: int, query: DocumentQuery, kind: str, stmt: Select) -> list[ListSums]:
+    """The sums of everything the filter matches, per currency, grouped by status.
 
     Without a search, customer or date filter an invoice list is answered from the running totals (one row
-    per due date and state, whatever the number of invoices); otherwise the matching documents are summed."""
+    per due date and state, whatever the number of invoices); otherwise the matching documents are summed.
+    What is owed counts the issued documents with something due (an overpaid one owes nothing)."""
     conditions = totals_filter(query.status, date.today()) if kind == "invoice" else None
     if conditions is not None and not (query.q or query.contact_id or query.date_from or query.date_to):
         t = DocumentTotal
         rows = db.session.execute(
-            select(t.currency, func.sum(t.doc_count), func.sum(t.gross_sum))
+            select(t.status, t.currency, func.sum(t.doc_count), func.sum(t.gross_sum),
+                   func.sum(case((t.state.in_(OPEN_STATES), t.due_sum), else_=0)))
             .where(t.org_id == org_id, t.kind == kind, t.flow == "sales", *conditions)
-            .group_by(t.currency).having(func.sum(t.doc_count) > 0))
-        return [(currency, int(count), int(amount)) for currency, count, amount in rows]
-    # grouped by status and currency, the order of ix_document_org_search: aggregated while the index is read
-    sums: dict[str, tuple[int, int]] = {}
-    for _, currency, count, amount in db.session.execute(
-            stmt.with_only_columns(Document.status, Document.currency, func.count(), func.sum(Document.gross_total))
-            .group_by(Document.status, Document.currency)):
-        before = sums.get(currency, (0, 0))
-        sums[currency] = (before[0] + count, before[1] + int(amount or 0))
-    return [(currency, count, amount) for currency, (count, amount) in sums.items()]
+            .group_by(t.status, t.currency).having(func.sum(t.doc_count) > 0))
+    else:
+        # grouped by status and currency, the order of ix_document_org_search: aggregated while the index is read
+        rows = db.session.execute(
+            stmt.with_only_columns(Document.status, Document.currency, func.count(), func.sum(Document.gross_total),
+                                   func.sum(case((AMOUNT_DUE > 0, AMOUNT_DUE), else_=0)))
+            .group_by(Document.status, Document.currency))
+    sums: dict[str, ListSums] = {}
+    for status, currency, count, gross, due in rows:
+        sums[currency] = sums.get(currency, ListSums(currency, 0)).plus(status, int(count), int(gross or 0),
+                                                                        int(due or 0))
+    return sorted(sums.values(), key=lambda s: s.currency)
 
 
 def search_documents(org_id: int, query: DocumentQuery, kind: str = "invoice") -> Page:
     """One page of documents, their count and the sum of their totals per currency: two queries."""
     stmt = document_select(org_id, query, kind=kind)
     per_currency = _counts_and_sums(org_id, query, kind, stmt)
-    total = sum(count for _, count, _ in per_currency)
+    total = sum(s.count for s in per_currency)
     pages = max(1, -(-total // query.per_page))
     page_number = min(query.page, pages)
     items = db.session.scalars(stmt.order_by(*SORTS[query.sort]).limit(query.per_page)
                                .offset((page_number - 1) * query.per_page)).all()
     page = Page(items=list(items), total=total, page=page_number, per_page=query.per_page)
-    page.extra["sums"] = sorted((currency, amount) for currency, _, amount in per_currency)
+    page.extra["sums"] = per_currency
     return page
 
 

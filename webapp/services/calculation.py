@@ -5,15 +5,16 @@ updates the draft's copies), an issued document's copies never change.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 
 from webapp.domain.errors import ActionError
-from webapp.domain.money import to_minor
+from webapp.domain.money import from_minor, round_money, to_minor
 from webapp.domain.totals import Adjustment, Line, Totals, TotalsError, compute_totals
 from webapp.extensions import db
-from webapp.models import Document, Organization, TaxRate
+from webapp.models import Document, DocumentAdjustment, DocumentLine, Organization, TaxRate
 from webapp.models.types import utcnow
 
 
@@ -32,14 +33,22 @@ def apply_rate(target, rate: TaxRate | None) -> None:
     target.exemption_note = rate.exemption_note if rate else ""
 
 
-def _calc_lines(doc: Document) -> list[Line]:
+def _calc_lines_of(lines) -> list[Line]:
     return [Line(quantity=line.quantity, unit_price=line.unit_price, tax_rate=line.tax_percent,
-                 tax_category=line.tax_category, discount_percent=line.discount_percent) for line in doc.lines]
+                 tax_category=line.tax_category, discount_percent=line.discount_percent) for line in lines]
 
 
-def compute(doc: Document) -> Totals:
-    """The document's totals; a percent discount becomes one allowance per tax group of the lines."""
-    lines = _calc_lines(doc)
+def _calc_lines(doc: Document) -> list[Line]:
+    return _calc_lines_of(doc.lines)
+
+
+def compute(doc: Document, lines: list[Line] | None = None) -> Totals:
+    """The document's totals; a percent discount becomes one allowance per tax group of the lines.
+
+    ``lines`` stands in for the document's lines when given: ``recalculate_changed`` passes one line per VAT
+    group carrying the group's sum of stored line nets, which totals exactly as the lines themselves do when
+    prices exclude VAT (every line amount is rounded on its own first, and the groups add them up)."""
+    lines = _calc_lines(doc) if lines is None else lines
     allowances = [Adjustment(a.amount, a.tax_percent, a.tax_category, a.reason)
                   for a in doc.adjustments if a.kind == "allowance"]
     charges = [Adjustment(c.amount, c.tax_percent, c.tax_category, c.reason)
@@ -58,32 +67,78 @@ def compute(doc: Document) -> Totals:
                           prices_include_tax=doc.prices_include_tax)
 
 
-def _refresh_rate_copies(doc: Document) -> None:
-    """A draft follows its tax rates: when a rate was edited, the draft's copies follow (issued ones never)."""
-    ids = {x.tax_rate_id for x in [*doc.lines, *doc.adjustments] if x.tax_rate_id}
+@dataclass(frozen=True)
+class AdjustmentFigure:
+    """One row of a document's totals between the sum of the lines and the total without VAT.
+
+    ``adjustment`` is None for the percent discount on all lines (one allowance per VAT group, shown as one
+    row). ``net`` is what the row adds to the total without VAT (minor units, negative for an allowance);
+    ``entered`` is the adjustment's amount as typed (gross when prices include VAT; None for the percent)."""
+
+    kind: str  # allowance, charge
+    net: int
+    adjustment: DocumentAdjustment | None = None
+    entered: int | None = None
+
+
+def adjustment_figures(doc: Document) -> list[AdjustmentFigure]:
+    """The rows of the percent discount and of each discount and charge, each with its amount: the nets the
+    calculator gives them (``compute``), which add up to the document's stored allowance and charge totals."""
+    if not doc.discount_percent and not doc.adjustments:
+        return []
+    totals = compute(doc)
+    explicit = [a for a in doc.adjustments if a.kind == "allowance"]
+    allowance_nets, charge_nets = iter(totals.allowance_nets), iter(totals.charge_nets)
+    rows = []
+    for adj in doc.adjustments:
+        net = next(allowance_nets) if adj.kind == "allowance" else next(charge_nets)
+        rows.append(AdjustmentFigure(adj.kind, to_minor(-net if adj.kind == "allowance" else net, doc.currency), adj,
+                                     to_minor(round_money(adj.amount, doc.currency), doc.currency)))
+    if doc.discount_percent:  # its allowances come after the explicit ones (``compute``)
+        percent = sum(totals.allowance_nets[len(explicit):], Decimal(0))
+        rows.insert(0, AdjustmentFigure("allowance", -to_minor(percent, doc.currency)))
+    return rows
+
+
+def _refresh_rate_copies(doc: Document, lines: bool = True) -> None:
+    """A draft follows its tax rates: when a rate was edited, the draft's copies follow (issued ones never).
+    With ``lines=False`` only the adjustments' copies (``recalculate_changed`` checks the lines' in SQL)."""
+    items = [*doc.lines, *doc.adjustments] if lines else list(doc.adjustments)
+    ids = {x.tax_rate_id for x in items if x.tax_rate_id}
     if not ids:
         return
     rates = {r.id: r for r in db.session.scalars(select(TaxRate).where(TaxRate.id.in_(ids)))}
-    for item in [*doc.lines, *doc.adjustments]:
+    for item in items:
         rate = rates.get(item.tax_rate_id)
         if rate is not None and (item.tax_percent, item.tax_category, item.exemption_note) != (
                 rate.percent, rate.category, rate.exemption_note):
             apply_rate(item, rate)
 
 
-def recalculate(doc: Document) -> Totals:
-    if doc.is_draft:
-        _refresh_rate_copies(doc)
+def _totals_of(doc: Document, lines: list[Line] | None = None) -> Totals:
     try:
-        totals = compute(doc)
+        totals = compute(doc, lines)
     except TotalsError as exc:
         raise ActionError("invalid_amounts", str(exc)) from exc
-    amounts = [*totals.line_nets, totals.net_total, totals.gross_total, totals.tax_total]
+    return totals
+
+
+def _check_size(doc: Document, amounts) -> None:
     if any(abs(to_minor(a, doc.currency)) >= MAX_AMOUNT_MINOR for a in amounts):
         raise ActionError("amount_too_large", "These amounts are too large for one invoice.")
-    notes = {(a.tax_category, a.tax_percent.normalize()): a.exemption_note for a in [*doc.lines, *doc.adjustments]}
-    for line, net in zip(doc.lines, totals.line_nets):
-        line.net_amount = to_minor(net, doc.currency)
+
+
+def _first_notes(items) -> dict[tuple[str, Decimal], str]:
+    """The exemption note of each VAT group: the first one given, in the order of ``items`` (lines by
+    position, then adjustments) as (category, rate, note)."""
+    notes: dict[tuple[str, Decimal], str] = {}
+    for category, rate, note in items:
+        if note:
+            notes.setdefault((category, rate.normalize()), note)
+    return notes
+
+
+def _store(doc: Document, totals: Totals, notes: dict[tuple[str, Decimal], str]) -> None:
     for name in ("line_total", "allowance_total", "charge_total", "net_total", "tax_total", "gross_total"):
         setattr(doc, name, to_minor(getattr(totals, name), doc.currency))
     doc.tax_breakdown = [
@@ -92,4 +147,64 @@ def recalculate(doc: Document) -> Totals:
         for g in totals.tax_groups]
     doc.refresh_search()
     doc.updated_at = utcnow()
+
+
+def recalculate(doc: Document) -> Totals:
+    """Every figure of the document from all its lines and adjustments."""
+    if doc.is_draft:
+        _refresh_rate_copies(doc)
+    totals = _totals_of(doc)
+    _check_size(doc, [*totals.line_nets, totals.net_total, totals.gross_total, totals.tax_total])
+    for line, net in zip(doc.lines, totals.line_nets):
+        line.net_amount = to_minor(net, doc.currency)
+    _store(doc, totals, _first_notes([(x.tax_category, x.tax_percent, x.exemption_note)
+                                      for x in [*doc.lines, *doc.adjustments]]))
     return totals
+
+
+def _line_rate_copies_stale(doc: Document) -> bool:
+    """Whether a line of the draft still carries an old copy of a tax rate edited since (one query)."""
+    L, R = DocumentLine, TaxRate
+    return db.session.scalar(
+        select(L.id).join(R, R.id == L.tax_rate_id)
+        .where(L.document_id == doc.id, or_(L.tax_percent != R.percent, L.tax_category != R.category,
+                                            L.exemption_note != R.exemption_note)).limit(1)) is not None
+
+
+def recalculate_changed(doc: Document, changed=()) -> set[int]:
+    """A draft's figures after ``changed`` lines were added or edited (or others removed or moved), without
+    reading its other lines: each changed line's net, then the totals from the per-group sums of the stored
+    line nets (two queries), so an edit costs the same on a 1,000-line draft as on a 3-line one. Returns the
+    ids of the lines whose net amount moved.
+
+    Falls back to ``recalculate`` where every line can move: with prices including VAT (the cent corrections
+    of a group spread over its lines), on a document that is not a draft, and when a line still carries an old
+    copy of an edited tax rate."""
+    changed = list(changed)
+    if doc.prices_include_tax or not doc.is_draft or _line_rate_copies_stale(doc):
+        before = {line.id: line.net_amount for line in doc.lines}
+        recalculate(doc)
+        return {line.id for line in doc.lines if before.get(line.id) != line.net_amount}
+    _refresh_rate_copies(doc, lines=False)
+    for line in changed:
+        try:  # a line's net alone: without VAT in its price it depends on nothing else
+            net = compute_totals(lines=_calc_lines_of([line]), currency=doc.currency).line_nets[0]
+        except TotalsError as exc:  # the calculator numbers the one line it saw as "line 1"
+            raise ActionError("invalid_amounts", str(exc).replace("line 1:", f"line {line.position + 1}:", 1)) from exc
+        _check_size(doc, [net])
+        line.net_amount = to_minor(net, doc.currency)
+    L = DocumentLine
+    groups = db.session.execute(  # flushes the changed lines first (autoflush)
+        select(L.tax_category, L.tax_percent, func.coalesce(func.sum(L.net_amount), 0))
+        .where(L.document_id == doc.id).group_by(L.tax_category, L.tax_percent)
+        .order_by(func.min(L.position))).all()
+    noted = db.session.execute(
+        select(L.tax_category, L.tax_percent, L.exemption_note)
+        .where(L.document_id == doc.id, L.exemption_note != "")
+        .group_by(L.tax_category, L.tax_percent, L.exemption_note).order_by(func.min(L.position))).all()
+    totals = _totals_of(doc, [Line(quantity=Decimal(1), unit_price=from_minor(int(net), doc.currency),
+                                   tax_rate=rate, tax_category=category) for category, rate, net in groups])
+    _check_size(doc, [totals.net_total, totals.gross_total, totals.tax_total])
+    _store(doc, totals, _first_notes([*noted, *((a.tax_category, a.tax_percent, a.exemption_note)
+                                                 for a in doc.adjustments)]))
+    return {line.id for line in changed}

@@ -1,18 +1,22 @@
 """Drafts: starting one, the live editor's changes (header, customer, lines, adjustments), copying, deleting.
 
-Every function flushes and never commits; each change ends with ``calculation.recalculate``.
+Every function flushes and never commits; each change ends with ``calculation.recalculate``, or for a line
+with ``calculation.recalculate_changed``: the line changes read and write only the lines they touch (SQL for
+the count, positions and sums), so they cost the same on a 1,000-line draft as on a 3-line one. They leave
+``doc.lines`` unloaded; when it was loaded already it is kept in step.
 """
 from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
 
+from sqlalchemy import func, inspect, select, update
+
 from webapp.domain.errors import ActionError
 from webapp.extensions import db
 from webapp.models import Contact, Document, DocumentAdjustment, DocumentLine, Organization, Product, TaxRate, User
-from webapp.models.types import utcnow
 from webapp.services import audit
-from webapp.services.calculation import apply_rate, default_tax_rate, recalculate
+from webapp.services.calculation import apply_rate, default_tax_rate, recalculate, recalculate_changed
 from webapp.services.state import require
 
 
@@ -59,27 +63,48 @@ def update_header(doc: Document, values: dict) -> None:
     recalculate(doc)
 
 
+def line_count(doc: Document) -> int:
+    if _lines_loaded(doc):
+        return len(doc.lines)
+    return db.session.scalar(select(func.count()).where(DocumentLine.document_id == doc.id))
+
+
+def line_at(doc: Document, position: int) -> DocumentLine | None:
+    """The draft's line at ``position`` (0-based), or None."""
+    return db.session.scalar(select(DocumentLine).where(DocumentLine.document_id == doc.id,
+                                                        DocumentLine.position == position))
+
+
+def _lines_loaded(doc: Document) -> bool:
+    return "lines" in inspect(doc).dict
+
+
 def add_line(org: Organization, doc: Document, product: Product | None = None) -> DocumentLine:
     require(doc, "edit")
-    if len(doc.lines) >= MAX_LINES:
+    count = line_count(doc)
+    if count >= MAX_LINES:
         raise ActionError("too_many_lines", f"A document has at most {MAX_LINES} lines.")
-    line = DocumentLine(position=len(doc.lines), quantity=Decimal("1"), unit_price=Decimal("0"))
-    doc.lines.append(line)
+    line = DocumentLine(document_id=doc.id, position=count, quantity=Decimal("1"), unit_price=Decimal("0"))
     if product is not None:
-        _fill_from_product(line, product)
+        _fill_from_product(doc, line, product)
     else:
         apply_rate(line, default_tax_rate(org))
-    recalculate(doc)
+    if _lines_loaded(doc):
+        doc.lines.append(line)
+    else:
+        db.session.add(line)
+    db.session.flush()
+    recalculate_changed(doc, [line])
     db.session.flush()
     return line
 
 
-def _fill_from_product(line: DocumentLine, product: Product) -> None:
+def _fill_from_product(doc: Document, line: DocumentLine, product: Product) -> None:
     line.product_id = product.id
     line.description = product.name + (f"\n{product.description}" if product.description else "")
     line.unit = product.unit
     line.unit_price = product.unit_price
-    if product.price_includes_tax != line.document.prices_include_tax and product.tax_rate is not None:
+    if product.price_includes_tax != doc.prices_include_tax and product.tax_rate is not None:
         # the catalog price is the other kind (net vs gross): convert it with the product's rate
         rate = product.tax_rate.percent
         factor = (100 + rate) / 100
@@ -88,17 +113,20 @@ def _fill_from_product(line: DocumentLine, product: Product) -> None:
     apply_rate(line, product.tax_rate)
 
 
-def apply_product(doc: Document, line: DocumentLine, product: Product) -> None:
+def apply_product(doc: Document, line: DocumentLine, product: Product) -> set[int]:
+    """Fill the line from the product; returns the ids of the lines whose net moved."""
     require(doc, "edit")
-    _fill_from_product(line, product)
-    recalculate(doc)
+    _fill_from_product(doc, line, product)
+    return recalculate_changed(doc, [line])
 
 
 LINE_FIELDS = ("description", "quantity", "unit", "unit_price", "discount_percent")
 
 
 def update_line(doc: Document, line: DocumentLine, values: dict, rate: TaxRate | None = None,
-                set_rate: bool = False) -> None:
+                set_rate: bool = False) -> set[int]:
+    """Change the line; returns the ids of the lines whose net moved (with prices including VAT, a group's
+    cent corrections can move others)."""
     require(doc, "edit")
     for key, value in values.items():
         if key not in LINE_FIELDS:
@@ -106,27 +134,44 @@ def update_line(doc: Document, line: DocumentLine, values: dict, rate: TaxRate |
         setattr(line, key, value)
     if set_rate:
         apply_rate(line, rate)
-    recalculate(doc)
+    return recalculate_changed(doc, [line])
 
 
-def remove_line(doc: Document, line: DocumentLine) -> None:
+def remove_line(doc: Document, line: DocumentLine) -> set[int]:
+    """Remove the line; the ones after it move up (one UPDATE). Returns the ids of the lines whose net moved."""
     require(doc, "edit")
-    doc.lines.remove(line)
-    for position, other in enumerate(doc.lines):
-        other.position = position
-    recalculate(doc)
+    position = line.position
+    if _lines_loaded(doc):
+        doc.lines.remove(line)
+        for index, other in enumerate(doc.lines):
+            other.position = index
+        db.session.flush()
+    else:
+        db.session.delete(line)
+        db.session.flush()
+        db.session.execute(update(DocumentLine).where(DocumentLine.document_id == doc.id,
+                                                      DocumentLine.position > position)
+                           .values(position=DocumentLine.position - 1).execution_options(synchronize_session=False))
+        _forget_positions(doc)
+    return recalculate_changed(doc)
+
+
+def _forget_positions(doc: Document) -> None:
+    """Lines of ``doc`` held in the session read their position anew (an UPDATE moved them in the database)."""
+    for obj in list(db.session.identity_map.values()):
+        if isinstance(obj, DocumentLine) and obj.document_id == doc.id:
+            db.session.expire(obj, ["position"])
 
 
 def move_line(doc: Document, line: DocumentLine, offset: int) -> None:
+    """Move the line one place up (offset -1) or down (+1): it swaps places with its neighbour."""
     require(doc, "edit")
-    lines = list(doc.lines)
-    index = lines.index(line)
-    target = max(0, min(len(lines) - 1, index + offset))
-    lines.insert(target, lines.pop(index))
-    for position, other in enumerate(lines):
-        other.position = position
-    doc.lines[:] = lines
-    doc.updated_at = utcnow()
+    neighbour = line_at(doc, line.position + offset) if offset else None
+    if neighbour is not None:
+        line.position, neighbour.position = neighbour.position, line.position
+        if _lines_loaded(doc):
+            doc.lines.sort(key=lambda x: x.position)
+    recalculate_changed(doc)  # the order of the VAT groups follows the lines
 
 
 def add_adjustment(org: Organization, doc: Document, kind: str) -> DocumentAdjustment:
@@ -135,7 +180,7 @@ def add_adjustment(org: Organization, doc: Document, kind: str) -> DocumentAdjus
                                     reason="Discount" if kind == "allowance" else "Shipping")
     apply_rate(adjustment, default_tax_rate(org))
     doc.adjustments.append(adjustment)
-    recalculate(doc)
+    recalculate_changed(doc)  # the lines' nets stay: only the totals move
     db.session.flush()
     return adjustment
 
@@ -145,13 +190,13 @@ def update_adjustment(doc: Document, adjustment: DocumentAdjustment, reason: str
     require(doc, "edit")
     adjustment.reason, adjustment.amount = reason, amount
     apply_rate(adjustment, rate)
-    recalculate(doc)
+    recalculate_changed(doc)  # the lines' nets stay: only the totals move
 
 
 def remove_adjustment(doc: Document, adjustment: DocumentAdjustment) -> None:
     require(doc, "edit")
     doc.adjustments.remove(adjustment)
-    recalculate(doc)
+    recalculate_changed(doc)  # the lines' nets stay: only the totals move
 
 
 def delete_draft(org: Organization, actor: User, doc: Document) -> None:

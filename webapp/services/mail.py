@@ -13,8 +13,9 @@ import smtplib
 import ssl
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate, make_msgid, parseaddr
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -30,6 +31,7 @@ BACKOFF_BASE = timedelta(minutes=1)
 BACKOFF_MAX = timedelta(hours=6)
 # A message claimed by a deliverer that died is taken up again after this long.
 CLAIM_LEASE = timedelta(minutes=10)
+SENDER_MAX = 320  # the outbox's columns for From and Reply-To
 HEADER_UNSAFE_RE = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")  # the email package refuses these in headers
 
 
@@ -43,6 +45,24 @@ def external_url(endpoint: str, **values) -> str:
     base = urlsplit(current_app.config["BASE_URL"])
     adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "https")
     return adapter.build(endpoint, values, force_external=True)
+
+
+def sender_of(org: Organization | None) -> tuple[str, str]:
+    """(From, Reply-To) of a message: the organization's sender name before the address of MAIL_DEFAULT_SENDER
+    (the envelope sender stays the configured one, so SPF/DKIM hold) and its Reply-To address. Account mail
+    (no organization) comes from MAIL_DEFAULT_SENDER as configured, without Reply-To."""
+    configured = current_app.config["MAIL_DEFAULT_SENDER"]
+    if org is None:
+        return configured, ""
+    configured_name, address = parseaddr(configured)
+    name = HEADER_UNSAFE_RE.sub(" ", org.sender_name or configured_name).strip()[:100]
+    try:
+        sender = str(Address(display_name=name, addr_spec=address)) if address else configured
+    except (ValueError, IndexError):  # an address the email package cannot parse: keep the configured line
+        sender = configured
+    if len(sender) > SENDER_MAX:
+        sender = address
+    return sender, addresses(org.reply_address)[:SENDER_MAX]
 
 
 def header_text(text: str) -> str:
@@ -68,10 +88,12 @@ def queue_message(*, kind: str, to: str | list[str], subject: str, body_text: st
                   attach_pdf: bool = False, idempotency_key: str | None = None) -> OutboxMessage:
     """Add a message to the outbox in the caller's transaction (flush only)."""
     sender_domain = urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
+    sender, reply_to = sender_of(org)
     message = OutboxMessage(
         org_id=org.id if org is not None else None,
         kind=kind,
-        sender=current_app.config["MAIL_DEFAULT_SENDER"],
+        sender=sender,
+        reply_to=reply_to,
         to_addrs=addresses(to),
         cc_addrs=addresses(cc),
         subject=header_text(subject),
@@ -95,6 +117,8 @@ def build_email(message: OutboxMessage) -> EmailMessage:
     email["To"] = message.to_addrs
     if message.cc_addrs:
         email["Cc"] = message.cc_addrs
+    if message.reply_to:
+        email["Reply-To"] = message.reply_to
     email["Subject"] = message.subject
     email["Message-ID"] = message.message_id
     email["Date"] = formatdate(message.created_at.timestamp(), localtime=False)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from webapp.domain.numbering import NumberFormatError, parse_format
 from webapp.domain.roles import OWNER
+from webapp.domain.timezones import default_timezone
 from webapp.extensions import db
 from webapp.models import Membership, NumberCounter, NumberSeries, Organization, User
 from webapp.models.numbering import DEFAULT_FORMATS, DOCUMENT_KINDS
@@ -17,7 +18,7 @@ from webapp.services import audit, catalog
 
 
 def defaults_for_country(country: str) -> dict:
-    """Currency and locale a business in ``country`` most likely uses."""
+    """Currency, locale and time zone a business in ``country`` most likely uses."""
     currency, locale = "EUR", "en"
     if country:
         currencies = get_territory_currencies(country, date.today())
@@ -29,7 +30,7 @@ def defaults_for_country(country: str) -> dict:
             Locale.parse(locale)
         except (UnknownLocaleError, ValueError):
             locale = "en"
-    return {"currency": currency, "locale": locale}
+    return {"currency": currency, "locale": locale, "time_zone": default_timezone(country)}
 
 
 def create_organization(name: str, country: str, owner: User) -> Organization:

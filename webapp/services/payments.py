@@ -4,7 +4,8 @@ Every change runs with the invoice's row locked (``locks.lock_document``: ``FOR 
 ``BEGIN IMMEDIATE`` on SQLite) and keeps ``Document.paid_total`` equal to the sum of the payments
 that are not voided, in the same transaction. Payments never change the issued document itself.
 A payment carries the idempotency key of the form that recorded it (unique per organization), so the
-same form sent twice records one payment.
+same form sent twice records one payment. A payment above the amount due (an overpayment) is recorded only
+when it is confirmed (``allow_overpayment``); a cancelled invoice takes refunds, never money in.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from sqlalchemy import func, select
 from webapp.domain.money import from_minor
 from webapp.domain.errors import ActionError
 from webapp.extensions import db
+from webapp.i18n import format_money
 from webapp.models import Document, Organization, Payment, User
 from webapp.models.payment import METHODS
 from webapp.models.types import utcnow
@@ -32,6 +34,7 @@ class PaymentInput:
     reference: str = ""
     note: str = ""
     key: str = ""
+    allow_overpayment: bool = False  # confirmed: record it even if it is more than the amount due
 
 
 def by_key(org: Organization, key: str) -> Payment | None:
@@ -44,7 +47,7 @@ def _money(doc: Document, minor: int) -> str:
 
 def record(org: Organization, actor: User, doc: Document, data: PaymentInput) -> Payment:
     """Record a payment (or, with a negative amount, a refund) on the locked invoice ``doc``."""
-    require(doc, "pay")
+    require(doc, "refund" if data.amount < 0 else "pay")
     if not data.key:
         raise ActionError("form_expired", "The form has expired; reload the page and try again.")
     existing = by_key(org, data.key)
@@ -63,6 +66,8 @@ def record(org: Organization, actor: User, doc: Document, data: PaymentInput) ->
     if data.amount < 0 and -data.amount > doc.paid_total:
         raise ActionError("refund_exceeds_paid", f"A refund cannot be more than what was paid ({_money(doc, doc.paid_total)}).",
                             "amount")
+    if data.amount > 0 and not data.allow_overpayment:
+        refuse_unconfirmed_overpayment(org, doc, data.amount)
     payment = Payment(org_id=org.id, document_id=doc.id, amount=data.amount, currency=doc.currency,
                       paid_on=data.paid_on, method=data.method, reference=data.reference[:100], note=data.note,
                       idempotency_key=data.key, created_by_id=actor.id)
@@ -77,6 +82,28 @@ def record(org: Organization, actor: User, doc: Document, data: PaymentInput) ->
     return payment
 
 
+OVERPAYMENT_LABEL = "Record the overpayment"  # the confirmation's label, which the refusal names
+
+
+def refuse_unconfirmed_overpayment(org: Organization, doc: Document, amount: int) -> None:
+    """Refuse (``overpayment_unconfirmed``) a payment of ``amount`` that is more than what is due on ``doc``: an
+    overpayment is recorded only when it is confirmed. The message states the difference."""
+    due = max(doc.amount_due, 0)
+    if amount <= due:
+        return
+    excess = amount - due
+
+    def money(minor: int) -> str:
+        return format_money(minor, doc.currency, org.locale)
+
+    if due:
+        message = f"This is {money(excess)} more than the {money(due)} due"
+    else:
+        message = f"Nothing is due on {doc.number}: all of the {money(amount)} would be an overpayment"
+    raise ActionError("overpayment_unconfirmed", f"{message}; tick '{OVERPAYMENT_LABEL}' to record it.",
+                      "allow_overpayment", excess=excess, due=due, currency=doc.currency)
+
+
 def void(org: Organization, actor: User, doc: Document, payment: Payment, reason: str) -> None:
     """Void a payment of the locked invoice ``doc``: it stays listed, struck through, and stops counting."""
     require(doc, "void_payment")
@@ -87,6 +114,9 @@ def void(org: Organization, actor: User, doc: Document, payment: Payment, reason
     if doc.paid_total - payment.amount < 0:
         raise ActionError("void_leaves_negative", "Voiding this payment would leave more refunded than paid: void the refund first.")
     payment.voided_at, payment.voided_by_id, payment.void_reason = utcnow(), actor.id, reason[:300]
+    # the payment's row first, then the invoice's, as ``record`` does: the running totals' rows of payments and
+    # documents (models/totals.py) are then always locked in the same order, so two transactions never deadlock
+    db.session.flush()
     doc.paid_total -= payment.amount
     audit.record(org, actor, "payment.voided", doc,
                  summary=f"{actor.email} voided the {'refund' if payment.amount < 0 else 'payment'} of "

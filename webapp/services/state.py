@@ -14,7 +14,7 @@ def require(doc: Document, action: str) -> None:
     status_table.require(doc.kind, doc.current_status, action)
 
 
-def check_version(doc: Document, version: int | None) -> None:
+def check_version(doc: Document, version: int | None, message: str = STALE_MESSAGE) -> None:
     """Refuse a change made to an older version of the draft than the stored one (``None``: not checked)."""
     if version is not None and version != doc.version:
-        raise ActionError("document_changed", STALE_MESSAGE)
+        raise ActionError("document_changed", message)

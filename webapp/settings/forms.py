@@ -8,10 +8,11 @@ from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAr
 from wtforms.validators import URL, DataRequired, Email, InputRequired, Length, NumberRange, Optional, Regexp, \
     ValidationError
 
-from webapp.domain import identifiers
+from webapp.domain import identifiers, timezones
 from webapp.domain.numbering import NumberFormatError, parse_format
-from webapp.domain.roles import ROLE_LABELS, ROLES
-from webapp.forms import PHONE_RE, Form, as_choices, country_field, email_field, known_placeholders, normalized_by
+from webapp.domain.roles import BOOKKEEPER, OWNER, ROLE_LABELS, ROLES, STAFF
+from webapp.forms import (PHONE_RE, Form, as_choices, country_field, email_field, known_placeholders, normalized_by,
+                          with_scheme)
 
 LOGO_MAX_BYTES = 1024 * 1024
 LOGO_MAX_PIXELS = 4000 * 4000
@@ -56,8 +57,13 @@ class CompanyForm(Form):
     email = StringField("E-mail", validators=[Optional(), Email("Enter a valid e-mail address.",
                                                                 check_deliverability=False), Length(max=254)])
     phone = StringField("Phone", validators=[Length(max=40), Regexp(PHONE_RE, message="Use digits, spaces and + ( ) - / . only.")])
-    website = StringField("Website", validators=[Optional(), Length(max=200),
-                                                 URL(require_tld=True, message="Enter a web address starting with https://.")])
+    website = StringField("Website", filters=[with_scheme], validators=[
+        Optional(), Length(max=200), URL(require_tld=True, message="Enter a web address such as https://example.com.")])
+    email_sender_name = StringField("Sender name", validators=[Length(max=100)],
+                                    description="The name your e-mails come from. Empty: the display name.")
+    email_reply_to = StringField("Reply-To address", validators=[
+        Optional(), Email("Enter a valid e-mail address.", check_deliverability=False), Length(max=254)],
+        description="Where customers' replies go. Empty: the e-mail above.")
     bank_name = StringField("Bank", validators=[Length(max=100)])
     iban = StringField("IBAN", validators=[Length(max=50), normalized_by(identifiers.normalize_iban)])
     bic = StringField("BIC", validators=[Length(max=20), normalized_by(identifiers.normalize_bic)])
@@ -67,6 +73,9 @@ class CompanyForm(Form):
                            validators=[normalized_by(identifiers.normalize_currency)])
     locale = SelectField("Language of documents", choices=lambda: as_choices(identifiers.locale_choices()), validate_choice=False,
                          validators=[normalized_by(identifiers.normalize_locale)])
+    time_zone = SelectField("Time zone", choices=lambda: as_choices(timezones.timezone_choices()),
+                            validate_choice=False, validators=[normalized_by(timezones.normalize_timezone)],
+                            description="Times on the screens (activity, audit log) are shown in it.")
     payment_terms_days = IntegerField("Payment terms (days)", validators=[
         InputRequired("Enter the number of days."), NumberRange(0, 365, "Between 0 and 365 days.")])
     prices_include_tax = BooleanField("Prices include tax")
@@ -82,8 +91,8 @@ class CompanyForm(Form):
             raise ValidationError(str(exc)) from exc
 
     def validate_website(self, field):
-        if field.data and not field.data.lower().startswith(("https://", "http://")):
-            raise ValidationError("Enter a web address starting with https://.")
+        if field.data and not field.errors and not field.data.lower().startswith(("https://", "http://")):
+            raise ValidationError("Enter a web address starting with https:// or http://.")
 
     def validate_logo(self, field):
         self.logo_upload = None
@@ -116,11 +125,13 @@ class NumberingForm(Form):
 
 
 ROLE_CHOICES = as_choices((r, ROLE_LABELS[r]) for r in ROLES)
+# least privilege first: an invitation starts as staff
+INVITE_ROLE_CHOICES = as_choices((r, ROLE_LABELS[r]) for r in (STAFF, BOOKKEEPER, OWNER))
 
 
 class InviteForm(Form):
     email = email_field("E-mail of the person to invite")
-    role = SelectField("Role", choices=ROLE_CHOICES)
+    role = SelectField("Role", choices=INVITE_ROLE_CHOICES, default=STAFF)
 
 
 class RoleForm(Form):

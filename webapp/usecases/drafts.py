@@ -9,11 +9,12 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from webapp.domain.errors import ActionError
+from webapp.domain.errors import ActionError, NotFound
 from webapp.domain.money import precision
 from webapp.extensions import db
 from webapp.models import Contact, Document, DocumentAdjustment, DocumentLine, Product, TaxRate
 from webapp.services import contacts, drafts, notes
+from webapp.services.drafts import line_count  # noqa: F401 - the editor shows how many lines a draft has
 from webapp.usecases import Actor, load, usecase
 from webapp.usecases.documents import child, for_action
 
@@ -103,11 +104,21 @@ def add_new_customer(actor: Actor, document_id: int, version: int | None, custom
     return doc
 
 
+@dataclass(frozen=True)
+class LineChange:
+    """A changed (or added) line and its draft, and the ids of the lines whose net amount moved with it
+    (itself, and with prices including VAT the others of its group): what the editor shows anew."""
+    document: Document
+    line: DocumentLine
+    moved: frozenset[int]
+
+
 @usecase
-def add_line(actor: Actor, document_id: int, version: int | None, product_id: int | None = None) -> DocumentLine:
+def add_line(actor: Actor, document_id: int, version: int | None, product_id: int | None = None) -> LineChange:
     doc = for_action(actor, document_id, "edit", version)
     product = load(actor, Product, product_id, "product") if product_id is not None else None
-    return drafts.add_line(actor.org, doc, product)
+    line = drafts.add_line(actor.org, doc, product)
+    return LineChange(doc, line, frozenset({line.id}))
 
 
 @dataclass(frozen=True)
@@ -131,46 +142,70 @@ def _rate(actor: Actor, rate_id: int | None, current: int | None) -> TaxRate | N
 
 
 @usecase
-def change_line(actor: Actor, document_id: int, line_id: int, version: int | None, data: LineInput) -> DocumentLine:
+def change_line(actor: Actor, document_id: int, line_id: int, version: int | None, data: LineInput) -> LineChange:
     doc = for_action(actor, document_id, "edit", version)
-    line = child(doc.lines, line_id, "line")
+    line = line_of(doc, line_id)
     if data.quantity == 0:
         raise ActionError("quantity_zero", "A quantity of 0 adds nothing; remove the line instead.", "quantity")
     if data.discount_percent is not None and not 0 <= data.discount_percent <= 100:
         raise ActionError("discount_out_of_range", "Between 0 and 100 %.", "discount_percent")
     rate = _rate(actor, data.tax_rate_id, line.tax_rate_id)
-    drafts.update_line(doc, line, {
+    moved = drafts.update_line(doc, line, {
         "description": data.description.strip(), "quantity": data.quantity, "unit": data.unit,
         "unit_price": data.unit_price, "discount_percent": data.discount_percent or None,
     }, rate=rate, set_rate=True)
+    return LineChange(doc, line, frozenset(moved))
+
+
+def line_of(doc: Document, line_id: int) -> DocumentLine:
+    """The draft's line ``line_id`` (one query: the draft's other lines stay unread); lines of other documents
+    are not found."""
+    line = db.session.scalar(select(DocumentLine).where(DocumentLine.id == line_id,
+                                                        DocumentLine.document_id == doc.id))
+    if line is None:
+        raise NotFound("line")
     return line
 
 
 @usecase
 def apply_product(actor: Actor, document_id: int, line_id: int, version: int | None, product_id: int
-                  ) -> DocumentLine:
+                  ) -> LineChange:
     doc = for_action(actor, document_id, "edit", version)
-    line = child(doc.lines, line_id, "line")
-    drafts.apply_product(doc, line, load(actor, Product, product_id, "product"))
-    return line
+    line = line_of(doc, line_id)
+    moved = drafts.apply_product(doc, line, load(actor, Product, product_id, "product"))
+    return LineChange(doc, line, frozenset(moved))
+
+
+@dataclass(frozen=True)
+class LineRemoved:
+    document: Document
+    following: DocumentLine | None  # the line that took its place; None when it was the last
+    moved: frozenset[int]  # lines whose net amount moved (with prices including VAT)
 
 
 @usecase
-def remove_line(actor: Actor, document_id: int, line_id: int, version: int | None) -> DocumentLine | None:
-    """Remove the line; returns the line that took its place (None when it was the last)."""
+def remove_line(actor: Actor, document_id: int, line_id: int, version: int | None) -> LineRemoved:
     doc = for_action(actor, document_id, "edit", version)
-    line = child(doc.lines, line_id, "line")
+    line = line_of(doc, line_id)
     position = line.position
-    drafts.remove_line(doc, line)
-    return doc.lines[position] if position < len(doc.lines) else None
+    moved = drafts.remove_line(doc, line)
+    return LineRemoved(doc, drafts.line_at(doc, position), frozenset(moved))
+
+
+@dataclass(frozen=True)
+class LineMoved:
+    document: Document
+    line: DocumentLine
+    neighbour: DocumentLine | None  # the line it swapped places with; None when it was at the end already
 
 
 @usecase
-def move_line(actor: Actor, document_id: int, line_id: int, version: int | None, up: bool) -> DocumentLine:
+def move_line(actor: Actor, document_id: int, line_id: int, version: int | None, up: bool) -> LineMoved:
     doc = for_action(actor, document_id, "edit", version)
-    line = child(doc.lines, line_id, "line")
+    line = line_of(doc, line_id)
+    position = line.position
     drafts.move_line(doc, line, -1 if up else 1)
-    return line
+    return LineMoved(doc, line, drafts.line_at(doc, position) if line.position != position else None)
 
 
 @usecase

@@ -11,6 +11,10 @@ from webapp.services.state import check_version
 from webapp.usecases import Actor, load, usecase
 
 
+STALE_ISSUE_MESSAGE = ("This draft was changed elsewhere (in another tab or by someone else) since this page was "
+                       "opened, so it was not issued. You now see the current state: check it and issue again.")
+
+
 @usecase
 def issue(actor: Actor, document_id: int, version: int | None, today: date | None = None) -> Document:
     """Give the draft its number, dates, frozen copies and stored PDF.
@@ -25,6 +29,6 @@ def issue(actor: Actor, document_id: int, version: int | None, today: date | Non
     doc = load(actor, Document, document_id, "document")  # the same kind: the permission holds
     if was_draft and not doc.is_draft:  # a request a moment faster issued it (a double click)
         raise ActionError("already_done", f"This {status_table.KIND_LABELS[doc.kind]} was just issued.")
-    check_version(doc, version)
+    check_version(doc, version, STALE_ISSUE_MESSAGE)
     issuing.issue(actor.org, actor.user, doc, today=today, prepared=prepared)
     return doc

@@ -1,5 +1,7 @@
 """Payments on issued invoices: record one (money in, or a refund out), void one, mark an invoice as paid.
-Each runs with the invoice's row locked while its balance changes."""
+Each runs with the invoice's row locked while its balance changes. A payment above the amount due is refused
+(``overpayment_unconfirmed``, with the difference) unless the input confirms it (``allow_overpayment``); a
+cancelled invoice takes refunds only (``document_cancelled``)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,13 +10,14 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from webapp.domain import status as status_table
 from webapp.domain.errors import ActionError, NotFound
 from webapp.domain.money import precision, round_money, to_minor
 from webapp.models import Document, Payment
 from webapp.services import payments
 from webapp.services.calculation import MAX_AMOUNT_MINOR
 from webapp.extensions import db
-from webapp.usecases import Actor, usecase
+from webapp.usecases import Actor, load, usecase
 from webapp.usecases.documents import for_action
 
 
@@ -27,6 +30,7 @@ class PaymentInput:
     reference: str = ""
     note: str = ""
     key: str = ""  # the form's idempotency key: the same form sent twice records one payment
+    allow_overpayment: bool = False  # confirmed: record it even if it is more than the amount due
 
 
 def to_minor_units(amount: Decimal, currency: str, field: str = "amount") -> int:
@@ -42,14 +46,32 @@ def to_minor_units(amount: Decimal, currency: str, field: str = "amount") -> int
 
 @usecase
 def record_payment(actor: Actor, document_id: int, data: PaymentInput) -> tuple[Document, Payment]:
-    doc = for_action(actor, document_id, "pay", lock=True)
+    doc = for_action(actor, document_id, "refund" if data.refund else "pay", lock=True)
     if data.amount <= 0:
         raise ActionError("amount_not_positive", "Enter an amount above 0.", "amount")
     minor = to_minor_units(data.amount, doc.currency) * (-1 if data.refund else 1)
     payment = payments.record(actor.org, actor.user, doc, payments.PaymentInput(
         amount=minor, paid_on=data.paid_on, method=data.method, reference=data.reference, note=data.note,
-        key=data.key))
+        key=data.key, allow_overpayment=data.allow_overpayment))
     return doc, payment
+
+
+@dataclass(frozen=True)
+class PaymentForm:
+    """What the payment form may offer for an invoice: its kinds ("payment", "refund") and what is due."""
+
+    document: Document
+    kinds: tuple[str, ...]
+
+
+def payment_form(actor: Actor, document_id: int) -> PaymentForm:
+    """For the form page (GET): the invoice, if a payment or a refund may be recorded on it, and which of them
+    (a cancelled invoice takes refunds only); refused with the state model's error otherwise."""
+    doc = load(actor, Document, document_id, "document")
+    kinds = tuple(kind for kind, action in (("payment", "pay"), ("refund", "refund"))
+                  if status_table.allowed(doc.kind, doc.current_status, action))
+    for_action(actor, document_id, "pay" if "payment" in kinds or not kinds else "refund")
+    return PaymentForm(doc, kinds)
 
 
 @usecase

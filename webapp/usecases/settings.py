@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from webapp.domain import timezones
 from webapp.domain.errors import ActionError
 from webapp.domain.numbering import NumberFormatError, parse_format
 from webapp.models.types import utcnow
@@ -12,7 +13,7 @@ from webapp.usecases import Actor, usecase
 COMPANY_FIELDS = (
     "name", "legal_name", "street", "street2", "postal_code", "city", "region", "country", "vat_id",
     "tax_number", "email", "phone", "website", "bank_name", "iban", "bic", "currency", "locale",
-    "payment_terms_days", "prices_include_tax", "footer_text",
+    "payment_terms_days", "prices_include_tax", "footer_text", "email_sender_name", "email_reply_to", "time_zone",
 )
 INVOICE_EMAIL_FIELDS = ("invoice_email_subject", "invoice_email_body", "invoice_email_attach_pdf")
 
@@ -32,10 +33,16 @@ def save_company(actor: Actor, data: CompanyInput) -> list[str]:
     unknown = set(data.values) - set(COMPANY_FIELDS)
     if unknown:
         raise ActionError("unknown_field", f"Unknown fields: {', '.join(sorted(unknown))}.")
-    before = {name: getattr(org, name) for name in data.values}
-    for name, value in data.values.items():
+    values = dict(data.values)
+    if "time_zone" in values:
+        try:
+            values["time_zone"] = timezones.normalize_timezone(values["time_zone"])
+        except ValueError as exc:
+            raise ActionError("invalid_time_zone", str(exc), "time_zone") from exc
+    before = {name: getattr(org, name) for name in values}
+    for name, value in values.items():
         setattr(org, name, value.strip() if isinstance(value, str) else value)
-    changed = [name for name in data.values if getattr(org, name) != before[name]]
+    changed = [name for name in values if getattr(org, name) != before[name]]
     if data.logo is not None:
         org.logo, org.logo_mime = data.logo
         org.logo_updated_at = utcnow()
