@@ -426,3 +426,31 @@ def test_an_edit_refreshes_the_issue_button_but_keeps_its_form(shop, f):
     assert f'/invoices/{doc.id}/issue' not in html and 'id="invoice-issue"' not in html
     assert re.search(r'<button type="submit" id="issue-button" hx-swap-oob="true" disabled>Issue invoice</button>', html)
     assert re.search(r'<p id="issue-problems" class="muted" hx-swap-oob="true">Before issuing: ', html)
+
+
+def test_an_issue_date_before_the_last_invoice_is_named_in_the_editor_at_once(shop, f):
+    """Issue 13: a past issue date was only refused at Issue; the editor now says so when it is typed (and a
+    future one too), and the Issue button is off until it is fixed."""
+    f.issued(shop.org, contact_=shop.customer)  # issued today: the series' last date
+    doc = f.draft(shop.org, shop.customer)
+    yesterday, tomorrow = date.today() - timedelta(days=1), date.today() + timedelta(days=1)
+    for day, message in ((yesterday, "cannot be before"), (tomorrow, "is in the future")):
+        r = shop.client.post(f"/invoices/{doc.id}/header", headers=HX, data={
+            "current_version": db.session.get(Document, doc.id).version, "currency": "EUR", "payment_terms": "14",
+            "chosen_issue_date": day.isoformat()})
+        assert r.status_code == 200
+        html = r.data.decode()
+        note = html[html.find('id="issue-problems"'):]
+        assert message in note[:400], note[:400]
+        assert re.search(r'<button type="submit" id="issue-button" hx-swap-oob="true"\s*disabled', html)
+    r = shop.client.post(f"/invoices/{doc.id}/header", headers=HX, data={
+        "current_version": db.session.get(Document, doc.id).version, "currency": "EUR", "payment_terms": "14",
+        "chosen_issue_date": date.today().isoformat()})
+    html = r.data.decode()
+    assert "cannot be before" not in html and "in the future" not in html
+
+
+def test_the_credit_note_list_is_named_so_and_offers_no_new_invoice(shop, f):
+    html = shop.client.get("/invoices/?kind=credit_note").data.decode()
+    assert "<h1>Credit notes</h1>" in html and "<title>Credit notes" in html
+    assert "New invoice" not in html and "No credit notes match." in html

@@ -17,7 +17,7 @@ from webapp.models.types import utcnow
 from webapp.services import audit, ledger, pdf
 from webapp.services.calculation import recalculate
 from webapp.services.links import new_token
-from webapp.services.numbering import peek_number, take_number
+from webapp.services.numbering import date_out_of_order, peek_number, take_number
 from webapp.services.snapshots import buyer_snapshot, seller_snapshot
 from webapp.services.state import require
 
@@ -25,10 +25,19 @@ from webapp.services.state import require
 BLANK_LINES_NAMED = 5  # lines without a description named one by one; more are counted
 
 
-def issue_problems(org: Organization, doc: Document) -> list[str]:
+def issue_problems(org: Organization, doc: Document, dates: bool = True) -> list[str]:
     """What keeps the draft from being issued, in words. Lines already in memory are read there; otherwise two
-    small queries answer, so the editor's line changes leave the draft's other lines unread."""
+    small queries answer, so the editor's line changes leave the draft's other lines unread. With ``dates``, a
+    chosen issue date in the future or before the series' last is named too (issuing refuses those itself, each
+    with its own code)."""
     problems = []
+    if dates and doc.chosen_issue_date is not None:
+        if doc.chosen_issue_date > date.today():
+            problems.append(f"The issue date {doc.chosen_issue_date.isoformat()} is in the future.")
+        else:
+            out_of_order = date_out_of_order(org, doc.kind, doc.chosen_issue_date)
+            if out_of_order:
+                problems.append(out_of_order)
     if doc.contact_id is None:
         problems.append("Choose the customer.")
     if "lines" in inspect(doc).dict:
@@ -87,7 +96,7 @@ def prepare_issue_pdf(org: Organization, doc: Document, today: date | None = Non
 
 def _issue_date(org: Organization, doc: Document, today: date | None) -> date:
     require(doc, "issue")
-    problems = issue_problems(org, doc)
+    problems = issue_problems(org, doc, dates=False)
     if problems:
         raise ActionError("not_ready_to_issue", f"This {status_table.KIND_LABELS[doc.kind]} cannot be issued yet: "
                           + " ".join(problems))

@@ -50,6 +50,30 @@ def peek_number(org: Organization, kind: str, on: date) -> str | None:
         return None
 
 
+def _check_order(series: NumberSeries, kind: str, on: date) -> None:
+    """Numbers and dates stay in order: a document of the series cannot be dated before the last one issued."""
+    latest = None if series.id is None else db.session.scalar(
+        select(func.max(NumberCounter.last_date)).where(NumberCounter.series_id == series.id))
+    if latest is not None and on < latest:
+        raise ActionError("issue_date_before_last",
+                          f"The issue date cannot be before {latest.isoformat()}, the date of the last "
+                          f"{kind.replace('_', ' ')} of this series: numbers and dates stay in order.",
+                          "chosen_issue_date")
+
+
+def date_out_of_order(org: Organization, kind: str, on: date) -> str | None:
+    """Why a document dated ``on`` could not be issued now (its date before the series' last), or None: the
+    editor says so as soon as the date is typed, not only at Issue."""
+    series = db.session.scalar(select(NumberSeries).where(NumberSeries.org_id == org.id, NumberSeries.kind == kind))
+    if series is None:
+        return None
+    try:
+        _check_order(series, kind, on)
+    except ActionError as exc:
+        return exc.message
+    return None
+
+
 def _next_number(org: Organization, kind: str, on: date, take: bool) -> str:
     if take:
         series = _series(org, kind)
@@ -58,13 +82,7 @@ def _next_number(org: Organization, kind: str, on: date, take: bool) -> str:
         if series is None:
             series = NumberSeries(org_id=org.id, kind=kind, format=DEFAULT_FORMATS[kind], reset_yearly=True)
     fmt = parse_format(series.format, series.reset_yearly)
-    latest = None if series.id is None else db.session.scalar(
-        select(func.max(NumberCounter.last_date)).where(NumberCounter.series_id == series.id))
-    if latest is not None and on < latest:
-        raise ActionError("issue_date_before_last",
-                          f"The issue date cannot be before {latest.isoformat()}, the date of the last "
-                          f"{kind.replace('_', ' ')} of this series: numbers and dates stay in order.",
-                          "chosen_issue_date")
+    _check_order(series, kind, on)
     period = on.year if series.reset_yearly else 0
     counter = None if series.id is None else db.session.scalar(select(NumberCounter).where(
         NumberCounter.series_id == series.id, NumberCounter.period == period))
