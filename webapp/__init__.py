@@ -237,7 +237,7 @@ def _register_template_helpers(app: Flask) -> None:
     from markupsafe import Markup, escape
 
     from webapp.domain.money import round_money, to_minor
-    from webapp.i18n import format_day, format_money, format_number
+    from webapp.i18n import format_day, format_money, format_number, format_price, member_locale, tax_rate_label
     from webapp.domain.units import UNITS
     from webapp.domain.identifiers import format_iban
     from sqlalchemy import func
@@ -265,30 +265,19 @@ def _register_template_helpers(app: Flask) -> None:
     def iban(value: str) -> str:
         return format_iban(value)
 
-    @app.template_filter("decimal")
-    def decimal_filter(value, min_places: int = 2) -> str:
-        """An exact Decimal with at least ``min_places`` decimals and no needless zeros (12.50, 0.0125)."""
-        if value is None:
-            return ""
-        text = f"{value.normalize():f}"
-        places = len(text.split(".")[1]) if "." in text else 0
-        return f"{value:.{min_places}f}" if places < min_places else text
-
-    def member_locale() -> str:
-        """The locale the app's own screens format numbers and dates in: the organization's."""
-        membership = None
-        if has_request_context() and current_user.is_authenticated:
-            membership = load_current_membership()
-        return membership.organization.locale if membership else "en"
-
     @app.template_filter("money")
     def money(minor: int | None, currency: str, locale: str | None = None) -> str:
-        """Minor units as a localized amount (``i18n.format_money``), by default in the organization's locale."""
+        """Minor units as a localized amount (``i18n.format_money``), by default in the member's locale."""
         return format_money(minor, currency, locale or member_locale())
+
+    @app.template_filter("price")
+    def price(value, currency: str, locale: str | None = None) -> str:
+        """A unit price (an exact Decimal, none of its decimals dropped) as an amount: "1.299,00 €" (de_DE)."""
+        return format_price(value, currency, locale or member_locale())
 
     @app.template_filter("day")
     def day(value: date | None, locale: str | None = None) -> str:
-        """A date as the locale writes it (``i18n.format_day``), by default in the organization's locale."""
+        """A date as the locale writes it (``i18n.format_day``), by default in the member's locale."""
         return format_day(value, locale or member_locale())
 
     @app.template_filter("money_amount")
@@ -296,7 +285,15 @@ def _register_template_helpers(app: Flask) -> None:
         """A Decimal amount in major units, rounded half-up to the currency, then formatted."""
         return money(to_minor(round_money(amount, currency), currency), currency, locale)
 
-    app.add_template_filter(format_number, "number")
+    @app.template_filter("number")
+    def number(value, locale: str | None = None, min_places: int = 0) -> str:
+        """An exact Decimal (a quantity, a rate) in the locale's digits (``i18n.format_number``), by default the
+        member's: ``{{ g.rate|number }} %`` -> "5,5 %" (de_DE)."""
+        return format_number(value, locale or member_locale(), min_places)
+
+    @app.template_filter("tax_rate_label")
+    def rate_label(rate) -> str:
+        return tax_rate_label(rate, member_locale())
 
     @app.template_filter("linkify")
     def linkify(text: str) -> Markup:

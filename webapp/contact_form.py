@@ -3,6 +3,7 @@ the customers blueprint, which services must not import)."""
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from wtforms import BooleanField, DateField, SelectField, SelectMultipleField, StringField, TextAreaField, widgets
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
@@ -10,6 +11,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, Va
 from webapp.domain import identifiers
 from webapp.domain.numbers import parse_decimal
 from webapp.forms import Form, as_choices, normalized_by
+from webapp.i18n import format_number, member_locale
 from webapp.models import CustomField
 from webapp.forms import PHONE_RE
 
@@ -21,23 +23,34 @@ def _optional_choice(pairs, empty_label):
 
 
 class DecimalText(StringField):
-    """A number typed as text, parsed into an exact Decimal (never a float)."""
+    """A number typed as text in the member's locale (``i18n.member_locale``), parsed into an exact Decimal (never
+    a float): "1.299,00", "1299,00" or "1299.00" in de_DE (``domain.numbers.parse_decimal``). It shows a stored
+    number in that locale without thousands separators and with at least ``min_places`` decimals (2 for amounts and
+    prices: "89,90"; 0 for quantities and rates: "2", "1,5")."""
 
-    def __init__(self, label=None, validators=None, places: int = 4, allow_negative: bool = True, **kwargs):
+    def __init__(self, label=None, validators=None, places: int = 4, allow_negative: bool = True, min_places: int = 0,
+                 **kwargs):
         super().__init__(label, validators, **kwargs)
         self.places = places
         self.allow_negative = allow_negative
+        self.min_places = min_places
         self.decimal = None
 
     def process_data(self, value):
-        self.data = "" if value is None else f"{value.normalize():f}" if hasattr(value, "normalize") else str(value)
+        if value is None:
+            self.data = ""
+        elif isinstance(value, (Decimal, int)):
+            self.data = format_number(Decimal(value), member_locale(), self.min_places, grouping=False)
+        else:
+            self.data = str(value)
 
     def pre_validate(self, form):
         self.decimal = None
         if (self.data or "").strip() == "":
             return
         try:
-            self.decimal = parse_decimal(self.data, self.places, allow_negative=self.allow_negative)
+            self.decimal = parse_decimal(self.data, self.places, allow_negative=self.allow_negative,
+                                         locale=member_locale())
         except ValueError as exc:
             raise ValidationError(str(exc)) from exc
 

@@ -5,6 +5,10 @@ The app's own screens are English. Everything a customer receives is rendered in
 (English, German, French; other languages fall back to English), and amounts, numbers and dates
 are formatted by Babel in the customer's locale (``de_AT`` formats as Austria does). This module is the one
 place amounts, numbers and dates are formatted: templates (filters), e-mails and PDFs all use it.
+
+Members read and type numbers and dates in their locale: ``member_locale()`` (today the organization's,
+``locale_for``), the default of the ``money``, ``price``, ``number`` and ``day`` filters and the locale the forms'
+number fields (``contact_form.DecimalText``) parse and show numbers in.
 """
 from __future__ import annotations
 
@@ -12,13 +16,17 @@ import re
 from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 
 from babel.dates import format_date, format_time, get_datetime_format
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_currency, format_decimal, get_decimal_symbol
+from flask import has_request_context
 from flask_babel import force_locale
+from flask_login import current_user
 
 from webapp.domain.money import from_minor
 from webapp.domain.timezones import zone
+from webapp.tenancy import load_current_membership
 
 # Languages with a message catalog; a customer in another language reads English labels.
 DOCUMENT_LANGUAGES = ("en", "de", "fr")
@@ -32,6 +40,21 @@ def document_locale(doc, org=None) -> str:
         buyer_locale = doc.contact.locale if doc.contact is not None else ""
         seller_locale = org.locale if org is not None else ""
     return buyer_locale or seller_locale or "en"
+
+
+def locale_for(org=None, user=None) -> str:
+    """The locale a member reads and types numbers and dates in: today the organization's (``Organization.locale``,
+    e.g. de_DE), English without one. The one place that decides it (a per-user language setting goes here)."""
+    return (getattr(org, "locale", "") or "") or "en"
+
+
+def member_locale() -> str:
+    """``locale_for`` the logged-in member in the current organization; English outside a request (e-mails and
+    PDFs pass their locale explicitly) and for visitors."""
+    if not has_request_context() or not current_user.is_authenticated:
+        return "en"
+    membership = load_current_membership()
+    return locale_for(membership.organization if membership else None, current_user)
 
 
 @contextmanager
@@ -68,14 +91,38 @@ def format_money(minor: int | None, currency: str, locale: str) -> str:
     return format_currency(from_minor(minor, currency), currency, locale=locale or "en", currency_digits=True)
 
 
-def format_number(value: Decimal | None, locale: str, min_places: int = 0) -> str:
-    """An exact Decimal in the locale's digits, at least ``min_places`` decimals, none dropped or rounded."""
+def format_price(value: Decimal | None, currency: str, locale: str) -> str:
+    """A unit price (an exact Decimal in major units, up to 6 decimals) as the locale writes an amount: at least
+    the currency's decimals, none dropped or rounded: 1299 EUR -> "1.299,00 €", 0.0125 -> "0,0125 €" (de_DE)."""
+    if value is None:
+        return ""
+    return format_currency(value, currency, locale=locale or "en", currency_digits=True, decimal_quantization=False)
+
+
+def format_number(value: Decimal | None, locale: str, min_places: int = 0, grouping: bool = True) -> str:
+    """An exact Decimal in the locale's digits, at least ``min_places`` decimals, none dropped or rounded:
+    1299.5 -> "1.299,5" (de_DE); without ``grouping`` "1299,5", as inputs show it."""
     if value is None:
         return ""
     if not isinstance(value, Decimal):
         value = Decimal(str(value))  # e.g. a VAT rate kept as text in the frozen breakdown
+    if not grouping:  # the digits as they are with the locale's decimal sign (fast: every input of a long draft)
+        text = f"{value.normalize():f}"
+        if len(text.partition(".")[2]) < min_places:
+            text = f"{value:.{min_places}f}"  # only zeros are added
+        return text.replace(".", _decimal_symbol(locale or "en"))
     pattern = "#,##0" + ("." + "0" * min_places if min_places else "")
     return format_decimal(value, format=pattern, locale=locale or "en", decimal_quantization=False)
+
+
+@lru_cache(maxsize=256)
+def _decimal_symbol(locale: str) -> str:
+    return get_decimal_symbol(locale)
+
+
+def tax_rate_label(rate, locale: str) -> str:
+    """A tax rate as choices and lists name it, its percent in the locale: "Reduced (5,5 %, S)" (de_DE)."""
+    return rate.label_with(format_number(rate.percent, locale))
 
 
 def css_string(text: str) -> str:

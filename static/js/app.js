@@ -91,6 +91,15 @@
       other.classList.toggle("outline", !on);
     });
   });
+  // The menu (<details id="nav-menu">) is open on wide screens, where its button is hidden (the CSS shows the links
+  // there even when it is closed), and closed when the screen becomes narrow; on a phone its button opens it.
+  var wideScreen = window.matchMedia("(min-width: 1200px)");
+  function menuFollowsScreen() {
+    var menu = document.getElementById("nav-menu");
+    if (menu) { menu.open = wideScreen.matches; }
+  }
+  menuFollowsScreen();
+  wideScreen.addEventListener("change", menuFollowsScreen);
   // Close the account dropdown after a click elsewhere.
   document.addEventListener("click", function (event) {
     document.querySelectorAll("details.dropdown[open]").forEach(function (menu) {

@@ -53,7 +53,7 @@ def test_bookkeeper_records_a_partial_payment_then_marks_the_invoice_paid(page, 
     expect(page.locator("#messages")).to_contain_text("is marked as paid. A confirmation goes to kasse@morgenrot.example")
     expect(page.locator("#payment-state")).to_have_text("Paid")
     expect(page.locator("#amount-due")).to_have_text("€0.00")
-    expect(page.locator("#timeline")).to_contain_text("recorded a payment of 69.00 EUR")
+    expect(page.locator("#timeline")).to_contain_text("recorded a payment of €69.00")
     screenshot(page, "invoice-paid")
     assert page.console_errors == []
 

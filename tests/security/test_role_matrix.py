@@ -37,6 +37,7 @@ ALLOWED = {
     "customers.fields": OWNER, "customers.delete_field": OWNER,
     "payments.index": ALL,
     "invoices.index": ALL, "invoices.show": ALL, "invoices.pdf": ALL, "invoices.note_file": ALL,
+    "invoices.preview": ALL,  # the live preview of a draft: a read, as the document page
     "invoices.add_note": ALL, "invoices.new_payment": ALL, "invoices.mark_paid": ALL,
     "invoices.void_payment": OWNER_BOOKKEEPER, "invoices.credit": OWNER_BOOKKEEPER,
     "invoices.cancel": OWNER_BOOKKEEPER, "invoices.change_recipient": OWNER_BOOKKEEPER,

@@ -37,14 +37,14 @@ def test_new_organization_starts_with_its_countrys_rates(f, country, expected):
 
 def test_create_custom_rate_and_default_is_unique(login_as):
     owner = login_as("owner")
-    r = owner.client.post("/catalog/tax-rates/new", data={"name": "NYC sales tax", "percent": "8.875", "category": "S",
+    r = owner.client.post("/catalog/tax-rates/new", data={"name": "NYC sales tax", "percent": "8,875", "category": "S",
                                                           "is_default": "y"})
     assert r.status_code == 303
     rates = rates_of(owner.org.id)
     nyc = next(r for r in rates if r.name == "NYC sales tax")
     assert nyc.percent == Decimal("8.875") and nyc.is_default
     assert [r.name for r in rates if r.is_default] == ["NYC sales tax"]
-    assert "8.875 %" in owner.client.get("/catalog/tax-rates").data.decode()
+    assert "8,875 %" in owner.client.get("/catalog/tax-rates").data.decode()  # in the German organization's locale
 
 
 @pytest.mark.parametrize("data,field,message", [
@@ -118,7 +118,7 @@ def test_create_product_with_exact_price(login_as):
     product = db.session.scalar(select(Product))
     assert product.unit_price == Decimal("0.0125") and product.tax_rate_id == seven.id and product.unit == "kg"
     listing = owner.client.get("/catalog/products?q=SOURDOUGH").data.decode()
-    assert "Sourdough loaf" in listing and "0.0125" in listing
+    assert "Sourdough loaf" in listing and "0,0125\xa0€" in listing  # the German organization's locale
     assert "Sourdough" not in owner.client.get("/catalog/products?q=croissant").data.decode()
 
 

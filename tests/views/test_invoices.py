@@ -341,7 +341,7 @@ def test_adjustment_amounts_use_the_currency_precision(shop, f):
                          headers=HX)
     adj_id = int(re.search(r'id="adjustment-(\d+)"', r.data.decode()).group(1))
     r = shop.client.post(f"/invoices/{doc.id}/adjustments/{adj_id}", headers=HX, data={
-        "current_version": version_of(r), f"a{adj_id}-reason": "Loyalty", f"a{adj_id}-amount": "1.005",
+        "current_version": version_of(r), f"a{adj_id}-reason": "Loyalty", f"a{adj_id}-amount": "1,005",
         f"a{adj_id}-tax_rate_id": "0"})
     assert r.status_code == 422 and "EUR amounts have at most 2 decimal places." in r.data.decode()
 
@@ -384,13 +384,13 @@ def test_list_sums_count_what_is_invoiced_and_owed_and_columns_say_what_they_hol
     html = shop.client.get("/invoices/").data.decode()
     assert '<th>Due date</th><th class="num">Total</th><th class="num">Amount due</th>' in html
     issued_on = date.today().strftime("%d.%m.%Y")  # the German organization's medium date
-    assert f"<td>{issued_on}</td>" in html and date.today().isoformat() not in html.split('id="invoice-list"')[1]
+    assert f'<td data-label="Issued">{issued_on}</td>' in html and date.today().isoformat() not in html.split('id="invoice-list"')[1]
 
     from webapp.services import drafts
     quote = drafts.new_draft(shop.org, shop.user, shop.customer, kind="quote")
     db.session.commit()
     quotes = shop.client.get("/invoices/?kind=quote").data.decode()
-    assert "<th>Valid until</th>" in quotes and f"<td>{quote.valid_until.strftime('%d.%m.%Y')}</td>" in quotes
+    assert "<th>Valid until</th>" in quotes and f'<td data-label="Valid until">{quote.valid_until.strftime("%d.%m.%Y")}</td>' in quotes
 
 
 def test_a_stale_issue_lands_on_the_editor_by_a_redirect(shop, f):

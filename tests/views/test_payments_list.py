@@ -62,12 +62,12 @@ def listed(html: str) -> list[int]:
 
 
 def sums(html: str) -> dict[str, tuple[str, str, str]]:
-    table = re.search(r'<table class="balance" id="payment-sums">.*?</table>', html, re.S)
+    table = re.search(r'<table class="balance[^"]*" id="payment-sums">.*?</table>', html, re.S)
     if table is None:
         return {}
     return {cur: (received, refunded, net) for cur, received, refunded, net in re.findall(
-        r'<tr id="sums-(\w+)"><th>\w+</th><td class="num">([^<]+)</td>\s*<td class="num">([^<]+)</td>'
-        r'<td class="num"><strong>([^<]+)</strong>', table.group(0))}
+        r'<tr id="sums-(\w+)"><th>\w+</th><td class="num"[^>]*>([^<]+)</td>\s*<td class="num"[^>]*>([^<]+)</td>'
+        r'<td class="num"[^>]*><strong>([^<]+)</strong>', table.group(0))}
 
 
 def test_every_payment_and_refund_newest_first_with_the_sums_per_currency(owner, shop):

@@ -15,7 +15,7 @@ class ProductForm(Form):
                                 description="Printed on the invoice line below the name.")
     sku = StringField("SKU / article number", validators=[Length(max=64)])
     unit = SelectField("Unit", choices=as_choices((key, label) for key, (label, _) in UNITS.items()))
-    unit_price = DecimalText("Unit price", places=4, allow_negative=False,
+    unit_price = DecimalText("Unit price", places=4, allow_negative=False, min_places=2,
                              description="Up to 4 decimals, e.g. 12.5 or 0.0125. Discounts go on the invoice.")
     price_includes_tax = BooleanField("The price includes tax")
     tax_rate_id = SelectField("Tax rate", coerce=int)
@@ -27,7 +27,7 @@ class ProductForm(Form):
 
 class TaxRateForm(Form):
     name = StringField("Name", validators=[DataRequired("Enter a name."), Length(max=100)])
-    percent = DecimalText("Rate in %", places=4, allow_negative=False, description="e.g. 19 or 8.875")
+    percent = DecimalText("Rate in %", places=4, allow_negative=False, description="e.g. 19 or 5.5")
     category = SelectField("VAT category (EN 16931)", choices=as_choices((k, f"{k} – {v}") for k, v in CATEGORIES.items()))
     exemption_note = TextAreaField("Note printed on documents", validators=[Length(max=1000)],
                                    description="Required for reverse charge, intra-EU supply, exports and exemptions.")

@@ -8,6 +8,7 @@ from webapp.domain.units import UNITS
 from webapp.extensions import db
 from webapp.forms import ButtonForm, as_choices, clean_line
 from webapp.htmx import is_htmx, redirect_to, render
+from webapp.i18n import member_locale, tax_rate_label
 from webapp.models import Product, TaxRate
 from webapp.queries.pagination import paginate
 from webapp.tenancy import current_actor, current_org, get_or_404, require_permission, scoped
@@ -56,7 +57,8 @@ def _product_form(product: Product | None) -> ProductForm:
         form = ProductForm(price_includes_tax=org.prices_include_tax, tax_rate_id=default)
     else:
         form = ProductForm(obj=product)
-    form.tax_rate_id.choices = as_choices([(0, "No default rate")] + [(r.id, r.label) for r in rates])
+    locale = member_locale()
+    form.tax_rate_id.choices = as_choices([(0, "No default rate")] + [(r.id, tax_rate_label(r, locale)) for r in rates])
     return form
 
 

@@ -1,6 +1,8 @@
 """Customers: list with live search and filters, create/edit, archive, delete, custom fields, CSV."""
 from __future__ import annotations
 
+from functools import partial
+
 from flask import Blueprint, Response, abort, flash, request, url_for
 
 from sqlalchemy.orm import selectinload
@@ -9,6 +11,7 @@ from webapp.customers.forms import CustomFieldForm, ImportUploadForm, customer_f
 from webapp.extensions import db
 from webapp.forms import ButtonForm, id_arg
 from webapp.htmx import is_htmx, redirect_to, render
+from webapp.i18n import member_locale
 from webapp.domain.status import STATUS_LABELS
 from webapp.queries.documents import open_balances
 from webapp.models import AuditEvent, Contact, CustomField, Document, ImportJob
@@ -31,13 +34,13 @@ def _fields() -> list[CustomField]:
 @require_permission("view")
 def index():
     fields = _fields()
-    query = contact_queries.parse_query(request.args, fields)
+    query = contact_queries.parse_query(request.args, fields, member_locale())
     page = contact_queries.search_contacts(current_org().id, query)
     context = dict(page=page, query=query, fields=fields, sorts=contact_queries.SORT_LABELS,
                    statuses=contact_queries.STATUSES, operators=contact_queries.OPERATORS,
                    ops_by_type=contact_queries.OPS_BY_TYPE,
                    values={c.id: contacts.custom_values(c, fields) for c in page.items},
-                   format_value=contacts.format_value)
+                   format_value=partial(contacts.format_value, locale=member_locale()))
     response = render("customers/index.html", "customers/_list.html", status=422 if query.errors else 200, **context)
     if is_htmx():  # push the short, canonical address of this search, not every empty form field
         response.headers["HX-Push-Url"] = url_for("customers.index", **query.url_args())
@@ -85,7 +88,7 @@ def show(contact_id: int):
     balance = open_balances(contact.org_id, contact_id=contact.id)
     return render("customers/show.html", contact=contact, fields=fields, values=contacts.custom_values(contact, fields),
                   invoices=invoices, balance=balance, labels=STATUS_LABELS,
-                  format_value=contacts.format_value, events=events,
+                  format_value=partial(contacts.format_value, locale=member_locale()), events=events,
                   duplicates=contacts.duplicates_of_email(contact.org_id, contact.email, exclude_id=contact.id))
 
 
@@ -176,7 +179,7 @@ def delete_field(field_id: int):
 def export():
     org_id = current_org().id
     fields = _fields()
-    query = contact_queries.parse_query(request.args, fields)
+    query = contact_queries.parse_query(request.args, fields, member_locale())
     if query.errors:
         abort(422)
     stmt = contact_queries.contact_select(org_id, query).options(

@@ -1,28 +1,90 @@
-"""Parsing the numbers people type: exact Decimals, never floats."""
+"""Parsing the numbers people type: exact Decimals, never floats.
+
+A number is read in the member's locale first (Babel's strict parsing: ``1.299,00`` and ``1299,00`` in
+de_DE, ``1,299.00`` and ``1299.00`` in en), then in the plain form every locale also accepts (``1299.00``,
+or ``1299,00`` with a comma as the decimal separator, without thousands separators).
+
+Text that both forms read, as different numbers, is refused, never guessed: in de_DE ``1.299`` is 1299 to Babel
+(a German's thousands separator) and 1.299 in the plain form (a point as the decimal separator), a factor of
+1000 apart, so the member is asked to write ``1299`` or ``1,299``; likewise ``1,299`` in en (1299 or 1.299).
+``1.29``, ``1.2995`` or ``12.5`` in de_DE are no German groupings and read as the plain decimals, ``1.299.000``
+and ``1.299,00`` only as German numbers. ``tests/unit/test_numbers.py`` pins this.
+"""
 from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
 
+from babel.core import UnknownLocaleError
+from babel.numbers import NumberFormatError, format_decimal, get_decimal_symbol, get_group_symbol
+from babel.numbers import parse_decimal as babel_parse_decimal
+
 NUMBER_RE = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
+SPACES = (" ", "\u00a0", "\u202f", "\u2009")  # typed or pasted between digit groups (fr writes 1 299,00)
 
 
-def parse_decimal(text: str, places: int = 4, *, allow_negative: bool = True, max_integer_digits: int = 12) -> Decimal:
-    """Parse ``text`` ("12.5", "12,50", " -3 ") into a Decimal with at most ``places`` decimals.
+def _in_locale(raw: str, locale: str) -> Decimal | None:
+    """``raw`` read strictly as ``locale`` writes numbers; None when it is not such a number."""
+    try:
+        allowed = set("0123456789+-") | {get_group_symbol(locale), get_decimal_symbol(locale)}
+    except (UnknownLocaleError, ValueError, TypeError):
+        return None
+    if not set(raw) <= allowed:  # Babel hands the rest to Decimal(), which reads 1e5, NaN, Infinity, 1_000
+        return None
+    try:
+        value = babel_parse_decimal(raw, locale=locale, strict=True)
+    except (NumberFormatError, InvalidOperation, ValueError):
+        return None
+    return value if value.is_finite() else None
+
+
+def _plain(raw: str) -> Decimal | None:
+    """``raw`` in the plain form every locale accepts: digits with a point or a comma as the decimal separator and
+    no thousands separators (1299.00, 1299,00, .5); None otherwise."""
+    if not NUMBER_RE.match(raw):
+        return None
+    try:
+        return Decimal(raw.replace(",", "."))
+    except InvalidOperation:  # pragma: no cover - the pattern above already refuses these
+        return None
+
+
+def _example(locale: str | None) -> str:
+    try:
+        return format_decimal(Decimal("1299.00"), "#,##0.00", locale=locale) if locale else ""
+    except (UnknownLocaleError, ValueError, TypeError):
+        return ""
+
+
+def _in_digits(value: Decimal, locale: str) -> str:
+    """``value`` as an input shows it in ``locale``: its decimal separator, no thousands separators."""
+    return format_decimal(value, format="0", locale=locale, decimal_quantization=False)
+
+
+def parse_decimal(text: str, places: int = 4, *, allow_negative: bool = True, max_integer_digits: int = 12,
+                  locale: str | None = None) -> Decimal:
+    """Parse ``text`` ("12.5", "12,50", " -3 "; with ``locale`` also "1.299,00" in de_DE) into a Decimal with at
+    most ``places`` decimals. Text that reads as two different numbers (``1.299`` in de_DE) is refused.
 
     Raises ValueError with a message for the person who typed it.
     """
-    raw = (text or "").strip().replace(" ", "").replace("\u00a0", "")
+    raw = (text or "").strip()
+    for space in SPACES:
+        raw = raw.replace(space, "")
     if not raw:
         raise ValueError("Enter a number.")
-    if "," in raw and "." in raw:
-        raise ValueError("Use either a point or a comma as decimal separator, without thousands separators.")
-    if not NUMBER_RE.match(raw):
+    local = _in_locale(raw, locale) if locale else None
+    plain = _plain(raw)
+    if local is not None and plain is not None and local != plain:
+        raise ValueError(f"{text.strip()} can be read two ways: write {_in_digits(local, locale)} or "
+                         f"{_in_digits(plain, locale)}.")
+    value = local if local is not None else plain
+    if value is None:
+        if "," in raw and "." in raw:
+            example = _example(locale)
+            raise ValueError(f"Write the number as {example} or 1299.00." if example else
+                             "Use either a point or a comma as decimal separator, without thousands separators.")
         raise ValueError(f"{text.strip()} is not a number.")
-    try:
-        value = Decimal(raw.replace(",", "."))
-    except InvalidOperation as exc:  # pragma: no cover - the pattern above already refuses these
-        raise ValueError(f"{text.strip()} is not a number.") from exc
     if not allow_negative and value < 0:
         raise ValueError("Enter a number that is not negative.")
     exponent = value.as_tuple().exponent

@@ -7,6 +7,7 @@ from webapp.domain.numbers import parse_decimal
 from webapp.extensions import db
 from webapp.forms import as_choices, clean_line
 from webapp.htmx import redirect_to, render
+from webapp.i18n import format_number, member_locale
 from webapp.invoices import bp
 from webapp.invoices.common import load
 from webapp.invoices.forms import CancelForm, CreditForm, RecipientForm
@@ -23,7 +24,9 @@ def _page(document_id: int) -> str:
 
 
 def _groups(doc: Document) -> list[tuple[str, str]]:
-    return [(f"{g['category']}|{g['rate']}", f"{g['rate']} % ({g['category']})") for g in doc.tax_breakdown]
+    locale = member_locale()
+    return [(f"{g['category']}|{g['rate']}", f"{format_number(g['rate'], locale)} % ({g['category']})")
+            for g in doc.tax_breakdown]
 
 
 def _credit_input(doc: Document, form: CreditForm, typed: dict[int, str]) -> corrections.CreditInput | None:
@@ -34,7 +37,7 @@ def _credit_input(doc: Document, form: CreditForm, typed: dict[int, str]) -> cor
             typed[line.id] = raw = clean_line(request.form.get(f"q{line.id}", ""))
             if raw:
                 try:
-                    quantities[line.id] = parse_decimal(raw, 4, allow_negative=False)
+                    quantities[line.id] = parse_decimal(raw, 4, allow_negative=False, locale=member_locale())
                 except ValueError as exc:
                     form.form_errors.append(f"Line {line.position + 1}: {exc}")
     if form.form_errors:

@@ -10,6 +10,7 @@ from webapp.contact_form import DecimalText
 from webapp.domain import identifiers
 from webapp.domain.units import UNITS
 from webapp.forms import MAX_ID, Form, as_choices, known_placeholders, normalized_by
+from webapp.i18n import member_locale, tax_rate_label
 from webapp.services.drafts import PAYMENT_TERMS
 from webapp.services.payments import OVERPAYMENT_LABEL
 from webapp.models.payment import METHODS
@@ -19,14 +20,15 @@ UNIT_CHOICES = as_choices((key, label) for key, (label, _) in UNITS.items())
 
 
 def rate_choices(rates) -> list:
-    return as_choices([(0, "No tax rate")] + [(r.id, r.label) for r in rates])
+    locale = member_locale()
+    return as_choices([(0, "No tax rate")] + [(r.id, tax_rate_label(r, locale)) for r in rates])
 
 
 class LineForm(Form):
     description = TextAreaField("Description", validators=[Length(max=2000)])
     quantity = DecimalText("Quantity", places=4)
     unit = SelectField("Unit", choices=UNIT_CHOICES)
-    unit_price = DecimalText("Unit price", places=6)
+    unit_price = DecimalText("Unit price", places=6, min_places=2)
     discount_percent = DecimalText("Discount %", places=4, allow_negative=False)
     tax_rate_id = SelectField("Tax", coerce=int)
 
@@ -81,7 +83,7 @@ class HeaderForm(Form):
 
 class AdjustmentForm(Form):
     reason = StringField("Reason", validators=[Length(max=200)])
-    amount = DecimalText("Amount", places=4, allow_negative=False)
+    amount = DecimalText("Amount", places=4, allow_negative=False, min_places=2)
     tax_rate_id = SelectField("Tax", coerce=int)
 
     def validate_amount(self, field):
@@ -150,7 +152,7 @@ class SendForm(Form):
 
 class PaymentForm(Form):
     kind = SelectField("Type", choices=as_choices([("payment", "Payment received"), ("refund", "Refund paid out")]))
-    amount = DecimalText("Amount", places=3, allow_negative=False)
+    amount = DecimalText("Amount", places=3, allow_negative=False, min_places=2)
     paid_on = DateField("Date", validators=[DataRequired("Enter the date of the payment.")])
     method = SelectField("Method", choices=as_choices(METHODS.items()))
     reference = StringField("Reference", validators=[Length(max=100)], description="E.g. the bank's or Stripe's id.")
@@ -176,7 +178,7 @@ class CreditForm(Form):
     mode = SelectField("What to credit", choices=as_choices([
         ("full", "Everything still creditable"), ("lines", "Chosen lines and quantities"),
         ("amount", "An amount")]))
-    amount = DecimalText("Amount", places=6, allow_negative=False)
+    amount = DecimalText("Amount", places=6, allow_negative=False, min_places=2)
     group = SelectField("VAT rate", validate_choice=False)
     reason = StringField("Reason", validators=[Length(max=300)],
                          description="Printed on the credit note, e.g. “Returned goods”.")

@@ -7,7 +7,7 @@ from datetime import date
 from flask import flash, request, url_for
 
 from webapp.domain.money import from_minor
-from webapp.i18n import format_money
+from webapp.i18n import format_money, member_locale
 from webapp.htmx import redirect_to, render
 from webapp.invoices import bp
 from webapp.invoices.common import load
@@ -31,7 +31,7 @@ def new_payment(document_id: int):
         due = doc.amount_due
         kind = "refund" if due < 0 or "payment" not in offer.kinds else "payment"
         form = PaymentForm(formdata=None, data={
-            "kind": kind, "amount": str(from_minor(abs(due), doc.currency)) if due else None,
+            "kind": kind, "amount": from_minor(abs(due), doc.currency) if due else None,
             "paid_on": date.today(), "method": "bank_transfer", "key": secrets.token_urlsafe(16)})
     else:
         form = PaymentForm()
@@ -44,7 +44,7 @@ def new_payment(document_id: int):
             with refused(form, default_field="key"):
                 doc, payment = payments.record_payment(actor, document_id, data)
                 kind = "refund" if payment.amount < 0 else "payment"
-                flash(f"The {kind} of {format_money(abs(payment.amount), doc.currency, actor.org.locale)} was "
+                flash(f"The {kind} of {format_money(abs(payment.amount), doc.currency, member_locale())} was "
                       "recorded.", "success")
                 return redirect_to(url_for("invoices.show", document_id=doc.id, _anchor="payments"))
             doc = load(document_id)

@@ -35,7 +35,11 @@ class TaxRate(db.Model):
 
     @property
     def label(self) -> str:
-        return f"{self.name} ({self.percent.normalize():f} %, {self.category})"
+        """As audit summaries name it (plain digits); screens use ``i18n.tax_rate_label`` (the member's locale)."""
+        return self.label_with(f"{self.percent.normalize():f}")
+
+    def label_with(self, percent: str) -> str:
+        return f"{self.name} ({percent} %, {self.category})"
 
 
 class Product(db.Model):

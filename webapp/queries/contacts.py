@@ -66,10 +66,10 @@ class ContactQuery:
         return {k: v for k, v in args.items() if v not in ("", None) and defaults.get(k) != v}
 
 
-def _parse_value(field: CustomField, raw: str):
+def _parse_value(field: CustomField, raw: str, locale: str | None = None):
     raw = raw.strip()
     if field.type == "number":
-        return parse_decimal(raw)
+        return parse_decimal(raw, locale=locale)
     if field.type == "date":
         try:
             return date.fromisoformat(raw)
@@ -86,7 +86,8 @@ def _parse_value(field: CustomField, raw: str):
     return raw
 
 
-def parse_query(args: MultiDict, fields: list[CustomField]) -> ContactQuery:
+def parse_query(args: MultiDict, fields: list[CustomField], locale: str | None = None) -> ContactQuery:
+    """The list's search from the query string; numbers typed in ``locale`` too (the member's)."""
     query = ContactQuery(q=clean_line(args.get("q", ""))[:200], email=clean_line(args.get("email", "")).lower()[:254])
     query.status = args.get("status", "active") if args.get("status") in STATUSES else "active"
     query.sort = args.get("sort", "name") if args.get("sort") in SORTS else "name"
@@ -110,7 +111,7 @@ def parse_query(args: MultiDict, fields: list[CustomField]) -> ContactQuery:
             continue
         parts = [p for p in raw.split(",") if p.strip()] if op == "in" else [raw]
         try:
-            values = [_parse_value(field_, p) for p in parts]
+            values = [_parse_value(field_, p, locale) for p in parts]
         except ValueError as exc:
             query.errors.append(f"{field_.label}: {exc}")
             continue

@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from webapp.domain.errors import ActionError
 from webapp.extensions import db
+from webapp.i18n import format_day, format_number
 from webapp.models import Contact, ContactFieldValue, CustomField, Organization, User
 from webapp.services import audit
 
@@ -57,7 +58,9 @@ def custom_values(contact: Contact, fields: list[CustomField]) -> dict[str, obje
     return values
 
 
-def format_value(field: CustomField, value) -> str:
+def format_value(field: CustomField, value, locale: str | None = None) -> str:
+    """A custom field's value as text: plain digits and ISO dates (the CSV), or with ``locale`` as a screen shows
+    them in that locale ("1.299,5", "21.11.2026" in de_DE)."""
     if value is None or value == [] or value is False:
         return ""
     if field.type == "multichoice":
@@ -65,9 +68,9 @@ def format_value(field: CustomField, value) -> str:
     if field.type == "checkbox":
         return "yes"
     if isinstance(value, Decimal):
-        return f"{value.normalize():f}"
+        return format_number(value, locale) if locale else f"{value.normalize():f}"
     if isinstance(value, date):
-        return value.isoformat()
+        return format_day(value, locale) if locale else value.isoformat()
     return str(value)
 
 

@@ -15,6 +15,7 @@ from webapp.domain import status as status_table
 from webapp.domain.errors import ActionError
 from webapp.domain.money import from_minor, round_money, to_minor
 from webapp.extensions import db
+from webapp.i18n import format_number, locale_for
 from webapp.models import Contact, Document, DocumentAdjustment, DocumentLine, Organization, User
 from webapp.services import audit, drafts, issuing
 from webapp.services.calculation import recalculate
@@ -46,7 +47,7 @@ def _credit_line(invoice_line: DocumentLine, quantity: Decimal, position: int) -
 def _finish(org: Organization, actor: User, invoice: Document, note: Document, what: str) -> Document:
     db.session.flush()
     recalculate(note)
-    check_limits(invoice, note)
+    check_limits(invoice, note, locale_for(org))
     audit.record(org, actor, "document.created", note,
                  summary=f"{actor.email} drafted a credit note ({what}) for {invoice.number}", invoice_id=invoice.id)
     return note
@@ -119,7 +120,7 @@ def lines_credit_note(org: Organization, actor: User, invoice: Document, quantit
         sign = Decimal(-1) if line.quantity < 0 else Decimal(1)
         if quantity > abs(remaining[line_id]):
             raise ActionError("credit_exceeds_line", f"Line {line.position + 1} ({line.description[:40]}): at most "
-                                f"{abs(remaining[line_id]).normalize():f} can still be credited.")
+                                f"{format_number(abs(remaining[line_id]), locale_for(org))} can still be credited.")
         note.lines.append(_credit_line(line, quantity * sign, line.position))
     if not note.lines:
         raise ActionError("nothing_chosen", "Enter the quantity to credit on at least one line.")

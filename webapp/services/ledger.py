@@ -8,8 +8,8 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from webapp.domain.errors import ActionError
-from webapp.domain.money import from_minor
 from webapp.extensions import db
+from webapp.i18n import format_money, format_number, locale_for
 from webapp.models import Document, DocumentLine, Organization
 
 
@@ -59,9 +59,17 @@ def credited_groups(invoice: Document) -> dict[tuple[str, str], tuple[int, int]]
     return out
 
 
-def check_limits(invoice: Document, note: Document) -> None:
+def check_limits(invoice: Document, note: Document, locale: str = "en") -> None:
     """Refuse a credit note that raises an amount, uses a VAT rate the invoice does not have, or credits
-    more of a VAT group or of the whole invoice than remains (beyond the rounding tolerance)."""
+    more of a VAT group or of the whole invoice than remains (beyond the rounding tolerance). The messages state
+    rates and amounts in ``locale`` (the member's)."""
+
+    def rate(g: dict) -> str:
+        return format_number(g["rate"], locale)
+
+    def money(minor: int) -> str:
+        return format_money(minor, invoice.currency, locale)
+
     if note.gross_total >= 0 or not note.lines:
         raise ActionError("credit_not_reducing", "A credit note must reduce the invoice: credit at least one line or an amount.")
     groups = {(g["category"], g["rate"]): g for g in invoice.tax_breakdown}
@@ -69,20 +77,18 @@ def check_limits(invoice: Document, note: Document) -> None:
     for g in note.tax_breakdown:
         key = (g["category"], g["rate"])
         if key not in groups:
-            raise ActionError("vat_group_unknown", f"This credit note uses VAT {g['rate']} % ({g['category']}), which is not on "
+            raise ActionError("vat_group_unknown", f"This credit note uses VAT {rate(g)} % ({g['category']}), which is not on "
                                 f"{invoice.number}.")
         invoiced, credit = groups[key]["base"], -g["base"]
         if credit and (credit > 0) != (invoiced > 0):
-            raise ActionError("credit_raises_vat", f"This credit note would raise the {g['rate']} % VAT amount of {invoice.number}.")
+            raise ActionError("credit_raises_vat", f"This credit note would raise the {rate(g)} % VAT amount of {invoice.number}.")
         if abs(credited.get(key, (0, 0))[0] + credit) > abs(invoiced) + ROUNDING_TOLERANCE:
             left = invoiced - credited.get(key, (0, 0))[0]
-            raise ActionError("credit_exceeds_group", f"This credits more at {g['rate']} % VAT than remains creditable on "
-                                f"{invoice.number} ({from_minor(left, invoice.currency)} {invoice.currency} "
-                                "without VAT).")
+            raise ActionError("credit_exceeds_group", f"This credits more at {rate(g)} % VAT than remains creditable on "
+                                f"{invoice.number} ({money(left)} without VAT).")
     if -note.gross_total > creditable(invoice) + ROUNDING_TOLERANCE * len(note.tax_breakdown):
         raise ActionError("credit_exceeds_invoice", "This credits more than what remains creditable on "
-                            f"{invoice.number} ({from_minor(creditable(invoice), invoice.currency)} "
-                            f"{invoice.currency}).")
+                            f"{invoice.number} ({money(creditable(invoice))}).")
 
 
 def check_and_book(org: Organization, note: Document) -> Document:
@@ -91,7 +97,7 @@ def check_and_book(org: Organization, note: Document) -> Document:
                                 .with_for_update().execution_options(populate_existing=True))
     if invoice is None or invoice.kind != "invoice" or invoice.status == "draft":
         raise ActionError("invoice_gone", "The invoice this credit note corrects is gone.")
-    check_limits(invoice, note)  # again: another credit note may have been issued meanwhile
+    check_limits(invoice, note, locale_for(org))  # again: another credit note may have been issued meanwhile
     remaining = remaining_quantities(invoice)
     for line in note.lines:
         if line.source_line_id is not None:

@@ -14,10 +14,9 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
-from webapp.domain.money import from_minor
 from webapp.domain.errors import ActionError
 from webapp.extensions import db
-from webapp.i18n import format_money
+from webapp.i18n import format_day, format_money, locale_for
 from webapp.models import Document, Organization, Payment, User
 from webapp.models.payment import METHODS
 from webapp.models.types import utcnow
@@ -41,8 +40,9 @@ def by_key(org: Organization, key: str) -> Payment | None:
     return db.session.scalar(select(Payment).where(Payment.org_id == org.id, Payment.idempotency_key == key))
 
 
-def _money(doc: Document, minor: int) -> str:
-    return f"{from_minor(minor, doc.currency)} {doc.currency}"
+def _money(org: Organization, doc: Document, minor: int) -> str:
+    """An amount as messages and audit summaries state it: the one money formatter, in the member's locale."""
+    return format_money(minor, doc.currency, locale_for(org))
 
 
 def record(org: Organization, actor: User, doc: Document, data: PaymentInput) -> Payment:
@@ -64,7 +64,7 @@ def record(org: Organization, actor: User, doc: Document, data: PaymentInput) ->
     if doc.issue_date and data.paid_on < doc.issue_date - timedelta(days=366):
         raise ActionError("date_too_early", "A payment cannot be dated more than a year before the invoice.", "paid_on")
     if data.amount < 0 and -data.amount > doc.paid_total:
-        raise ActionError("refund_exceeds_paid", f"A refund cannot be more than what was paid ({_money(doc, doc.paid_total)}).",
+        raise ActionError("refund_exceeds_paid", f"A refund cannot be more than what was paid ({_money(org, doc, doc.paid_total)}).",
                             "amount")
     if data.amount > 0 and not data.allow_overpayment:
         refuse_unconfirmed_overpayment(org, doc, data.amount)
@@ -76,7 +76,7 @@ def record(org: Organization, actor: User, doc: Document, data: PaymentInput) ->
     doc.paid_total += data.amount
     kind = "refund" if data.amount < 0 else "payment"
     audit.record(org, actor, f"payment.{'refunded' if data.amount < 0 else 'recorded'}", doc,
-                 summary=f"{actor.email} recorded a {kind} of {_money(doc, abs(data.amount))} "
+                 summary=f"{actor.email} recorded a {kind} of {_money(org, doc, abs(data.amount))} "
                          f"({METHODS[data.method].lower()}) on {doc.number}",
                  payment_id=payment.id, amount=data.amount)
     return payment
@@ -93,13 +93,10 @@ def refuse_unconfirmed_overpayment(org: Organization, doc: Document, amount: int
         return
     excess = amount - due
 
-    def money(minor: int) -> str:
-        return format_money(minor, doc.currency, org.locale)
-
     if due:
-        message = f"This is {money(excess)} more than the {money(due)} due"
+        message = f"This is {_money(org, doc, excess)} more than the {_money(org, doc, due)} due"
     else:
-        message = f"Nothing is due on {doc.number}: all of the {money(amount)} would be an overpayment"
+        message = f"Nothing is due on {doc.number}: all of the {_money(org, doc, amount)} would be an overpayment"
     raise ActionError("overpayment_unconfirmed", f"{message}; tick '{OVERPAYMENT_LABEL}' to record it.",
                       "allow_overpayment", excess=excess, due=due, currency=doc.currency)
 
@@ -120,7 +117,7 @@ def void(org: Organization, actor: User, doc: Document, payment: Payment, reason
     doc.paid_total -= payment.amount
     audit.record(org, actor, "payment.voided", doc,
                  summary=f"{actor.email} voided the {'refund' if payment.amount < 0 else 'payment'} of "
-                         f"{_money(doc, abs(payment.amount))} from {payment.paid_on.isoformat()} on {doc.number}"
+                         f"{_money(org, doc, abs(payment.amount))} from {format_day(payment.paid_on, locale_for(org))} on {doc.number}"
                          + (f": {reason}" if reason else ""),
                  payment_id=payment.id)
 

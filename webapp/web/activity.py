@@ -13,7 +13,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from webapp.domain.timezones import UTC
-from webapp.i18n import format_moment
+from webapp.i18n import format_moment, member_locale
 from webapp.models import AuditEvent
 from webapp.queries.activity import MemberNames, member_names
 from webapp.tenancy import load_current_membership
@@ -36,7 +36,7 @@ def _names() -> MemberNames:
 
 def local_time(value: datetime | None, part: str = "datetime") -> str:
     org = _current_org()
-    return format_moment(value, org.time_zone if org else UTC, org.locale if org else "en", part)
+    return format_moment(value, org.time_zone if org else UTC, member_locale(), part)
 
 
 def local_time_tag(value: datetime | None, part: str = "datetime") -> Markup:
