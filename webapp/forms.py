@@ -104,6 +104,21 @@ def country_field(label: str = "Country") -> SelectField:
 MAX_ID = 2**31 - 1
 
 
+def date_arg(args, name: str, label: str, errors: list[str]):
+    """An ISO date from the query string, None when empty; a value that is not a date adds a message to
+    ``errors`` (the list filters answer 422 with it) and reads as None."""
+    from datetime import date
+
+    raw = clean_line(args.get(name, ""))
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        errors.append(f"{label}: {raw[:40]} is not a date (YYYY-MM-DD).")
+        return None
+
+
 def id_arg(args, name: str) -> int | None:
     """An object id from the query string, or None when missing or not a plausible id."""
     value = args.get(name, type=int)

@@ -9,7 +9,7 @@ from werkzeug.datastructures import MultiDict
 
 from webapp.domain.status import BALANCE_DUE, BALANCE_OVER, BALANCE_PARTIAL, BALANCE_SETTLED
 from webapp.extensions import db
-from webapp.forms import clean_line, id_arg
+from webapp.forms import clean_line, date_arg, id_arg
 from webapp.models import Document, DocumentTotal
 from webapp.models.totals import NO_DUE_DATE, OPEN_STATES
 from webapp.queries.pagination import PER_PAGE_CHOICES, Page
@@ -58,15 +58,6 @@ class DocumentQuery:
         return {k: v for k, v in args.items() if v is not None}
 
 
-def _date(args: MultiDict, name: str, label: str, errors: list[str]) -> date | None:
-    raw = clean_line(args.get(name, ""))
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        errors.append(f"{label}: {raw} is not a date (YYYY-MM-DD).")
-        return None
 
 
 def parse_query(args: MultiDict) -> DocumentQuery:
@@ -77,8 +68,8 @@ def parse_query(args: MultiDict) -> DocumentQuery:
     query.status = args.get("status") if args.get("status") in statuses else "all"
     query.q = clean_line(args.get("q", ""))[:100]
     query.contact_id = id_arg(args, "customer")
-    query.date_from = _date(args, "from", "From", errors)
-    query.date_to = _date(args, "to", "Until", errors)
+    query.date_from = date_arg(args, "from", "From", errors)
+    query.date_to = date_arg(args, "to", "Until", errors)
     query.sort = args.get("sort") if args.get("sort") in SORTS else "newest"
     query.page = max(args.get("page", 1, type=int) or 1, 1)
     per_page = args.get("per_page", 25, type=int)

@@ -20,7 +20,7 @@ from sqlalchemy import and_, case, func, select
 from werkzeug.datastructures import MultiDict
 
 from webapp.extensions import db
-from webapp.forms import clean_line, id_arg
+from webapp.forms import clean_line, date_arg, id_arg
 from webapp.models import Contact, Document, Payment, PaymentTotal
 from webapp.models.payment import METHODS
 from webapp.queries.pagination import PER_PAGE_CHOICES, Page
@@ -50,23 +50,14 @@ class PaymentQuery:
         return {k: v for k, v in args.items() if v is not None}
 
 
-def _date(args: MultiDict, name: str, label: str, errors: list[str]) -> date | None:
-    raw = clean_line(args.get(name, ""))
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        errors.append(f"{label}: {raw[:40]} is not a date (YYYY-MM-DD).")
-        return None
 
 
 def parse_query(args: MultiDict) -> PaymentQuery:
     """The filters of the query string; a value that is not one is dropped (with a message for the dates)."""
     errors: list[str] = []
     query = PaymentQuery(errors=errors)
-    query.date_from = _date(args, "from", "From", errors)
-    query.date_to = _date(args, "to", "Until", errors)
+    query.date_from = date_arg(args, "from", "From", errors)
+    query.date_to = date_arg(args, "to", "Until", errors)
     if query.date_from and query.date_to and query.date_from > query.date_to:
         errors.append("The period ends before it begins: no payment can match.")
     query.method = args.get("method") if args.get("method") in METHOD_CHOICES else "all"
