@@ -55,9 +55,9 @@ bench: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check --select F,E9 --line-length 120 webapp tests bench migrations
 
-## make translations: extract the customer-facing texts, update translations/*/messages.po, compile the .mo files
+## make translations: extract every text (screens, messages, e-mails, documents), update translations/*/messages.po, compile the .mo files
 translations: $(VENV)/.installed
-	$(VENV)/bin/pybabel extract -F babel.cfg -k _n -k lazy_gettext --no-location --sort-output -o translations/messages.pot .
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _n -k lazy_gettext -k _l -k Text -k ActionError:2 -k TransitionError:1 -k Forbidden -k document_text:3 --no-location --sort-output -o translations/messages.pot .
 	$(VENV)/bin/pybabel update -i translations/messages.pot -d translations --ignore-obsolete --no-fuzzy-matching
 	$(VENV)/bin/pybabel compile -d translations --statistics
 

@@ -59,6 +59,11 @@ class CSRFClient(FlaskClient):
     Pass ``csrf=False`` to send a request without it.
     """
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # a browser always says which languages its user reads; the suite reads English unless a test says otherwise
+        self.environ_base.setdefault("HTTP_ACCEPT_LANGUAGE", "en")
+
     def open(self, *args, csrf: bool = True, **kwargs):
         method = (kwargs.get("method") or "GET").upper()
         if csrf and method in UNSAFE:

@@ -351,3 +351,26 @@ def test_0013_fills_the_payment_totals_and_its_triggers_keep_them(empty_database
     assert up.returncode == 0, up.stderr
     assert_payment_totals_match(engine)
     engine.dispose()
+
+
+# --- 0014: the user's language ----------------------------------------------------------------------------------
+
+def test_0014_gives_every_user_an_automatic_language_and_keeps_every_row(empty_database_url):
+    assert flask("db", "upgrade", "0013_payment_totals", url=empty_database_url).returncode == 0
+    engine = create_engine(empty_database_url)
+    seed_0009(engine)
+    before = snapshot(engine)
+
+    up = flask("db", "upgrade", "0014_user_language", url=empty_database_url)
+    assert up.returncode == 0, up.stderr
+    after = snapshot(engine)
+    assert {name: rows for name, rows in after.items() if name != "user"} == {
+        name: rows for name, rows in before.items() if name != "user"}
+    assert after["user"] and [[item for item in row if item != ("language", "")] for row in after["user"]] == before["user"]
+    with engine.begin() as conn:
+        conn.execute(text('UPDATE "user" SET language = :l'), {"l": "de"})
+
+    down = flask("db", "downgrade", "0013_payment_totals", url=empty_database_url)
+    assert down.returncode == 0, down.stderr
+    assert snapshot(engine) == before
+    engine.dispose()

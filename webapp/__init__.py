@@ -8,7 +8,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import Flask, g, has_app_context, has_request_context, jsonify, request
-from flask_babel import get_locale, gettext
+from flask_babel import get_locale, gettext, lazy_gettext
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event, select
@@ -20,7 +20,9 @@ from werkzeug.routing import IntegerConverter
 from webapp.config import PROJECT_ROOT, check_system_libraries, load_config
 from webapp.extensions import babel, csrf, db, limiter, login_manager, migrate
 from webapp.forms import MAX_ID
+from webapp.domain.errors import use_translator
 from webapp.htmx import add_vary, is_htmx, render
+from webapp.i18n import translate_text, ui_language
 from webapp.web import actions, activity, uow
 
 class DatabaseId(IntegerConverter):
@@ -37,15 +39,27 @@ CSP = (
 )
 URL_RE = re.compile(r"(https?://[^\s<>\"']+)")
 ERROR_TITLES = {
-    400: "Bad request",
-    401: "Please log in",
-    403: "Not allowed",
-    404: "Not found",
-    405: "Method not allowed",
-    413: "Upload too large",
-    422: "Could not process this",
-    429: "Too many attempts",
-    500: "Something went wrong",
+    400: lazy_gettext("Bad request"),
+    401: lazy_gettext("Please log in"),
+    403: lazy_gettext("Not allowed"),
+    404: lazy_gettext("Not found"),
+    405: lazy_gettext("Method not allowed"),
+    409: lazy_gettext("Changed meanwhile"),
+    413: lazy_gettext("Upload too large"),
+    422: lazy_gettext("Could not process this"),
+    429: lazy_gettext("Too many attempts"),
+    500: lazy_gettext("Something went wrong"),
+}
+# what an error page says when the exception carries no message of the app's own (werkzeug's are English)
+ERROR_MESSAGES = {
+    400: lazy_gettext("The request could not be understood. Reload the page and try again."),
+    401: lazy_gettext("Please log in to continue."),
+    403: lazy_gettext("Your role in this organization does not allow this."),
+    404: lazy_gettext("This page does not exist, or you have no access to it."),
+    405: lazy_gettext("This address does not accept this kind of request."),
+    413: lazy_gettext("The upload is larger than the app accepts."),
+    422: lazy_gettext("The request could not be processed."),
+    429: lazy_gettext("Too many attempts. Wait a minute and try again."),
 }
 
 
@@ -75,11 +89,13 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
-    # The app's own pages are English; customer-facing documents switch with webapp.i18n.customer_language.
+    # The app speaks the member's language (i18n.ui_language); customer-facing documents switch with
+    # i18n.customer_language; the domain's messages are read through i18n.translate_text.
     babel.init_app(app, default_locale="en", default_translation_directories=str(PROJECT_ROOT / "translations"),
-                   locale_selector=lambda: "en")
+                   locale_selector=ui_language)
+    use_translator(translate_text)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Please log in to continue."
+    login_manager.login_message = lazy_gettext("Please log in to continue.")
     login_manager.login_message_category = "info"
 
     _register_user_loader()
@@ -192,7 +208,7 @@ def _register_error_handlers(app: Flask) -> None:
     def render_error(status: int, message: str):
         response = render(
             "errors/page.html", "errors/_error.html", status=status,
-            code=status, title=ERROR_TITLES.get(status, "Error"), message=message,
+            code=status, title=ERROR_TITLES.get(status) or gettext("Error"), message=message,
         )
         if is_htmx():
             # Show the error in the message area instead of replacing the region that asked.
@@ -204,19 +220,20 @@ def _register_error_handlers(app: Flask) -> None:
     def http_error(exc: HTTPException):
         if exc.code is None or exc.code < 400:
             return exc
-        messages = {
-            404: "This page does not exist, or you have no access to it.",
-            403: "Your role in this organization does not allow this.",
-            429: "Too many attempts. Wait a minute and try again.",
-        }
-        response = render_error(exc.code, messages.get(exc.code, exc.description or ""))
+        # werkzeug's descriptions are English: the app's own message for the code, else the description (an
+        # abort(code, "...") of the app's, English unless it was translated there)
+        default = type(exc).description
+        own = exc.description if exc.description and exc.description != default else None
+        message = ERROR_MESSAGES.get(exc.code) if exc.code in (403, 404, 429) or not own else None
+        response = render_error(exc.code, str(message or own or ""))
         if exc.code == 405 and getattr(exc, "valid_methods", None):
             response.headers["Allow"] = ", ".join(exc.valid_methods)
         return response
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
-        return render_error(400, "The form has expired or was sent from elsewhere. Reload the page and try again.")
+        return render_error(400, gettext("The form has expired or was sent from elsewhere. Reload the page and try "
+                                         "again."))
 
     @app.errorhandler(Exception)
     def server_error(exc: Exception):
@@ -226,7 +243,7 @@ def _register_error_handlers(app: Flask) -> None:
         db.session.rollback()  # before rendering the page: the failed transaction cannot be read from
         if app.config.get("PROPAGATE_EXCEPTIONS"):
             raise exc
-        return render_error(500, "We could not finish this request; nothing was saved. Please try again.")
+        return render_error(500, gettext("We could not finish this request; nothing was saved. Please try again."))
 
     _ = InternalServerError  # documented: 500 answers come from server_error above
     actions.init_app(app, render_error)
@@ -306,7 +323,11 @@ def _register_template_helpers(app: Flask) -> None:
                 parts.append(escape(piece))
         return Markup("").join(parts)
 
+    from webapp.forms import locale_name
+
     app.jinja_env.globals["country_name"] = country_name
+    app.jinja_env.globals["locale_name"] = locale_name  # de_AT -> "German (Austria)", in the reader's language
+    app.jinja_env.globals["get_locale"] = get_locale  # <html lang>
     app.jinja_env.globals["today"] = date.today
     app.jinja_env.globals["payment_labels"] = PAYMENT_LABELS
     app.jinja_env.globals["kind_labels"] = KIND_LABELS

@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+from flask_babel import gettext, gettext as _, lazy_gettext as _l
 from wtforms import BooleanField, DateField, SelectField, SelectMultipleField, StringField, TextAreaField, widgets
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
 from webapp.domain import identifiers
 from webapp.domain.numbers import parse_decimal
-from webapp.forms import Form, as_choices, normalized_by
+from webapp.forms import Form, as_choices, country_choices, currency_choices, locale_choices, normalized_by
 from webapp.i18n import format_number, member_locale
 from webapp.models import CustomField
 from webapp.forms import PHONE_RE
@@ -19,7 +20,7 @@ KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 
 def _optional_choice(pairs, empty_label):
-    return lambda: as_choices([("", empty_label)] + pairs())
+    return lambda: as_choices([("", str(empty_label))] + pairs())
 
 
 class DecimalText(StringField):
@@ -64,38 +65,38 @@ ADDRESS_FIELDS = ("street", "street2", "postal_code", "city", "region", "country
 
 
 class CustomerForm(Form):
-    person_name = StringField("Person", validators=[Length(max=200)])
-    company_name = StringField("Company", validators=[Length(max=200)])
-    is_customer = BooleanField("Customer", default=True)
-    is_supplier = BooleanField("Supplier")
-    email = StringField("E-mail", validators=[Optional(), Email("Enter a valid e-mail address.",
+    person_name = StringField(_l("Person"), validators=[Length(max=200)])
+    company_name = StringField(_l("Company"), validators=[Length(max=200)])
+    is_customer = BooleanField(_l("Customer"), default=True)
+    is_supplier = BooleanField(_l("Supplier"))
+    email = StringField(_l("E-mail"), validators=[Optional(), Email(_l("Enter a valid e-mail address."),
                                                                 check_deliverability=False), Length(max=254)])
-    phone = StringField("Phone", validators=[Length(max=40), Regexp(PHONE_RE, message="Use digits, spaces and + ( ) - / . only.")])
-    locale = SelectField("Language of documents", choices=_optional_choice(identifiers.locale_choices,
-                                                                           "Organization default"),
+    phone = StringField(_l("Phone"), validators=[Length(max=40), Regexp(PHONE_RE, message=_l("Use digits, spaces and + ( ) - / . only."))])
+    locale = SelectField(_l("Language of documents"), choices=_optional_choice(locale_choices,
+                                                                           _l("Organization default")),
                          validate_choice=False, validators=[normalized_by(identifiers.normalize_locale, optional=True)])
-    currency = SelectField("Currency", choices=_optional_choice(identifiers.currency_choices, "Organization default"),
+    currency = SelectField(_l("Currency"), choices=_optional_choice(currency_choices, _l("Organization default")),
                            validate_choice=False,
                            validators=[normalized_by(identifiers.normalize_currency, optional=True)])
-    vat_id = StringField("VAT number", validators=[Length(max=30)])
-    street = StringField("Street and number", validators=[Length(max=200)])
-    street2 = StringField("Address line 2", validators=[Length(max=200)])
-    postal_code = StringField("Postal code", validators=[Length(max=20)])
-    city = StringField("City", validators=[Length(max=100)])
-    region = StringField("Region / state", validators=[Length(max=100)])
-    country = SelectField("Country", choices=lambda: as_choices([("", "Choose...")] + identifiers.country_choices()),
+    vat_id = StringField(_l("VAT number"), validators=[Length(max=30)])
+    street = StringField(_l("Street and number"), validators=[Length(max=200)])
+    street2 = StringField(_l("Address line 2"), validators=[Length(max=200)])
+    postal_code = StringField(_l("Postal code"), validators=[Length(max=20)])
+    city = StringField(_l("City"), validators=[Length(max=100)])
+    region = StringField(_l("Region / state"), validators=[Length(max=100)])
+    country = SelectField(_l("Country"), choices=lambda: as_choices([("", gettext("Choose..."))] + country_choices()),
                           validate_choice=False,
-                          validators=[DataRequired("Choose the country."), normalized_by(identifiers.normalize_country)])
-    has_shipping_address = BooleanField("Ship to a different address")
-    shipping_name = StringField("Recipient", validators=[Length(max=200)])
-    shipping_street = StringField("Street and number", validators=[Length(max=200)])
-    shipping_street2 = StringField("Address line 2", validators=[Length(max=200)])
-    shipping_postal_code = StringField("Postal code", validators=[Length(max=20)])
-    shipping_city = StringField("City", validators=[Length(max=100)])
-    shipping_region = StringField("Region / state", validators=[Length(max=100)])
-    shipping_country = SelectField("Country", choices=lambda: as_choices([("", "Choose...")] + identifiers.country_choices()),
+                          validators=[DataRequired(_l("Choose the country.")), normalized_by(identifiers.normalize_country)])
+    has_shipping_address = BooleanField(_l("Ship to a different address"))
+    shipping_name = StringField(_l("Recipient"), validators=[Length(max=200)])
+    shipping_street = StringField(_l("Street and number"), validators=[Length(max=200)])
+    shipping_street2 = StringField(_l("Address line 2"), validators=[Length(max=200)])
+    shipping_postal_code = StringField(_l("Postal code"), validators=[Length(max=20)])
+    shipping_city = StringField(_l("City"), validators=[Length(max=100)])
+    shipping_region = StringField(_l("Region / state"), validators=[Length(max=100)])
+    shipping_country = SelectField(_l("Country"), choices=lambda: as_choices([("", gettext("Choose..."))] + country_choices()),
                                    validate_choice=False)
-    notes = TextAreaField("Notes", validators=[Length(max=5000)])
+    notes = TextAreaField(_l("Notes"), validators=[Length(max=5000)])
 
     CONTACT_FIELDS = ("person_name", "company_name", "is_customer", "is_supplier", "email", "phone", "locale",
                       "currency", "vat_id", *ADDRESS_FIELDS, "has_shipping_address", "shipping_name",
@@ -106,7 +107,7 @@ class CustomerForm(Form):
 
     def validate_company_name(self, field):
         if not (field.data or "").strip() and not (self.person_name.data or "").strip():
-            raise ValidationError("Enter a person or a company name.")
+            raise ValidationError(_("Enter a person or a company name."))
 
     def validate_vat_id(self, field):
         try:
@@ -118,7 +119,7 @@ class CustomerForm(Form):
         if not self.has_shipping_address.data:
             return
         if not field.data:
-            raise ValidationError("Choose the country to ship to.")
+            raise ValidationError(_("Choose the country to ship to."))
         try:
             field.data = identifiers.normalize_country(field.data)
         except ValueError as exc:

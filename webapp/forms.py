@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import re
 
+from flask_babel import gettext, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
 from webapp.domain import identifiers
+from webapp.domain.errors import Text
 from webapp.domain.placeholders import PLACEHOLDERS, unknown_placeholders
 from webapp.models.user import PASSWORD_MIN_LENGTH
 
@@ -61,17 +63,17 @@ class ButtonForm(Form):
     """A form with nothing but the CSRF token, for POST buttons."""
 
 
-def email_field(label: str = "E-mail", **kwargs) -> StringField:
-    return StringField(label, validators=[DataRequired("Enter your e-mail address."),
-                                          Email("Enter a valid e-mail address.", check_deliverability=False),
+def email_field(label: str | None = None, **kwargs) -> StringField:
+    return StringField(label or _l("E-mail"), validators=[DataRequired(_l("Enter your e-mail address.")),
+                                          Email(_l("Enter a valid e-mail address."), check_deliverability=False),
                                           Length(max=254)], **kwargs)
 
 
-def new_password_field(label: str = "Password") -> PasswordField:
-    return PasswordField(label, validators=[
-        DataRequired("Choose a password."),
+def new_password_field(label: str | None = None) -> PasswordField:
+    return PasswordField(label or _l("Password"), validators=[
+        DataRequired(_l("Choose a password.")),
         Length(min=PASSWORD_MIN_LENGTH, max=200,
-               message=f"Use at least {PASSWORD_MIN_LENGTH} characters."),
+               message=_l("Use at least %(num)d characters.", num=PASSWORD_MIN_LENGTH)),
     ])
 
 
@@ -96,8 +98,44 @@ def as_choices(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-def country_field(label: str = "Country") -> SelectField:
-    return SelectField(label, choices=lambda: as_choices([("", "Choose...")] + identifiers.country_choices()),
+def country_choices() -> list[tuple[str, str]]:
+    """Every country, named in the reader's language (Babel) and sorted by that name; pycountry's English name
+    where Babel has none."""
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    names = locale.territories if locale else {}
+    pairs = [(code, names.get(code, name)) for code, name in identifiers.country_choices()]
+    return sorted(pairs, key=lambda pair: pair[1].casefold())
+
+
+def currency_choices() -> list[tuple[str, str]]:
+    """Every currency as "EUR - Euro", named in the reader's language."""
+    from babel.numbers import get_currency_name
+    from flask_babel import get_locale
+
+    locale = get_locale() or "en"
+    return [(code, f"{code} - {get_currency_name(code, locale=locale)}") for code, _ in identifiers.currency_choices()]
+
+
+def locale_choices() -> list[tuple[str, str]]:
+    """The document languages (de_DE ...), named in the reader's language."""
+    return [(code, locale_name(code)) for code, _ in identifiers.locale_choices()]
+
+
+def locale_name(code: str) -> str:
+    """A locale such as de_AT named in the reader's language ("Deutsch (Österreich)" for a German reader)."""
+    from babel import Locale, UnknownLocaleError
+    from flask_babel import get_locale
+
+    try:
+        return Locale.parse(code).get_display_name(get_locale() or "en") or code
+    except (ValueError, UnknownLocaleError):
+        return code
+
+
+def country_field(label: str | None = None) -> SelectField:
+    return SelectField(label or _l("Country"), choices=lambda: as_choices([("", gettext("Choose..."))] + country_choices()),
                        validators=[normalized_by(identifiers.normalize_country)], validate_choice=False)
 
 
@@ -115,7 +153,7 @@ def date_arg(args, name: str, label: str, errors: list[str]):
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        errors.append(f"{label}: {raw[:40]} is not a date (YYYY-MM-DD).")
+        errors.append(Text("{label}: {value} is not a date (YYYY-MM-DD).", label=Text(label), value=raw[:40]))
         return None
 
 
@@ -129,5 +167,6 @@ def known_placeholders(form, field):
     """A message template may use only the placeholders that are filled in."""
     unknown = unknown_placeholders(field.data)
     if unknown:
-        raise ValidationError("Unknown placeholder " + ", ".join("{" + u + "}" for u in unknown) + ". Use "
-                              + ", ".join("{" + p + "}" for p in PLACEHOLDERS) + ".")
+        raise ValidationError(gettext("Unknown placeholder %(unknown)s. Use %(known)s.",
+                                      unknown=", ".join("{" + u + "}" for u in unknown),
+                                      known=", ".join("{" + p + "}" for p in PLACEHOLDERS)))

@@ -1,13 +1,18 @@
-"""The customer's language: PDFs, the customer's page and invoice e-mails speak it.
+"""Languages: members read the app in theirs, customers read documents in theirs.
 
-The app's own screens are English. Everything a customer receives is rendered inside
+The app's own screens, messages and e-mails to members speak the member's language (``ui_language``): the
+user's setting (Account), else the browser's ``Accept-Language``, else the organization's locale; English,
+German and French, from the message catalogs under ``translations/``. Messages of the domain (``ActionError``,
+``Text``) are English templates; ``translate_text`` (installed at start) reads them in that language.
+
+Everything a customer receives is rendered inside
 ``customer_language(locale)``: labels come from the message catalogs under ``translations/``
 (English, German, French; other languages fall back to English), and amounts, numbers and dates
 are formatted by Babel in the customer's locale (``de_AT`` formats as Austria does). This module is the one
 place amounts, numbers and dates are formatted: templates (filters), e-mails and PDFs all use it.
 
-Members read and type numbers and dates in their locale: ``member_locale()`` (today the organization's,
-``locale_for``), the default of the ``money``, ``price``, ``number`` and ``day`` filters and the locale the forms'
+Members read and type numbers and dates in their locale: ``member_locale()`` (``locale_for``: the
+organization's locale, or the language the member chose with the organization's country), the default of the ``money``, ``price``, ``number`` and ``day`` filters and the locale the forms'
 number fields (``contact_form.DecimalText``) parse and show numbers in.
 """
 from __future__ import annotations
@@ -18,18 +23,60 @@ from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
 
+from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_time, get_datetime_format
 from babel.numbers import format_currency, format_decimal, get_decimal_symbol
-from flask import has_request_context
-from flask_babel import force_locale
+from flask import has_request_context, request
+from flask_babel import force_locale, get_locale, gettext
 from flask_login import current_user
 
+from webapp.domain.errors import Amount, Text, fill
 from webapp.domain.money import from_minor
 from webapp.domain.timezones import zone
 from webapp.tenancy import load_current_membership
 
 # Languages with a message catalog; a customer in another language reads English labels.
 DOCUMENT_LANGUAGES = ("en", "de", "fr")
+# The languages a member may choose (Account), each named in itself.
+UI_LANGUAGES = {"en": "English", "de": "Deutsch", "fr": "Français"}
+
+
+def _language_of(locale: str | None) -> str:
+    return (locale or "").replace("-", "_").split("_")[0].lower()
+
+
+def ui_language() -> str:
+    """The language the app speaks to whoever makes the request (Flask-Babel's locale selector): the user's
+    setting, else the best of the browser's Accept-Language, else the organization's locale, else English."""
+    if not has_request_context():
+        return "en"
+    if current_user.is_authenticated and current_user.language in UI_LANGUAGES:
+        return current_user.language
+    best = request.accept_languages.best_match(tuple(UI_LANGUAGES))
+    if best:
+        return best
+    if current_user.is_authenticated:
+        membership = load_current_membership()
+        language = _language_of(membership.organization.locale if membership else "")
+        if language in UI_LANGUAGES:
+            return language
+    return "en"
+
+
+def user_language(user, org=None) -> str:
+    """The language an e-mail to a member is written in: the user's setting, else the language of the
+    organization's locale (``org``, else the user's first organization), else English. Without a user (an
+    invitation to someone without an account): the language the app speaks now (the inviter's), else English."""
+    if user is None:
+        language = str(get_locale() or "en") if has_request_context() else "en"
+        return language if language in UI_LANGUAGES else "en"
+    if getattr(user, "language", "") in UI_LANGUAGES:
+        return user.language
+    if org is None:
+        memberships = sorted(getattr(user, "memberships", None) or [], key=lambda m: m.id or 0)
+        org = memberships[0].organization if memberships else None
+    language = _language_of(getattr(org, "locale", "") or "")
+    return language if language in UI_LANGUAGES else "en"
 
 
 def document_locale(doc, org=None) -> str:
@@ -43,9 +90,25 @@ def document_locale(doc, org=None) -> str:
 
 
 def locale_for(org=None, user=None) -> str:
-    """The locale a member reads and types numbers and dates in: today the organization's (``Organization.locale``,
-    e.g. de_DE), English without one. The one place that decides it (a per-user language setting goes here)."""
-    return (getattr(org, "locale", "") or "") or "en"
+    """The locale a member reads and types numbers and dates in: the organization's (``Organization.locale``,
+    e.g. de_DE), unless the member chose another language: then that language as written in the organization's
+    country where Babel knows it (fr_CH for a Swiss organization), else the language's own (fr). English without
+    either. The one place that decides it."""
+    org_locale = (getattr(org, "locale", "") or "") or "en"
+    language = getattr(user, "language", "") or ""
+    if not language or language == _language_of(org_locale):
+        return org_locale
+    territory = org_locale.replace("-", "_").partition("_")[2]
+    return _known_locale(f"{language}_{territory}") if territory else language
+
+
+@lru_cache(maxsize=64)
+def _known_locale(candidate: str) -> str:
+    try:
+        Locale.parse(candidate)
+        return candidate
+    except (ValueError, UnknownLocaleError):
+        return candidate.split("_")[0]
 
 
 def member_locale() -> str:
@@ -57,10 +120,43 @@ def member_locale() -> str:
     return locale_for(membership.organization if membership else None, current_user)
 
 
+def translate_text(template: str, params: dict) -> str:
+    """A domain message (``Text``) in the reader's language: the template from the catalog, its values formatted
+    in the member's locale (amounts, numbers, dates), nested Texts translated in turn. English outside an app."""
+    from flask import has_app_context
+
+    if not has_app_context():
+        return fill(template, params, str)
+    locale = str(get_locale() or "en") if has_request_context() else "en"
+    number_locale = member_locale() if has_request_context() else locale
+
+    def show(value) -> str:
+        if isinstance(value, Text):
+            return str(value)
+        if isinstance(value, Amount):
+            return format_money(value.minor, value.currency, number_locale)
+        if isinstance(value, bool):
+            return str(value)
+        if isinstance(value, (int, Decimal)):
+            return format_number(Decimal(value), number_locale)
+        if isinstance(value, date):
+            return format_day(value, number_locale)
+        return str(value)
+
+    return fill(gettext(template), params, show)
+
+
 @contextmanager
 def customer_language(locale: str):
     with force_locale(locale or "en"):
         yield
+
+
+def document_text(doc, org, message: str, **params) -> str:
+    """A text Tallybook writes into a document (a credit note's line, a default discount reason) in the language the
+    document speaks (``document_locale``), stored as written: the customer reads it in their language."""
+    with customer_language(document_locale(doc, org)):
+        return gettext(message, **params)
 
 
 def format_day(value: date | None, locale: str) -> str:

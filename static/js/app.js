@@ -33,15 +33,16 @@
     if (note) { note.hidden = !unsaved; }
     if (unsaved) { event.preventDefault(); }
   });
-  // <input type="file" data-max-bytes="..."> refuses a file that is too large before it is uploaded
-  // (the server refuses it too, but then the page is lost with what was typed next to it).
+  // <input type="file" data-max-bytes="..." data-error="(the message, in the member's language)"> refuses a file
+  // that is too large before it is uploaded (the server refuses it too, but then the page is lost with what was
+  // typed next to it).
   document.addEventListener("change", function (event) {
     var input = event.target;
     if (!input.dataset || !input.dataset.maxBytes || !input.files || !input.files[0]) { return; }
     var message = input.form && input.form.querySelector("[data-file-error]");
     if (input.files[0].size > Number(input.dataset.maxBytes)) {
       input.value = "";
-      if (message) { message.textContent = "This file is larger than 10 MB: choose a smaller one."; message.hidden = false; }
+      if (message) { message.textContent = input.dataset.error || ""; message.hidden = false; }
     } else if (message) { message.hidden = true; }
   });
   // The editor's answers to adding, removing and moving a line carry the changed lines only: the labels that

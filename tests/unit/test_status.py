@@ -76,3 +76,33 @@ def test_payment_state_refines_the_balance_state():
         assert s.payment_state(gross, credited, paid) == original(gross, credited, paid)
         assert balance in s.BALANCE_STATES
         assert (balance in s.OPEN_BALANCE_STATES) == (gross - credited - paid > 0)
+
+
+def test_a_refusal_reads_as_one_sentence_in_the_readers_language(app):
+    """Each refusal is a whole sentence of the catalogs (French cannot be built from "cancelled" + "invoice"):
+    the member reads it in French, the log and ``str()`` in English."""
+    with app.test_request_context(headers={"Accept-Language": "fr"}):
+        with pytest.raises(s.TransitionError) as refused:
+            s.require("invoice", "cancelled", "cancel")
+        assert refused.value.message == "Une facture annulée ne peut pas être annulée."
+        assert str(refused.value) == refused.value.english == "A cancelled invoice cannot be cancelled."
+        with pytest.raises(s.TransitionError) as refused:
+            s.require("quote", "expired", "accept")
+        assert refused.value.message == "Un devis expiré ne peut pas être accepté."
+        with pytest.raises(s.TransitionError) as refused:
+            s.require("credit_note", "draft", "send")
+        assert (refused.value.code, refused.value.message) == (
+            "document_is_draft", "Cet avoir est un brouillon : émettez-le d'abord.")
+
+
+def test_every_refusal_of_the_table_is_a_sentence_of_its_own():
+    """No refusal falls back to the generic sentence, and each names its document and status."""
+    for (kind, status), actions in s.ACTIONS.items():
+        for action in s.ACTION_PERMISSIONS:
+            if action in actions:
+                continue
+            with pytest.raises(s.TransitionError) as refused:
+                s.require(kind, status, action)
+            text = refused.value.english
+            assert text not in (s.REFUSAL_OTHER.english(), s.NOT_DRAFT_OTHER.english(), s.DRAFT_OTHER.english())
+            assert s.KIND_LABELS[kind] in text, (kind, status, action, text)

@@ -241,3 +241,85 @@ def test_rate_limits_use_the_forwarded_client_address_behind_a_proxy(app, f, mon
     bystander = c.post("/auth/login", data={"email": "p@example.com", "password": PASSWORD},
                        headers={"X-Forwarded-For": "198.51.100.9"})
     assert bystander.status_code == 303
+
+
+# --- languages -----------------------------------------------------------------------------------------------------
+
+def _main(html: str) -> str:
+    return html[html.index("<main"):html.index("</main>")]
+
+
+def test_the_login_page_speaks_the_browsers_language(client, f):
+    html = client.get("/auth/login", headers={"Accept-Language": "de-DE,de;q=0.9,en;q=0.5"}).data.decode()
+    assert '<html lang="de">' in html
+    assert "<h1>Anmelden</h1>" in html and "Passwort vergessen?" in html and "Konto anlegen" in html
+    assert "Auf diesem Gerät angemeldet bleiben" in html and ">Anmelden</button>" in html
+    f.user("de@example.com")
+    r = client.post("/auth/login", data={"email": "de@example.com", "password": "wrong-password!"},
+                    headers={"Accept-Language": "de"})
+    assert r.status_code == 422 and "E-Mail-Adresse oder Passwort ist falsch." in r.data.decode()
+    r = client.post("/auth/login", data={"email": "de@example.com", "password": ""}, headers={"Accept-Language": "de"})
+    assert "Geben Sie Ihr Passwort ein." in r.data.decode()
+    html = client.get("/auth/login", headers={"Accept-Language": "fr-FR,fr;q=0.9"}).data.decode()
+    assert "<h1>Se connecter</h1>" in html and "Mot de passe oublié ?" in html
+    html = client.get("/auth/signup", headers={"Accept-Language": "fr"}).data.decode()
+    assert "Commencez à facturer avec Tallybook" in html and "Nom de l’entreprise" in html
+    r = client.post("/auth/signup", data={**SIGNUP, "password": "short"}, headers={"Accept-Language": "de"})
+    assert r.status_code == 422 and "Verwenden Sie mindestens 10 Zeichen." in r.data.decode()
+
+
+def test_the_language_setting_changes_the_app_at_once_and_back_to_automatic(login_as):
+    owner = login_as("owner")
+    page = owner.client.get("/auth/account").data.decode()
+    assert "Account and language" in page  # in the user menu
+    assert '<option selected value="">Automatic (browser)</option>' in page
+    assert '<option value="de">Deutsch</option>' in page and '<option value="fr">Français</option>' in page
+    r = owner.client.post("/auth/account", data={"language": "fr"})
+    assert r.status_code == 303 and r.headers["Location"] == "/auth/account"
+    assert db.session.get(User, owner.user.id).language == "fr"
+    page = owner.client.get("/auth/account").data.decode()  # the browser still asks for English
+    assert "Les paramètres de votre compte sont enregistrés." in page  # the message already in French
+    assert "<h1>Votre compte</h1>" in page and '<option selected value="fr">Français</option>' in page
+    settings = owner.client.get("/settings/").data.decode()
+    assert '<html lang="fr">' in settings and "<h1>Paramètres</h1>" in settings
+    assert "Enregistrer les informations" in settings and "Coordonnées bancaires" in settings
+    r = owner.client.post("/settings/", data={"name": "", "payment_terms_days": "30"})
+    assert r.status_code == 422 and "Rien n’a été enregistré" in r.data.decode()
+    assert "Saisissez un nom pour l’entreprise." in r.data.decode()
+    # a value the app does not speak is refused beside the field, in the language being read
+    r = owner.client.post("/auth/account", data={"language": "es"})
+    assert r.status_code == 422 and "Choisissez l’une des langues." in _main(r.data.decode())
+    assert db.session.get(User, owner.user.id).language == "fr"
+    # back to automatic: the browser's language again
+    r = owner.client.post("/auth/account", data={"language": ""})
+    assert r.status_code == 303
+    assert db.session.get(User, owner.user.id).language == ""
+    settings = owner.client.get("/settings/").data.decode()
+    assert "<h1>Settings</h1>" in settings and "Save company details" in settings
+    settings = owner.client.get("/settings/", headers={"Accept-Language": "de"}).data.decode()
+    assert "<h1>Einstellungen</h1>" in settings and "Firmendaten speichern" in settings
+
+
+def test_a_signup_keeps_the_language_automatic(client):
+    client.post("/auth/signup", data=SIGNUP, headers={"Accept-Language": "de"})
+    assert db.session.scalar(select(User)).language == ""
+
+
+def test_a_reset_e_mail_is_written_in_the_users_chosen_language(client, f):
+    user = f.user("lang@example.com", name="Léa")
+    f.organization(owner=user)  # a German organization
+    user.language = "fr"
+    db.session.commit()
+    client.post("/auth/reset", data={"email": "lang@example.com"}, headers={"Accept-Language": "de"})
+    message = db.session.scalar(select(OutboxMessage))
+    assert message.subject == "Réinitialisez votre mot de passe Tallybook"
+    assert "Bonjour Léa," in message.body_text and "expire après 1 heure" in message.body_text
+    assert '<html lang="fr">' in message.body_html and "Choisir un nouveau mot de passe" in message.body_html
+    assert _reset_link(message).startswith("/auth/reset/")
+    # without a setting: the organization's language (German), whatever the browser that asked
+    user.language = ""
+    db.session.commit()
+    client.post("/auth/reset", data={"email": "lang@example.com"}, headers={"Accept-Language": "fr"})
+    latest = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc())).first()
+    assert latest.subject == "Setzen Sie Ihr Tallybook-Passwort zurück"
+    assert "Guten Tag Léa," in latest.body_text and "nach 1 Stunde ab" in latest.body_text

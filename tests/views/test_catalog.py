@@ -171,3 +171,30 @@ def test_product_pages_push_their_full_address(login_as, f):
     html = r.data.decode().strip()
     assert html.startswith('<section id="product-list"') and "Item 54" in html and "Item 00" not in html
     assert r.headers["HX-Push-Url"] == "/catalog/products?q=item&page=2"
+
+
+@pytest.mark.parametrize("language,texts", [
+    ("de", ["<h1>Neues Produkt</h1>", "Nichts wurde gespeichert: Bitte korrigieren Sie die markierten Felder.",
+            "Geben Sie einen Namen ein.", "Geben Sie den Einzelpreis ein.", "Einzelpreis", "Der Preis enthält USt.",
+            ">Produkt speichern</button>", ">Abbrechen</a>", ">Stk.</option>", ">Kein Standardsatz</option>"]),
+    ("fr", ["<h1>Nouveau produit</h1>", "Rien n’a été enregistré : veuillez corriger les champs signalés.",
+            "Saisissez un nom.", "Saisissez le prix unitaire.", "Prix unitaire", "Le prix est TTC",
+            ">Enregistrer le produit</button>", ">Annuler</a>", ">Pas de taux par défaut</option>"]),
+])
+def test_the_product_form_with_a_validation_error_in_german_and_french(login_as, language, texts):
+    owner = login_as("owner")
+    r = owner.client.post("/catalog/products/new", data={**PRODUCT, "name": "", "unit_price": ""},
+                          headers={"Accept-Language": language})
+    assert r.status_code == 422
+    html = r.data.decode()
+    for text in texts:
+        assert text in html, text
+    assert "Enter a name." not in html and "Save product" not in html
+
+
+def test_catalog_flash_in_german(login_as):
+    owner = login_as("owner")
+    r = owner.client.post("/catalog/products/new", data=PRODUCT, headers={"Accept-Language": "de"},
+                          follow_redirects=True)
+    html = r.data.decode()
+    assert "Sourdough loaf wurde gespeichert." in html and "<h1>Produkte</h1>" in html and "1–1 von 1 Produkt" in html

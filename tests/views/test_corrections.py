@@ -357,3 +357,93 @@ def test_cancelling_while_a_payment_is_recorded_keeps_both(app, owner, f, attemp
     assert (statuses, paid) in (([303, 303], [1000]), ([303, 422], []))
     assert doc.paid_total == sum(paid) == payments.paid_total(doc)
     assert doc.amount_due == -sum(paid) and doc.payment_state == ("overpaid" if paid else "credited")
+
+
+def test_a_credit_beyond_what_remains_is_refused_in_german_with_the_amount_in_german(owner, f):
+    owner.org.locale = "de_DE"
+    db.session.commit()
+    invoice = f.issued(owner.org, contact_=f.contact(owner.org, "Kunde AG", locale="de_DE"),
+                       lines=[("Beratung", "1", "1234.56")])
+    group = group_key(invoice.tax_breakdown[0])
+    r = owner.client.post(f"/invoices/{invoice.id}/credit", headers={"Accept-Language": "de"},
+                          data={"mode": "amount", "amount": "2000", "group": group})
+    assert r.status_code == 422
+    assert (f"Damit wird zu 19 % USt. mehr gutgeschrieben, als auf {invoice.number} noch gutgeschrieben werden kann "
+            "(1.234,56\xa0€ netto).") in r.data.decode()
+    assert credit_notes() == []
+
+
+def test_a_cancelled_invoice_refuses_to_be_cancelled_again_in_french(owner, f):
+    invoice = rich_invoice(f, owner.org)
+    assert owner.client.post(f"/invoices/{invoice.id}/cancel").status_code == 303
+    r = owner.client.post(f"/invoices/{invoice.id}/cancel", headers={"Accept-Language": "fr"}, follow_redirects=True)
+    assert "Une facture annulée ne peut pas être annulée." in r.data.decode()
+
+
+@pytest.mark.parametrize("language, texts", [
+    ("de", {"form": ["<h1>Gutschrift zu {number}</h1>", ">Ausgewählte Positionen und Mengen</option>",
+                     "<th class=\"num\">Noch gutschreibbar</th>", ">Gutschriftsentwurf anlegen</button>",
+                     "(bei „Ein Betrag“; netto)"],
+            "refused": "Position 2: ",
+            "made": ["Ein Gutschriftsentwurf zu {number} wurde angelegt. Prüfen Sie ihn und stellen Sie ihn aus.",
+                     "<h1>Gutschriftsentwurf", ">Gutschrift ausstellen</button>",
+                     'data-confirm="Diese Gutschrift ausstellen? Sie erhält ihre Nummer']}),
+    ("fr", {"form": ["<h1>Avoir pour {number}</h1>", ">Lignes et quantités choisies</option>",
+                     "<th class=\"num\">Encore créditable</th>", ">Créer le brouillon d’avoir</button>",
+                     "(avec « Un montant » ; HT)"],
+            "refused": "Ligne 2 : ",
+            "made": ["Un brouillon d’avoir pour {number} a été créé. Vérifiez-le et émettez-le.",
+                     "<h1>Brouillon d’avoir", ">Émettre l’avoir</button>",
+                     'data-confirm="Émettre cet avoir ? Il reçoit son numéro']}),
+])
+def test_the_credit_note_form_speaks_the_members_language(owner, f, language, texts):
+    invoice = rich_invoice(f, owner.org)
+    headers = {"Accept-Language": language}
+    cake = invoice.lines[1]
+    page = owner.client.get(f"/invoices/{invoice.id}/credit", headers=headers).data.decode()
+    for text in texts["form"]:
+        assert text.format(number=invoice.number) in page, text
+    r = owner.client.post(f"/invoices/{invoice.id}/credit", data={"mode": "lines", f"q{cake.id}": "abc"},
+                          headers=headers)
+    assert r.status_code == 422 and texts["refused"] in r.data.decode()
+    r = owner.client.post(f"/invoices/{invoice.id}/credit", data={"mode": "lines", f"q{cake.id}": "1"},
+                          headers=headers)
+    assert r.status_code == 303
+    page = owner.client.get(r.headers["Location"], headers=headers).data.decode()
+    for text in texts["made"]:
+        assert text.format(number=invoice.number) in page, text
+
+
+@pytest.mark.parametrize("locale, cancellation, credit, remaining", [
+    ("de_DE", "Stornierung der Rechnung {}", "Gutschrift zu {}", "Restbetrag von {}"),
+    ("fr_FR", "Annulation de la facture {}", "Avoir sur {}", "Montant restant de {}"),
+    ("en", "Cancellation of invoice {}", "Credit on {}", "Remaining amount of {}"),
+])
+def test_the_lines_tallybook_writes_into_a_credit_note_speak_the_customers_language(
+        owner, f, locale, cancellation, credit, remaining):
+    """The member reads English (Accept-Language: en); the customer reads the credit note in their language, so the
+    lines Tallybook writes into it (and a new discount's default reason) are in the customer's."""
+    from webapp.services import drafts
+
+    customer = f.contact(owner.org, "Kunde AG", email="k@example.com", locale=locale)
+    first = f.issued(owner.org, contact_=customer)
+    assert owner.client.post(f"/invoices/{first.id}/cancel").status_code == 303
+    note = db.session.scalar(select(Document).where(Document.kind == "credit_note", Document.related_id == first.id))
+    assert note.notes == cancellation.format(first.number)  # the reason, printed on the credit note
+
+    second = f.issued(owner.org, contact_=customer)
+    group = f"{second.tax_breakdown[0]['category']}|{second.tax_breakdown[0]['rate']}"
+    r = owner.client.post(f"/invoices/{second.id}/credit", data={"mode": "amount", "amount": "1.00",
+                                                                  "group": group, "reason": ""})
+    assert r.status_code == 303
+    part = db.session.scalar(select(Document).where(Document.kind == "credit_note", Document.related_id == second.id))
+    assert [line.description for line in part.lines] == [credit.format(second.number)]
+    assert issue_note(owner.client, part.id).status_code == 303
+    assert owner.client.post(f"/invoices/{second.id}/cancel").status_code == 303  # the rest, one line per VAT group
+    rest = db.session.scalars(select(Document).where(Document.kind == "credit_note", Document.related_id == second.id)
+                              .order_by(Document.id)).all()[-1]
+    assert {line.description for line in rest.lines} == {remaining.format(second.number)}
+
+    draft = f.draft(owner.org, customer)
+    assert drafts.add_adjustment(owner.org, draft, "allowance").reason == {
+        "de_DE": "Rabatt", "fr_FR": "Remise", "en": "Discount"}[locale]

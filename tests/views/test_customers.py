@@ -254,3 +254,39 @@ def test_odd_query_strings_get_an_answer_not_an_error(shop):
     for url in ("/customers/99999999999999999999", "/customers/0", "/catalog/products/99999999999999999999",
                 "/catalog/tax-rates/4294967296", "/customers/import/99999999999999999999"):
         assert c.get(url).status_code == 404, url
+
+
+# --- in the member's language ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("language,texts", [
+    ("de", ['<h1>Kunden</h1>', ">Neuer Kunde</a>", ">CSV importieren</a>", "1–3 von 3 Kunden", "<th>Telefon</th>",
+            'placeholder="Name, Firma, E-Mail, Telefon suchen"', ">Name A–Z</option>", ">Aktiv</option>",
+            "<summary>Weitere Filter</summary>", ">ist gleich</option>", '<html lang="de">', ">Rechnungen</a>"]),
+    ("fr", ['<h1>Clients</h1>', ">Nouveau client</a>", ">Importer un CSV</a>", "1–3 sur 3 clients", "<th>Téléphone</th>",
+            'placeholder="Rechercher nom, entreprise, e-mail, téléphone"', ">Nom A–Z</option>", ">Actifs</option>",
+            "<summary>Plus de filtres</summary>", ">est égal à</option>", '<html lang="fr">', ">Factures</a>"]),
+])
+def test_the_customer_list_in_german_and_french(shop, language, texts):
+    r = shop.client.get("/customers/", headers={"Accept-Language": language})
+    html = r.data.decode()
+    assert r.status_code == 200 and ["Anna Schmidt", "Bäckerei Morgenstern", "Café Morgenrot"] == names(r)
+    for text in texts:
+        assert text in html, text
+    assert "New customer" not in html and "More filters" not in html
+
+
+@pytest.mark.parametrize("language,saved,message", [
+    ("de", "Neue Kundin wurde hinzugefügt.", "Geben Sie eine Person oder einen Firmennamen ein."),
+    ("fr", "Neue Kundin a été ajouté.", "Saisissez une personne ou un nom d’entreprise."),
+])
+def test_customer_messages_in_german_and_french(shop, language, saved, message):
+    headers = {"Accept-Language": language}
+    refused = shop.client.post("/customers/new", data={"country": "DE"}, headers=headers)
+    assert refused.status_code == 422 and message in refused.data.decode()
+    r = shop.client.post("/customers/new", data={"company_name": "Neue Kundin", "country": "DE"}, headers=headers,
+                         follow_redirects=True)
+    assert r.status_code == 200 and saved in r.data.decode()
+    bad = shop.client.get("/customers/?cf_since=yesterday&cfop_since=lt", headers=headers)
+    assert bad.status_code == 422
+    assert {"de": "yesterday ist kein Datum (JJJJ-MM-TT).", "fr": "yesterday n’est pas une date (AAAA-MM-JJ)."}[
+        language] in bad.data.decode()

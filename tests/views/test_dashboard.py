@@ -48,3 +48,30 @@ def test_the_bookkeeper_sees_overdue_invoices_and_payments_not_the_checklist(log
     assert "Refund of <strong>5,00\xa0€</strong>" in latest and "<strong>119,00\xa0€</strong> received" in latest
     assert "<strong>19,00\xa0€</strong> received" in latest
     assert today.strftime("%d.%m.%Y") in latest  # the German organization's dates
+
+
+def test_the_dashboard_in_german_and_french(login_as, f):
+    owner = login_as("owner")
+    steps = section(owner.client.get("/", headers={"Accept-Language": "de"}).data.decode(), "first-steps")
+    assert "Erste Schritte" in steps and "Vervollständigen Sie Ihre Firmendaten" in steps and "Es fehlen: " in steps
+    steps = section(owner.client.get("/", headers={"Accept-Language": "fr"}).data.decode(), "first-steps")
+    assert "Premiers pas" in steps and "Ajoutez votre premier client" in steps and "Manquant : " in steps
+    f.complete_org(owner.org)
+    customer = f.contact(owner.org, "Radhaus Weber")
+    late = f.issued(owner.org, contact_=customer, lines=[("Rad", "1", "100")])
+    db.session.execute(Document.__table__.update().where(Document.id == late.id)
+                       .values(due_date=date.today() - timedelta(days=40)))
+    payments.record(owner.org, owner.user, late, payments.PaymentInput(amount=1900, paid_on=date.today(), key="p1"))
+    db.session.commit()
+    german = owner.client.get("/", headers={"Accept-Language": "de"}).data.decode()
+    for text in ("<title>Übersicht · Tallybook</title>", "Diesen Monat bezahlt", "<strong>Am längsten überfällig</strong>",
+                 "fällig seit", "(40 Tagen)", "<strong>Letzte Zahlungen</strong>", "<strong>19,00\xa0€</strong> erhalten",
+                 "<strong>Ihre Firma</strong>", ">Rechnungen</a>", ">Gutschriften</a>", ">Abmelden</button>",
+                 "<dt>USt-IdNr.</dt>", "Währung · Zahlungsziel"):
+        assert text in german, text
+    assert "Paid this month" not in german and "Latest payments" not in german
+    french = owner.client.get("/", headers={"Accept-Language": "fr"}).data.decode()
+    for text in ("<title>Tableau de bord · Tallybook</title>", "Payé ce mois-ci", "En retard depuis le plus longtemps",
+                 "dus depuis le", "(40 jours)", "<strong>Derniers paiements</strong>", "<strong>Votre entreprise</strong>",
+                 ">Factures</a>", ">Avoirs</a>", ">Se déconnecter</button>", "<strong>19,00\xa0€</strong> reçus"):
+        assert text in french, text

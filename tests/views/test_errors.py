@@ -49,3 +49,32 @@ def test_expired_session_on_htmx_request_is_401_with_hx_redirect(client):
     assert r.headers["HX-Redirect"].startswith("/auth/login")
     r = client.get("/settings/members")
     assert r.status_code == 302 and r.headers["Location"].startswith("/auth/login?next=")
+
+
+@pytest.mark.parametrize("language,texts", [
+    ("de", ['<html lang="de">', "<h2>Nicht gefunden</h2>", "Diese Seite gibt es nicht, oder Sie haben keinen Zugriff darauf.",
+            "Fehler 404", "Zurück zur Übersicht"]),
+    ("fr", ['<html lang="fr">', "<h2>Introuvable</h2>", "Cette page n’existe pas, ou vous n’y avez pas accès.",
+            "Erreur 404", "Retour au tableau de bord"]),
+])
+def test_a_404_page_in_german_and_french(owner, language, texts):
+    r = owner.client.get("/customers/999999", headers={"Accept-Language": language})
+    assert r.status_code == 404
+    html = r.data.decode()
+    for text in texts:
+        assert text in html, text
+    assert "Not found" not in html
+
+
+@pytest.mark.parametrize("language,title,message", [
+    ("de", "Etwas ist schiefgelaufen", "nichts wurde gespeichert"),
+    ("fr", "Une erreur s’est produite", "rien n’a été enregistré"),
+])
+def test_500_and_csrf_pages_in_german_and_french(error_app, language, title, message):
+    client = error_app.test_client()
+    html = client.get("/boom/500", headers={"Accept-Language": language}).data.decode()
+    assert f"<h2>{title}</h2>" in html and message in html
+    expired = client.post("/auth/login", data={"email": "a@example.com"}, csrf=False,
+                          headers={"Accept-Language": language})
+    assert expired.status_code == 400
+    assert {"de": "Das Formular ist abgelaufen", "fr": "Le formulaire a expiré"}[language] in expired.data.decode()

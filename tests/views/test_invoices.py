@@ -196,6 +196,21 @@ def test_issue_refused_with_a_message(shop, f):
     assert db.session.get(Document, doc.id).status == "draft"
 
 
+def test_what_keeps_a_draft_from_being_issued_reads_in_german(shop, f):
+    """The problems are messages of their own (``Text``), in the refusal and on the page, in the reader's language."""
+    doc = f.draft(shop.org, shop.customer, lines=(("", "1", "5.00"),))
+    shop.org.legal_name = ""
+    db.session.commit()
+    de = {"Accept-Language": "de"}
+    page = shop.client.get(f"/invoices/{doc.id}", headers=de).data.decode()
+    assert "Position 1 braucht eine Beschreibung." in page
+    assert "Vervollständigen Sie zuerst Ihre Firmendaten: Firmierung." in page
+    r = shop.client.post(f"/invoices/{doc.id}/issue", data={"current_version": doc.version}, headers=de,
+                         follow_redirects=True)
+    assert ("Diese Rechnung kann noch nicht ausgestellt werden: Position 1 braucht eine Beschreibung. "
+            "Vervollständigen Sie zuerst Ihre Firmendaten: Firmierung.") in r.data.decode()
+
+
 def test_new_draft_with_a_new_customer(shop):
     r = shop.client.post("/invoices/new/customer", data={"company_name": "Fresh Ltd", "email": "a@fresh.example",
                                                           "country": "GB"})
@@ -454,3 +469,65 @@ def test_the_credit_note_list_is_named_so_and_offers_no_new_invoice(shop, f):
     html = shop.client.get("/invoices/?kind=credit_note").data.decode()
     assert "<h1>Credit notes</h1>" in html and "<title>Credit notes" in html
     assert "New invoice" not in html and "No credit notes match." in html
+
+
+MEMBER_LANGUAGES = {
+    "de": {"list": ["<h1>Rechnungen</h1>", ">Neue Rechnung</a>", "<th>Kunde</th>", '<th class="num">Offener Betrag</th>',
+                    "1–1 von 1 Rechnung", 'aria-label="Rechnungen durchsuchen"', ">Offen (nicht bezahlt)</option>",
+                    ">Neueste zuerst</option>", '<span class="badge status-draft">Entwurf</span>'],
+           "editor": ["<h1>Rechnungsentwurf <small", "Kunde: <strong>Café Morgenrot</strong> · ändern",
+                      "<strong>Rechnungsdaten</strong>", "Zahlungsziel", ">14 Tage</option>", "<h2>Positionen</h2>",
+                      ">+ Position hinzufügen</button>", 'aria-label="Beschreibung der Position 1"',
+                      '>Rechnung ausstellen</button>', 'data-confirm="Diese Rechnung ausstellen? Sie erhält ihre Nummer',
+                      ">Entwurf löschen</button>", ">Vorschau</button>"],
+           "refused": ["Menge: Eine Menge von 0 fügt nichts hinzu; entfernen Sie stattdessen die Position. "
+                       "Nicht gespeichert."],
+           "issued": "Rechnung {number} ist ausgestellt.",
+           "page": [">Als bezahlt markieren (23,80\xa0€ heute)</button>", "<th>Offener Betrag</th>", ">Kundenlink</strong>",
+                    "<h2 id=\"notes\">Interne Notizen</h2>", ">Notiz hinzufügen</button>",
+                    'data-error="Diese Datei ist größer als 10 MB: Wählen Sie eine kleinere."']},
+    "fr": {"list": ["<h1>Factures</h1>", ">Nouvelle facture</a>", "<th>Client</th>", '<th class="num">Montant dû</th>',
+                    "1–1 sur 1 facture", 'aria-label="Rechercher des factures"', ">Ouvertes (non payées)</option>",
+                    ">Plus récents</option>", '<span class="badge status-draft">Brouillon</span>'],
+           "editor": ["<h1>Brouillon de facture <small", "Client : <strong>Café Morgenrot</strong> · changer",
+                      "<strong>Détails de la facture</strong>", "Délai de paiement", ">14 jours</option>",
+                      "<h2>Lignes</h2>", ">+ Ajouter une ligne</button>", 'aria-label="Désignation de la ligne 1"',
+                      ">Émettre la facture</button>", 'data-confirm="Émettre cette facture ? Elle reçoit son numéro',
+                      ">Supprimer le brouillon</button>", ">Aperçu</button>"],
+           "refused": ["Quantité : Une quantité de 0 n", "supprimez plutôt la ligne. Non enregistré."],
+           "issued": "La facture {number} est émise.",
+           "page": [">Marquer comme payée (23,80\xa0€ aujourd’hui)</button>", "<th>Montant dû</th>",
+                    ">Lien client</strong>", "<h2 id=\"notes\">Notes internes</h2>", ">Ajouter la note</button>",
+                    'data-error="Ce fichier dépasse 10 Mo : choisissez-en un plus petit."']},
+}
+
+
+@pytest.mark.parametrize("language", sorted(MEMBER_LANGUAGES))
+def test_the_list_the_editor_and_issuing_speak_the_members_language(shop, f, language):
+    expected, headers = MEMBER_LANGUAGES[language], {"Accept-Language": language}
+    doc = f.draft(shop.org, shop.customer)
+    doc.payment_terms_days = 14
+    db.session.commit()
+    listing = shop.client.get("/invoices/", headers=headers).data.decode()
+    for text in expected["list"]:
+        assert text in listing, text
+    editor_page = shop.client.get(f"/invoices/{doc.id}/edit", headers=headers)
+    editor = editor_page.data.decode()
+    for text in expected["editor"]:
+        assert text in editor, text
+    assert "Issue invoice" not in editor and "Add line" not in editor
+    line = db.session.get(Document, doc.id).lines[0]
+    r = shop.client.post(f"/invoices/{doc.id}/lines/{line.id}", headers={**headers, **HX},
+                         data={"current_version": version_of(editor_page), **line_data(line.id, quantity="0")})
+    assert r.status_code == 422
+    for text in expected["refused"]:
+        assert text in r.data.decode(), text
+    r = shop.client.post(f"/invoices/{doc.id}/issue", data={"current_version": db.session.get(Document, doc.id).version},
+                         headers=headers)
+    assert r.status_code == 303
+    page = shop.client.get(r.headers["Location"], headers=headers).data.decode()
+    number = db.session.get(Document, doc.id).number
+    assert expected["issued"].format(number=number) in page
+    for text in expected["page"]:
+        assert text in page, text
+    assert "Mark as paid" not in page and "Internal notes" not in page

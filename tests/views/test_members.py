@@ -225,3 +225,52 @@ def test_the_invite_form_starts_at_the_least_privilege(login_as):
     # a form without the role invites as staff too, never as owner
     assert owner.client.post("/settings/members/invite", data={"email": "quiet@example.com"}).status_code == 303
     assert db.session.scalar(select(Invitation).where(Invitation.email == "quiet@example.com")).role == "staff"
+
+
+def test_an_invitation_is_written_in_the_inviters_language_or_the_invitees(app, login_as, f):
+    owner = login_as("owner")
+    de = {"Accept-Language": "de"}
+    r = owner.client.post("/settings/members/invite", data={"email": "neu@example.com", "role": "bookkeeper"},
+                          headers=de)
+    assert r.status_code == 303
+    page = owner.client.get("/settings/members", headers=de).data.decode()
+    assert "Einladung an neu@example.com gesendet." in page and "<h3>Offene Einladungen</h3>" in page
+    assert "neu@example.com als Buchhaltung, bis" in page
+    message = db.session.scalar(select(OutboxMessage))
+    # no account yet: the language the inviter reads the app in
+    assert message.subject == f"{owner.user.name} hat Sie zu {owner.org.name} bei Tallybook eingeladen"
+    assert f"{owner.user.name} hat Sie eingeladen, {owner.org.name} bei Tallybook als Buchhaltung beizutreten." \
+        in message.body_text
+    assert "Die Einladung gilt 7 Tage." in message.body_text
+    assert '<html lang="de">' in message.body_html and "Einladung annehmen" in message.body_html
+    # the invitee opens the link with a French browser: the page is French
+    page = app.test_client().get(_invite_path(message), headers={"Accept-Language": "fr"}).data.decode()
+    assert f"Rejoindre {owner.org.name}" in page and "Créer un compte et rejoindre" in page
+    assert "en tant que <strong>Comptable</strong>" in page
+    # someone with an account reads it in their own language, whatever the inviter reads
+    invitee = f.user("francais@example.com")
+    invitee.language = "fr"
+    db.session.commit()
+    owner.client.post("/settings/members/invite", data={"email": "francais@example.com", "role": "staff"}, headers=de)
+    message = db.session.scalar(select(OutboxMessage).where(OutboxMessage.to_addrs == "francais@example.com"))
+    assert message.subject == f"{owner.user.name} vous a invité(e) à rejoindre {owner.org.name} sur Tallybook"
+    assert "en tant que Collaborateur." in message.body_text and "L’invitation est valable 7 jours." in message.body_text
+
+
+def test_the_members_page_and_its_messages_in_french(login_as, f):
+    owner = login_as("owner")
+    member = f.member(owner.org, "staff")
+    fr = {"Accept-Language": "fr"}
+    page = owner.client.get("/settings/members", headers=fr).data.decode()
+    assert f"Membres de {owner.org.name}" in page and "Envoyer l’invitation" in page
+    assert f'data-confirm="Retirer {member.user.email} de {owner.org.name} ?"' in page
+    assert '<option selected value="staff">Collaborateur</option>' in page
+    r = owner.client.post(f"/settings/members/{member.id}/role", data={f"m{member.id}-role": "bookkeeper"}, headers=fr)
+    assert r.status_code == 303
+    page = owner.client.get("/settings/members", headers=fr).data.decode()
+    assert f"{member.user.email} est désormais Comptable." in page
+    r = owner.client.post(f"/settings/members/{owner.user.memberships[0].id}/role",
+                          data={f"m{owner.user.memberships[0].id}-role": "staff"}, headers=fr)
+    assert r.status_code == 422 and "Le dernier propriétaire ne peut pas être rétrogradé." in r.data.decode()
+    r = owner.client.post("/settings/members/invite", data={"email": "kaputt", "role": "staff"}, headers=fr)
+    assert r.status_code == 422 and "Saisissez une adresse e-mail valide." in r.data.decode()

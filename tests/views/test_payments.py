@@ -398,3 +398,56 @@ def test_over_htmx_a_recorded_payment_sends_the_browser_to_the_invoice_page(owne
                           data={**data, "amount": "20"})
     assert r.status_code == 200 and r.headers["HX-Redirect"] == f"/invoices/{doc.id}#payments"
     assert owner.client.get(r.headers["HX-Redirect"]).status_code == 200
+
+
+def test_the_overpayment_refusal_reads_in_german_with_the_amounts_as_the_member_writes_them(owner, f):
+    """The refusal is a German sentence; its amounts (``Amount`` values) are formatted in the reader's locale."""
+    import html as html_lib
+
+    owner.org.locale = "de_DE"
+    db.session.commit()
+    doc = invoice(f, owner.org)  # 119,00 € due
+    r = owner.client.post(f"/invoices/{doc.id}/payments/new", headers={"Accept-Language": "de"}, data={
+        "kind": "payment", "amount": "1353,56", "paid_on": "2026-01-15", "method": "bank_transfer",
+        "key": form_key(owner.client, doc.id)})
+    page = html_lib.unescape(r.data.decode())
+    assert r.status_code == 422
+    assert ("Das sind 1.234,56\xa0€ mehr als die fälligen 119,00\xa0€; kreuzen Sie „Überzahlung erfassen“ an, "
+            "um sie zu erfassen.") in page
+    assert db.session.scalar(select(func.count()).select_from(Payment)) == 0
+
+
+def test_a_refused_refund_reads_in_french(owner, f):
+    import html as html_lib
+
+    owner.org.locale = "fr_FR"
+    db.session.commit()
+    doc = invoice(f, owner.org)
+    r = pay(owner.client, doc.id, "5", kind="refund")
+    assert r.status_code == 422
+    r = owner.client.post(f"/invoices/{doc.id}/payments/new", headers={"Accept-Language": "fr"}, data={
+        "kind": "refund", "amount": "5", "paid_on": "2026-01-15", "method": "bank_transfer",
+        "key": form_key(owner.client, doc.id)})
+    page = html_lib.unescape(r.data.decode())
+    assert r.status_code == 422 and "Un remboursement ne peut pas dépasser ce qui a été payé (0,00\xa0€)." in page
+
+
+@pytest.mark.parametrize("language, texts", [
+    ("de", ["<h1>Zahlung zu {number} erfassen</h1>", ">Zahlung erhalten</option>", ">Überweisung</option>",
+            "Die Zahlung von 50,00\xa0€ wurde erfasst.", '<span class="badge pay-partially_paid" id="payment-state">'
+            "Teilweise bezahlt</span>", "<th>Zahlungsart</th>", ">Zahlung oder Erstattung erfassen</a>"]),
+    ("fr", ["<h1>Enregistrer un paiement pour {number}</h1>", ">Paiement reçu</option>", ">Virement bancaire</option>",
+            "Le paiement de 50,00\xa0€ a été enregistré.", '<span class="badge pay-partially_paid" id="payment-state">'
+            "Partiellement payée</span>", "<th>Moyen</th>", ">Enregistrer un paiement ou un remboursement</a>"]),
+])
+def test_recording_a_payment_speaks_the_members_language(owner, f, language, texts):
+    doc = invoice(f, owner.org)
+    headers = {"Accept-Language": language}
+    form = owner.client.get(f"/invoices/{doc.id}/payments/new", headers=headers).data.decode()
+    r = owner.client.post(f"/invoices/{doc.id}/payments/new", headers=headers, data={
+        "kind": "payment", "amount": "50", "paid_on": "2026-01-15", "method": "bank_transfer", "reference": "",
+        "note": "", "key": re.search(r'name="key" type="hidden" value="([^"]+)"', form).group(1)})
+    assert r.status_code == 303
+    page = form + owner.client.get(r.headers["Location"], headers=headers).data.decode()
+    for text in texts:
+        assert text.format(number=doc.number) in page, text

@@ -238,3 +238,22 @@ def test_the_number_of_queries_does_not_grow_with_the_payments(app, owner, shop)
                               .where(PaymentTotal.voided == 0).group_by(PaymentTotal.currency)).all()
     assert sorted(counted) == sorted(kept)
     assert db.session.get(Document, shop["b1"].id).paid_total == payments.paid_total(shop["b1"])
+
+
+@pytest.mark.parametrize("language,texts,bad", [
+    ("de", ["<h1>Zahlungen</h1>", "1–6 von 6 Zahlungen und Erstattungen; stornierte sind durchgestrichen",
+            ">Erhalten</th>", ">Karte</td>", ">Bargeld</td>", "<td>Erstattung</td>",
+            "storniert: typed twice", ">Alle Zahlungsarten</option>", 'placeholder="Kunden suchen"'],
+     "Von: yesterday ist kein Datum (JJJJ-MM-TT)."),
+    ("fr", ["<h1>Paiements</h1>", "1–6 sur 6 paiements et remboursements ; les annulés sont barrés",
+            ">Reçu</th>", ">Carte</td>", ">Espèces</td>", "<td>Remboursement</td>", "annulé : typed twice",
+            ">Tous les moyens</option>", 'placeholder="Rechercher un client"'],
+     "Du : yesterday n’est pas une date (AAAA-MM-JJ)."),
+])
+def test_the_payments_list_in_german_and_french(owner, shop, language, texts, bad):
+    headers = {"Accept-Language": language}
+    html = owner.client.get("/payments/", headers=headers).data.decode()
+    for text in texts:
+        assert text in html, text
+    r = owner.client.get("/payments/?from=yesterday", headers=headers)
+    assert r.status_code == 422 and bad in r.data.decode()

@@ -229,8 +229,10 @@ def test_the_quotes_owner_is_told_by_email_and_on_the_timeline(app, owner, login
     message = db.session.scalar(select(OutboxMessage))
     assert message.to_addrs == staff.user.email and message.kind == "quote_accepted"
     assert message.org_id == owner.org.id and message.document_id == quote.id and message.status == "queued"
-    assert message.subject == f"Hotel Alpenblick accepted quote {quote.number}"
-    assert "accepted your quote" in message.body_text and "333,20" in message.body_text  # 280 + 19 %
+    # a member e-mail in the member's language: no setting, so the organization's (de_DE)
+    assert message.subject == f"Hotel Alpenblick hat das Angebot {quote.number} angenommen"
+    assert "hat Ihr Angebot" in message.body_text and "333,20" in message.body_text  # 280 + 19 %
+    assert "In einen Rechnungsentwurf umwandeln" in message.body_html
     assert f"https://tallybook.test/invoices/{quote.id}" in message.body_text
     assert f'href="https://tallybook.test/invoices/{quote.id}"' in message.body_html
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "document.accepted"))
@@ -253,10 +255,39 @@ def test_a_decline_with_a_reason_tells_the_owners_when_its_maker_left(app, owner
     message = db.session.scalar(select(OutboxMessage))
     owners = sorted([owner.user.email, "second-owner@example.com"])
     assert sorted(a.strip() for a in message.to_addrs.split(",")) == owners  # neither maker nor issuer is left
-    assert message.subject == f"Kunde AG declined quote {quote.number}"
-    assert "Their reason: Too expensive" in message.body_text
+    assert message.subject == f"Kunde AG hat das Angebot {quote.number} abgelehnt"  # the owners read German
+    assert "Begründung: Too expensive" in message.body_text
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "document.declined"))
     assert event.data["outbox_id"] == message.id and "Too expensive" in event.summary
+
+
+def test_members_told_of_a_decision_read_it_in_their_own_language(app, owner, login_as, f):
+    """Two owners, one reading English and one French: one e-mail each, amounts as their locale writes them."""
+    from webapp.models import Membership, OutboxMessage
+
+    owner.user.language = "en"
+    french = f.user("francoise@example.com", name="Françoise")
+    french.language = "fr"
+    db.session.add(Membership(org_id=owner.org.id, user_id=french.id, role="owner"))
+    staff = login_as("staff", org=owner.org)
+    quote = new_quote(staff, f)
+    db.session.delete(db.session.scalar(select(Membership).where(Membership.user_id == staff.user.id)))
+    db.session.commit()
+    app.test_client().post(f"/p/{quote.public_token}/accept", data=YES)
+    messages = {m.to_addrs: m for m in db.session.scalars(select(OutboxMessage))}
+    assert set(messages) == {owner.user.email, "francoise@example.com"}
+    english, in_french = messages[owner.user.email], messages["francoise@example.com"]
+    assert english.subject == f"Kunde AG accepted quote {quote.number}"
+    assert "accepted your quote" in english.body_text
+    assert in_french.subject == f"Kunde AG a accepté le devis {quote.number}"
+    assert "Bonjour Françoise," in in_french.body_text and "Le convertir en brouillon de facture" in in_french.body_html
+    gross = db.session.get(Document, quote.id).gross_total
+    from webapp.i18n import format_money, locale_for
+
+    assert format_money(gross, "EUR", locale_for(owner.org, french)) in in_french.body_text  # "297,50 €"
+    assert format_money(gross, "EUR", locale_for(owner.org, owner.user)) in english.body_text  # "€297.50" (en_DE)
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "document.accepted"))
+    assert sorted(event.data["outbox_ids"]) == sorted(m.id for m in messages.values())
 
 
 def test_a_decision_recorded_by_a_member_sends_nothing(owner, f):

@@ -167,3 +167,49 @@ def test_a_website_without_its_scheme_is_completed_and_a_bad_one_gets_one_messag
         error = html[html.find('id="website-error"'):]
         error = error[:error.find("</")]
         assert error.count("Enter a web address") == 1, error
+
+
+def test_a_bad_number_format_is_explained_in_german(login_as):
+    owner = login_as("owner")
+    bad = owner.client.get("/settings/numbering/preview/invoice", headers={"Accept-Language": "de"},
+                           query_string={"invoice_format": "INV-{FOO}-{SEQ:4}"})
+    assert ("Unbekannter Platzhalter {FOO}. Verwenden Sie {YYYY}, {YY}, {MM} und {SEQ:n} mit n von 1 bis 9."
+            in bad.data.decode())
+    r = owner.client.post("/settings/numbering", headers={"Accept-Language": "de"}, data={
+        "invoice_format": "INV-{SEQ:4}", "invoice_reset": "y", "credit_note_format": "CN-{YYYY}-{SEQ:4}",
+        "credit_note_reset": "y", "quote_format": "Q-{SEQ:5}"})
+    assert r.status_code == 422 and "muss {YYYY} oder {YY} enthalten" in r.data.decode()
+
+
+def test_the_settings_in_german_and_french(app, login_as):
+    owner = login_as("owner")
+    de, fr = {"Accept-Language": "de"}, {"Accept-Language": "fr"}
+    r = owner.client.post("/settings/", data={**GOOD, "iban": "DE89 3704 0044 0532 0130 01", "payment_terms_days": "400",
+                                              "logo": (io.BytesIO(b"not an image"), "logo.png")},
+                          headers=de, content_type="multipart/form-data")
+    html = r.data.decode()
+    assert r.status_code == 422 and "Nichts wurde gespeichert" in html
+    assert "Zwischen 0 und 365 Tagen." in html and "Diese Datei ist kein PNG- oder JPEG-Bild." in html
+    assert "<legend><strong>Bankverbindung</strong></legend>" in html and "Zahlungsziel (Tage)" in html
+    assert owner.client.post("/settings/", data=GOOD, headers=de).status_code == 303
+    assert "Firmendaten gespeichert." in owner.client.get("/settings/", headers=de).data.decode()
+    # numbering: the page, the live preview and the format's mistakes
+    page = owner.client.get("/settings/numbering", headers=fr).data.decode()
+    assert "Prochain numéro : <strong>INV-" in page and "Enregistrer les formats de numéros" in page
+    assert "Jetons : <code>{YYYY}</code> année" in page
+    preview = owner.client.get("/settings/numbering/preview/invoice", query_string={"invoice_format": "INV-{SEQ:4}",
+                               "invoice_reset": "y"}, headers={**de, "HX-Request": "true"}).data.decode()
+    assert "muss {YYYY} oder {YY} enthalten" in preview
+    assert owner.client.post("/settings/numbering", data={
+        "invoice_format": "RE-{YYYY}-{SEQ:4}", "invoice_reset": "y", "credit_note_format": "GS-{YYYY}-{SEQ:4}",
+        "credit_note_reset": "y", "quote_format": "AN-{SEQ:5}"}, headers=de).status_code == 303
+    assert "Nummernformate gespeichert." in owner.client.get("/settings/numbering", headers=de).data.decode()
+    # the invoice e-mail: the default texts as placeholders in the member's language
+    page = owner.client.get("/settings/invoice-email", headers=de).data.decode()
+    assert "Platzhalter:" in page and "Rechnungs-E-Mail speichern" in page
+    # the audit log and the outbox
+    page = owner.client.get("/settings/audit", headers=fr).data.decode()
+    assert "Heures en Europe/Berlin (<a" in page and "<th>Quand</th>" in page
+    owner.client.post("/settings/members/invite", data={"email": "neu@example.com", "role": "staff"}, headers=de)
+    page = owner.client.get("/settings/mail", headers=de).data.decode()
+    assert "E-Mail-Postausgang" in page and "in der Warteschlange" in page and "Es ist kein Mailserver eingerichtet" in page

@@ -97,7 +97,7 @@ def test_action_in_status(kind, status, action, login_as, f):
         assert r.status_code in (303, 422), r.status_code
         assert "flash-error" in page or 'role="alert"' in page
         message = page[page.find("flash-error"):][:300] if "flash-error" in page else page
-        assert any(m in message for m in ("cannot be", "issue it first", "never changed", "Only issued",
+        assert any(m in message for m in ("cannot be", "has no payments to void", "issue it first", "never changed", "Only issued",
                                           "is not to be paid")), message
         assert table_contents() == before
 

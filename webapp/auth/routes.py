@@ -4,10 +4,11 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, request, session, url_for
+from flask_babel import gettext as _, refresh
 from flask_login import current_user, login_required, login_user, logout_user
 
-from webapp.auth.forms import (AcceptInvitationForm, ChangePasswordForm, LoginForm, NewOrganizationForm,
-                               ResetPasswordForm, ResetRequestForm, SignupForm)
+from webapp.auth.forms import (AcceptInvitationForm, AccountForm, ChangePasswordForm, LoginForm,
+                               NewOrganizationForm, ResetPasswordForm, ResetRequestForm, SignupForm)
 from webapp.extensions import account_key, limiter
 from webapp.forms import ButtonForm
 from webapp.htmx import redirect_to, render
@@ -67,7 +68,7 @@ def logout():
     accounts.log_out(current_user._get_current_object())  # this and every other session of the user ends
     logout_user()
     session.clear()
-    flash("You are logged out.", "info")
+    flash(_("You are logged out."), "info")
     return redirect_to(url_for("auth.login"))
 
 
@@ -81,7 +82,7 @@ def signup():
                                          form.country.data)
             _start_session(user, remember=False)
             session[SESSION_ORG_KEY] = org.id
-            flash(f"Welcome to Tallybook! {org.name} is ready.", "success")
+            flash(_("Welcome to Tallybook! %(organization)s is ready.", organization=org.name), "success")
             return redirect_to(url_for("dashboard.index"))
     return form_page("auth/signup.html", form)
 
@@ -111,7 +112,7 @@ def reset_password(token: str):
             return render("auth/reset_invalid.html", status=400)
         logout_user()
         session.clear()
-        flash("Your password is changed. Log in with the new one.", "success")
+        flash(_("Your password is changed. Log in with the new one."), "success")
         return redirect_to(url_for("auth.login"))
     return form_page("auth/reset_password.html", form, token=token)
 
@@ -128,9 +129,24 @@ def change_password():
             remembered = bool(request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")))
             _start_session(user, remember=remembered)  # this session goes on, every other one ends
             session[SESSION_ORG_KEY] = org_id
-            flash("Your password is changed. Other devices have been logged out.", "success")
+            flash(_("Your password is changed. Other devices have been logged out."), "success")
             return redirect_to(url_for("auth.change_password"))
     return form_page("auth/password.html", form)
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    """The user's own settings: the language the app speaks to them."""
+    user = current_user._get_current_object()
+    form = AccountForm(obj=user)
+    if form.validate_on_submit():
+        with refused(form):
+            accounts.set_language(user, form.language.data)
+            refresh()  # the message below and every page from now on in the language just chosen
+            flash(_("Your account settings are saved."), "success")
+            return redirect_to(url_for("auth.account"))
+    return form_page("auth/account.html", form)
 
 
 @bp.route("/invitations/<token>", methods=["GET", "POST"])
@@ -142,8 +158,8 @@ def accept_invitation(token: str):
     form = AcceptInvitationForm() if existing is None and not current_user.is_authenticated else ButtonForm()
     error = None
     if current_user.is_authenticated and current_user.email != invitation.email:
-        error = (f"This invitation is for {invitation.email}, but you are logged in as {current_user.email}. "
-                 "Log out and open the link again.")
+        error = _("This invitation is for %(invited)s, but you are logged in as %(email)s. "
+                  "Log out and open the link again.", invited=invitation.email, email=current_user.email)
     elif request.method == "POST" and form.validate_on_submit():
         if not current_user.is_authenticated and existing is not None:
             return redirect_to(url_for("auth.login", next=request.path))
@@ -155,7 +171,7 @@ def accept_invitation(token: str):
         if not current_user.is_authenticated:
             _start_session(user, remember=False)
         session[SESSION_ORG_KEY] = membership.org_id
-        flash(f"You have joined {invitation.organization.name}.", "success")
+        flash(_("You have joined %(organization)s.", organization=invitation.organization.name), "success")
         return redirect_to(url_for("dashboard.index"))
     status = 422 if form.errors or (error and request.method == "POST") else 200
     return render("auth/invitation.html", status=status, form=form, invitation=invitation,
@@ -166,7 +182,7 @@ def accept_invitation(token: str):
 @login_required
 def switch(org_id: int):
     membership = switch_org(org_id)
-    flash(f"Now working in {membership.organization.name}.", "info")
+    flash(_("Now working in %(organization)s.", organization=membership.organization.name), "info")
     return redirect_to(url_for("dashboard.index"))
 
 
@@ -177,6 +193,6 @@ def new_organization():
     if form.validate_on_submit():
         org = accounts.create_organization(current_user._get_current_object(), form.org_name.data, form.country.data)
         session[SESSION_ORG_KEY] = org.id
-        flash(f"{org.name} is created. Complete its details below.", "success")
+        flash(_("%(organization)s is created. Complete its details below.", organization=org.name), "success")
         return redirect_to(url_for("settings.company"))
     return form_page("auth/new_org.html", form)

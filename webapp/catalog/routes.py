@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, request, url_for
+from flask_babel import gettext as _, ngettext
 
 from webapp.catalog.forms import ProductForm, TaxRateForm
 from webapp.domain.units import UNITS
@@ -58,7 +59,7 @@ def _product_form(product: Product | None) -> ProductForm:
     else:
         form = ProductForm(obj=product)
     locale = member_locale()
-    form.tax_rate_id.choices = as_choices([(0, "No default rate")] + [(r.id, tax_rate_label(r, locale)) for r in rates])
+    form.tax_rate_id.choices = as_choices([(0, _("No default rate"))] + [(r.id, tax_rate_label(r, locale)) for r in rates])
     return form
 
 
@@ -70,7 +71,7 @@ def _save_product(product: Product | None):
                                     unit_price=form.unit_price.decimal, tax_rate_id=form.tax_rate_id.data or None)
         with refused(form):
             saved = catalog.save_product(current_actor(), product.id if product else None, data)
-            flash(f"{saved.name} was saved.", "success")
+            flash(_("%(name)s was saved.", name=saved.name), "success")
             return redirect_to(url_for("catalog.products"))
     return render("catalog/product_form.html", status=422 if form.errors else 200, form=form, product=product)
 
@@ -91,7 +92,8 @@ def edit_product(product_id: int):
 @require_permission("manage_products")
 def archive_product(product_id: int):
     product = catalog.toggle_product_archived(current_actor(), product_id)
-    flash(f"{product.name} is {'archived' if product.archived else 'active again'}.", "success")
+    flash(_("%(name)s is archived.", name=product.name) if product.archived
+          else _("%(name)s is active again.", name=product.name), "success")
     return redirect_to(url_for("catalog.products"))
 
 
@@ -116,7 +118,7 @@ def new_tax_rate():
     if form.validate_on_submit():
         with refused(form, default_field="name"):
             catalog.create_tax_rate(current_actor(), _rate_input(form))
-            flash(f"The tax rate {form.name.data} was added.", "success")
+            flash(_("The tax rate %(name)s was added.", name=form.name.data), "success")
             return redirect_to(url_for("catalog.tax_rates"))
     return render("catalog/tax_rate_form.html", status=422 if form.errors else 200, form=form, rate=None)
 
@@ -129,7 +131,7 @@ def edit_tax_rate(rate_id: int):
     if form.validate_on_submit():
         with refused(form, default_field="name"):
             saved = catalog.update_tax_rate(current_actor(), rate_id, _rate_input(form))
-            flash(f"The tax rate {saved.name} was saved.", "success")
+            flash(_("The tax rate %(name)s was saved.", name=saved.name), "success")
             return redirect_to(url_for("catalog.tax_rates"))
         rate = get_or_404(TaxRate, rate_id)
     return render("catalog/tax_rate_form.html", status=422 if form.errors else 200, form=form, rate=rate)
@@ -139,7 +141,8 @@ def edit_tax_rate(rate_id: int):
 @require_permission("manage_tax_rates")
 def archive_tax_rate(rate_id: int):
     rate = catalog.toggle_tax_rate_archived(current_actor(), rate_id)
-    flash(f"The tax rate {rate.name} is {'archived' if rate.archived else 'active again'}.", "success")
+    flash(_("The tax rate %(name)s is archived.", name=rate.name) if rate.archived
+          else _("The tax rate %(name)s is active again.", name=rate.name), "success")
     return redirect_to(url_for("catalog.tax_rates"))
 
 
@@ -152,7 +155,7 @@ def delete_tax_rate(rate_id: int):
         flash(refusal.error.message, "error")
         return render("catalog/tax_rates.html", status=422, rates=_tax_rates(include_archived=True),
                       button_form=ButtonForm(), country=current_org().country)
-    flash(f"The tax rate {name} was deleted.", "success")
+    flash(_("The tax rate %(name)s was deleted.", name=name), "success")
     return redirect_to(url_for("catalog.tax_rates"))
 
 
@@ -162,5 +165,5 @@ def add_default_rates():
     """For organizations that have no rates yet (e.g. created before rates existed)."""
     with refused(redirect=url_for("catalog.tax_rates")):
         rates = catalog.add_default_tax_rates(current_actor())
-    flash(f"{len(rates)} rates were added.", "success")
+    flash(ngettext("%(num)d rate was added.", "%(num)d rates were added.", len(rates)), "success")
     return redirect_to(url_for("catalog.tax_rates"))

@@ -2,6 +2,7 @@
 too)."""
 from __future__ import annotations
 
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length, Regexp, ValidationError
@@ -14,27 +15,27 @@ __all__ = ["CustomFieldForm", "CustomerForm", "DecimalText", "ImportUploadForm",
 
 
 class CustomFieldForm(Form):
-    label = StringField("Label", validators=[DataRequired("Enter a label."), Length(max=100)])
-    key = StringField("Key", validators=[DataRequired("Enter a key."), Regexp(
-        KEY_RE, message="Lower-case letters, digits and _, starting with a letter (at most 40).")],
-        description="Used in filters and CSV columns, e.g. customer_tier.")
-    type = SelectField("Type", choices=as_choices(CustomField.TYPES.items()))
-    options = StringField("Options", validators=[Length(max=1000)],
-                          description="For choices: the options, separated by commas.")
+    label = StringField(_l("Label"), validators=[DataRequired(_l("Enter a label.")), Length(max=100)])
+    key = StringField(_l("Key"), validators=[DataRequired(_l("Enter a key.")), Regexp(
+        KEY_RE, message=_l("Lower-case letters, digits and _, starting with a letter (at most 40)."))],
+        description=_l("Used in filters and CSV columns, e.g. customer_tier."))
+    type = SelectField(_l("Type"), choices=lambda: as_choices((k, _(v)) for k, v in CustomField.TYPES.items()))
+    options = StringField(_l("Options"), validators=[Length(max=1000)],
+                          description=_l("For choices: the options, separated by commas."))
 
     def validate_options(self, field):
         if self.type.data in {"choice", "multichoice"}:
             options = [o.strip() for o in (field.data or "").split(",") if o.strip()]
             if not options:
-                raise ValidationError("List at least one option, separated by commas.")
+                raise ValidationError(_("List at least one option, separated by commas."))
             if len(set(options)) != len(options):
-                raise ValidationError("Each option only once, please.")
+                raise ValidationError(_("Each option only once, please."))
             if any(len(o) > 100 for o in options):
-                raise ValidationError("Keep each option under 100 characters.")
+                raise ValidationError(_("Keep each option under 100 characters."))
             field.data = options
         else:
             field.data = []
 
 
 class ImportUploadForm(Form):
-    file = FileField("CSV file", description="UTF-8, comma or semicolon separated, first row with column names.")
+    file = FileField(_l("CSV file"), description=_l("UTF-8, comma or semicolon separated, first row with column names."))

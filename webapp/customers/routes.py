@@ -4,6 +4,7 @@ from __future__ import annotations
 from functools import partial
 
 from flask import Blueprint, Response, abort, flash, request, url_for
+from flask_babel import gettext as _, ngettext
 
 from sqlalchemy.orm import selectinload
 
@@ -36,8 +37,8 @@ def index():
     fields = _fields()
     query = contact_queries.parse_query(request.args, fields, member_locale())
     page = contact_queries.search_contacts(current_org().id, query)
-    context = dict(page=page, query=query, fields=fields, sorts=contact_queries.SORT_LABELS,
-                   statuses=contact_queries.STATUSES, operators=contact_queries.OPERATORS,
+    context = dict(page=page, query=query, fields=fields, sorts=_translated(contact_queries.SORT_LABELS),
+                   statuses=_translated(contact_queries.STATUSES), operators=contact_queries.OPERATORS,
                    ops_by_type=contact_queries.OPS_BY_TYPE,
                    values={c.id: contacts.custom_values(c, fields) for c in page.items},
                    format_value=partial(contacts.format_value, locale=member_locale()))
@@ -45,6 +46,10 @@ def index():
     if is_htmx():  # push the short, canonical address of this search, not every empty form field
         response.headers["HX-Push-Url"] = url_for("customers.index", **query.url_args())
     return response
+
+
+def _translated(labels: dict[str, str]) -> dict[str, str]:
+    return {key: _(label) for key, label in labels.items()}
 
 
 def _input(form) -> customers.CustomerInput:
@@ -66,10 +71,11 @@ def new():
     if form.validate_on_submit():
         with refused(form):
             saved = customers.save_customer(current_actor(), None, _input(form))
-            flash(f"{saved.contact.display_name} was added.", "success")
+            flash(_("%(name)s was added.", name=saved.contact.display_name), "success")
             if saved.same_email:
-                flash(f"Note: {', '.join(d.display_name for d in saved.same_email)} uses the same e-mail address.",
-                      "warning")
+                flash(ngettext("Note: %(names)s uses the same e-mail address.",
+                               "Note: %(names)s use the same e-mail address.", len(saved.same_email),
+                               names=", ".join(d.display_name for d in saved.same_email)), "warning")
             return redirect_to(url_for("customers.show", contact_id=saved.contact.id))
     return _form_page(form, None, 422 if form.errors else 200)
 
@@ -105,7 +111,7 @@ def edit(contact_id: int):
     if form.validate_on_submit():
         with refused(form):
             saved = customers.save_customer(current_actor(), contact_id, _input(form))
-            flash(f"{saved.contact.display_name} was saved.", "success")
+            flash(_("%(name)s was saved.", name=saved.contact.display_name), "success")
             return redirect_to(url_for("customers.show", contact_id=contact_id))
     return _form_page(form, contact, 422 if form.errors else 200)
 
@@ -121,8 +127,8 @@ def email_check():
 
 def _set_archived(contact_id: int, archived: bool):
     contact = customers.set_archived(current_actor(), contact_id, archived)
-    flash(f"{contact.display_name} is archived. Restore it any time from the archived list." if archived
-          else f"{contact.display_name} is active again.", "success")
+    flash(_("%(name)s is archived. Restore it any time from the archived list.", name=contact.display_name)
+          if archived else _("%(name)s is active again.", name=contact.display_name), "success")
     return redirect_to(url_for("customers.show", contact_id=contact.id))
 
 
@@ -143,7 +149,7 @@ def restore(contact_id: int):
 def delete(contact_id: int):
     with refused(redirect=url_for("customers.show", contact_id=contact_id)):
         name = customers.delete_customer(current_actor(), contact_id)
-    flash(f"{name} was deleted.", "success")
+    flash(_("%(name)s was deleted.", name=name), "success")
     return redirect_to(url_for("customers.index"))
 
 
@@ -157,7 +163,7 @@ def fields():
         with refused(form):
             field = customers.add_custom_field(current_actor(), customers.FieldInput(
                 key=form.key.data, label=form.label.data, type=form.type.data, options=form.options.data))
-            flash(f"The field {field.label} was added to every customer.", "success")
+            flash(_("The field %(label)s was added to every customer.", label=field.label), "success")
             return redirect_to(url_for("customers.fields"))
     existing = _fields()
     return render("customers/fields.html", status=422 if form.errors else 200, form=form, fields=existing,
@@ -168,7 +174,7 @@ def fields():
 @require_permission("manage_custom_fields")
 def delete_field(field_id: int):
     label = customers.delete_custom_field(current_actor(), field_id)
-    flash(f"The field {label} and its values were deleted.", "success")
+    flash(_("The field %(label)s and its values were deleted.", label=label), "success")
     return redirect_to(url_for("customers.fields"))
 
 
@@ -197,7 +203,7 @@ def import_upload():
     if form.validate_on_submit():
         storage = form.file.data
         if storage is None or not getattr(storage, "filename", ""):
-            form.file.errors.append("Choose a CSV file.")
+            form.file.errors.append(_("Choose a CSV file."))
         else:
             with refused(form, default_field="file"):
                 job = customers.start_import(current_actor(), storage.filename,
@@ -209,7 +215,7 @@ def import_upload():
 def _preview(job: ImportJob, status: int = 200, message: str | None = None):
     fields = _fields()
     result = customer_csv.validate(job, fields)
-    _, body = customer_csv.read_table(job.content)
+    _header, body = customer_csv.read_table(job.content)
     return render("customers/import_preview.html", "customers/_import_preview.html", status=status, job=job,
                   result=result, rows=body[:PREVIEW_ROWS], errors=result.errors[:SHOWN_ERRORS],
                   targets=customer_csv.target_choices(fields), message=message, button_form=ButtonForm())
@@ -220,10 +226,12 @@ def _preview(job: ImportJob, status: int = 200, message: str | None = None):
 def import_preview(job_id: int):
     job = get_or_404(ImportJob, job_id)
     if job.finished_at is not None:
-        flash(f"{job.filename} was already imported ({job.imported_count} customers).", "info")
+        flash(ngettext("%(filename)s was already imported (%(num)d customer).",
+                       "%(filename)s was already imported (%(num)d customers).", job.imported_count,
+                       filename=job.filename), "info")
         return redirect_to(url_for("customers.index"))
     if request.method == "POST":  # a changed column mapping
-        header, _ = customer_csv.read_table(job.content)
+        header, _rows = customer_csv.read_table(job.content)
         targets = [request.form.get(f"col_{index}", "") for index in range(len(header))]
         with refused() as refusal:
             customers.map_import(current_actor(), job_id, targets)
@@ -240,5 +248,5 @@ def import_run(job_id: int):
         job, count = customers.run_import(current_actor(), job_id, valid_only)
     if refusal.error is not None:
         return _preview(get_or_404(ImportJob, job_id), 422, refusal.error.message)
-    flash(f"{count} customers were imported from {job.filename}.", "success")
+    flash(ngettext("%(num)d customer was imported from %(filename)s.", "%(num)d customers were imported from %(filename)s.", count, filename=job.filename), "success")
     return redirect_to(url_for("customers.index", sort="newest"))

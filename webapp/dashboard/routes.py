@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, current_app, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -25,16 +26,22 @@ def _link(endpoint: str, permission: str) -> str | None:
     return url_for(endpoint)
 
 
+# the company details Organization.missing_details() names, for the message catalogs (translated where shown)
+DETAIL_LABELS = (_l("legal name"), _l("street"), _l("postal code"), _l("city"), _l("country"),
+                 _l("VAT ID or tax number"))
+
+
 def first_steps(org) -> list[dict]:
-    missing = org.missing_details()
+    missing = [_(label) for label in org.missing_details()]
     has_customers = db.session.scalar(select(Contact.id).where(Contact.org_id == org.id).limit(1)) is not None
     return [
-        {"title": "Complete your company details",
-         "hint": "Missing: " + ", ".join(missing) + "." if missing else "Legal name, address and tax ID are set.",
+        {"title": _("Complete your company details"),
+         "hint": _("Missing: %(details)s.", details=", ".join(missing)) if missing
+         else _("Legal name, address and tax ID are set."),
          "done": not missing, "url": _link("settings.company", "manage_settings")},
-        {"title": "Add your first customer", "hint": "Who do you bill? Or import them from a CSV file.",
+        {"title": _("Add your first customer"), "hint": _("Who do you bill? Or import them from a CSV file."),
          "done": has_customers, "url": _link("customers.new", "manage_customers")},
-        {"title": "Write your first invoice", "hint": "Draft it, check the totals, issue it.",
+        {"title": _("Write your first invoice"), "hint": _("Draft it, check the totals, issue it."),
          "done": db.session.scalar(select(Document.id).where(Document.org_id == org.id).limit(1)) is not None,
          "url": _link("invoices.new", "edit_drafts")},
     ]

@@ -16,8 +16,10 @@ from babel.numbers import get_currency_name, list_currencies
 from stdnum import bic as stdnum_bic
 from stdnum import iban as stdnum_iban
 from stdnum.eu import vat as eu_vat
-from stdnum.exceptions import ValidationError
+from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError
 from stdnum.util import get_cc_module
+
+from webapp.domain.errors import Text
 
 # Locales offered for the UI and documents; any Babel locale of these languages formats correctly.
 SUPPORTED_LOCALES = (
@@ -41,32 +43,42 @@ def locale_choices() -> list[tuple[str, str]]:
     return [(code, Locale.parse(code).get_display_name("en")) for code in SUPPORTED_LOCALES]
 
 
-def _reason(exc: Exception) -> str:
-    return str(exc).rstrip(".").lower() or "check the digits"
+# why python-stdnum refused a number, as a clause after "... is not a valid IBAN:"
+REASONS = (
+    (InvalidChecksum, Text("the number's checksum or check digit is invalid")),
+    (InvalidLength, Text("the number has an invalid length")),
+    (InvalidFormat, Text("the number has an invalid format")),
+    (InvalidComponent, Text("one of the parts of the number are invalid or unknown")),
+)
+CHECK_THE_DIGITS = Text("check the digits")
+
+
+def _reason(exc: Exception) -> Text:
+    return next((text for kind, text in REASONS if isinstance(exc, kind)), CHECK_THE_DIGITS)
 
 
 def normalize_country(value: str) -> str:
     code = (value or "").strip().upper()
     if pycountry.countries.get(alpha_2=code) is None:
-        raise ValueError("Choose a country from the list (ISO 3166 code such as DE or FR).")
+        raise ValueError(Text("Choose a country from the list (ISO 3166 code such as DE or FR)."))
     return code
 
 
 def normalize_currency(value: str) -> str:
     code = (value or "").strip().upper()
     if code not in list_currencies():
-        raise ValueError("Choose a currency from the list (ISO 4217 code such as EUR).")
+        raise ValueError(Text("Choose a currency from the list (ISO 4217 code such as EUR)."))
     return code
 
 
 def normalize_locale(value: str) -> str:
     code = (value or "").strip()
     if code not in SUPPORTED_LOCALES:
-        raise ValueError("Choose a language from the list.")
+        raise ValueError(Text("Choose a language from the list."))
     try:
         Locale.parse(code)
     except (UnknownLocaleError, ValueError) as exc:
-        raise ValueError("Choose a language from the list.") from exc
+        raise ValueError(Text("Choose a language from the list.")) from exc
     return code
 
 
@@ -80,37 +92,42 @@ def normalize_vat_id(value: str, country: str) -> str:
         return ""
     compact = re.sub(r"[\s.\-/]", "", raw).upper()
     if not compact.isalnum() or len(compact) > 20:
-        raise ValueError(f"{raw} is not a VAT ID: use letters and digits only.")
+        raise ValueError(Text("{value} is not a VAT ID: use letters and digits only.", value=raw))
     prefix = compact[:2].lower()
     if prefix.isalpha():
         if prefix in eu_vat.MEMBER_STATES or prefix == "el":
             if not eu_vat.is_valid(compact):
-                raise ValueError(f"{raw} is not a valid VAT ID for {prefix.upper()}: check the digits.")
+                raise ValueError(Text("{value} is not a valid VAT ID for {country}: check the digits.", value=raw,
+                                      country=prefix.upper()))
             return eu_vat.compact(compact)
         module = get_cc_module(prefix, "vat")
         if module is None:
-            raise ValueError(f"{prefix.upper()} is not a country whose VAT IDs can be checked; "
-                             "enter the number with the right country prefix.")
+            raise ValueError(Text("{country} is not a country whose VAT IDs can be checked; enter the number with the "
+                                  "right country prefix.", country=prefix.upper()))
         try:
             module.validate(compact)
         except ValidationError as exc:
-            raise ValueError(f"{raw} is not a valid VAT ID for {prefix.upper()}: {_reason(exc)}.") from exc
+            raise ValueError(Text("{value} is not a valid VAT ID for {country}: {reason}.", value=raw,
+                                  country=prefix.upper(), reason=_reason(exc))) from exc
         return compact
     country = (country or "").lower()
     if not country:
-        raise ValueError("Enter the VAT ID with its country prefix, e.g. DE123456789.")
+        raise ValueError(Text("Enter the VAT ID with its country prefix, e.g. DE123456789."))
     candidate = ("EL" if country == "gr" else country.upper()) + compact
     if country in eu_vat.MEMBER_STATES:
         if not eu_vat.is_valid(candidate):
-            raise ValueError(f"{raw} is not a valid VAT ID for {country.upper()}: check the digits.")
+            raise ValueError(Text("{value} is not a valid VAT ID for {country}: check the digits.", value=raw,
+                                  country=country.upper()))
         return candidate
     module = get_cc_module(country, "vat")
     if module is None:
-        raise ValueError(f"There are no VAT IDs to check for {country.upper()}; use the tax number field instead.")
+        raise ValueError(Text("There are no VAT IDs to check for {country}; use the tax number field instead.",
+                              country=country.upper()))
     try:
         module.validate(compact)
     except ValidationError as exc:
-        raise ValueError(f"{raw} is not a valid VAT ID for {country.upper()}: {_reason(exc)}.") from exc
+        raise ValueError(Text("{value} is not a valid VAT ID for {country}: {reason}.", value=raw,
+                              country=country.upper(), reason=_reason(exc))) from exc
     return module.compact(compact)
 
 
@@ -121,7 +138,7 @@ def normalize_iban(value: str) -> str:
     try:
         return stdnum_iban.validate(raw)
     except ValidationError as exc:
-        raise ValueError(f"{raw} is not a valid IBAN: {_reason(exc)}.") from exc
+        raise ValueError(Text("{value} is not a valid IBAN: {reason}.", value=raw, reason=_reason(exc))) from exc
 
 
 def normalize_bic(value: str) -> str:
@@ -131,7 +148,7 @@ def normalize_bic(value: str) -> str:
     try:
         return stdnum_bic.validate(raw)
     except ValidationError as exc:
-        raise ValueError(f"{raw} is not a valid BIC: {_reason(exc)}.") from exc
+        raise ValueError(Text("{value} is not a valid BIC: {reason}.", value=raw, reason=_reason(exc))) from exc
 
 
 def format_iban(value: str) -> str:

@@ -11,15 +11,24 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from webapp.domain.errors import Text
+
 TOKEN_RE = re.compile(r"\{([^{}]*)\}")
 SEQ_RE = re.compile(r"SEQ:([1-9])")
 SIMPLE_TOKENS = {"YYYY", "YY", "MM"}
 LITERAL_RE = re.compile(r"^[A-Za-z0-9\-_/.# ]*$")
 MAX_LENGTH = 60
+# the tokens as messages name them (values of the messages: never translated)
+TOKEN_NAMES = {"year": "{YYYY}", "short_year": "{YY}", "month": "{MM}", "seq": "{SEQ:n}"}
 
 
 class NumberFormatError(ValueError):
-    """The format string is not a valid document number format."""
+    """The format string is not a valid document number format. ``text`` is the message (a ``Text``): ``str()``
+    gives it in the reader's language. Tokens go in as values, so a template's braces are placeholders only."""
+
+    def __init__(self, text: Text):
+        super().__init__(text)
+        self.text = text
 
 
 @dataclass(frozen=True)
@@ -49,9 +58,9 @@ def parse_format(pattern: str, reset_yearly: bool = False) -> NumberFormat:
     """Check ``pattern`` and return it as a NumberFormat, or raise NumberFormatError."""
     pattern = (pattern or "").strip()
     if not pattern:
-        raise NumberFormatError("Enter a number format, e.g. INV-{YYYY}-{SEQ:4}.")
+        raise NumberFormatError(Text("Enter a number format, e.g. {example}.", example="INV-{YYYY}-{SEQ:4}"))
     if len(pattern) > MAX_LENGTH:
-        raise NumberFormatError(f"A number format has at most {MAX_LENGTH} characters.")
+        raise NumberFormatError(Text("A number format has at most {max} characters.", max=MAX_LENGTH))
     seq_count = 0
     for match in TOKEN_RE.finditer(pattern):
         token = match.group(1)
@@ -60,17 +69,18 @@ def parse_format(pattern: str, reset_yearly: bool = False) -> NumberFormat:
         if SEQ_RE.fullmatch(token):
             seq_count += 1
             continue
-        raise NumberFormatError(
-            f"Unknown token {{{token}}}. Use {{YYYY}}, {{YY}}, {{MM}} and {{SEQ:n}} with n from 1 to 9."
-        )
+        raise NumberFormatError(Text("Unknown token {token}. Use {year}, {short_year}, {month} and {seq} with n from 1 to 9.",
+                                     token=f"{{{token}}}", **TOKEN_NAMES))
     literal = TOKEN_RE.sub("", pattern)
     if "{" in literal or "}" in literal:
-        raise NumberFormatError("Unbalanced brace: tokens look like {YYYY} or {SEQ:4}.")
+        raise NumberFormatError(Text("Unbalanced brace: tokens look like {year} or {seq}.", year="{YYYY}", seq="{SEQ:4}"))
     if not LITERAL_RE.match(literal):
-        raise NumberFormatError("Use only letters, digits, spaces and - _ / . # besides the tokens.")
+        raise NumberFormatError(Text("Use only letters, digits, spaces and - _ / . # besides the tokens."))
     if seq_count != 1:
-        raise NumberFormatError("The format needs exactly one running number token {SEQ:n}, e.g. {SEQ:4}.")
+        raise NumberFormatError(Text("The format needs exactly one running number token {seq}, e.g. {example}.",
+                                     seq="{SEQ:n}", example="{SEQ:4}"))
     fmt = NumberFormat(pattern)
     if reset_yearly and not fmt.shows_year:
-        raise NumberFormatError("A series that restarts every year must contain {YYYY} or {YY}, or numbers would repeat.")
+        raise NumberFormatError(Text("A series that restarts every year must contain {year} or {short_year}, or numbers "
+                                     "would repeat.", year="{YYYY}", short_year="{YY}"))
     return fmt

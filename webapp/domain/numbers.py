@@ -19,6 +19,8 @@ from babel.core import UnknownLocaleError
 from babel.numbers import NumberFormatError, format_decimal, get_decimal_symbol, get_group_symbol
 from babel.numbers import parse_decimal as babel_parse_decimal
 
+from webapp.domain.errors import Text
+
 NUMBER_RE = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
 SPACES = (" ", "\u00a0", "\u202f", "\u2009")  # typed or pasted between digit groups (fr writes 1 299,00)
 
@@ -72,24 +74,24 @@ def parse_decimal(text: str, places: int = 4, *, allow_negative: bool = True, ma
     for space in SPACES:
         raw = raw.replace(space, "")
     if not raw:
-        raise ValueError("Enter a number.")
+        raise ValueError(Text("Enter a number."))
     local = _in_locale(raw, locale) if locale else None
     plain = _plain(raw)
     if local is not None and plain is not None and local != plain:
-        raise ValueError(f"{text.strip()} can be read two ways: write {_in_digits(local, locale)} or "
-                         f"{_in_digits(plain, locale)}.")
+        raise ValueError(Text("{text} can be read two ways: write {one} or {other}.", text=text.strip(),
+                              one=_in_digits(local, locale), other=_in_digits(plain, locale)))
     value = local if local is not None else plain
     if value is None:
         if "," in raw and "." in raw:
             example = _example(locale)
-            raise ValueError(f"Write the number as {example} or 1299.00." if example else
-                             "Use either a point or a comma as decimal separator, without thousands separators.")
-        raise ValueError(f"{text.strip()} is not a number.")
+            raise ValueError(Text("Write the number as {example} or 1299.00.", example=example) if example else
+                             Text("Use either a point or a comma as decimal separator, without thousands separators."))
+        raise ValueError(Text("{text} is not a number.", text=text.strip()))
     if not allow_negative and value < 0:
-        raise ValueError("Enter a number that is not negative.")
+        raise ValueError(Text("Enter a number that is not negative."))
     exponent = value.as_tuple().exponent
     if isinstance(exponent, int) and -exponent > places:
-        raise ValueError(f"Use at most {places} decimal places.")
+        raise ValueError(Text("Use at most {places} decimal places.", places=places))
     if abs(value) >= Decimal(10) ** max_integer_digits:
-        raise ValueError("This number is too large.")
+        raise ValueError(Text("This number is too large."))
     return value

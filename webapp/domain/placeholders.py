@@ -3,14 +3,16 @@ from __future__ import annotations
 
 import re
 
-# name -> what it stands for (shown next to the template fields)
+from webapp.domain.units import _n
+
+# name -> what it stands for (shown next to the template fields: translated there, {{ _(meaning) }})
 PLACEHOLDERS = {
-    "customer_name": "the customer's name",
-    "number": "the invoice number",
-    "total": "the total amount",
-    "due_date": "the due date",
-    "link": "the link to the customer's page",
-    "company": "your company name",
+    "customer_name": _n("the customer's name"),
+    "number": _n("the invoice number"),
+    "total": _n("the total amount"),
+    "due_date": _n("the due date"),
+    "link": _n("the link to the customer's page"),
+    "company": _n("your company name"),
 }
 PLACEHOLDER_RE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 

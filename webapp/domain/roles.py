@@ -1,9 +1,12 @@
 """Roles and what each may do. The one table every permission check reads."""
 from __future__ import annotations
 
+from webapp.domain.units import _n
+
 OWNER, STAFF, BOOKKEEPER = "owner", "staff", "bookkeeper"
 ROLES = (OWNER, STAFF, BOOKKEEPER)
-ROLE_LABELS = {OWNER: "Owner", STAFF: "Staff", BOOKKEEPER: "Bookkeeper"}
+# labels marked for the catalogs: translated where shown ({{ _(role_labels[role]) }}); audit summaries keep English
+ROLE_LABELS = {OWNER: _n("Owner"), STAFF: _n("Staff"), BOOKKEEPER: _n("Bookkeeper")}
 ROLE_DESCRIPTIONS = {
     OWNER: "Everything, including settings and members.",
     STAFF: "Customers, products, drafts; issue and send documents.",

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from webapp.domain.errors import ActionError
+from webapp.domain.errors import ActionError, Text
+from webapp.domain.units import _n
 
 INVOICE, CREDIT_NOTE, QUOTE = "invoice", "credit_note", "quote"
 KINDS = (INVOICE, CREDIT_NOTE, QUOTE)
@@ -18,9 +19,9 @@ DRAFT, ISSUED, CANCELLED = "draft", "issued", "cancelled"
 SENT, ACCEPTED, DECLINED, EXPIRED = "sent", "accepted", "declined", "expired"  # quotes
 # what the database may store: "expired" is derived (a sent quote past its date), never stored
 STATUSES = (DRAFT, ISSUED, CANCELLED, SENT, ACCEPTED, DECLINED)
-STATUS_LABELS = {DRAFT: "Draft", ISSUED: "Issued", CANCELLED: "Cancelled", SENT: "Sent", ACCEPTED: "Accepted",
-                 DECLINED: "Declined", EXPIRED: "Expired"}
-KIND_LABELS = {INVOICE: "invoice", CREDIT_NOTE: "credit note", QUOTE: "quote"}
+STATUS_LABELS = {DRAFT: _n("Draft"), ISSUED: _n("Issued"), CANCELLED: _n("Cancelled"), SENT: _n("Sent"),
+                 ACCEPTED: _n("Accepted"), DECLINED: _n("Declined"), EXPIRED: _n("Expired")}
+KIND_LABELS = {INVOICE: _n("invoice"), CREDIT_NOTE: _n("credit note"), QUOTE: _n("quote")}
 
 # (kind, status) -> actions allowed in that status. A quote's "expired" is derived (sent, past its date).
 ACTIONS: dict[tuple[str, str], frozenset[str]] = {
@@ -86,8 +87,8 @@ ACTION_LABELS = {"void_payment": "void a payment of", "mark_paid": "marked as pa
 
 # Payment state, derived from the balance (never stored).
 UNPAID, PARTIALLY_PAID, PAID, OVERPAID, CREDITED = "unpaid", "partially_paid", "paid", "overpaid", "credited"
-PAYMENT_LABELS = {UNPAID: "Unpaid", PARTIALLY_PAID: "Partially paid", PAID: "Paid", OVERPAID: "Overpaid",
-                  CREDITED: "Credited"}
+PAYMENT_LABELS = {UNPAID: _n("Unpaid"), PARTIALLY_PAID: _n("Partially paid"), PAID: _n("Paid"),
+                  OVERPAID: _n("Overpaid"), CREDITED: _n("Credited")}
 
 # The balance state: the payment state as the database can tell it from the three balance columns alone,
 # what the running totals (models/totals.py) file a document under and their SQL CASE is built from. Stored,
@@ -139,7 +140,7 @@ class TransitionError(ActionError):
     ``document_cancelled`` (money in on a cancelled invoice: only refunds and voids follow a cancellation) or
     ``action_not_allowed``."""
 
-    def __init__(self, message: str, code: str = "action_not_allowed", **params):
+    def __init__(self, message: "str | Text", code: str = "action_not_allowed", **params):
         super().__init__(code, message, **params)
 
 
@@ -147,22 +148,127 @@ def allowed(kind: str, status: str, action: str) -> bool:
     return action in ACTIONS.get((kind, status), frozenset())
 
 
+# The refusals, each a whole sentence (translators cannot build one from "cancelled", "invoice" and "sent").
+# (kind, status) -> an issued ... document asked to change (``document_not_draft``)
+NOT_DRAFT_REFUSALS = {
+    (INVOICE, ISSUED): Text("This invoice is issued: issued documents are never changed. "
+                            "Corrections go through a credit note."),
+    (INVOICE, CANCELLED): Text("This invoice is cancelled: issued documents are never changed. "
+                               "Corrections go through a credit note."),
+    (CREDIT_NOTE, ISSUED): Text("This credit note is issued: issued documents are never changed. "
+                                "Corrections go through a credit note."),
+    (QUOTE, SENT): Text("This quote is sent: issued documents are never changed. "
+                        "Corrections go through a credit note."),
+    (QUOTE, ACCEPTED): Text("This quote is accepted: issued documents are never changed. "
+                            "Corrections go through a credit note."),
+    (QUOTE, DECLINED): Text("This quote is declined: issued documents are never changed. "
+                            "Corrections go through a credit note."),
+    (QUOTE, EXPIRED): Text("This quote is expired: issued documents are never changed. "
+                           "Corrections go through a credit note."),
+}
+NOT_DRAFT_OTHER = Text("This document is no longer a draft: issued documents are never changed. "
+                       "Corrections go through a credit note.")
+# kind -> a draft asked to be sent, paid ... (``document_is_draft``)
+DRAFT_REFUSALS = {
+    INVOICE: Text("This invoice is a draft: issue it first."),
+    CREDIT_NOTE: Text("This credit note is a draft: issue it first."),
+    QUOTE: Text("This quote is a draft: issue it first."),
+}
+DRAFT_OTHER = Text("This document is a draft: issue it first.")
+CANCELLED_REFUSAL = Text("This invoice is cancelled and is not to be paid: only refunds and voids of its payments "
+                         "can follow a cancellation.")
+# (kind, status, action) -> any other refusal (``action_not_allowed``)
+REFUSALS = {
+    (INVOICE, DRAFT, "reactivate"): Text("A draft invoice cannot be reactivated."),
+    (INVOICE, DRAFT, "convert"): Text("A draft invoice cannot be converted."),
+    (INVOICE, ISSUED, "reactivate"): Text("An issued invoice cannot be reactivated."),
+    (INVOICE, ISSUED, "accept"): Text("An issued invoice cannot be accepted."),
+    (INVOICE, ISSUED, "decline"): Text("An issued invoice cannot be declined."),
+    (INVOICE, ISSUED, "convert"): Text("An issued invoice cannot be converted."),
+    (INVOICE, CANCELLED, "send"): Text("A cancelled invoice cannot be sent."),
+    (INVOICE, CANCELLED, "credit"): Text("A cancelled invoice cannot be credited."),
+    (INVOICE, CANCELLED, "cancel"): Text("A cancelled invoice cannot be cancelled."),
+    (INVOICE, CANCELLED, "change_recipient"): Text("A cancelled invoice cannot be given another recipient."),
+    (INVOICE, CANCELLED, "accept"): Text("A cancelled invoice cannot be accepted."),
+    (INVOICE, CANCELLED, "decline"): Text("A cancelled invoice cannot be declined."),
+    (INVOICE, CANCELLED, "convert"): Text("A cancelled invoice cannot be converted."),
+    (CREDIT_NOTE, DRAFT, "edit"): Text("A draft credit note cannot be edited."),
+    (CREDIT_NOTE, DRAFT, "duplicate"): Text("A draft credit note cannot be duplicated."),
+    (CREDIT_NOTE, DRAFT, "reactivate"): Text("A draft credit note cannot be reactivated."),
+    (CREDIT_NOTE, DRAFT, "convert"): Text("A draft credit note cannot be converted."),
+    (CREDIT_NOTE, ISSUED, "duplicate"): Text("An issued credit note cannot be duplicated."),
+    (CREDIT_NOTE, ISSUED, "pay"): Text("An issued credit note cannot be paid."),
+    (CREDIT_NOTE, ISSUED, "refund"): Text("An issued credit note cannot be refunded."),
+    (CREDIT_NOTE, ISSUED, "mark_paid"): Text("An issued credit note cannot be marked as paid."),
+    (CREDIT_NOTE, ISSUED, "void_payment"): Text("An issued credit note has no payments to void."),
+    (CREDIT_NOTE, ISSUED, "credit"): Text("An issued credit note cannot be credited."),
+    (CREDIT_NOTE, ISSUED, "cancel"): Text("An issued credit note cannot be cancelled."),
+    (CREDIT_NOTE, ISSUED, "change_recipient"): Text("An issued credit note cannot be given another recipient."),
+    (CREDIT_NOTE, ISSUED, "reactivate"): Text("An issued credit note cannot be reactivated."),
+    (CREDIT_NOTE, ISSUED, "accept"): Text("An issued credit note cannot be accepted."),
+    (CREDIT_NOTE, ISSUED, "decline"): Text("An issued credit note cannot be declined."),
+    (CREDIT_NOTE, ISSUED, "convert"): Text("An issued credit note cannot be converted."),
+    (QUOTE, DRAFT, "reactivate"): Text("A draft quote cannot be reactivated."),
+    (QUOTE, DRAFT, "convert"): Text("A draft quote cannot be converted."),
+    (QUOTE, SENT, "pay"): Text("A sent quote cannot be paid."),
+    (QUOTE, SENT, "refund"): Text("A sent quote cannot be refunded."),
+    (QUOTE, SENT, "mark_paid"): Text("A sent quote cannot be marked as paid."),
+    (QUOTE, SENT, "void_payment"): Text("A sent quote has no payments to void."),
+    (QUOTE, SENT, "credit"): Text("A sent quote cannot be credited."),
+    (QUOTE, SENT, "cancel"): Text("A sent quote cannot be cancelled."),
+    (QUOTE, SENT, "change_recipient"): Text("A sent quote cannot be given another recipient."),
+    (QUOTE, SENT, "reactivate"): Text("A sent quote cannot be reactivated."),
+    (QUOTE, SENT, "convert"): Text("A sent quote cannot be converted."),
+    (QUOTE, ACCEPTED, "send"): Text("An accepted quote cannot be sent."),
+    (QUOTE, ACCEPTED, "pay"): Text("An accepted quote cannot be paid."),
+    (QUOTE, ACCEPTED, "refund"): Text("An accepted quote cannot be refunded."),
+    (QUOTE, ACCEPTED, "mark_paid"): Text("An accepted quote cannot be marked as paid."),
+    (QUOTE, ACCEPTED, "void_payment"): Text("An accepted quote has no payments to void."),
+    (QUOTE, ACCEPTED, "credit"): Text("An accepted quote cannot be credited."),
+    (QUOTE, ACCEPTED, "cancel"): Text("An accepted quote cannot be cancelled."),
+    (QUOTE, ACCEPTED, "change_recipient"): Text("An accepted quote cannot be given another recipient."),
+    (QUOTE, ACCEPTED, "reactivate"): Text("An accepted quote cannot be reactivated."),
+    (QUOTE, ACCEPTED, "accept"): Text("An accepted quote cannot be accepted."),
+    (QUOTE, ACCEPTED, "decline"): Text("An accepted quote cannot be declined."),
+    (QUOTE, DECLINED, "send"): Text("A declined quote cannot be sent."),
+    (QUOTE, DECLINED, "pay"): Text("A declined quote cannot be paid."),
+    (QUOTE, DECLINED, "refund"): Text("A declined quote cannot be refunded."),
+    (QUOTE, DECLINED, "mark_paid"): Text("A declined quote cannot be marked as paid."),
+    (QUOTE, DECLINED, "void_payment"): Text("A declined quote has no payments to void."),
+    (QUOTE, DECLINED, "credit"): Text("A declined quote cannot be credited."),
+    (QUOTE, DECLINED, "cancel"): Text("A declined quote cannot be cancelled."),
+    (QUOTE, DECLINED, "change_recipient"): Text("A declined quote cannot be given another recipient."),
+    (QUOTE, DECLINED, "reactivate"): Text("A declined quote cannot be reactivated."),
+    (QUOTE, DECLINED, "accept"): Text("A declined quote cannot be accepted."),
+    (QUOTE, DECLINED, "decline"): Text("A declined quote cannot be declined."),
+    (QUOTE, DECLINED, "convert"): Text("A declined quote cannot be converted."),
+    (QUOTE, EXPIRED, "send"): Text("An expired quote cannot be sent."),
+    (QUOTE, EXPIRED, "pay"): Text("An expired quote cannot be paid."),
+    (QUOTE, EXPIRED, "refund"): Text("An expired quote cannot be refunded."),
+    (QUOTE, EXPIRED, "mark_paid"): Text("An expired quote cannot be marked as paid."),
+    (QUOTE, EXPIRED, "void_payment"): Text("An expired quote has no payments to void."),
+    (QUOTE, EXPIRED, "credit"): Text("An expired quote cannot be credited."),
+    (QUOTE, EXPIRED, "cancel"): Text("An expired quote cannot be cancelled."),
+    (QUOTE, EXPIRED, "change_recipient"): Text("An expired quote cannot be given another recipient."),
+    (QUOTE, EXPIRED, "reactivate"): Text("An expired quote cannot be reactivated."),
+    (QUOTE, EXPIRED, "accept"): Text("An expired quote cannot be accepted."),
+    (QUOTE, EXPIRED, "decline"): Text("An expired quote cannot be declined."),
+    (QUOTE, EXPIRED, "convert"): Text("An expired quote cannot be converted."),
+}
+REFUSAL_OTHER = Text("This action is not allowed for this document in its current status.")
+
+
 def require(kind: str, status: str, action: str) -> None:
-    if not allowed(kind, status, action):
-        label = STATUS_LABELS.get(status, status).lower()
-        what = KIND_LABELS.get(kind, kind)
-        params = {"kind": kind, "status": status, "action": action}
-        if status != DRAFT and action in NOT_DRAFT_ACTIONS:
-            raise TransitionError(f"This {what} is {label}: issued documents are never changed. "
-                                  "Corrections go through a credit note.", "document_not_draft", **params)
-        if status == DRAFT and action in DRAFT_REFUSED_ACTIONS:
-            raise TransitionError(f"This {what} is a draft: issue it first.", "document_is_draft", **params)
-        if status == CANCELLED and action in PAYMENT_IN_ACTIONS:
-            raise TransitionError(f"This {what} is cancelled and is not to be paid: only refunds and voids of its "
-                                  "payments can follow a cancellation.", "document_cancelled", **params)
-        article = "An" if label[0] in "aeiou" else "A"
-        raise TransitionError(f"{article} {label} {what} cannot be {ACTION_LABELS.get(action, action + 'd')}.",
-                              **params)
+    if allowed(kind, status, action):
+        return
+    params = {"kind": kind, "status": status, "action": action}
+    if status != DRAFT and action in NOT_DRAFT_ACTIONS:
+        raise TransitionError(NOT_DRAFT_REFUSALS.get((kind, status), NOT_DRAFT_OTHER), "document_not_draft", **params)
+    if status == DRAFT and action in DRAFT_REFUSED_ACTIONS:
+        raise TransitionError(DRAFT_REFUSALS.get(kind, DRAFT_OTHER), "document_is_draft", **params)
+    if status == CANCELLED and action in PAYMENT_IN_ACTIONS:
+        raise TransitionError(CANCELLED_REFUSAL, "document_cancelled", **params)
+    raise TransitionError(REFUSALS.get((kind, status, action), REFUSAL_OTHER), **params)
 
 
 def next_status(kind: str, status: str, action: str) -> str:

@@ -4,15 +4,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from webapp.domain.units import _n
+
 # EN 16931 VAT category codes (UNCL5305 subset) and what they mean to a shop owner.
-CATEGORIES = {
-    "S": "Standard rate",
-    "Z": "Zero rated",
-    "E": "Exempt",
-    "AE": "Reverse charge",
-    "K": "Intra-EU supply",
-    "G": "Export outside the EU",
-    "O": "Outside the scope of VAT",
+CATEGORIES = {  # labels: translated where shown
+    "S": _n("Standard rate"),
+    "Z": _n("Zero rated"),
+    "E": _n("Exempt"),
+    "AE": _n("Reverse charge"),
+    "K": _n("Intra-EU supply"),
+    "G": _n("Export outside the EU"),
+    "O": _n("Outside the scope of VAT"),
 }
 # Every EN 16931 VAT category code (UNCL5305 subset): what the database accepts (CHECK constraints). The app
 # offers the ones above; L (Canary Islands IGIC), M (Ceuta and Melilla IPSI) and B (transferred VAT, Italy)

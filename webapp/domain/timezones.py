@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from babel.core import get_global
 
+from webapp.domain.errors import Text
+
 UTC = "UTC"
 # Areas of the IANA database people live in; Etc/GMT+1, posix/..., US/Eastern and the like are left out of
 # the list (they are still accepted when typed).
@@ -33,10 +35,11 @@ def normalize_timezone(value: str) -> str:
     message for the person who typed it."""
     name = (value or "").strip()
     if not name:
-        raise ValueError("Choose a time zone from the list (an IANA name such as Europe/Berlin).")
+        raise ValueError(Text("Choose a time zone from the list (an IANA name such as Europe/Berlin)."))
     known = _known().get(name.lower())
     if known is None:
-        raise ValueError(f"{name[:64]} is not a time zone: choose one from the list (such as Europe/Berlin).")
+        raise ValueError(Text("{name} is not a time zone: choose one from the list (such as Europe/Berlin).",
+                              name=name[:64]))
     return known
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import flash, request, url_for
+from flask_babel import gettext as _
 
 from webapp.domain.numbers import parse_decimal
 from webapp.extensions import db
@@ -39,10 +40,10 @@ def _credit_input(doc: Document, form: CreditForm, typed: dict[int, str]) -> cor
                 try:
                     quantities[line.id] = parse_decimal(raw, 4, allow_negative=False, locale=member_locale())
                 except ValueError as exc:
-                    form.form_errors.append(f"Line {line.position + 1}: {exc}")
+                    form.form_errors.append(_("Line %(number)s: %(error)s", number=line.position + 1, error=str(exc)))
     if form.form_errors:
         return None
-    category, _, rate = (form.group.data or "").partition("|")
+    category, _sep, rate = (form.group.data or "").partition("|")
     return corrections.CreditInput(mode=form.mode.data, reason=form.reason.data, quantities=quantities,
                                    amount=form.amount.decimal, group=(category, rate))
 
@@ -60,7 +61,7 @@ def credit(document_id: int):
         if data is not None:
             with refused(form):
                 note = corrections.create_credit_note(current_actor(), document_id, data)
-                flash(f"A draft credit note for {doc.number} was made. Check it and issue it.", "success")
+                flash(_("A draft credit note for %(number)s was made. Check it and issue it.", number=doc.number), "success")
                 return redirect_to(url_for("invoices.show", document_id=note.id))
             doc = load(document_id)
     return render("invoices/credit.html", status=422 if form.errors or form.form_errors else 200, doc=doc,
@@ -74,11 +75,11 @@ def cancel(document_id: int):
     number = load(document_id).number
     form = CancelForm()
     if not form.validate():
-        flash(" ".join(form.reason.errors), "error")
+        flash(" ".join(map(str, form.reason.errors)), "error")
         return redirect_to(_page(document_id))
     with refused(redirect=_page(document_id)):
         note = corrections.cancel(current_actor(), document_id, form.reason.data)
-    flash(f"{number} is cancelled by credit note {note.number}.", "success")
+    flash(_("%(number)s is cancelled by credit note %(note)s.", number=number, note=note.number), "success")
     return redirect_to(_page(document_id))
 
 
@@ -92,8 +93,8 @@ def change_recipient(document_id: int):
         with refused(redirect=_page(document_id)):
             note, copy = corrections.change_recipient(current_actor(), document_id, form.contact_id.data,
                                                       form.reason.data)
-        flash(f"{note.related.number} is cancelled by {note.number}; here is the new draft for {copy.buyer_name}.",
-              "success")
+        flash(_("%(number)s is cancelled by %(note)s; here is the new draft for %(customer)s.",
+                number=note.related.number, note=note.number, customer=copy.buyer_name), "success")
         return redirect_to(url_for("invoices.edit", document_id=copy.id))
     customers = db.session.scalars(scoped(Contact).where(Contact.archived.is_(False), Contact.id != doc.contact_id)
                                    .order_by(Contact.sort_name).limit(500)).all()
@@ -106,5 +107,5 @@ def change_recipient(document_id: int):
 def reactivate(document_id: int):
     with refused(redirect=_page(document_id)):
         copy = corrections.reactivate(current_actor(), document_id)
-    flash("A new draft was made from the cancelled invoice; the original stays cancelled.", "success")
+    flash(_("A new draft was made from the cancelled invoice; the original stays cancelled."), "success")
     return redirect_to(url_for("invoices.edit", document_id=copy.id))

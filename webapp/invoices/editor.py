@@ -11,6 +11,9 @@ import json
 
 from babel import Locale
 from flask import flash, make_response, render_template, request, url_for
+from flask_babel import get_locale, gettext as _
+
+from markupsafe import Markup
 
 from webapp.domain.errors import ActionError
 from webapp.forms import ButtonForm, clean_line, id_arg
@@ -61,7 +64,7 @@ def create_with_customer():
         with refused(form, default_field="company_name"):
             doc, contact = drafts.create_draft_for_new_customer(current_actor(), _quick(form),
                                                                 _new_kind(request.form))
-            flash(f"{contact.display_name} was added to your customers.", "success")
+            flash(_("%(customer)s was added to your customers.", customer=contact.display_name), "success")
             return redirect_to(url_for("invoices.edit", document_id=doc.id))
     return render("invoices/new.html", status=422, q="", results=[], form=form, button_form=ButtonForm(),
                   kind=_new_kind(request.form))
@@ -72,7 +75,7 @@ def create_with_customer():
 def edit(document_id: int):
     doc = load(document_id)
     if not doc.is_draft:
-        flash(f"{doc.number} is issued and can no longer be edited.", "info")
+        flash(_("%(number)s is issued and can no longer be edited.", number=doc.number), "info")
         return redirect_to(url_for("invoices.show", document_id=doc.id))
     return render("invoices/edit.html", **editor_context(doc))
 
@@ -92,7 +95,7 @@ def _editor_answer(doc: Document, template: str, status: int = 200, **context):
     return make_response(html, status)
 
 
-def _stale(error: ActionError, document_id: int, **_):
+def _stale(error: ActionError, document_id: int, **_ignored):
     """A refused editor change: the current state and the reason (409), or the invoice page once it is issued."""
     doc = load(document_id)
     flash(error.message, "error")
@@ -163,10 +166,12 @@ def preview(document_id: int):
         return redirect_to(url_for("invoices.show", document_id=doc.id))
     seller, buyer = parties(doc)
     locale = document_locale(doc, current_org())
-    language_name = Locale.parse(locale).get_display_name("en")
+    # the caption speaks to the member, in their language; the document below it in the customer's
+    language_name = Locale.parse(locale).get_display_name(str(get_locale() or "en"))
+    caption = _("Preview: what the customer will read (%(language)s)", language=language_name)
     with customer_language(locale):
         return render("invoices/_preview.html", doc=doc, seller=seller, buyer=buyer, locale=locale,
-                      language_name=language_name)
+                      language_name=language_name, caption=caption)
 
 
 @bp.get("/<int:document_id>/customers")
@@ -195,7 +200,7 @@ def new_customer(document_id: int):
         check_action(current_actor(), document_id, "edit")  # an issued draft: its page, not the form
         return _editor_answer(load(document_id), "invoices/_editor.html", 422, quick_form=form)
     doc = drafts.add_new_customer(current_actor(), document_id, sent_version(), _quick(form))
-    flash(f"{doc.buyer_name} was added to your customers.", "success")
+    flash(_("%(customer)s was added to your customers.", customer=doc.buyer_name), "success")
     return _editor_answer(doc, "invoices/_editor.html")
 
 
@@ -315,7 +320,8 @@ def remove_line(document_id: int, line_id: int):
     response = _lines_answer(doc, moved=removed.moved,
                              **{"HX-Trigger-After-Settle": json.dumps({"tallybook:focus": focus})})
     if not drafts.line_count(doc):
-        response.set_data('<p class="muted" id="no-lines">No lines yet.</p>' + response.get_data(as_text=True))
+        note = Markup('<p class="muted" id="no-lines">{}</p>').format(_("No lines yet."))
+        response.set_data(note + response.get_data(as_text=True))
     return response
 
 

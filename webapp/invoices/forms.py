@@ -3,104 +3,103 @@ from __future__ import annotations
 import re
 
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _, lazy_gettext as _l, ngettext
 from wtforms import BooleanField, HiddenField, DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from webapp.contact_form import DecimalText
 from webapp.domain import identifiers
 from webapp.domain.units import UNITS
-from webapp.forms import MAX_ID, Form, as_choices, known_placeholders, normalized_by
+from webapp.forms import MAX_ID, Form, as_choices, country_field, currency_choices, known_placeholders, normalized_by
 from webapp.i18n import member_locale, tax_rate_label
 from webapp.services.drafts import PAYMENT_TERMS
-from webapp.services.payments import OVERPAYMENT_LABEL
 from webapp.models.payment import METHODS
 from webapp.services.sending import MAX_RECIPIENTS
 
-UNIT_CHOICES = as_choices((key, label) for key, (label, _) in UNITS.items())
+UNIT_CHOICES = as_choices((key, _l(label)) for key, (label, _code) in UNITS.items())
 
 
 def rate_choices(rates) -> list:
     locale = member_locale()
-    return as_choices([(0, "No tax rate")] + [(r.id, tax_rate_label(r, locale)) for r in rates])
+    return as_choices([(0, _("No tax rate"))] + [(r.id, tax_rate_label(r, locale)) for r in rates])
 
 
 class LineForm(Form):
-    description = TextAreaField("Description", validators=[Length(max=2000)])
-    quantity = DecimalText("Quantity", places=4)
-    unit = SelectField("Unit", choices=UNIT_CHOICES)
-    unit_price = DecimalText("Unit price", places=6, min_places=2)
-    discount_percent = DecimalText("Discount %", places=4, allow_negative=False)
-    tax_rate_id = SelectField("Tax", coerce=int)
+    description = TextAreaField(_l("Description"), validators=[Length(max=2000)])
+    quantity = DecimalText(_l("Quantity"), places=4)
+    unit = SelectField(_l("Unit"), choices=UNIT_CHOICES)
+    unit_price = DecimalText(_l("Unit price"), places=6, min_places=2)
+    discount_percent = DecimalText(_l("Discount %"), places=4, allow_negative=False)
+    tax_rate_id = SelectField(_l("Tax"), coerce=int)
 
     def validate_quantity(self, field):
         if field.errors:
             return
         if field.decimal is None:
-            raise ValidationError("Enter the quantity.")
+            raise ValidationError(_("Enter the quantity."))
         if field.decimal == 0:
-            raise ValidationError("A quantity of 0 adds nothing; remove the line instead.")
+            raise ValidationError(_("A quantity of 0 adds nothing; remove the line instead."))
 
     def validate_unit_price(self, field):
         if not field.errors and field.decimal is None:
-            raise ValidationError("Enter the unit price.")
+            raise ValidationError(_("Enter the unit price."))
 
     def validate_discount_percent(self, field):
         if field.decimal is not None and field.decimal > 100:
-            raise ValidationError("At most 100 %.")
+            raise ValidationError(_("At most 100 %."))
 
 
 class HeaderForm(Form):
-    currency = SelectField("Currency", choices=lambda: as_choices(identifiers.currency_choices()),
+    currency = SelectField(_l("Currency"), choices=lambda: as_choices(currency_choices()),
                            validate_choice=False, validators=[normalized_by(identifiers.normalize_currency)])
-    prices_include_tax = BooleanField("Prices include tax")
-    chosen_issue_date = DateField("Issue date", validators=[Optional()],
-                                  description="Empty: the day you issue it.")
-    service_date = DateField("Service date / period from", validators=[Optional()])
-    service_period_end = DateField("Period until", validators=[Optional()])
-    payment_terms = SelectField("Payment terms", choices=as_choices(
-        [(str(d), f"{d} days") for d in PAYMENT_TERMS] + [("custom", "Other…")]))
-    payment_terms_custom = IntegerField("Days", validators=[Optional(), NumberRange(0, 365, "Between 0 and 365 days.")])
-    customer_reference = StringField("Customer reference / PO", validators=[Length(max=100)])
-    notes = TextAreaField("Notes on the invoice", validators=[Length(max=5000)])
-    discount_percent = DecimalText("Discount on all lines %", places=4, allow_negative=False)
-    valid_until = DateField("Valid until", validators=[Optional()], description="Quotes: the offer expires after this day.")
+    prices_include_tax = BooleanField(_l("Prices include tax"))
+    chosen_issue_date = DateField(_l("Issue date"), validators=[Optional()],
+                                  description=_l("Empty: the day you issue it."))
+    service_date = DateField(_l("Service date / period from"), validators=[Optional()])
+    service_period_end = DateField(_l("Period until"), validators=[Optional()])
+    payment_terms = SelectField(_l("Payment terms"), choices=lambda: as_choices(
+        [(str(d), ngettext("%(num)d day", "%(num)d days", d)) for d in PAYMENT_TERMS] + [("custom", _("Other…"))]))
+    payment_terms_custom = IntegerField(_l("Days"), validators=[Optional(), NumberRange(0, 365, _l("Between 0 and 365 days."))])
+    customer_reference = StringField(_l("Customer reference / PO"), validators=[Length(max=100)])
+    notes = TextAreaField(_l("Notes on the invoice"), validators=[Length(max=5000)])
+    discount_percent = DecimalText(_l("Discount on all lines %"), places=4, allow_negative=False)
+    valid_until = DateField(_l("Valid until"), validators=[Optional()], description=_l("Quotes: the offer expires after this day."))
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
         custom = self.payment_terms_custom
         if self.payment_terms.data == "custom" and custom.data is None and not custom.errors:
-            custom.errors = [*custom.errors, "Enter the number of days."]
+            custom.errors = [*custom.errors, _("Enter the number of days.")]
             ok = False
         return ok
 
     def validate_discount_percent(self, field):
         if field.decimal is not None and field.decimal > 100:
-            raise ValidationError("At most 100 %.")
+            raise ValidationError(_("At most 100 %."))
 
     def terms_days(self) -> int:
         return self.payment_terms_custom.data if self.payment_terms.data == "custom" else int(self.payment_terms.data)
 
 
 class AdjustmentForm(Form):
-    reason = StringField("Reason", validators=[Length(max=200)])
-    amount = DecimalText("Amount", places=4, allow_negative=False, min_places=2)
-    tax_rate_id = SelectField("Tax", coerce=int)
+    reason = StringField(_l("Reason"), validators=[Length(max=200)])
+    amount = DecimalText(_l("Amount"), places=4, allow_negative=False, min_places=2)
+    tax_rate_id = SelectField(_l("Tax"), coerce=int)
 
     def validate_amount(self, field):
         if not field.errors and field.decimal is None:
-            raise ValidationError("Enter the amount.")
+            raise ValidationError(_("Enter the amount."))
 
 
 class QuickCustomerForm(Form):
-    company_name = StringField("Company", validators=[Length(max=200)])
-    person_name = StringField("Person", validators=[Length(max=200)])
-    email = StringField("E-mail", validators=[Length(max=254)])
-    country = SelectField("Country", choices=lambda: as_choices([("", "Choose...")] + identifiers.country_choices()),
-                          validate_choice=False, validators=[normalized_by(identifiers.normalize_country)])
+    company_name = StringField(_l("Company"), validators=[Length(max=200)])
+    person_name = StringField(_l("Person"), validators=[Length(max=200)])
+    email = StringField(_l("E-mail"), validators=[Length(max=254)])
+    country = country_field()  # the countries named in the member's language
 
     def validate_company_name(self, field):
         if not field.data and not self.person_name.data:
-            raise ValidationError("Enter a person or a company name.")
+            raise ValidationError(_("Enter a person or a company name."))
 
     def validate_email(self, field):
         if field.data:
@@ -108,7 +107,7 @@ class QuickCustomerForm(Form):
             try:
                 field.data = validate_email(field.data, check_deliverability=False).normalized.lower()
             except EmailNotValidError as exc:
-                raise ValidationError("Enter a valid e-mail address.") from exc
+                raise ValidationError(_("Enter a valid e-mail address.")) from exc
 
 
 def _addresses(value: str) -> list[str]:
@@ -122,73 +121,74 @@ def address_list(required: bool):
         addresses = _addresses(field.data)
         if not addresses:
             if required:
-                raise ValidationError("Enter the recipient's e-mail address.")
+                raise ValidationError(_("Enter the recipient's e-mail address."))
             field.data = ""
             return
         if len(addresses) > MAX_RECIPIENTS:
-            raise ValidationError(f"At most {MAX_RECIPIENTS} addresses.")
+            raise ValidationError(ngettext("At most %(num)d address.", "At most %(num)d addresses.", MAX_RECIPIENTS))
         normalized = []
         for address in addresses:
             try:
                 normalized.append(validate_email(address, check_deliverability=False).normalized)
             except EmailNotValidError:
-                raise ValidationError(f"“{address}” is not a valid e-mail address.") from None
+                raise ValidationError(_("“%(address)s” is not a valid e-mail address.", address=address)) from None
         field.data = ", ".join(dict.fromkeys(normalized))
 
     return validator
 
 
 class SendForm(Form):
-    to = StringField("To", validators=[address_list(required=True)],
-                     description="Several addresses: separate them with commas.")
-    cc = StringField("Cc", validators=[address_list(required=False)])
-    subject = StringField("Subject", validators=[DataRequired("Enter a subject."), Length(max=300),
+    to = StringField(_l("To"), validators=[address_list(required=True)],
+                     description=_l("Several addresses: separate them with commas."))
+    cc = StringField(_l("Cc"), validators=[address_list(required=False)])
+    subject = StringField(_l("Subject"), validators=[DataRequired(_l("Enter a subject.")), Length(max=300),
                                                  known_placeholders])
-    body = TextAreaField("Message", validators=[DataRequired("Enter the message."), Length(max=20000),
+    body = TextAreaField(_l("Message"), validators=[DataRequired(_l("Enter the message.")), Length(max=20000),
                                                 known_placeholders])
-    attach_pdf = BooleanField("Attach the PDF")
-    key = HiddenField(validators=[DataRequired("The form has expired; reload the page."), Length(max=64)])
+    attach_pdf = BooleanField(_l("Attach the PDF"))
+    key = HiddenField(validators=[DataRequired(_l("The form has expired; reload the page.")), Length(max=64)])
 
 
 class PaymentForm(Form):
-    kind = SelectField("Type", choices=as_choices([("payment", "Payment received"), ("refund", "Refund paid out")]))
-    amount = DecimalText("Amount", places=3, allow_negative=False, min_places=2)
-    paid_on = DateField("Date", validators=[DataRequired("Enter the date of the payment.")])
-    method = SelectField("Method", choices=as_choices(METHODS.items()))
-    reference = StringField("Reference", validators=[Length(max=100)], description="E.g. the bank's or Stripe's id.")
-    note = TextAreaField("Note", validators=[Length(max=2000)])
-    key = HiddenField(validators=[DataRequired("The form has expired; reload the page."), Length(max=64)])
-    allow_overpayment = BooleanField(OVERPAYMENT_LABEL)  # offered once a payment above the amount due is refused
+    kind = SelectField(_l("Type"), choices=as_choices([("payment", _l("Payment received")), ("refund", _l("Refund paid out"))]))
+    amount = DecimalText(_l("Amount"), places=3, allow_negative=False, min_places=2)
+    paid_on = DateField(_l("Date"), validators=[DataRequired(_l("Enter the date of the payment."))])
+    method = SelectField(_l("Method"), choices=as_choices((key, _l(label)) for key, label in METHODS.items()))
+    reference = StringField(_l("Reference"), validators=[Length(max=100)], description=_l("E.g. the bank's or Stripe's id."))
+    note = TextAreaField(_l("Note"), validators=[Length(max=2000)])
+    key = HiddenField(validators=[DataRequired(_l("The form has expired; reload the page.")), Length(max=64)])
+    # offered once a payment above the amount due is refused; the refusal names it (services.payments.OVERPAYMENT_LABEL)
+    allow_overpayment = BooleanField(_l("Record the overpayment"))
 
     def validate_amount(self, field):
         if not field.errors and (field.decimal is None or field.decimal == 0):
-            raise ValidationError("Enter an amount.")
+            raise ValidationError(_("Enter an amount."))
 
 
 class VoidForm(Form):
-    reason = StringField("Reason", validators=[Length(max=300)])
+    reason = StringField(_l("Reason"), validators=[Length(max=300)])
 
 
 class MarkPaidForm(Form):
-    key = HiddenField(validators=[DataRequired("The form has expired; reload the page."), Length(max=64)])
-    send_confirmation = BooleanField("E-mail the customer a payment confirmation")
+    key = HiddenField(validators=[DataRequired(_l("The form has expired; reload the page.")), Length(max=64)])
+    send_confirmation = BooleanField(_l("E-mail the customer a payment confirmation"))
 
 
 class CreditForm(Form):
-    mode = SelectField("What to credit", choices=as_choices([
-        ("full", "Everything still creditable"), ("lines", "Chosen lines and quantities"),
-        ("amount", "An amount")]))
-    amount = DecimalText("Amount", places=6, allow_negative=False, min_places=2)
-    group = SelectField("VAT rate", validate_choice=False)
-    reason = StringField("Reason", validators=[Length(max=300)],
-                         description="Printed on the credit note, e.g. “Returned goods”.")
+    mode = SelectField(_l("What to credit"), choices=as_choices([
+        ("full", _l("Everything still creditable")), ("lines", _l("Chosen lines and quantities")),
+        ("amount", _l("An amount"))]))
+    amount = DecimalText(_l("Amount"), places=6, allow_negative=False, min_places=2)
+    group = SelectField(_l("VAT rate"), validate_choice=False)
+    reason = StringField(_l("Reason"), validators=[Length(max=300)],
+                         description=_l("Printed on the credit note, e.g. “Returned goods”."))
 
 
 class CancelForm(Form):
-    reason = StringField("Reason", validators=[Length(max=300)])
+    reason = StringField(_l("Reason"), validators=[Length(max=300)])
 
 
 class RecipientForm(Form):
-    contact_id = IntegerField("New customer", validators=[DataRequired("Choose the new customer."),
-                                                          NumberRange(1, MAX_ID, "Choose the new customer.")])
-    reason = StringField("Reason", validators=[Length(max=300)])
+    contact_id = IntegerField(_l("New customer"), validators=[DataRequired(_l("Choose the new customer.")),
+                                                          NumberRange(1, MAX_ID, _l("Choose the new customer."))])
+    reason = StringField(_l("Reason"), validators=[Length(max=300)])

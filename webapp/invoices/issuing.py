@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import flash, url_for
+from flask_babel import gettext as _
 
 from webapp.domain import status as status_table
 from webapp.domain.errors import ActionError
@@ -25,12 +26,28 @@ def _not_issued(error: ActionError, document_id: int):
     return redirect_to(url_for("invoices.edit" if editable else "invoices.show", document_id=doc.id))
 
 
+def _issued(doc) -> str:
+    if doc.kind == status_table.QUOTE:
+        return _("Quote %(number)s is issued.", number=doc.number)
+    if doc.kind == status_table.CREDIT_NOTE:
+        return _("Credit note %(number)s is issued.", number=doc.number)
+    return _("Invoice %(number)s is issued.", number=doc.number)
+
+
+def _duplicated(original) -> str:
+    if original.kind == status_table.QUOTE:
+        return _("A new draft was made from this quote.")
+    if original.kind == status_table.CREDIT_NOTE:
+        return _("A new draft was made from this credit note.")
+    return _("A new draft was made from this invoice.")
+
+
 @bp.post("/<int:document_id>/issue")
 @require_permission("view")
 @on_refusal(_not_issued)
 def issue(document_id: int):
     doc = issuing.issue(current_actor(), document_id, sent_version())
-    flash(f"{status_table.KIND_LABELS[doc.kind].capitalize()} {doc.number} is issued.", "success")
+    flash(_issued(doc), "success")
     return redirect_to(url_for("invoices.show", document_id=doc.id))
 
 
@@ -39,7 +56,7 @@ def issue(document_id: int):
 def delete(document_id: int):
     with refused(redirect=url_for("invoices.show", document_id=document_id)):
         drafts.delete_draft(current_actor(), document_id, sent_version())
-    flash("The draft was deleted.", "success")
+    flash(_("The draft was deleted."), "success")
     return redirect_to(url_for("invoices.index"))
 
 
@@ -48,5 +65,5 @@ def delete(document_id: int):
 def duplicate(document_id: int):
     with refused(redirect=url_for("invoices.show", document_id=document_id)):
         copy = drafts.duplicate(current_actor(), document_id)
-    flash(f"A new draft was made from this {status_table.KIND_LABELS[copy.related.kind]}.", "success")
+    flash(_duplicated(copy.related), "success")
     return redirect_to(url_for("invoices.edit", document_id=copy.id))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import flash, url_for
+from flask_babel import gettext as _
 
 from webapp.htmx import redirect_to
 from webapp.invoices import bp
@@ -15,7 +16,7 @@ from webapp.web.actions import refused
 def renew_link(document_id: int):
     with refused(redirect=url_for("invoices.show", document_id=document_id)):
         links.renew_link(current_actor(), document_id)
-    flash("A new customer link was made; the old one no longer works.", "success")
+    flash(_("A new customer link was made; the old one no longer works."), "success")
     return redirect_to(url_for("invoices.show", document_id=document_id))
 
 
@@ -24,5 +25,5 @@ def renew_link(document_id: int):
 def revoke_link(document_id: int):
     with refused(redirect=url_for("invoices.show", document_id=document_id)):
         links.revoke_link(current_actor(), document_id)
-    flash("The customer link no longer works.", "success")
+    flash(_("The customer link no longer works."), "success")
     return redirect_to(url_for("invoices.show", document_id=document_id))

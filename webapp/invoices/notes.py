@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, request, url_for
+from flask_babel import gettext as _
 
 from webapp.extensions import db
 from webapp.forms import clean_text
@@ -25,7 +26,8 @@ def add_note(document_id: int):
     with refused() as refusal:
         note = notes.add_note(current_actor(), document_id, notes.NoteInput(
             body=body, filename=upload.filename if data else "", data=data))
-        flash("The note was added." + (f" {note.file_name} is attached." if note.file_name else ""), "success")
+        flash(_("The note was added. %(file)s is attached.", file=note.file_name) if note.file_name
+              else _("The note was added."), "success")
         return redirect_to(url_for("invoices.show", document_id=document_id, _anchor="notes"))
     # the page again, with the message next to the form and what was typed still in it
     return show_page(document_id, status=422, note_draft=body, note_error=refusal.error.message)

@@ -5,6 +5,7 @@ import secrets
 from datetime import date
 
 from flask import flash, request, url_for
+from flask_babel import gettext as _
 
 from webapp.domain.money import from_minor
 from webapp.i18n import format_money, member_locale
@@ -43,9 +44,9 @@ def new_payment(document_id: int):
             actor = current_actor()
             with refused(form, default_field="key"):
                 doc, payment = payments.record_payment(actor, document_id, data)
-                kind = "refund" if payment.amount < 0 else "payment"
-                flash(f"The {kind} of {format_money(abs(payment.amount), doc.currency, member_locale())} was "
-                      "recorded.", "success")
+                amount = format_money(abs(payment.amount), doc.currency, member_locale())
+                flash(_("The refund of %(amount)s was recorded.", amount=amount) if payment.amount < 0
+                      else _("The payment of %(amount)s was recorded.", amount=amount), "success")
                 return redirect_to(url_for("invoices.show", document_id=doc.id, _anchor="payments"))
             doc = load(document_id)
     form.kind.choices = [choice for choice in form.kind.choices if choice.value in offer.kinds]  # what may be recorded
@@ -59,11 +60,11 @@ def void_payment(document_id: int, payment_id: int):
     form = VoidForm()
     if not form.validate():
         load(document_id)  # 404 for other organizations' documents
-        flash(" ".join(form.reason.errors), "error")
+        flash(" ".join(map(str, form.reason.errors)), "error")
         return redirect_to(_page(document_id))
     with refused(redirect=url_for("invoices.show", document_id=document_id, _anchor="payments")):
         payments.void_payment(current_actor(), document_id, payment_id, form.reason.data)
-    flash("The payment was voided; it stays listed and no longer counts.", "success")
+    flash(_("The payment was voided; it stays listed and no longer counts."), "success")
     return redirect_to(url_for("invoices.show", document_id=document_id, _anchor="payments"))
 
 
@@ -73,13 +74,19 @@ def mark_paid(document_id: int):
     load(document_id)  # 404 for other organizations' documents
     form = MarkPaidForm()
     if not form.validate():
-        flash(" ".join(form.key.errors) or "The form has expired; reload the page.", "error")
+        flash(" ".join(map(str, form.key.errors)) or _("The form has expired; reload the page."), "error")
         return redirect_to(_page(document_id))
     with refused(redirect=url_for("invoices.show", document_id=document_id, _anchor="payments")):
         done = payments.mark_paid(current_actor(), document_id, payments.MarkPaid(
             key=form.key.data, send_confirmation=form.send_confirmation.data))
     to = done.confirmation_to
-    flash(f"{done.document.number} is marked as paid." + (f" A confirmation goes to {to}." if to else "")
-          + (" (The customer has no e-mail address: no confirmation was sent.)"
-             if form.send_confirmation.data and not to else ""), "success")
+    number = done.document.number
+    if to:
+        message = _("%(number)s is marked as paid. A confirmation goes to %(address)s.", number=number, address=to)
+    elif form.send_confirmation.data:
+        message = _("%(number)s is marked as paid. (The customer has no e-mail address: no confirmation was sent.)",
+                    number=number)
+    else:
+        message = _("%(number)s is marked as paid.", number=number)
+    flash(message, "success")
     return redirect_to(url_for("invoices.show", document_id=document_id, _anchor="payments"))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import flash, url_for
+from flask_babel import gettext as _
 
 from webapp.htmx import redirect_to
 from webapp.invoices import bp
@@ -13,7 +14,7 @@ from webapp.web.actions import refused
 def _decide(document_id: int, action: str):
     with refused(redirect=url_for("invoices.show", document_id=document_id)):
         quotes.decide(current_actor(), document_id, action)
-    flash(f"The quote is {'accepted' if action == 'accept' else 'declined'}.", "success")
+    flash(_("The quote is accepted.") if action == "accept" else _("The quote is declined."), "success")
     return redirect_to(url_for("invoices.show", document_id=document_id))
 
 
@@ -34,5 +35,5 @@ def decline(document_id: int):
 def convert(document_id: int):
     with refused(redirect=url_for("invoices.show", document_id=document_id)):
         invoice = quotes.convert(current_actor(), document_id)
-    flash("The quote became this invoice draft.", "success")
+    flash(_("The quote became this invoice draft."), "success")
     return redirect_to(url_for("invoices.edit", document_id=invoice.id))

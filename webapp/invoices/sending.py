@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import flash, request, url_for
+from flask_babel import gettext as _
 
 from webapp.domain.placeholders import PLACEHOLDERS
 from webapp.htmx import redirect_to, render
@@ -28,8 +29,8 @@ def send(document_id: int):
                               attach_pdf=form.attach_pdf.data, key=form.key.data)
         with refused(form, default_field="key"):
             doc, message = sending.send(current_actor(), document_id, draft)
-            flash(f"{doc.number} is on its way to {', '.join(message.recipients)}. "
-                  "The activity list below shows when it has been delivered.", "success")
+            flash(_("%(number)s is on its way to %(recipients)s. The activity list below shows when it has been "
+                    "delivered.", number=doc.number, recipients=", ".join(message.recipients)), "success")
             return redirect_to(url_for("invoices.show", document_id=doc.id))
         doc = load(document_id)
     subject, body = messages.preview(doc, org, form.subject.data or "", form.body.data or "")

@@ -7,6 +7,7 @@ from decimal import Decimal
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from webapp.domain.units import _n
 from webapp.extensions import db
 from webapp.models.types import ScaledDecimal, UTCDateTime, utcnow
 
@@ -73,13 +74,13 @@ class CustomField(db.Model):
     __tablename__ = "custom_field"
     __table_args__ = (UniqueConstraint("org_id", "key"),)
 
-    TYPES = {
-        "text": "Text",
-        "number": "Number",
-        "date": "Date",
-        "checkbox": "Checkbox",
-        "choice": "Single choice",
-        "multichoice": "Multiple choice",
+    TYPES = {  # labels: translated where shown
+        "text": _n("Text"),
+        "number": _n("Number"),
+        "date": _n("Date"),
+        "checkbox": _n("Checkbox"),
+        "choice": _n("Single choice"),
+        "multichoice": _n("Multiple choice"),
     }
 
     id: Mapped[int] = mapped_column(primary_key=True)

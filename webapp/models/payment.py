@@ -6,16 +6,17 @@ from datetime import date, datetime
 from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from webapp.domain.units import _n
 from webapp.extensions import db
 from webapp.models.types import UTCDateTime, utcnow
 
-METHODS = {
-    "bank_transfer": "Bank transfer",
-    "card": "Card",
-    "cash": "Cash",
-    "cheque": "Cheque",
+METHODS = {  # labels: translated where shown ({{ _(p.method_label) }})
+    "bank_transfer": _n("Bank transfer"),
+    "card": _n("Card"),
+    "cash": _n("Cash"),
+    "cheque": _n("Cheque"),
     "paypal": "PayPal",
-    "other": "Other",
+    "other": _n("Other"),
 }
 
 

@@ -20,6 +20,8 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)  # stored lower-cased
     name: Mapped[str] = mapped_column(String(200), default="")
+    # the language the app speaks to the user: "en", "de", "fr", or "" (the browser's, else the organization's)
+    language: Mapped[str] = mapped_column(String(8), default="", server_default="")
     password_hash: Mapped[str] = mapped_column(String(255))
     # Part of the session id: bumping it ends every session and remember-me cookie of the user.
     session_version: Mapped[int] = mapped_column(Integer, default=1)

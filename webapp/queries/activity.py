@@ -11,9 +11,13 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from webapp.domain.units import _n
 from webapp.extensions import db
 from webapp.models import AuditEvent, Membership, User
 
+# who did it when it was no member of today (translated where shown: webapp.web.activity.event_actor)
+CUSTOMER, SYSTEM, FORMER_MEMBER = _n("customer"), _n("system"), _n("a former member")
+ACTOR_WORDS = (CUSTOMER, SYSTEM, FORMER_MEMBER)
 EMAIL_RE = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 
 
@@ -28,11 +32,11 @@ class MemberNames:
     def actor(self, event: AuditEvent) -> str:
         """Who did it: the member's name (else address), "customer" for the customer's visits, else "system"."""
         if event.actor_id is None:
-            return "customer" if event.action == "document.viewed" else "system"
+            return CUSTOMER if event.action == "document.viewed" else SYSTEM
         if event.actor_id not in self.by_id:  # a former member: one row, once per person (identity map)
             actor = event.actor
             if actor is None:
-                return "a former member"
+                return FORMER_MEMBER
             self.by_id[actor.id] = actor.name or actor.email
             if actor.name:
                 self.by_email[actor.email.lower()] = actor.name

@@ -8,7 +8,9 @@ from sqlalchemy import Select, and_, exists, not_, select
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
+from webapp.domain.errors import Text
 from webapp.domain.numbers import parse_decimal
+from webapp.domain.units import _n
 from webapp.forms import clean_line
 from webapp.models import Contact, ContactFieldValue, CustomField
 from webapp.queries.pagination import PER_PAGE_CHOICES, Page, paginate
@@ -21,10 +23,12 @@ SORTS = {
     "email": (Contact.email.asc(), Contact.id.asc()),
     "city": (Contact.city.asc(), Contact.sort_name.asc(), Contact.id.asc()),
 }
-SORT_LABELS = {"name": "Name A-Z", "-name": "Name Z-A", "newest": "Newest", "oldest": "Oldest",
-               "email": "E-mail", "city": "City"}
-STATUSES = {"active": "Active", "archived": "Archived", "all": "All"}
-OPERATORS = {"eq": "equals", "ne": "not equals", "lt": "less than", "gt": "greater than", "in": "is one of"}
+# labels: translated where shown
+SORT_LABELS = {"name": _n("Name A-Z"), "-name": _n("Name Z-A"), "newest": _n("Newest"), "oldest": _n("Oldest"),
+               "email": _n("E-mail"), "city": _n("City")}
+STATUSES = {"active": _n("Active"), "archived": _n("Archived"), "all": _n("All")}
+OPERATORS = {"eq": _n("equals"), "ne": _n("not equals"), "lt": _n("less than"), "gt": _n("greater than"),
+             "in": _n("is one of")}
 OPS_BY_TYPE = {
     "text": ("eq", "ne", "in"),
     "number": ("eq", "ne", "lt", "gt", "in"),
@@ -74,15 +78,16 @@ def _parse_value(field: CustomField, raw: str, locale: str | None = None):
         try:
             return date.fromisoformat(raw)
         except ValueError as exc:
-            raise ValueError(f"{raw} is not a date (YYYY-MM-DD).") from exc
+            raise ValueError(Text("{value} is not a date (YYYY-MM-DD).", value=raw)) from exc
     if field.type == "checkbox":
         if raw.lower() in {"true", "yes", "1", "on"}:
             return True
         if raw.lower() in {"false", "no", "0", "off"}:
             return False
-        raise ValueError("Use yes or no.")
+        raise ValueError(Text("Use yes or no."))
     if field.type in {"choice", "multichoice"} and raw not in field.options:
-        raise ValueError(f"{raw} is not one of the options ({', '.join(field.options)}).")
+        raise ValueError(Text("{value} is not one of the options ({options}).", value=raw,
+                              options=", ".join(field.options)))
     return raw
 
 
@@ -100,20 +105,21 @@ def parse_query(args: MultiDict, fields: list[CustomField], locale: str | None =
             continue
         key, raw = name[3:], clean_line(args.get(name, ""))[:500]
         if key not in by_key:
-            query.errors.append(f"There is no custom field {key!r} to filter by.")
+            query.errors.append(Text("There is no custom field '{key}' to filter by.", key=key))
             continue
         if raw.strip() == "":
             continue
         field_ = by_key[key]
         op = args.get(f"cfop_{key}", "eq")
         if op not in OPS_BY_TYPE[field_.type]:
-            query.errors.append(f"{field_.label}: '{op}' is not a filter for this field.")
+            query.errors.append(Text("{field}: '{op}' is not a filter for this field.", field=field_.label, op=op))
             continue
         parts = [p for p in raw.split(",") if p.strip()] if op == "in" else [raw]
         try:
             values = [_parse_value(field_, p, locale) for p in parts]
         except ValueError as exc:
-            query.errors.append(f"{field_.label}: {exc}")
+            query.errors.append(Text("{field}: {problem}", field=field_.label,
+                                     problem=exc.args[0] if exc.args and isinstance(exc.args[0], Text) else str(exc)))
             continue
         query.filters.append(Filter(field=field_, op=op, values=values, raw=raw.strip()))
     return query

@@ -8,17 +8,20 @@ from sqlalchemy import Select, and_, case, func, or_, select
 from werkzeug.datastructures import MultiDict
 
 from webapp.domain.status import BALANCE_DUE, BALANCE_OVER, BALANCE_PARTIAL, BALANCE_SETTLED
+from webapp.domain.units import _n
 from webapp.extensions import db
 from webapp.forms import clean_line, date_arg, id_arg
 from webapp.models import Document, DocumentTotal
 from webapp.models.totals import NO_DUE_DATE, OPEN_STATES
 from webapp.queries.pagination import PER_PAGE_CHOICES, Page
 
-STATUSES = {"all": "All", "draft": "Drafts", "open": "Open (not paid)", "overdue": "Overdue", "unpaid": "Unpaid",
-            "partially_paid": "Partially paid", "paid": "Paid", "overpaid": "Overpaid", "cancelled": "Cancelled"}
+# labels: translated where shown (macros/lists.html search_row)
+STATUSES = {"all": _n("All"), "draft": _n("Drafts"), "open": _n("Open (not paid)"), "overdue": _n("Overdue"),
+            "unpaid": _n("Unpaid"), "partially_paid": _n("Partially paid"), "paid": _n("Paid"),
+            "overpaid": _n("Overpaid"), "cancelled": _n("Cancelled")}
 # "open": issued and awaiting the customer's answer, e-mailed or not (the badge says which: Document.shown_status)
-QUOTE_STATUSES = {"all": "All", "draft": "Drafts", "sent": "Open (awaiting an answer)", "expired": "Expired",
-                  "accepted": "Accepted", "declined": "Declined"}
+QUOTE_STATUSES = {"all": _n("All"), "draft": _n("Drafts"), "sent": _n("Open (awaiting an answer)"),
+                  "expired": _n("Expired"), "accepted": _n("Accepted"), "declined": _n("Declined")}
 KINDS = ("invoice", "quote", "credit_note")
 AMOUNT_DUE = Document.amount_due  # gross - credited - paid (the services keep the balance columns)
 SORTS = {
@@ -29,8 +32,8 @@ SORTS = {
     "total": (Document.gross_total.desc(), Document.id.desc()),
     "customer": (Document.buyer_name.asc(), Document.id.desc()),
 }
-SORT_LABELS = {"newest": "Newest", "oldest": "Oldest", "due": "Due date", "total": "Largest total",
-               "customer": "Customer"}
+SORT_LABELS = {"newest": _n("Newest"), "oldest": _n("Oldest"), "due": _n("Due date"), "total": _n("Largest total"),
+               "customer": _n("Customer")}
 
 
 @dataclass
@@ -68,8 +71,8 @@ def parse_query(args: MultiDict) -> DocumentQuery:
     query.status = args.get("status") if args.get("status") in statuses else "all"
     query.q = clean_line(args.get("q", ""))[:100]
     query.contact_id = id_arg(args, "customer")
-    query.date_from = date_arg(args, "from", "From", errors)
-    query.date_to = date_arg(args, "to", "Until", errors)
+    query.date_from = date_arg(args, "from", _n("From"), errors)
+    query.date_to = date_arg(args, "to", _n("Until"), errors)
     query.sort = args.get("sort") if args.get("sort") in SORTS else "newest"
     query.page = max(args.get("page", 1, type=int) or 1, 1)
     per_page = args.get("per_page", 25, type=int)

@@ -19,13 +19,15 @@ from datetime import date
 from sqlalchemy import and_, case, func, select
 from werkzeug.datastructures import MultiDict
 
+from webapp.domain.errors import Text
+from webapp.domain.units import _n
 from webapp.extensions import db
 from webapp.forms import clean_line, date_arg, id_arg
 from webapp.models import Contact, Document, Payment, PaymentTotal
 from webapp.models.payment import METHODS
 from webapp.queries.pagination import PER_PAGE_CHOICES, Page
 
-METHOD_CHOICES = {"all": "All methods", **METHODS}
+METHOD_CHOICES = {"all": _n("All methods"), **METHODS}  # labels: translated where shown
 MATCHES = 10  # customers offered for a search
 
 
@@ -56,10 +58,10 @@ def parse_query(args: MultiDict) -> PaymentQuery:
     """The filters of the query string; a value that is not one is dropped (with a message for the dates)."""
     errors: list[str] = []
     query = PaymentQuery(errors=errors)
-    query.date_from = date_arg(args, "from", "From", errors)
-    query.date_to = date_arg(args, "to", "Until", errors)
+    query.date_from = date_arg(args, "from", _n("From"), errors)
+    query.date_to = date_arg(args, "to", _n("Until"), errors)
     if query.date_from and query.date_to and query.date_from > query.date_to:
-        errors.append("The period ends before it begins: no payment can match.")
+        errors.append(Text("The period ends before it begins: no payment can match."))
     query.method = args.get("method") if args.get("method") in METHOD_CHOICES else "all"
     query.contact_id = id_arg(args, "customer")
     query.q = clean_line(args.get("q", ""))[:100]

@@ -8,6 +8,7 @@ from sqlalchemy import delete, func, select, update
 from webapp.domain.roles import OWNER, ROLE_LABELS, ROLES
 from webapp.domain.errors import ActionError
 from webapp.extensions import db
+from webapp.i18n import customer_language, user_language
 from webapp.models import Invitation, Membership, Organization, PasswordResetToken, User
 from webapp.models.types import utcnow
 from webapp.services import audit, mail, orgs
@@ -66,9 +67,10 @@ def request_password_reset(email: str) -> None:
     token, token_hash = new_token()
     db.session.add(PasswordResetToken(user_id=user.id, token_hash=token_hash,
                                       expires_at=utcnow() + RESET_TOKEN_LIFETIME))
-    mail.queue(kind="password_reset", to=user.email, template="password_reset",
-               context={"user": user, "link": mail.external_url("auth.reset_password", token=token),
-                        "hours": int(RESET_TOKEN_LIFETIME.total_seconds() // 3600)})
+    with customer_language(user_language(user)):  # in the user's language, whoever's browser asked
+        mail.queue(kind="password_reset", to=user.email, template="password_reset",
+                   context={"user": user, "link": mail.external_url("auth.reset_password", token=token),
+                            "hours": int(RESET_TOKEN_LIFETIME.total_seconds() // 3600)})
 
 
 def valid_reset_token(token: str) -> PasswordResetToken | None:
@@ -121,7 +123,8 @@ def invite(org: Organization, actor: User, email: str, role: str) -> Invitation:
     existing_member = db.session.scalar(
         select(Membership).join(User).where(Membership.org_id == org.id, User.email == email))
     if existing_member is not None:
-        raise ActionError("already_member", f"{email} is already a member of {org.name}.", "email")
+        raise ActionError("already_member", "{email} is already a member of {organization}.", "email", email=email,
+                          organization=org.name)
     now = utcnow()
     for old in db.session.scalars(select(Invitation).where(
             Invitation.org_id == org.id, Invitation.email == email,
@@ -132,10 +135,12 @@ def invite(org: Organization, actor: User, email: str, role: str) -> Invitation:
                             invited_by_id=actor.id, expires_at=now + INVITATION_LIFETIME)
     db.session.add(invitation)
     db.session.flush()
-    mail.queue(kind="invitation", to=email, org=org, template="invitation",
-               context={"org": org, "inviter": actor, "role": ROLE_LABELS[role],
-                        "link": mail.external_url("auth.accept_invitation", token=token),
-                        "days": INVITATION_LIFETIME.days})
+    # in the invitee's language if they have an account, else in the one the inviter reads the app in
+    with customer_language(user_language(find_user(email), org)):
+        mail.queue(kind="invitation", to=email, org=org, template="invitation",
+                   context={"org": org, "inviter": actor, "role": ROLE_LABELS[role],
+                            "link": mail.external_url("auth.accept_invitation", token=token),
+                            "days": INVITATION_LIFETIME.days})
     audit.record(org, actor, "member.invited", invitation,
                  summary=f"{actor.email} invited {email} as {ROLE_LABELS[role]}", email=email, role=role)
     return invitation
@@ -158,7 +163,8 @@ def accept_invitation(invitation: Invitation, user: User) -> Membership:
     if not invitation.is_pending:
         raise ActionError("invitation_closed", "This invitation has expired, was revoked or was already used.")
     if normalize_email(user.email) != invitation.email:
-        raise ActionError("invitation_other_email", f"This invitation is for {invitation.email}. Log in with that address to accept it.")
+        raise ActionError("invitation_other_email", "This invitation is for {email}. Log in with that address to accept it.",
+                          email=invitation.email)
     membership = db.session.scalar(select(Membership).where(
         Membership.org_id == invitation.org_id, Membership.user_id == user.id))
     if membership is None:

@@ -115,11 +115,17 @@ def _refresh_rate_copies(doc: Document, lines: bool = True) -> None:
             apply_rate(item, rate)
 
 
+# The calculator's refusals (``TotalsError``) guard its own invariants (Decimals, known VAT categories ...): the
+# forms and use cases check what a member types before, so they reach nobody but a developer and stay English.
+# The message goes in as a value: a template is never built from it.
+CALCULATOR_MESSAGE = "{reason}"
+
+
 def _totals_of(doc: Document, lines: list[Line] | None = None) -> Totals:
     try:
         totals = compute(doc, lines)
     except TotalsError as exc:
-        raise ActionError("invalid_amounts", str(exc)) from exc
+        raise ActionError("invalid_amounts", CALCULATOR_MESSAGE, reason=str(exc)) from exc
     return totals
 
 
@@ -190,7 +196,8 @@ def recalculate_changed(doc: Document, changed=()) -> set[int]:
         try:  # a line's net alone: without VAT in its price it depends on nothing else
             net = compute_totals(lines=_calc_lines_of([line]), currency=doc.currency).line_nets[0]
         except TotalsError as exc:  # the calculator numbers the one line it saw as "line 1"
-            raise ActionError("invalid_amounts", str(exc).replace("line 1:", f"line {line.position + 1}:", 1)) from exc
+            raise ActionError("invalid_amounts", CALCULATOR_MESSAGE,
+                              reason=str(exc).replace("line 1:", f"line {line.position + 1}:", 1)) from exc
         _check_size(doc, [net])
         line.net_amount = to_minor(net, doc.currency)
     L = DocumentLine

@@ -21,7 +21,8 @@ def add_default_tax_rates(org: Organization) -> list[TaxRate]:
 
 def _check_rate(rate: TaxRate) -> None:
     if rate.category in ZERO_CATEGORIES and rate.percent != 0:
-        raise ActionError("zero_rate_category", f"Category {rate.category} always has a rate of 0 %.", "percent")
+        raise ActionError("zero_rate_category", "Category {category} always has a rate of 0 %.", "percent",
+                          category=rate.category)
     if rate.category == "S" and rate.percent <= 0:
         raise ActionError("standard_rate_zero", "A standard-rate category (S) needs a rate above 0 %.", "percent")
 
@@ -71,7 +72,8 @@ def delete_tax_rate(org: Organization, actor: User, rate: TaxRate) -> None:
         raise ActionError("tax_rate_in_use", "This rate is used by issued documents; it can be archived, not deleted.")
     used_by = db.session.scalar(select(Product.name).where(Product.tax_rate_id == rate.id).limit(1))
     if used_by is not None:
-        raise ActionError("tax_rate_used_by_products", f"Products use this rate (e.g. {used_by}); give them another rate or archive this one.")
+        raise ActionError("tax_rate_used_by_products", "Products use this rate (e.g. {product}); give them another rate or "
+                          "archive this one.", product=used_by)
     audit.record(org, actor, "tax_rate.deleted", rate, summary=f"{actor.email} deleted the tax rate {rate.label}")
     db.session.delete(rate)
     db.session.flush()

@@ -121,5 +121,6 @@ def delete_contact(org: Organization, actor: User, contact: Contact) -> None:
             db.session.delete(contact)
             db.session.flush()
     except IntegrityError as exc:
-        raise ActionError("contact_has_documents", f"{name} has documents and cannot be deleted. Archive the customer instead.") from exc
+        raise ActionError("contact_has_documents", "{name} has documents and cannot be deleted. Archive the customer "
+                          "instead.", name=name) from exc
     audit.record(org, actor, "contact.deleted", None, summary=f"{actor.email} deleted {name}", contact_id=contact.id)

@@ -15,7 +15,7 @@ from webapp.domain import status as status_table
 from webapp.domain.errors import ActionError
 from webapp.domain.money import from_minor, round_money, to_minor
 from webapp.extensions import db
-from webapp.i18n import format_number, locale_for
+from webapp.i18n import document_text
 from webapp.models import Contact, Document, DocumentAdjustment, DocumentLine, Organization, User
 from webapp.services import audit, drafts, issuing
 from webapp.services.calculation import recalculate
@@ -47,7 +47,7 @@ def _credit_line(invoice_line: DocumentLine, quantity: Decimal, position: int) -
 def _finish(org: Organization, actor: User, invoice: Document, note: Document, what: str) -> Document:
     db.session.flush()
     recalculate(note)
-    check_limits(invoice, note, locale_for(org))
+    check_limits(invoice, note)
     audit.record(org, actor, "document.created", note,
                  summary=f"{actor.email} drafted a credit note ({what}) for {invoice.number}", invoice_id=invoice.id)
     return note
@@ -57,7 +57,7 @@ def full_credit_note(org: Organization, actor: User, invoice: Document, reason: 
     """A draft crediting everything still creditable: with nothing credited yet, the exact negation."""
     require(invoice, "credit")
     if creditable(invoice) <= 0:
-        raise ActionError("nothing_to_credit", f"Nothing is left to credit on {invoice.number}.")
+        raise ActionError("nothing_to_credit", "Nothing is left to credit on {number}.", number=invoice.number)
     if invoice.credited_total == 0:
         note = _new_credit_note(org, actor, invoice, reason)
         note.discount_percent = invoice.discount_percent
@@ -78,7 +78,8 @@ def full_credit_note(org: Organization, actor: User, invoice: Document, reason: 
                                invoice.currency)
         if rest and (rest > 0) == (g["base"] > 0):
             note.lines.append(DocumentLine(
-                position=position, description=f"Remaining amount of {invoice.number}", quantity=Decimal(-1),
+                position=position, description=document_text(
+                    invoice, org, "Remaining amount of %(number)s", number=invoice.number), quantity=Decimal(-1),
                 unit="lump_sum", unit_price=from_minor(rest, invoice.currency), tax_rate_id=None,
                 tax_percent=Decimal(g["rate"]), tax_category=g["category"], exemption_note=g.get("note", "")))
     return _finish(org, actor, invoice, note, "the remaining amount")
@@ -116,11 +117,13 @@ def lines_credit_note(org: Organization, actor: User, invoice: Document, quantit
         if line is None:
             raise ActionError("line_not_on_invoice", "A chosen line is not on this invoice.")
         if quantity < 0:
-            raise ActionError("negative_quantity", f"Line {line.position + 1}: enter a quantity that is not negative.")
+            raise ActionError("negative_quantity", "Line {line}: enter a quantity that is not negative.",
+                              line=line.position + 1)
         sign = Decimal(-1) if line.quantity < 0 else Decimal(1)
         if quantity > abs(remaining[line_id]):
-            raise ActionError("credit_exceeds_line", f"Line {line.position + 1} ({line.description[:40]}): at most "
-                                f"{format_number(abs(remaining[line_id]), locale_for(org))} can still be credited.")
+            raise ActionError("credit_exceeds_line", "Line {line} ({description}): at most {quantity} can still be "
+                              "credited.", line=line.position + 1, description=line.description[:40],
+                              quantity=abs(remaining[line_id]))
         note.lines.append(_credit_line(line, quantity * sign, line.position))
     if not note.lines:
         raise ActionError("nothing_chosen", "Enter the quantity to credit on at least one line.")
@@ -139,7 +142,8 @@ def amount_credit_note(org: Organization, actor: User, invoice: Document, amount
         raise ActionError("amount_not_positive", "Enter an amount above 0.")
     note = _new_credit_note(org, actor, invoice, reason)
     note.lines.append(DocumentLine(
-        position=0, description=reason or f"Credit on {invoice.number}", quantity=Decimal(-1), unit="lump_sum",
+        position=0, description=reason or document_text(
+            invoice, org, "Credit on %(number)s", number=invoice.number), quantity=Decimal(-1), unit="lump_sum",
         unit_price=amount, tax_rate_id=None, tax_percent=Decimal(group[1]), tax_category=group[0],
         exemption_note=groups[group].get("note", "")))
     return _finish(org, actor, invoice, note, "an amount")
@@ -148,7 +152,8 @@ def amount_credit_note(org: Organization, actor: User, invoice: Document, amount
 def cancel(org: Organization, actor: User, invoice: Document, reason: str = "") -> Document:
     """Issue a credit note for everything still creditable and mark the invoice cancelled."""
     require(invoice, "cancel")
-    note = full_credit_note(org, actor, invoice, reason or f"Cancellation of invoice {invoice.number}")
+    note = full_credit_note(org, actor, invoice, reason or document_text(
+        invoice, org, "Cancellation of invoice %(number)s", number=invoice.number))
     issuing.issue(org, actor, note)
     invoice.status = status_table.next_status(invoice.kind, invoice.status, "cancel")
     audit.record(org, actor, "document.cancelled", invoice,

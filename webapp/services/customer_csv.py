@@ -15,7 +15,8 @@ from sqlalchemy import update
 from werkzeug.datastructures import MultiDict
 
 from webapp.contact_form import CustomerForm, customer_form_class
-from webapp.domain.errors import ActionError
+from webapp.domain.errors import ActionError, Text
+from webapp.domain.units import _n
 from webapp.extensions import db
 from webapp.models import Contact, CustomField, ImportJob, Organization, User
 from webapp.models.types import utcnow
@@ -24,20 +25,21 @@ from webapp.services import audit, contacts
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 20_000
+USE_YES_OR_NO = Text("Use yes or no.")
 BOOLEAN_FIELDS = {"is_customer", "is_supplier", "has_shipping_address", "archived"}
 TRUE_WORDS = {"1", "true", "yes", "y", "x", "ja", "oui", "on"}
 FALSE_WORDS = {"", "0", "false", "no", "n", "nein", "non", "off"}
 STANDARD_COLUMNS = CustomerForm.CONTACT_FIELDS + ("archived",)
 COLUMN_LABELS = {
-    "person_name": "Person", "company_name": "Company", "is_customer": "Customer (yes/no)",
-    "is_supplier": "Supplier (yes/no)", "email": "E-mail", "phone": "Phone", "locale": "Language",
-    "currency": "Currency", "vat_id": "VAT number", "street": "Street", "street2": "Address line 2",
-    "postal_code": "Postal code", "city": "City", "region": "Region", "country": "Country",
-    "has_shipping_address": "Separate shipping address (yes/no)", "shipping_name": "Shipping recipient",
-    "shipping_street": "Shipping street", "shipping_street2": "Shipping address line 2",
-    "shipping_postal_code": "Shipping postal code", "shipping_city": "Shipping city",
-    "shipping_region": "Shipping region", "shipping_country": "Shipping country", "notes": "Notes",
-    "archived": "Archived (yes/no)",
+    "person_name": _n("Person"), "company_name": _n("Company"), "is_customer": _n("Customer (yes/no)"),
+    "is_supplier": _n("Supplier (yes/no)"), "email": _n("E-mail"), "phone": _n("Phone"), "locale": _n("Language"),
+    "currency": _n("Currency"), "vat_id": _n("VAT number"), "street": _n("Street"), "street2": _n("Address line 2"),
+    "postal_code": _n("Postal code"), "city": _n("City"), "region": _n("Region"), "country": _n("Country"),
+    "has_shipping_address": _n("Separate shipping address (yes/no)"), "shipping_name": _n("Shipping recipient"),
+    "shipping_street": _n("Shipping street"), "shipping_street2": _n("Shipping address line 2"),
+    "shipping_postal_code": _n("Shipping postal code"), "shipping_city": _n("Shipping city"),
+    "shipping_region": _n("Shipping region"), "shipping_country": _n("Shipping country"), "notes": _n("Notes"),
+    "archived": _n("Archived (yes/no)"),
 }
 
 
@@ -107,25 +109,31 @@ def read_table(text: str) -> tuple[list[str], list[list[str]]]:
     try:
         rows = [row for row in reader if any(cell.strip() for cell in row)]
     except csv.Error as exc:
-        raise ActionError("csv_unreadable", f"The CSV file could not be read: {exc}.") from exc
+        raise ActionError("csv_unreadable", "The CSV file could not be read: {error}.", error=str(exc)) from exc
     if not rows:
         raise ActionError("file_no_rows", "The file has no rows.")
     header, body = [h.strip() for h in rows[0]], rows[1:]
     if len(body) > MAX_ROWS:
-        raise ActionError("too_many_rows", f"The file has {len(body)} rows; import at most {MAX_ROWS} at a time.")
+        raise ActionError("too_many_rows", "The file has {rows} rows; import at most {max} at a time.", rows=len(body),
+                          max=MAX_ROWS)
     return header, body
 
 
-def target_choices(fields: list[CustomField]) -> list[tuple[str, str]]:
-    return [("", "— ignore —")] + [(n, COLUMN_LABELS[n]) for n in STANDARD_COLUMNS] + \
-        [(f"cf:{f.key}", f"{f.label} (custom)") for f in fields]
+IGNORE_LABEL = _n("— ignore —")
+
+
+def target_choices(fields: list[CustomField]) -> list[tuple[str, "str | Text"]]:
+    """(target, label) of the mapping's choices: the labels of the standard columns are marked for the catalogs
+    (translated where shown), a custom field's is a ``Text``."""
+    return [("", IGNORE_LABEL)] + [(n, COLUMN_LABELS[n]) for n in STANDARD_COLUMNS] + \
+        [(f"cf:{f.key}", Text("{label} (custom)", label=f.label)) for f in fields]
 
 
 def guess_mapping(header: list[str], fields: list[CustomField]) -> dict[str, str]:
     targets = {}
     for key, label in target_choices(fields)[1:]:
         targets[key.lower()] = key
-        targets[label.lower()] = key
+        targets[str(label).lower()] = key
     for f in fields:
         targets[f.key.lower()] = f"cf:{f.key}"
         targets[f.label.lower()] = f"cf:{f.key}"
@@ -145,7 +153,7 @@ def guess_mapping(header: list[str], fields: list[CustomField]) -> dict[str, str
 class RowError:
     row: int  # the line in the file (the header is line 1)
     column: str
-    message: str
+    message: "str | Text"
 
 
 @dataclass
@@ -197,10 +205,10 @@ def validate(job: ImportJob, fields: list[CustomField]) -> Validation:
     result = Validation(header=header, total=len(body))
     targets = [t for t in mapping.values() if t]
     if not ({"person_name", "company_name"} & set(targets)):
-        result.errors.append(RowError(1, "", "Map a column to Person or Company: every customer needs a name."))
+        result.errors.append(RowError(1, "", Text("Map a column to Person or Company: every customer needs a name.")))
     duplicates = {t for t in targets if targets.count(t) > 1}
     for t in sorted(duplicates):
-        result.errors.append(RowError(1, t, "Two columns are mapped to the same field."))
+        result.errors.append(RowError(1, t, Text("Two columns are mapped to the same field.")))
     if result.errors:
         result.invalid_rows = result.total
         return result
@@ -214,7 +222,7 @@ def validate(job: ImportJob, fields: list[CustomField]) -> Validation:
         ok = form.validate()
         for k in bad_booleans:
             ok = False
-            form[k].errors = list(form[k].errors) + ["Use yes or no."]
+            form[k].errors = list(form[k].errors) + [USE_YES_OR_NO]
         if archived == "?invalid":
             ok = False
         if ok:
@@ -225,7 +233,7 @@ def validate(job: ImportJob, fields: list[CustomField]) -> Validation:
             column = labels.get(name) or COLUMN_LABELS.get(name, name)
             result.errors.extend(RowError(number, column, m) for m in messages)
         if archived == "?invalid":
-            result.errors.append(RowError(number, COLUMN_LABELS["archived"], "Use yes or no."))
+            result.errors.append(RowError(number, COLUMN_LABELS["archived"], USE_YES_OR_NO))
     return result
 
 
@@ -249,7 +257,8 @@ def run_import(org: Organization, actor: User, job: ImportJob, fields: list[Cust
         raise ActionError("already_imported", "This file was already imported.")
     result = validate(job, fields)
     if result.errors and (not valid_only or not result.valid):
-        raise ActionError("rows_invalid", f"{result.invalid_rows} of {result.total} rows have errors; nothing was imported.")
+        raise ActionError("rows_invalid", "{invalid} of {total} rows have errors; nothing was imported.",
+                          invalid=result.invalid_rows, total=result.total)
     new = []
     for values, custom in result.valid:
         contact = Contact(org_id=org.id)

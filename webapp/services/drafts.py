@@ -14,6 +14,7 @@ from sqlalchemy import func, inspect, select, update
 
 from webapp.domain.errors import ActionError
 from webapp.extensions import db
+from webapp.i18n import document_text
 from webapp.models import Contact, Document, DocumentAdjustment, DocumentLine, Organization, Product, TaxRate, User
 from webapp.services import audit
 from webapp.services.calculation import apply_rate, default_tax_rate, recalculate, recalculate_changed
@@ -83,7 +84,7 @@ def add_line(org: Organization, doc: Document, product: Product | None = None) -
     require(doc, "edit")
     count = line_count(doc)
     if count >= MAX_LINES:
-        raise ActionError("too_many_lines", f"A document has at most {MAX_LINES} lines.")
+        raise ActionError("too_many_lines", "A document has at most {max} lines.", max=MAX_LINES)
     line = DocumentLine(document_id=doc.id, position=count, quantity=Decimal("1"), unit_price=Decimal("0"))
     if product is not None:
         _fill_from_product(doc, line, product)
@@ -177,7 +178,8 @@ def move_line(doc: Document, line: DocumentLine, offset: int) -> None:
 def add_adjustment(org: Organization, doc: Document, kind: str) -> DocumentAdjustment:
     require(doc, "edit")
     adjustment = DocumentAdjustment(kind=kind, amount=Decimal("0"),
-                                    reason="Discount" if kind == "allowance" else "Shipping")
+                                    reason=document_text(doc, org, "Discount") if kind == "allowance"
+                                    else document_text(doc, org, "Shipping"))
     apply_rate(adjustment, default_tax_rate(org))
     doc.adjustments.append(adjustment)
     recalculate_changed(doc)  # the lines' nets stay: only the totals move

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, inspect, select
 
 from webapp.domain import status as status_table
-from webapp.domain.errors import ActionError
+from webapp.domain.errors import ActionError, Text
 from webapp.extensions import db
 from webapp.models import Contact, Document, DocumentLine, Organization, TaxRate, User
 from webapp.models.types import utcnow
@@ -23,23 +23,39 @@ from webapp.services.state import require
 
 
 BLANK_LINES_NAMED = 5  # lines without a description named one by one; more are counted
+# the company details ``Organization.missing_details`` names, as the problems list them
+MISSING_DETAILS = {"legal name": Text("legal name"), "street": Text("street"), "postal code": Text("postal code"),
+                   "city": Text("city"), "country": Text("country"),
+                   "VAT ID or tax number": Text("VAT ID or tax number")}
+NOT_READY = {"invoice": Text("This invoice cannot be issued yet: {problems}"),
+             "credit_note": Text("This credit note cannot be issued yet: {problems}"),
+             "quote": Text("This quote cannot be issued yet: {problems}")}
+DATE_IN_FUTURE = {"invoice": Text("An invoice cannot be issued with a date in the future."),
+                  "credit_note": Text("A credit note cannot be issued with a date in the future."),
+                  "quote": Text("A quote cannot be issued with a date in the future.")}
 
 
-def issue_problems(org: Organization, doc: Document, dates: bool = True) -> list[str]:
-    """What keeps the draft from being issued, in words. Lines already in memory are read there; otherwise two
+def joined(texts: list, separator: str = " ") -> Text:
+    """Messages (Text or str) one after the other as one Text, each read in the reader's language."""
+    values = {f"part{i}": text for i, text in enumerate(texts)}
+    return Text(separator.join("{" + name + "}" for name in values), **values)
+
+
+def issue_problems(org: Organization, doc: Document, dates: bool = True) -> list[Text]:
+    """What keeps the draft from being issued, in words (``Text``: shown in the reader's language). Lines already in memory are read there; otherwise two
     small queries answer, so the editor's line changes leave the draft's other lines unread. With ``dates``, a
     chosen issue date in the future or before the series' last is named too (issuing refuses those itself, each
     with its own code)."""
     problems = []
     if dates and doc.chosen_issue_date is not None:
         if doc.chosen_issue_date > date.today():
-            problems.append(f"The issue date {doc.chosen_issue_date.isoformat()} is in the future.")
+            problems.append(Text("The issue date {date} is in the future.", date=doc.chosen_issue_date))
         else:
             out_of_order = date_out_of_order(org, doc.kind, doc.chosen_issue_date)
             if out_of_order:
                 problems.append(out_of_order)
     if doc.contact_id is None:
-        problems.append("Choose the customer.")
+        problems.append(Text("Choose the customer."))
     if "lines" in inspect(doc).dict:
         has_lines = bool(doc.lines)
         blank = [line.position for line in doc.lines if not line.description.strip()][:BLANK_LINES_NAMED + 1]
@@ -50,14 +66,15 @@ def issue_problems(org: Organization, doc: Document, dates: bool = True) -> list
                                                 func.trim(DocumentLine.description) == "")
             .order_by(DocumentLine.position).limit(BLANK_LINES_NAMED + 1)).all()
     if not has_lines:
-        problems.append("Add at least one line.")
+        problems.append(Text("Add at least one line."))
     for position in blank[:BLANK_LINES_NAMED]:
-        problems.append(f"Line {position + 1} needs a description.")
+        problems.append(Text("Line {line} needs a description.", line=position + 1))
     if len(blank) > BLANK_LINES_NAMED:
-        problems.append("More lines need a description.")
+        problems.append(Text("More lines need a description."))
     missing = org.missing_details()
     if missing:
-        problems.append("Complete your company details first: " + ", ".join(missing) + ".")
+        problems.append(Text("Complete your company details first: {details}.",
+                             details=joined([MISSING_DETAILS.get(m, m) for m in missing], ", ")))
     return problems
 
 
@@ -98,14 +115,11 @@ def _issue_date(org: Organization, doc: Document, today: date | None) -> date:
     require(doc, "issue")
     problems = issue_problems(org, doc, dates=False)
     if problems:
-        raise ActionError("not_ready_to_issue", f"This {status_table.KIND_LABELS[doc.kind]} cannot be issued yet: "
-                          + " ".join(problems))
+        raise ActionError("not_ready_to_issue", NOT_READY[doc.kind], problems=joined(problems))
     today = today or date.today()
     on = doc.chosen_issue_date or today
     if on > today and doc.chosen_issue_date:
-        raise ActionError("issue_date_in_future",
-                          f"A {status_table.KIND_LABELS[doc.kind]} cannot be issued with a date in the future.",
-                            "chosen_issue_date")
+        raise ActionError("issue_date_in_future", DATE_IN_FUTURE[doc.kind], "chosen_issue_date")
     if doc.kind == "quote" and doc.valid_until is not None and doc.valid_until < on:
         raise ActionError("valid_until_before_issue", "The quote's expiry date is before its issue date.", "valid_until")
     return on

@@ -7,9 +7,8 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from webapp.domain.errors import ActionError
+from webapp.domain.errors import ActionError, Amount
 from webapp.extensions import db
-from webapp.i18n import format_money, format_number, locale_for
 from webapp.models import Document, DocumentLine, Organization
 
 
@@ -59,16 +58,16 @@ def credited_groups(invoice: Document) -> dict[tuple[str, str], tuple[int, int]]
     return out
 
 
-def check_limits(invoice: Document, note: Document, locale: str = "en") -> None:
+def check_limits(invoice: Document, note: Document) -> None:
     """Refuse a credit note that raises an amount, uses a VAT rate the invoice does not have, or credits
-    more of a VAT group or of the whole invoice than remains (beyond the rounding tolerance). The messages state
-    rates and amounts in ``locale`` (the member's)."""
+    more of a VAT group or of the whole invoice than remains (beyond the rounding tolerance). The messages carry
+    rates (Decimal) and amounts (``Amount``): the reader sees them in their locale."""
 
-    def rate(g: dict) -> str:
-        return format_number(g["rate"], locale)
+    def rate(g: dict) -> Decimal:
+        return Decimal(str(g["rate"]))
 
-    def money(minor: int) -> str:
-        return format_money(minor, invoice.currency, locale)
+    def money(minor: int) -> Amount:
+        return Amount(minor, invoice.currency)
 
     if note.gross_total >= 0 or not note.lines:
         raise ActionError("credit_not_reducing", "A credit note must reduce the invoice: credit at least one line or an amount.")
@@ -77,18 +76,20 @@ def check_limits(invoice: Document, note: Document, locale: str = "en") -> None:
     for g in note.tax_breakdown:
         key = (g["category"], g["rate"])
         if key not in groups:
-            raise ActionError("vat_group_unknown", f"This credit note uses VAT {rate(g)} % ({g['category']}), which is not on "
-                                f"{invoice.number}.")
+            raise ActionError("vat_group_unknown", "This credit note uses VAT {rate} % ({category}), which is not on "
+                              "{number}.", rate=rate(g), category=g["category"], number=invoice.number)
         invoiced, credit = groups[key]["base"], -g["base"]
         if credit and (credit > 0) != (invoiced > 0):
-            raise ActionError("credit_raises_vat", f"This credit note would raise the {rate(g)} % VAT amount of {invoice.number}.")
+            raise ActionError("credit_raises_vat", "This credit note would raise the {rate} % VAT amount of {number}.",
+                              rate=rate(g), number=invoice.number)
         if abs(credited.get(key, (0, 0))[0] + credit) > abs(invoiced) + ROUNDING_TOLERANCE:
             left = invoiced - credited.get(key, (0, 0))[0]
-            raise ActionError("credit_exceeds_group", f"This credits more at {rate(g)} % VAT than remains creditable on "
-                                f"{invoice.number} ({money(left)} without VAT).")
+            raise ActionError("credit_exceeds_group", "This credits more at {rate} % VAT than remains creditable on "
+                              "{number} ({amount} without VAT).", rate=rate(g), number=invoice.number,
+                              amount=money(left))
     if -note.gross_total > creditable(invoice) + ROUNDING_TOLERANCE * len(note.tax_breakdown):
-        raise ActionError("credit_exceeds_invoice", "This credits more than what remains creditable on "
-                            f"{invoice.number} ({money(creditable(invoice))}).")
+        raise ActionError("credit_exceeds_invoice", "This credits more than what remains creditable on {number} "
+                          "({amount}).", number=invoice.number, amount=money(creditable(invoice)))
 
 
 def check_and_book(org: Organization, note: Document) -> Document:
@@ -97,12 +98,13 @@ def check_and_book(org: Organization, note: Document) -> Document:
                                 .with_for_update().execution_options(populate_existing=True))
     if invoice is None or invoice.kind != "invoice" or invoice.status == "draft":
         raise ActionError("invoice_gone", "The invoice this credit note corrects is gone.")
-    check_limits(invoice, note, locale_for(org))  # again: another credit note may have been issued meanwhile
+    check_limits(invoice, note)  # again: another credit note may have been issued meanwhile
     remaining = remaining_quantities(invoice)
     for line in note.lines:
         if line.source_line_id is not None:
             left = remaining.get(line.source_line_id)
             if left is None or abs(line.quantity) > abs(left):
-                raise ActionError("credit_exceeds_line", f"Line {line.position + 1} credits more than remains of the invoice's line.")
+                raise ActionError("credit_exceeds_line", "Line {line} credits more than remains of the invoice's line.",
+                                  line=line.position + 1)
     invoice.credited_total += min(-note.gross_total, creditable(invoice))  # a rounding cent beyond: not owed
     return invoice

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import select
@@ -47,13 +48,15 @@ def add(org: Organization, actor: User, doc: Document, body: str, filename: str 
     require(doc, "note")
     body = (body or "").strip()
     if len(body) > MAX_BODY:
-        raise ActionError("note_too_long", f"A note has at most {MAX_BODY} characters.", "body")
+        raise ActionError("note_too_long", "A note has at most {max} characters.", "body", max=MAX_BODY)
     if not body and not data:
         raise ActionError("note_empty", "Write a note or choose a file.", "body")
     note = DocumentNote(org_id=org.id, document_id=doc.id, author_id=actor.id, body=body)
     if data is not None:
         if len(data) > MAX_FILE_BYTES:
-            raise ActionError("file_too_large", f"The file is {len(data) / 1024 / 1024:.1f} MB; at most 10 MB.", "file")
+            raise ActionError("file_too_large", "The file is {size} MB; at most {max} MB.", "file",
+                              size=(Decimal(len(data)) / 1024 / 1024).quantize(Decimal("0.1")),
+                              max=MAX_FILE_BYTES // 1024 // 1024)
         kind = sniff(data)
         if kind is None:
             raise ActionError("file_type_refused", "Only PDF, PNG and JPEG files can be attached (checked from the file's content).",

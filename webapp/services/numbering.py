@@ -12,7 +12,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from webapp.domain.errors import ActionError
+from webapp.domain.errors import ActionError, Text
 from webapp.domain.numbering import parse_format
 from webapp.extensions import db
 from webapp.models import Document, NumberCounter, NumberSeries, Organization
@@ -50,18 +50,28 @@ def peek_number(org: Organization, kind: str, on: date) -> str | None:
         return None
 
 
+BEFORE_LAST = {
+    "invoice": Text("The issue date cannot be before {date}, the date of the last invoice of this series: numbers and "
+                    "dates stay in order."),
+    "credit_note": Text("The issue date cannot be before {date}, the date of the last credit note of this series: "
+                        "numbers and dates stay in order."),
+    "quote": Text("The issue date cannot be before {date}, the date of the last quote of this series: numbers and "
+                  "dates stay in order."),
+}
+BEFORE_LAST_OTHER = Text("The issue date cannot be before {date}, the date of the last document of this series: "
+                         "numbers and dates stay in order.")
+
+
 def _check_order(series: NumberSeries, kind: str, on: date) -> None:
     """Numbers and dates stay in order: a document of the series cannot be dated before the last one issued."""
     latest = None if series.id is None else db.session.scalar(
         select(func.max(NumberCounter.last_date)).where(NumberCounter.series_id == series.id))
     if latest is not None and on < latest:
-        raise ActionError("issue_date_before_last",
-                          f"The issue date cannot be before {latest.isoformat()}, the date of the last "
-                          f"{kind.replace('_', ' ')} of this series: numbers and dates stay in order.",
-                          "chosen_issue_date")
+        raise ActionError("issue_date_before_last", BEFORE_LAST.get(kind, BEFORE_LAST_OTHER), "chosen_issue_date",
+                          date=latest)
 
 
-def date_out_of_order(org: Organization, kind: str, on: date) -> str | None:
+def date_out_of_order(org: Organization, kind: str, on: date) -> Text | None:
     """Why a document dated ``on`` could not be issued now (its date before the series' last), or None: the
     editor says so as soon as the date is typed, not only at Issue."""
     series = db.session.scalar(select(NumberSeries).where(NumberSeries.org_id == org.id, NumberSeries.kind == kind))
@@ -70,7 +80,7 @@ def date_out_of_order(org: Organization, kind: str, on: date) -> str | None:
     try:
         _check_order(series, kind, on)
     except ActionError as exc:
-        return exc.message
+        return exc.text
     return None
 
 

@@ -14,7 +14,8 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
-from webapp.domain.errors import ActionError
+from webapp.domain.errors import ActionError, Amount, Text
+from webapp.domain.units import _n
 from webapp.extensions import db
 from webapp.i18n import format_day, format_money, locale_for
 from webapp.models import Document, Organization, Payment, User
@@ -41,7 +42,8 @@ def by_key(org: Organization, key: str) -> Payment | None:
 
 
 def _money(org: Organization, doc: Document, minor: int) -> str:
-    """An amount as messages and audit summaries state it: the one money formatter, in the member's locale."""
+    """An amount as audit summaries state it (stored text, in the organization's locale); messages carry an
+    ``Amount`` instead, shown in the reader's locale."""
     return format_money(minor, doc.currency, locale_for(org))
 
 
@@ -64,8 +66,8 @@ def record(org: Organization, actor: User, doc: Document, data: PaymentInput) ->
     if doc.issue_date and data.paid_on < doc.issue_date - timedelta(days=366):
         raise ActionError("date_too_early", "A payment cannot be dated more than a year before the invoice.", "paid_on")
     if data.amount < 0 and -data.amount > doc.paid_total:
-        raise ActionError("refund_exceeds_paid", f"A refund cannot be more than what was paid ({_money(org, doc, doc.paid_total)}).",
-                            "amount")
+        raise ActionError("refund_exceeds_paid", "A refund cannot be more than what was paid ({paid}).", "amount",
+                          paid=Amount(doc.paid_total, doc.currency))
     if data.amount > 0 and not data.allow_overpayment:
         refuse_unconfirmed_overpayment(org, doc, data.amount)
     payment = Payment(org_id=org.id, document_id=doc.id, amount=data.amount, currency=doc.currency,
@@ -82,7 +84,7 @@ def record(org: Organization, actor: User, doc: Document, data: PaymentInput) ->
     return payment
 
 
-OVERPAYMENT_LABEL = "Record the overpayment"  # the confirmation's label, which the refusal names
+OVERPAYMENT_LABEL = _n("Record the overpayment")  # the confirmation's label, which the refusal names
 
 
 def refuse_unconfirmed_overpayment(org: Organization, doc: Document, amount: int) -> None:
@@ -93,12 +95,15 @@ def refuse_unconfirmed_overpayment(org: Organization, doc: Document, amount: int
         return
     excess = amount - due
 
+    label = Text(OVERPAYMENT_LABEL)
     if due:
-        message = f"This is {_money(org, doc, excess)} more than the {_money(org, doc, due)} due"
-    else:
-        message = f"Nothing is due on {doc.number}: all of the {_money(org, doc, amount)} would be an overpayment"
-    raise ActionError("overpayment_unconfirmed", f"{message}; tick '{OVERPAYMENT_LABEL}' to record it.",
-                      "allow_overpayment", excess=excess, due=due, currency=doc.currency)
+        raise ActionError("overpayment_unconfirmed", "This is {excess_amount} more than the {due_amount} due; "
+                          "tick '{label}' to record it.", "allow_overpayment", excess=excess, due=due,
+                          currency=doc.currency, excess_amount=Amount(excess, doc.currency),
+                          due_amount=Amount(due, doc.currency), label=label)
+    raise ActionError("overpayment_unconfirmed", "Nothing is due on {number}: all of the {amount} would be an "
+                      "overpayment; tick '{label}' to record it.", "allow_overpayment", excess=excess, due=due,
+                      currency=doc.currency, number=doc.number, amount=Amount(amount, doc.currency), label=label)
 
 
 def void(org: Organization, actor: User, doc: Document, payment: Payment, reason: str) -> None:
@@ -129,7 +134,7 @@ def mark_paid(org: Organization, actor: User, doc: Document, key: str, confirm_t
     if existing is not None and existing.document_id == doc.id:
         return existing
     if doc.amount_due <= 0:
-        raise ActionError("nothing_due", f"{doc.number} has nothing left to pay.")
+        raise ActionError("nothing_due", "{number} has nothing left to pay.", number=doc.number)
     payment = record(org, actor, doc, PaymentInput(amount=doc.amount_due, paid_on=date.today(), key=key,
                                                    note="Marked as paid"))
     if confirm_to:

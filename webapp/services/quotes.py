@@ -7,6 +7,7 @@ from sqlalchemy import select
 from webapp.domain.errors import ActionError
 from webapp.domain import status as status_table
 from webapp.extensions import db
+from webapp.i18n import customer_language, locale_for, user_language
 from webapp.models import AuditEvent, Document, Membership, Organization, OutboxMessage, User
 from webapp.models.types import utcnow
 from webapp.services import audit, drafts, mail
@@ -25,9 +26,11 @@ def decide(org: Organization, actor: User | None, quote: Document, action: str, 
     if actor is None:
         told = owners_to_tell(org, quote)
         if told:
-            message = _tell(org, quote, told, note)
+            messages = _tell(org, quote, told, note)
             summary += f" (e-mail to {', '.join(u.email for u in told)})"
-            data = {"outbox_id": message.id, "told": [u.id for u in told]}
+            data = {"outbox_id": messages[0].id, "told": [u.id for u in told]}
+            if len(messages) > 1:  # one e-mail per language
+                data["outbox_ids"] = [m.id for m in messages]
     audit.record(org, actor, f"document.{quote.status}", quote, summary=summary, **data)
 
 
@@ -46,13 +49,23 @@ def owners_to_tell(org: Organization, quote: Document) -> list[User]:
     return list(db.session.scalars(members.where(Membership.role == "owner").order_by(User.id)))
 
 
-def _tell(org: Organization, quote: Document, told: list[User], note: str) -> OutboxMessage:
-    """The e-mail to the members told of the customer's decision (a member e-mail: in English for now)."""
-    message = mail.queue(kind=f"quote_{quote.status}", to=[u.email for u in told], template="quote_decision",
-                         org=org, context={"quote": quote, "org": org, "note": note, "told": told,
-                                           "link": mail.external_url("invoices.show", document_id=quote.id)})
-    message.document_id = quote.id  # about the quote: its timeline shows the delivery
-    return message
+def _tell(org: Organization, quote: Document, told: list[User], note: str) -> list[OutboxMessage]:
+    """The e-mail to the members told of the customer's decision, in each member's language: one message per
+    language (the members reading the same one share it), amounts in their locale."""
+    by_language: dict[str, list[User]] = {}
+    for user in told:
+        by_language.setdefault(user_language(user, org), []).append(user)
+    messages = []
+    for language, users in by_language.items():
+        with customer_language(language):
+            message = mail.queue(kind=f"quote_{quote.status}", to=[u.email for u in users],
+                                 template="quote_decision", org=org,
+                                 context={"quote": quote, "org": org, "note": note, "told": users,
+                                          "locale": locale_for(org, users[0]),
+                                          "link": mail.external_url("invoices.show", document_id=quote.id)})
+        message.document_id = quote.id  # about the quote: its timeline shows the delivery
+        messages.append(message)
+    return messages
 
 
 def converted_invoice(quote: Document) -> Document | None:
@@ -65,8 +78,11 @@ def convert(org: Organization, actor: User, quote: Document) -> Document:
     require(quote, "convert")
     existing = converted_invoice(quote)
     if existing is not None:
-        raise ActionError("already_converted", f"Quote {quote.number} was already converted into "
-                            f"{existing.number or 'an invoice draft'}.")
+        if existing.number:
+            raise ActionError("already_converted", "Quote {number} was already converted into {invoice}.",
+                              number=quote.number, invoice=existing.number)
+        raise ActionError("already_converted", "Quote {number} was already converted into an invoice draft.",
+                          number=quote.number)
     invoice = drafts.copy_document(org, actor, quote, kind="invoice")
     if quote.customer_reference:
         invoice.customer_reference = quote.customer_reference

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from webapp.domain import status as status_table
-from webapp.domain.errors import ActionError
+from webapp.domain.errors import ActionError, Text
 from webapp.models import Document
 
-STALE_MESSAGE = ("Someone else changed this draft meanwhile. You now see the current state; "
-                 "please make your change again.")
+STALE_MESSAGE = Text("Someone else changed this draft meanwhile. You now see the current state; "
+                     "please make your change again.")
 
 
 def require(doc: Document, action: str) -> None:
@@ -14,7 +14,7 @@ def require(doc: Document, action: str) -> None:
     status_table.require(doc.kind, doc.current_status, action)
 
 
-def check_version(doc: Document, version: int | None, message: str = STALE_MESSAGE) -> None:
+def check_version(doc: Document, version: int | None, message: Text = STALE_MESSAGE) -> None:
     """Refuse a change made to an older version of the draft than the stored one (``None``: not checked)."""
     if version is not None and version != doc.version:
         raise ActionError("document_changed", message)

@@ -6,11 +6,13 @@ from datetime import date
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, flash, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
 
 from webapp.auth.routes import form_page
 from webapp.domain.placeholders import PLACEHOLDERS
+from webapp.domain.roles import ROLE_LABELS
 from webapp.extensions import db
 from webapp.forms import ButtonForm, id_arg
 from webapp.htmx import redirect_to, render
@@ -39,7 +41,7 @@ def company():
                                      logo=form.logo_upload, remove_logo=form.remove_logo.data)
         with refused(form):
             settings.save_company(current_actor(), data)
-            flash("Company details saved.", "success")
+            flash(_("Company details saved."), "success")
             return redirect_to(url_for("settings.company"))
     return form_page("settings/company.html", form, org=org)
 
@@ -54,7 +56,7 @@ def invoice_email():
             settings.save_invoice_email(current_actor(), settings.InvoiceEmailInput(
                 subject=form.invoice_email_subject.data, body=form.invoice_email_body.data,
                 attach_pdf=form.invoice_email_attach_pdf.data))
-            flash("Invoice e-mail saved.", "success")
+            flash(_("Invoice e-mail saved."), "success")
             return redirect_to(url_for("settings.invoice_email"))
     return form_page("settings/invoice_email.html", form, org=org, placeholders=PLACEHOLDERS,
                      default_subject=DEFAULT_SUBJECT, default_body=DEFAULT_BODY)
@@ -87,7 +89,7 @@ def numbering():
             settings.save_numbering(current_actor(), {
                 kind: settings.SeriesInput(form[f"{kind}_format"].data, bool(form[f"{kind}_reset"].data))
                 for kind in series})
-            flash("Number formats saved.", "success")
+            flash(_("Number formats saved."), "success")
             return redirect_to(url_for("settings.numbering"))
     previews = {kind: _preview(series[kind], form[f"{kind}_format"].data, form[f"{kind}_reset"].data)
                 for kind in NumberingForm.KINDS}
@@ -148,7 +150,7 @@ def invite():
     if form.validate_on_submit():
         with refused(form, default_field="email"):
             member_usecases.invite(current_actor(), form.email.data, form.role.data)
-            flash(f"Invitation sent to {form.email.data}.", "success")
+            flash(_("Invitation sent to %(email)s.", email=form.email.data), "success")
             return redirect_to(url_for("settings.members"))
     return render("settings/members.html", "settings/_members.html", status=422, **_members_context(invite_form=form))
 
@@ -161,12 +163,12 @@ def change_role(membership_id: int):
     if form.validate_on_submit():
         with refused() as refusal:
             changed = member_usecases.change_role(current_actor(), membership_id, form.role.data)
-            flash(f"{changed.user.email} is now {changed.role}.", "success")
+            flash(_("%(email)s is now %(role)s.", email=changed.user.email, role=_(ROLE_LABELS[changed.role])), "success")
             return redirect_to(url_for("settings.members"))
         return render("settings/members.html", "settings/_members.html", status=422,
                       **_members_context(error=refusal.error.message))
     return render("settings/members.html", "settings/_members.html", status=422,
-                  **_members_context(error="Choose one of the roles."))
+                  **_members_context(error=_("Choose one of the roles.")))
 
 
 @bp.post("/members/<int:membership_id>/remove")
@@ -179,7 +181,7 @@ def remove_member(membership_id: int):
     if refusal.error is not None:
         return render("settings/members.html", "settings/_members.html", status=422,
                       **_members_context(error=refusal.error.message))
-    flash(f"{email} was removed.", "success")
+    flash(_("%(email)s was removed.", email=email), "success")
     if user_id == current_user.id:
         return redirect_to(url_for("dashboard.index"))
     return redirect_to(url_for("settings.members"))
@@ -193,7 +195,7 @@ def revoke_invitation(invitation_id: int):
     if refusal.error is not None:
         return render("settings/members.html", "settings/_members.html", status=422,
                       **_members_context(error=refusal.error.message))
-    flash(f"The invitation of {invitation.email} is revoked.", "success")
+    flash(_("The invitation of %(email)s is revoked.", email=invitation.email), "success")
     return redirect_to(url_for("settings.members"))
 
 
@@ -232,7 +234,8 @@ TOKEN_LINK_RE = re.compile(r"\S*/auth/(?:reset|invitations)/[A-Za-z0-9_\-]+")
 def shown_body(message: OutboxMessage) -> str:
     """The text body; token links are hidden once real e-mail goes out (only file delivery shows them)."""
     if current_app.config["MAIL_SERVER"]:
-        return TOKEN_LINK_RE.sub("[link hidden: only the recipient sees it]", message.body_text)
+        hidden = _("[link hidden: only the recipient sees it]")
+        return TOKEN_LINK_RE.sub(lambda _match: hidden, message.body_text)
     return message.body_text
 
 

@@ -18,7 +18,7 @@ from typing import Callable, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from webapp.domain.errors import ActionError, Forbidden, NotFound
+from webapp.domain.errors import ActionError, Forbidden, NotFound, Text
 from webapp.domain.roles import can
 from webapp.extensions import db
 from webapp.models import Organization, User
@@ -49,7 +49,7 @@ class Actor:
         return self.user.email if self.user is not None else ""
 
 
-STALE_MESSAGE = ("Someone else changed this draft at the same moment. You now see the current state.")
+STALE_MESSAGE = Text("Someone else changed this draft at the same moment. You now see the current state.")
 
 
 def usecase(fn: F) -> F:

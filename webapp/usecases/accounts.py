@@ -3,6 +3,7 @@ These act for a person before (or beside) any organization; the web keeps the lo
 from __future__ import annotations
 
 from webapp.domain.errors import ActionError
+from webapp.i18n import UI_LANGUAGES
 from webapp.models import Invitation, Membership, Organization, User
 from webapp.models.types import utcnow
 from webapp.services import accounts, orgs
@@ -41,6 +42,17 @@ def reset_password(token: str, password: str) -> User:
 @usecase
 def change_password(user: User, current: str, new: str) -> None:
     accounts.change_password(user, current, new)
+
+
+@usecase
+def set_language(user: User, language: str) -> User:
+    """The language the app speaks to ``user``: one of ``UI_LANGUAGES``, or "" for automatic (the browser's,
+    else the organization's)."""
+    language = (language or "").strip()
+    if language and language not in UI_LANGUAGES:
+        raise ActionError("invalid_language", "Choose one of the languages.", "language")
+    user.language = language
+    return user
 
 
 @usecase

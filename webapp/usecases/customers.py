@@ -105,7 +105,7 @@ def map_import(actor: Actor, job_id: int, targets: list[str]) -> ImportJob:
         raise ActionError("invalid_mapping", "Choose a field for every column.")
     for index, target in enumerate(targets):
         if target not in allowed:
-            raise ActionError("invalid_mapping", f"Column {index + 1}: choose a field from the list.")
+            raise ActionError("invalid_mapping", "Column {column}: choose a field from the list.", column=index + 1)
     job.mapping = {str(i): t for i, t in enumerate(targets)}
     return job
 

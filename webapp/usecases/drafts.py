@@ -231,8 +231,8 @@ def change_adjustment(actor: Actor, document_id: int, adjustment_id: int, versio
     places = precision(doc.currency)
     exponent = data.amount.as_tuple().exponent
     if isinstance(exponent, int) and -exponent > places:
-        raise ActionError("amount_precision", f"{doc.currency} amounts have at most {places} decimal places.",
-                          "amount")
+        raise ActionError("amount_precision", "{currency} amounts have at most {places} decimal places.",
+                          "amount", currency=doc.currency, places=places)
     drafts.update_adjustment(doc, adjustment, data.reason, data.amount,
                              _rate(actor, data.tax_rate_id, adjustment.tax_rate_id))
     return adjustment

@@ -4,15 +4,19 @@ from __future__ import annotations
 from datetime import date
 
 from webapp.domain import status as status_table
-from webapp.domain.errors import ActionError
+from webapp.domain.errors import ActionError, Text
 from webapp.models import Document
 from webapp.services import issuing, locks
 from webapp.services.state import check_version
 from webapp.usecases import Actor, load, usecase
 
 
-STALE_ISSUE_MESSAGE = ("This draft was changed elsewhere (in another tab or by someone else) since this page was "
-                       "opened, so it was not issued. You now see the current state: check it and issue again.")
+STALE_ISSUE_MESSAGE = Text("This draft was changed elsewhere (in another tab or by someone else) since this page "
+                           "was opened, so it was not issued. You now see the current state: check it and issue "
+                           "again.")
+JUST_ISSUED = {"invoice": Text("This invoice was just issued."),
+               "credit_note": Text("This credit note was just issued."),
+               "quote": Text("This quote was just issued.")}
 
 
 @usecase
@@ -28,7 +32,7 @@ def issue(actor: Actor, document_id: int, version: int | None, today: date | Non
     locks.begin_write()  # the number lock: the number is taken in this transaction
     doc = load(actor, Document, document_id, "document")  # the same kind: the permission holds
     if was_draft and not doc.is_draft:  # a request a moment faster issued it (a double click)
-        raise ActionError("already_done", f"This {status_table.KIND_LABELS[doc.kind]} was just issued.")
+        raise ActionError("already_done", JUST_ISSUED[doc.kind])
     check_version(doc, version, STALE_ISSUE_MESSAGE)
     issuing.issue(actor.org, actor.user, doc, today=today, prepared=prepared)
     return doc

@@ -36,8 +36,8 @@ class PaymentInput:
 def to_minor_units(amount: Decimal, currency: str, field: str = "amount") -> int:
     """An amount typed in major units as minor units of ``currency``; more decimals than it has are refused."""
     if amount != round_money(amount, currency):
-        raise ActionError("amount_precision", f"{currency} amounts have at most {precision(currency)} decimals.",
-                          field)
+        raise ActionError("amount_precision", "{currency} amounts have at most {places} decimals.", field,
+                          currency=currency, places=precision(currency))
     minor = to_minor(amount, currency)
     if abs(minor) >= MAX_AMOUNT_MINOR:
         raise ActionError("amount_too_large", "This amount is too large.", field)

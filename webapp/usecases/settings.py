@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from webapp.domain import timezones
-from webapp.domain.errors import ActionError
+from webapp.domain.errors import ActionError, Text
 from webapp.domain.numbering import NumberFormatError, parse_format
 from webapp.models.types import utcnow
 from webapp.services import audit, orgs
@@ -16,6 +16,11 @@ COMPANY_FIELDS = (
     "payment_terms_days", "prices_include_tax", "footer_text", "email_sender_name", "email_reply_to", "time_zone",
 )
 INVOICE_EMAIL_FIELDS = ("invoice_email_subject", "invoice_email_body", "invoice_email_attach_pdf")
+
+
+def _message(exc: ValueError) -> "Text | str":
+    """The message a domain check raised its ValueError with (a ``Text``, translated where it is read)."""
+    return exc.args[0] if exc.args and isinstance(exc.args[0], Text) else str(exc)
 
 
 @dataclass(frozen=True)
@@ -32,13 +37,13 @@ def save_company(actor: Actor, data: CompanyInput) -> list[str]:
     org = actor.org
     unknown = set(data.values) - set(COMPANY_FIELDS)
     if unknown:
-        raise ActionError("unknown_field", f"Unknown fields: {', '.join(sorted(unknown))}.")
+        raise ActionError("unknown_field", "Unknown fields: {fields}.", fields=", ".join(sorted(unknown)))
     values = dict(data.values)
     if "time_zone" in values:
         try:
             values["time_zone"] = timezones.normalize_timezone(values["time_zone"])
         except ValueError as exc:
-            raise ActionError("invalid_time_zone", str(exc), "time_zone") from exc
+            raise ActionError("invalid_time_zone", _message(exc), "time_zone") from exc
     before = {name: getattr(org, name) for name in values}
     for name, value in values.items():
         setattr(org, name, value.strip() if isinstance(value, str) else value)
@@ -91,11 +96,11 @@ def save_numbering(actor: Actor, series: dict[str, SeriesInput]) -> list[str]:
     changed = []
     for kind, data in series.items():
         if kind not in existing:
-            raise ActionError("unknown_series", f"There is no number series {kind!r}.")
+            raise ActionError("unknown_series", "There is no number series '{kind}'.", kind=kind)
         try:
             parse_format(data.format, data.reset_yearly)
         except NumberFormatError as exc:
-            raise ActionError("invalid_number_format", str(exc), f"{kind}_format") from exc
+            raise ActionError("invalid_number_format", exc.text, f"{kind}_format") from exc
         s = existing[kind]
         if (s.format, s.reset_yearly) != (data.format, data.reset_yearly):
             s.format, s.reset_yearly = data.format, data.reset_yearly

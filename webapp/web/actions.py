@@ -14,6 +14,7 @@ from functools import wraps
 from typing import Callable
 
 from flask import Flask, abort, flash
+from flask_babel import gettext
 
 from webapp.domain.errors import ActionError
 from webapp.web import uow
@@ -83,5 +84,5 @@ def init_app(app: Flask, render_error: Callable[[int, str], object]) -> None:
     def action_error(exc: ActionError):
         uow.discard()
         if exc.status == 404:
-            return render_error(404, "This page does not exist, or you have no access to it.")
+            return render_error(404, gettext("This page does not exist, or you have no access to it."))
         return render_error(exc.status, exc.message)

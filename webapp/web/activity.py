@@ -3,19 +3,24 @@ members by name.
 
 ``{{ e.created_at|local_time }}`` (``"date"``/``"time"`` for one part), ``{{ e|event_text }}`` and
 ``{{ e|event_actor }}``. The organization is the current one; outside a request (e-mails, PDFs) times read UTC.
+
+What is composed here is in the reader's language ("customer", "system", "a former member"); an event's
+summary is written once, in English, when the event is recorded (``AuditEvent.summary``), and is shown as it
+was recorded (with members' names for their addresses): a stored text is never translated afterwards.
 """
 from __future__ import annotations
 
 from datetime import datetime
 
 from flask import Flask, g, has_request_context
+from flask_babel import gettext
 from flask_login import current_user
 from markupsafe import Markup
 
 from webapp.domain.timezones import UTC
 from webapp.i18n import format_moment, member_locale
 from webapp.models import AuditEvent
-from webapp.queries.activity import MemberNames, member_names
+from webapp.queries.activity import ACTOR_WORDS, MemberNames, member_names
 from webapp.tenancy import load_current_membership
 
 
@@ -51,7 +56,10 @@ def event_text(event: AuditEvent) -> str:
 
 
 def event_actor(event: AuditEvent) -> str:
-    return _names().actor(event)
+    who = _names().actor(event)
+    if who in ACTOR_WORDS and (event.actor_id is None or event.actor is None):
+        return gettext(who)
+    return who
 
 
 def init_app(app: Flask) -> None:
