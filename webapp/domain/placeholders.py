@@ -10,7 +10,7 @@ PLACEHOLDERS = {
     "customer_name": _n("the customer's name"),
     "number": _n("the invoice number"),
     "total": _n("the total amount"),
-    "due_date": _n("the due date"),
+    "due_date": _n("the invoice's due date"),
     "link": _n("the link to the customer's page"),
     "company": _n("your company name"),
 }
