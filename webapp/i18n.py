@@ -26,7 +26,7 @@ from functools import lru_cache
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_time, get_datetime_format
 from babel.numbers import format_currency, format_decimal, get_decimal_symbol
-from flask import has_request_context, request
+from flask import has_app_context, has_request_context, request
 from flask_babel import force_locale, get_locale, gettext
 from flask_login import current_user
 
@@ -123,12 +123,7 @@ def member_locale() -> str:
 def translate_text(template: str, params: dict) -> str:
     """A domain message (``Text``) in the reader's language: the template from the catalog, its values formatted
     in the member's locale (amounts, numbers, dates), nested Texts translated in turn. English outside an app."""
-    from flask import has_app_context
-
-    if not has_app_context():
-        return fill(template, params, str)
-    locale = str(get_locale() or "en") if has_request_context() else "en"
-    number_locale = member_locale() if has_request_context() else locale
+    number_locale = member_locale()  # English outside a request
 
     def show(value) -> str:
         if isinstance(value, Text):
@@ -143,7 +138,7 @@ def translate_text(template: str, params: dict) -> str:
             return format_day(value, number_locale)
         return str(value)
 
-    return fill(gettext(template), params, show)
+    return fill(gettext(template) if has_app_context() else template, params, show)
 
 
 @contextmanager

@@ -79,12 +79,6 @@ def permission_for(kind: str, action: str) -> str:
     return KIND_PERMISSIONS.get((kind, action), ACTION_PERMISSIONS[action])
 
 
-ACTION_LABELS = {"void_payment": "void a payment of", "mark_paid": "marked as paid", "change_recipient":
-                 "given another recipient", "pay": "paid", "refund": "refunded", "note": "annotated",
-                 "credit": "credited", "send": "sent", "accept": "accepted", "decline": "declined",
-                 "convert": "converted", "reactivate": "reactivated", "cancel": "cancelled", "edit": "edited",
-                 "issue": "issued", "delete": "deleted", "duplicate": "duplicated"}
-
 # Payment state, derived from the balance (never stored).
 UNPAID, PARTIALLY_PAID, PAID, OVERPAID, CREDITED = "unpaid", "partially_paid", "paid", "overpaid", "credited"
 PAYMENT_LABELS = {UNPAID: _n("Unpaid"), PARTIALLY_PAID: _n("Partially paid"), PAID: _n("Paid"),
