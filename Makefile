@@ -57,8 +57,8 @@ lint: $(VENV)/.installed
 
 ## make translations: extract every text (screens, messages, e-mails, documents), update translations/*/messages.po, compile the .mo files
 translations: $(VENV)/.installed
-	$(VENV)/bin/pybabel extract -F babel.cfg -k _n -k lazy_gettext -k _l -k Text -k ActionError:2 -k TransitionError:1 -k Forbidden -k document_text:3 --no-location --sort-output -o translations/messages.pot .
-	$(VENV)/bin/pybabel update -i translations/messages.pot -d translations --ignore-obsolete --no-fuzzy-matching
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _n -k lazy_gettext -k _l -k Text -k ActionError:2 -k TransitionError:1 -k Forbidden -k document_text:3 --no-location --sort-output -w 120 -o translations/messages.pot .
+	$(VENV)/bin/pybabel update -i translations/messages.pot -d translations --ignore-obsolete --no-fuzzy-matching -w 120
 	$(VENV)/bin/pybabel compile -d translations --statistics
 
 ## make deliver: send queued e-mails once

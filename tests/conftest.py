@@ -178,3 +178,5 @@ def owner(login_as, f) -> Actor:
 @pytest.fixture
 def f():
     return factories
+
+from tests.apiclient import api, api_as  # noqa: E402,F401 - fixtures: a program with an API token

@@ -138,3 +138,13 @@ def issued(org: Organization, **kwargs) -> "Document":
     issuing.issue(org, actor, doc)
     db.session.commit()
     return doc
+
+
+def api_token(org: Organization, role: str = "owner", name: str = "Shop") -> tuple:
+    """A new API token of ``org`` acting as ``role``: (row, the token itself)."""
+    from webapp.services import api_tokens
+
+    creator = next((m.user for m in org.memberships if m.role == "owner"), None) or member(org, "owner").user
+    row, token = api_tokens.create(org, creator, name, role, None)
+    db.session.commit()
+    return row, token

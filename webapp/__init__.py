@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import date
+from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from flask.json.provider import DefaultJSONProvider
 from flask import Flask, g, has_app_context, has_request_context, jsonify, request
 from flask_babel import get_locale, gettext, lazy_gettext
 from flask_login import current_user
@@ -22,7 +24,7 @@ from webapp.extensions import babel, csrf, db, limiter, login_manager, migrate
 from webapp.forms import MAX_ID
 from webapp.domain.errors import use_translator
 from webapp.htmx import add_vary, is_htmx, render
-from webapp.i18n import translate_text, ui_language
+from webapp.i18n import is_api_request, translate_text, ui_language
 from webapp.web import actions, activity, uow
 
 class DatabaseId(IntegerConverter):
@@ -63,6 +65,18 @@ ERROR_MESSAGES = {
 }
 
 
+class JSONProvider(DefaultJSONProvider):
+    """JSON as the API writes it: dates and times in ISO 8601 (not HTTP dates), Decimals as exact strings."""
+
+    @staticmethod
+    def default(value):
+        if isinstance(value, (date, datetime)):
+            return value.isoformat()
+        if isinstance(value, Decimal):
+            return f"{value.normalize():f}"
+        return DefaultJSONProvider.default(value)
+
+
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(
         __name__,
@@ -71,6 +85,7 @@ def create_app(config: dict | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.json = JSONProvider(app)
     app.url_map.converters["int"] = DatabaseId
     app.config.update(load_config(Path(app.instance_path)))
     if config:
@@ -197,11 +212,24 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(invoices_bp, url_prefix="/invoices")
     app.register_blueprint(payments_bp, url_prefix="/payments")
     app.register_blueprint(public_bp, url_prefix="/p")
+    _register_api(app)
 
     @app.get("/healthz")
     def healthz():
         db.session.execute(select(1))
         return jsonify(status="ok")
+
+
+def _register_api(app: Flask) -> None:
+    """/api/v1 (webapp/api): token auth, problem details, a rate limit per token (API_RATE_LIMIT)."""
+    from webapp.api import base as api_base
+    from webapp.api.routes import bp as api_bp
+
+    limiter.limit(lambda: app.config["API_RATE_LIMIT"], key_func=api_base.rate_limit_key)(api_bp)
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    from webapp.api.openapi import docs_bp
+
+    app.register_blueprint(docs_bp)  # /api/docs, the interactive reference (public like the document)
 
 
 def _register_error_handlers(app: Flask) -> None:
@@ -220,6 +248,10 @@ def _register_error_handlers(app: Flask) -> None:
     def http_error(exc: HTTPException):
         if exc.code is None or exc.code < 400:
             return exc
+        if is_api_request():
+            from webapp.api.base import http_problem
+
+            return http_problem(exc)
         # werkzeug's descriptions are English: the app's own message for the code, else the description (an
         # abort(code, "...") of the app's, English unless it was translated there)
         default = type(exc).description
@@ -243,6 +275,10 @@ def _register_error_handlers(app: Flask) -> None:
         db.session.rollback()  # before rendering the page: the failed transaction cannot be read from
         if app.config.get("PROPAGATE_EXCEPTIONS"):
             raise exc
+        if is_api_request():
+            from webapp.api.base import server_problem
+
+            return server_problem()
         return render_error(500, gettext("We could not finish this request; nothing was saved. Please try again."))
 
     _ = InternalServerError  # documented: 500 answers come from server_error above

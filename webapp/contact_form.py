@@ -5,16 +5,16 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from flask_babel import gettext, gettext as _, lazy_gettext as _l
+from flask_babel import gettext, lazy_gettext as _l
 from wtforms import BooleanField, DateField, SelectField, SelectMultipleField, StringField, TextAreaField, widgets
-from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from webapp.domain import identifiers
 from webapp.domain.numbers import parse_decimal
-from webapp.forms import Form, as_choices, country_choices, currency_choices, locale_choices, normalized_by
+from webapp.forms import Form, as_choices, country_choices, currency_choices, locale_choices
 from webapp.i18n import format_number, member_locale
 from webapp.models import CustomField
-from webapp.forms import PHONE_RE
+from webapp.domain.errors import InvalidInput
+from webapp.services import contacts
 
 KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
@@ -69,15 +69,13 @@ class CustomerForm(Form):
     company_name = StringField(_l("Company"), validators=[Length(max=200)])
     is_customer = BooleanField(_l("Customer"), default=True)
     is_supplier = BooleanField(_l("Supplier"))
-    email = StringField(_l("E-mail"), validators=[Optional(), Email(_l("Enter a valid e-mail address."),
-                                                                check_deliverability=False), Length(max=254)])
-    phone = StringField(_l("Phone"), validators=[Length(max=40), Regexp(PHONE_RE, message=_l("Use digits, spaces and + ( ) - / . only."))])
+    email = StringField(_l("E-mail"), validators=[Length(max=254)])
+    phone = StringField(_l("Phone"), validators=[Length(max=40)])
     locale = SelectField(_l("Language of documents"), choices=_optional_choice(locale_choices,
                                                                            _l("Organization default")),
-                         validate_choice=False, validators=[normalized_by(identifiers.normalize_locale, optional=True)])
+                         validate_choice=False)
     currency = SelectField(_l("Currency"), choices=_optional_choice(currency_choices, _l("Organization default")),
-                           validate_choice=False,
-                           validators=[normalized_by(identifiers.normalize_currency, optional=True)])
+                           validate_choice=False)
     vat_id = StringField(_l("VAT number"), validators=[Length(max=30)])
     street = StringField(_l("Street and number"), validators=[Length(max=200)])
     street2 = StringField(_l("Address line 2"), validators=[Length(max=200)])
@@ -86,7 +84,7 @@ class CustomerForm(Form):
     region = StringField(_l("Region / state"), validators=[Length(max=100)])
     country = SelectField(_l("Country"), choices=lambda: as_choices([("", gettext("Choose..."))] + country_choices()),
                           validate_choice=False,
-                          validators=[DataRequired(_l("Choose the country.")), normalized_by(identifiers.normalize_country)])
+                          validators=[DataRequired(_l("Choose the country."))])
     has_shipping_address = BooleanField(_l("Ship to a different address"))
     shipping_name = StringField(_l("Recipient"), validators=[Length(max=200)])
     shipping_street = StringField(_l("Street and number"), validators=[Length(max=200)])
@@ -105,25 +103,23 @@ class CustomerForm(Form):
 
     custom_fields: list[CustomField] = []
 
-    def validate_company_name(self, field):
-        if not (field.data or "").strip() and not (self.person_name.data or "").strip():
-            raise ValidationError(_("Enter a person or a company name."))
-
-    def validate_vat_id(self, field):
+    def validate(self, extra_validators=None) -> bool:
+        """The fields' own checks (types, lengths, the country the web asks for), then the rules every way of
+        saving a contact shares (``services.contacts.check_values``), each message beside its field and the
+        normalized values (VAT ID, country, e-mail) back in the fields."""
+        ok = super().validate(extra_validators)
         try:
-            field.data = identifiers.normalize_vat_id(field.data, self.country.data or "")
-        except ValueError as exc:
-            raise ValidationError(str(exc)) from exc
-
-    def validate_shipping_country(self, field):
-        if not self.has_shipping_address.data:
-            return
-        if not field.data:
-            raise ValidationError(_("Choose the country to ship to."))
-        try:
-            field.data = identifiers.normalize_country(field.data)
-        except ValueError as exc:
-            raise ValidationError(str(exc)) from exc
+            normalized = contacts.check_values(self.contact_values())
+        except InvalidInput as invalid:
+            for error in invalid.errors:
+                target = self[error.field] if error.field in self else self.company_name
+                if error.message not in target.errors:
+                    target.errors = [*target.errors, error.message]
+            return False
+        for name in ("email", "locale", "currency", "country", "vat_id", "shipping_country"):
+            if name in self and self[name].data:
+                self[name].data = normalized.get(name, self[name].data)
+        return ok
 
     def contact_values(self) -> dict:
         values = {name: self[name].data for name in self.CONTACT_FIELDS}

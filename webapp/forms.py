@@ -18,7 +18,7 @@ from webapp.models.user import PASSWORD_MIN_LENGTH
 # C0 control characters and DEL. Single-line fields lose all of them (a newline in a name would end up
 # in e-mail headers); text areas keep line breaks and tabs. PostgreSQL cannot store NUL at all.
 LINE_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")  # with Unicode's line separators
-PHONE_RE = r"^[0-9+()\-./ ]*$"  # phone numbers: digits, spaces and + ( ) - / .
+PHONE_RE = identifiers.PHONE_RE
 TEXT_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]+")
 
 

@@ -45,11 +45,18 @@ def _language_of(locale: str | None) -> str:
     return (locale or "").replace("-", "_").split("_")[0].lower()
 
 
+def is_api_request() -> bool:
+    """A request to the JSON API (/api/...): it speaks to programs, whatever session cookie came along."""
+    return request.path.startswith("/api/")
+
+
 def ui_language() -> str:
     """The language the app speaks to whoever makes the request (Flask-Babel's locale selector): the user's
     setting, else the best of the browser's Accept-Language, else the organization's locale, else English."""
     if not has_request_context():
         return "en"
+    if is_api_request():  # a program: the language it asks for, else English; never a browser session's
+        return request.accept_languages.best_match(tuple(UI_LANGUAGES)) or "en"
     if current_user.is_authenticated and current_user.language in UI_LANGUAGES:
         return current_user.language
     best = request.accept_languages.best_match(tuple(UI_LANGUAGES))
@@ -114,7 +121,11 @@ def _known_locale(candidate: str) -> str:
 def member_locale() -> str:
     """``locale_for`` the logged-in member in the current organization; English outside a request (e-mails and
     PDFs pass their locale explicitly) and for visitors."""
-    if not has_request_context() or not current_user.is_authenticated:
+    if not has_request_context():
+        return "en"
+    if is_api_request():  # numbers in the API's messages: as its language writes them
+        return ui_language()
+    if not current_user.is_authenticated:
         return "en"
     membership = load_current_membership()
     return locale_for(membership.organization if membership else None, current_user)

@@ -7,7 +7,13 @@ UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 
 def rules(app, methods: set[str]) -> list[Rule]:
-    return sorted((r for r in app.url_map.iter_rules() if r.methods & methods and r.endpoint != "static"),
+    """The web's rules (the JSON API's are walked by test_api_walkers with tokens: ``api_rules``)."""
+    return sorted((r for r in app.url_map.iter_rules() if r.methods & methods and r.endpoint != "static"
+                   and not r.endpoint.startswith("api.")), key=lambda r: r.rule)
+
+
+def api_rules(app, methods: set[str]) -> list[Rule]:
+    return sorted((r for r in app.url_map.iter_rules() if r.methods & methods and r.endpoint.startswith("api.")),
                   key=lambda r: r.rule)
 
 

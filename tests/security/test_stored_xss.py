@@ -57,6 +57,7 @@ def test_payloads_in_every_free_text_field_are_shown_escaped_everywhere(app, log
                         city=TEXT[:100], notes=TEXT, region=TEXT[:100])
     f.custom_field(org, "tier", "text", label=TEXT[:100])
     f.product(org, TEXT[:200], description=TEXT)
+    f.api_token(org, name=TEXT[:100])
     rate = db.session.scalar(select(TaxRate).where(TaxRate.org_id == org.id, TaxRate.category == "AE"))
     rate.name, rate.exemption_note = TEXT[:100], TEXT
     db.session.commit()

@@ -18,6 +18,7 @@ def test_member_of_a_gets_404_for_every_url_of_b(app, login_as, f):
     b_member = f.member(b.org, "staff")
     b_invitation, token = f.invitation(b.org, email="b-invitee@example.com")
     b_message = f.outbox_message(b.org, to="b-customer@example.com")
+    b_token, _ = f.api_token(b.org)
     b_event = db.session.scalar(select(AuditEvent).where(AuditEvent.org_id == b.org.id))
     b_field = f.custom_field(b.org, "secret", "text")
     b_contact = f.contact(b.org, "B Customer", email="b-customer@example.com", custom={"secret": "x"})
@@ -52,7 +53,7 @@ def test_member_of_a_gets_404_for_every_url_of_b(app, login_as, f):
              "org_id": b.org.id, "event_id": b_event.id, "contact_id": b_contact.id, "product_id": b_product.id,
              "rate_id": b_rate.id, "field_id": b_field.id, "job_id": b_job.id, "document_id": b_draft.id,
              "line_id": b_draft.lines[0].id, "adjustment_id": b_adjustment.id, "payment_id": b_payment.id,
-             "note_id": b_note.id}
+             "note_id": b_note.id, "token_id": b_token.id}
     tried = []
     for rule in rules(app, {"GET", "POST"}):
         id_args = [name for name in rule.arguments if name in b_ids]
@@ -81,12 +82,13 @@ def test_member_of_a_gets_404_for_every_url_of_b(app, login_as, f):
             "invoices.product_search", "invoices.send", "invoices.new_payment", "invoices.void_payment",
             "invoices.mark_paid", "invoices.credit", "invoices.cancel", "invoices.change_recipient",
             "invoices.reactivate", "invoices.accept", "invoices.decline", "invoices.convert", "invoices.add_note",
-            "invoices.note_file"} <= set(tried)
+            "invoices.note_file", "settings.revoke_api_token"} <= set(tried)
     # every route with an object id was tried
     id_routes = {r.endpoint for r in rules(app, {"GET", "POST"}) if set(r.arguments) & set(b_ids)}
     assert id_routes == set(tried)
     # and the lists of A show nothing of B
-    for url in ("/settings/members", "/settings/audit", "/settings/mail", "/customers/?status=all", "/invoices/",
+    for url in ("/settings/members", "/settings/api", "/settings/audit", "/settings/mail", "/customers/?status=all",
+                "/invoices/",
                 f"/invoices/?customer={b_contact.id}", "/invoices/new?q=b", "/invoices/?q=secret", "/invoices/?kind=quote",
                 "/payments/", f"/payments/?customer={b_contact.id}", "/payments/?q=b customer", "/invoices/?kind=credit_note",
                 "/",

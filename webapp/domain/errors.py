@@ -137,6 +137,24 @@ class ActionError(Exception):
         return f"ActionError({self.code!r}, {self.english!r}, field={self.field!r})"
 
 
+class InvalidInput(ActionError):
+    """Several inputs refused at once (a form or API body with more than one mistake): ``errors`` holds one
+    ActionError per input, each naming its field; the error itself reads as the first."""
+
+    def __init__(self, errors: "list[ActionError]"):
+        if not errors:
+            raise ValueError("InvalidInput needs at least one error")
+        first = errors[0]
+        super().__init__(first.code, first.text, first.field)
+        self.errors = list(errors)
+
+
+def from_value_error(code: str, exc: ValueError, field: str | None) -> ActionError:
+    """A ``normalize_*`` function's refusal (a ValueError carrying a Text) as an ActionError on ``field``."""
+    message = exc.args[0] if exc.args and isinstance(exc.args[0], Text) else Text(str(exc))
+    return ActionError(code, message, field)
+
+
 # what NotFound names, by the ``what`` the use cases pass
 NOT_FOUND = {
     "document": Text("This document does not exist, or you have no access to it."),
@@ -151,6 +169,8 @@ NOT_FOUND = {
     "field": Text("This field does not exist, or you have no access to it."),
     "import": Text("This import does not exist, or you have no access to it."),
     "invitation": Text("This invitation does not exist, or you have no access to it."),
+    "token": Text("This API token does not exist, or you have no access to it."),
+    "note": Text("This note does not exist, or you have no access to it."),
 }
 NOT_FOUND_OTHER = Text("This does not exist, or you have no access to it.")
 

@@ -21,6 +21,8 @@ from stdnum.util import get_cc_module
 
 from webapp.domain.errors import Text
 
+PHONE_RE = r"^[0-9+()\-./ ]*$"  # phone numbers: digits, spaces and + ( ) - / .
+
 # Locales offered for the UI and documents; any Babel locale of these languages formats correctly.
 SUPPORTED_LOCALES = (
     "en", "en_GB", "en_US", "en_IE", "de_DE", "de_AT", "de_CH", "fr_FR", "fr_BE", "fr_CH", "nl_NL",
@@ -72,7 +74,13 @@ def normalize_currency(value: str) -> str:
 
 
 def normalize_locale(value: str) -> str:
-    code = (value or "").strip()
+    """One of SUPPORTED_LOCALES; also written as de-DE, or as a language alone (de: its first locale, de_DE)."""
+    code = (value or "").strip().replace("-", "_")
+    if "_" in code:
+        language, _, territory = code.partition("_")
+        code = f"{language.lower()}_{territory.upper()}"
+    elif code.lower() != "en":
+        code = next((c for c in SUPPORTED_LOCALES if c.split("_")[0] == code.lower()), code)
     if code not in SUPPORTED_LOCALES:
         raise ValueError(Text("Choose a language from the list."))
     try:

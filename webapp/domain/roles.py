@@ -7,10 +7,10 @@ OWNER, STAFF, BOOKKEEPER = "owner", "staff", "bookkeeper"
 ROLES = (OWNER, STAFF, BOOKKEEPER)
 # labels marked for the catalogs: translated where shown ({{ _(role_labels[role]) }}); audit summaries keep English
 ROLE_LABELS = {OWNER: _n("Owner"), STAFF: _n("Staff"), BOOKKEEPER: _n("Bookkeeper")}
-ROLE_DESCRIPTIONS = {
-    OWNER: "Everything, including settings and members.",
-    STAFF: "Customers, products, drafts; issue and send documents.",
-    BOOKKEEPER: "Reads everything; payments, credit notes and exports.",
+ROLE_DESCRIPTIONS = {  # marked too: {{ _(role_descriptions[role]) }}
+    OWNER: _n("Everything, including settings and members."),
+    STAFF: _n("Customers, products, drafts; issue and send documents."),
+    BOOKKEEPER: _n("Reads everything; payments, credit notes and exports."),
 }
 
 # permission -> roles that hold it
@@ -32,6 +32,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "void_payments": frozenset({OWNER, BOOKKEEPER}),
     "correct_documents": frozenset({OWNER, BOOKKEEPER}),  # credit notes, cancel, change recipient, reactivate
     "add_notes": frozenset(ROLES),
+    "manage_api": frozenset({OWNER}),  # API tokens and webhooks
 }
 
 

@@ -1,4 +1,5 @@
 """All models, imported here so Alembic and the app see the whole schema."""
+from webapp.models.api import ApiToken, IdempotentRequest
 from webapp.models.audit import AuditEvent
 from webapp.models.catalog import Product, TaxRate
 from webapp.models.contact import Contact, ContactFieldValue, CustomField
@@ -12,6 +13,8 @@ from webapp.models.totals import DocumentTotal, PaymentTotal
 from webapp.models.user import PasswordResetToken, User
 
 __all__ = [
+    "ApiToken",
+    "IdempotentRequest",
     "AuditEvent",
     "Contact",
     "ContactFieldValue",

@@ -33,6 +33,8 @@ class Contact(db.Model):
     locale: Mapped[str] = mapped_column(String(10), default="")
     currency: Mapped[str] = mapped_column(String(3), default="")
     vat_id: Mapped[str] = mapped_column(String(20), default="")
+    # the reference the buyer wants on its invoices (BT-10: e.g. the Leitweg-ID of a German public buyer)
+    buyer_reference: Mapped[str] = mapped_column(String(100), default="", server_default="")
     street: Mapped[str] = mapped_column(String(200), default="")
     street2: Mapped[str] = mapped_column(String(200), default="")
     postal_code: Mapped[str] = mapped_column(String(20), default="")

@@ -28,11 +28,11 @@ SORT_LABELS = {"name": _n("Name A-Z"), "-name": _n("Name Z-A"), "newest": _n("Ne
                "email": _n("E-mail"), "city": _n("City")}
 STATUSES = {"active": _n("Active"), "archived": _n("Archived"), "all": _n("All")}
 OPERATORS = {"eq": _n("equals"), "ne": _n("not equals"), "lt": _n("less than"), "gt": _n("greater than"),
-             "in": _n("is one of")}
+             "le": _n("at most"), "ge": _n("at least"), "in": _n("is one of")}
 OPS_BY_TYPE = {
     "text": ("eq", "ne", "in"),
-    "number": ("eq", "ne", "lt", "gt", "in"),
-    "date": ("eq", "ne", "lt", "gt"),
+    "number": ("eq", "ne", "lt", "gt", "le", "ge", "in"),
+    "date": ("eq", "ne", "lt", "gt", "le", "ge"),
     "checkbox": ("eq", "ne"),
     "choice": ("eq", "ne", "in"),
     "multichoice": ("eq", "ne", "in"),
@@ -109,20 +109,27 @@ def parse_query(args: MultiDict, fields: list[CustomField], locale: str | None =
             continue
         if raw.strip() == "":
             continue
-        field_ = by_key[key]
-        op = args.get(f"cfop_{key}", "eq")
-        if op not in OPS_BY_TYPE[field_.type]:
-            query.errors.append(Text("{field}: '{op}' is not a filter for this field.", field=field_.label, op=op))
-            continue
-        parts = [p for p in raw.split(",") if p.strip()] if op == "in" else [raw]
         try:
-            values = [_parse_value(field_, p, locale) for p in parts]
+            query.filters.append(make_filter(by_key[key], args.get(f"cfop_{key}", "eq"), raw, locale))
         except ValueError as exc:
-            query.errors.append(Text("{field}: {problem}", field=field_.label,
-                                     problem=exc.args[0] if exc.args and isinstance(exc.args[0], Text) else str(exc)))
-            continue
-        query.filters.append(Filter(field=field_, op=op, values=values, raw=raw.strip()))
+            query.errors.append(exc.args[0])
     return query
+
+
+def make_filter(field_: CustomField, op: str, raw: str, locale: str | None = None) -> Filter:
+    """A filter of ``field_`` with operator ``op`` (``OPS_BY_TYPE``) and the typed value (comma-separated values
+    for "in"); ``ValueError`` with a Text naming the field when the operator or a value does not fit."""
+    if op not in OPS_BY_TYPE[field_.type]:
+        raise ValueError(Text("{field}: '{op}' is not a filter for this field.", field=field_.label, op=op))
+    parts = [p for p in raw.split(",") if p.strip()] if op == "in" else [raw]
+    try:
+        values = [_parse_value(field_, p, locale) for p in parts]
+    except ValueError as exc:
+        raise ValueError(Text("{field}: {problem}", field=field_.label,
+                              problem=exc.args[0] if exc.args and isinstance(exc.args[0], Text) else str(exc))) from exc
+    if not values:
+        raise ValueError(Text("{field}: enter a value to filter by.", field=field_.label))
+    return Filter(field=field_, op=op, values=values, raw=raw.strip())
 
 
 def _filter_clause(f: Filter):
@@ -139,6 +146,10 @@ def _filter_clause(f: Filter):
         return exists().where(and_(*base, column < f.values[0]))
     if f.op == "gt":
         return exists().where(and_(*base, column > f.values[0]))
+    if f.op == "le":
+        return exists().where(and_(*base, column <= f.values[0]))
+    if f.op == "ge":
+        return exists().where(and_(*base, column >= f.values[0]))
     equal = exists().where(and_(*base, column == f.values[0]))
     return equal if f.op == "eq" else not_(equal)
 

@@ -7,6 +7,9 @@ from webapp.models import AuditEvent, Organization, User
 
 def record(org: Organization, actor: User | None, action: str, obj=None, summary: str = "", **data) -> AuditEvent:
     """Record that ``actor`` did ``action`` to ``obj`` in ``org``; flushed with the caller's change."""
+    token_id = getattr(actor, "token_id", None)
+    if token_id is not None:  # an API token acted (its maker is the actor): which one
+        data = {**data, "api_token_id": token_id}
     event = AuditEvent(
         org_id=org.id,
         actor_id=actor.id if actor is not None else None,

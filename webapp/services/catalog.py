@@ -1,10 +1,13 @@
 """Tax rates and products."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 from sqlalchemy import select, update
 
-from webapp.domain.tax import ZERO_CATEGORIES, default_rates
-from webapp.domain.errors import ActionError
+from webapp.domain.tax import CATEGORIES, NOTE_FORBIDDEN, NOTE_REQUIRED, ZERO_CATEGORIES, default_rates
+from webapp.domain.errors import ActionError, InvalidInput, Text
+from webapp.domain.units import UNITS
 from webapp.extensions import db
 from webapp.models import Organization, Product, TaxRate, User
 from webapp.services import audit
@@ -19,12 +22,94 @@ def add_default_tax_rates(org: Organization) -> list[TaxRate]:
     return rates
 
 
-def _check_rate(rate: TaxRate) -> None:
-    if rate.category in ZERO_CATEGORIES and rate.percent != 0:
-        raise ActionError("zero_rate_category", "Category {category} always has a rate of 0 %.", "percent",
-                          category=rate.category)
-    if rate.category == "S" and rate.percent <= 0:
-        raise ActionError("standard_rate_zero", "A standard-rate category (S) needs a rate above 0 %.", "percent")
+PLACES = 4  # decimals of prices and rates (the columns are ScaledDecimal(4))
+PRICE_LIMIT = Decimal(10) ** 12 - Decimal("0.0001")  # the largest price (12 digits before the point)
+PERCENT_LIMIT = 100
+NAME_REQUIRED = Text("Enter a name.")
+
+
+def _number_error(value, field: str, required: ActionError, maximum: Decimal | int,
+                  too_high: ActionError) -> ActionError | None:
+    """What is wrong with a price or rate (a Decimal the caller parsed, or None when none was given)."""
+    if value is None:
+        return required
+    if not isinstance(value, Decimal) or not value.is_finite():
+        return ActionError("invalid_number", "Enter a number.", field)
+    if value < 0:
+        return ActionError("negative_number", "Enter a number that is not negative.", field)
+    if value > maximum:
+        return too_high
+    if value != round(value, PLACES):
+        return ActionError("too_many_decimals", "Use at most {places} decimal places.", field, places=PLACES)
+    return None
+
+
+def check_product(values: dict) -> dict:
+    """A product's fields checked and normalized: the one place of the rules every way in (the web form, the
+    API, the demo) goes through. ``values`` has name, unit and unit_price (a Decimal, or None when not given);
+    returns them normalized (the name stripped) or raises ``InvalidInput`` with one error per field."""
+    values = dict(values)
+    errors: list[ActionError] = []
+    values["name"] = (values.get("name") or "").strip()
+    if not values["name"]:
+        errors.append(ActionError("name_required", NAME_REQUIRED, "name"))
+    if values.get("unit") not in UNITS:
+        errors.append(ActionError("invalid_unit", "Choose one of the units: {units}.", "unit",
+                                  units=", ".join(UNITS)))
+    price = _number_error(values.get("unit_price"), "unit_price",
+                          ActionError("price_required", "Enter the unit price.", "unit_price"), PRICE_LIMIT,
+                          ActionError("number_too_large", "This number is too large.", "unit_price"))
+    if price is not None:
+        errors.append(price)
+    if errors:
+        raise InvalidInput(errors)
+    return values
+
+
+def check_tax_rate(values: dict) -> dict:
+    """A tax rate's fields checked and normalized (name, percent, category, exemption_note), as
+    ``check_product``: a percentage from 0 to 100 with at most 4 decimals, one of the categories the app offers,
+    0 % for the zero-rate categories and more for the standard rate, and the exemption note EN 16931 wants
+    (BR-AE-10, BR-IC-10, BR-G-10, BR-E-10, BR-O-10 require one; BR-S-10, BR-Z-10 forbid one)."""
+    values = dict(values)
+    errors: list[ActionError] = []
+    values["name"] = (values.get("name") or "").strip()
+    values["exemption_note"] = (values.get("exemption_note") or "").strip()
+    if not values["name"]:
+        errors.append(ActionError("name_required", NAME_REQUIRED, "name"))
+    percent, category, note = values.get("percent"), values.get("category"), values["exemption_note"]
+    percent_error = _number_error(percent, "percent",
+                                  ActionError("percent_required", "Enter the rate, 0 for none.", "percent"),
+                                  PERCENT_LIMIT,
+                                  ActionError("percent_too_high", "A VAT rate cannot be above {limit} %.", "percent",
+                                              limit=PERCENT_LIMIT))
+    if percent_error is not None:
+        errors.append(percent_error)
+    if category not in CATEGORIES:
+        errors.append(ActionError("invalid_category", "Choose one of the VAT categories: {categories}.", "category",
+                                  categories=", ".join(CATEGORIES)))
+    else:
+        if percent_error is None and category in ZERO_CATEGORIES and percent != 0:
+            errors.append(ActionError("zero_rate_category", "Category {category} always has a rate of 0 %.",
+                                      "percent", category=category))
+        if percent_error is None and category == "S" and percent <= 0:
+            errors.append(ActionError("standard_rate_zero", "A standard-rate category (S) needs a rate above 0 %.",
+                                      "percent"))
+        if category in NOTE_REQUIRED and not note:
+            errors.append(ActionError("exemption_note_required",
+                                      "Write the legal note for this category (printed on the document).",
+                                      "exemption_note"))
+        if category in NOTE_FORBIDDEN and note:
+            errors.append(ActionError("exemption_note_forbidden",
+                                      "Standard and zero-rated VAT carries no exemption note; leave it empty.",
+                                      "exemption_note"))
+    if errors:
+        raise InvalidInput(errors)
+    return values
+
+
+RATE_FIELDS = ("name", "percent", "category", "exemption_note")
+PRODUCT_FIELDS = ("name", "unit", "unit_price")
 
 
 def _make_only_default(rate: TaxRate) -> None:
@@ -34,8 +119,8 @@ def _make_only_default(rate: TaxRate) -> None:
 
 
 def create_tax_rate(org: Organization, actor: User, **values) -> TaxRate:
+    values = check_tax_rate({"exemption_note": "", **values})
     rate = TaxRate(org_id=org.id, **values)
-    _check_rate(rate)
     db.session.add(rate)
     db.session.flush()
     _make_only_default(rate)
@@ -44,14 +129,16 @@ def create_tax_rate(org: Organization, actor: User, **values) -> TaxRate:
 
 
 def update_tax_rate(org: Organization, actor: User, rate: TaxRate, **values) -> None:
-    """Edit a rate no issued document uses; the default flag may always change."""
+    """Edit a rate no issued document uses; the default flag may always change. ``values`` may name some
+    fields only: the rules see the rate as it will be."""
+    checked = check_tax_rate({**{k: getattr(rate, k) for k in RATE_FIELDS}, **values})
+    values = {**values, **{k: checked[k] for k in RATE_FIELDS if k in values}}
     changes_figures = any(getattr(rate, k) != v for k, v in values.items() if k != "is_default")
     if rate.in_use and changes_figures:
         raise ActionError("tax_rate_in_use", "This rate is used by issued documents and cannot be changed. "
                            "Archive it and create a new one.")
     for key, value in values.items():
         setattr(rate, key, value)
-    _check_rate(rate)
     if rate.archived and rate.is_default:
         raise ActionError("archived_default", "An archived rate cannot be the default.", "is_default")
     _make_only_default(rate)
@@ -80,6 +167,10 @@ def delete_tax_rate(org: Organization, actor: User, rate: TaxRate) -> None:
 
 
 def save_product(org: Organization, actor: User, product: Product | None, **values) -> Product:
+    """Add (``product`` None) or change a product; a change may name some fields only."""
+    stored = {k: getattr(product, k) for k in PRODUCT_FIELDS} if product is not None else {"unit": "piece"}
+    checked = check_product({**stored, **values})
+    values = {**values, **{k: checked[k] for k in PRODUCT_FIELDS if k in values or product is None}}
     created = product is None
     if created:
         product = Product(org_id=org.id)

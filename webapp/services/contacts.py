@@ -1,13 +1,17 @@
 """Contacts: saving with custom field values, archiving, deleting."""
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from webapp.domain.errors import ActionError
+from email_validator import EmailNotValidError, validate_email
+
+from webapp.domain import identifiers
+from webapp.domain.errors import ActionError, InvalidInput, Text, from_value_error
 from webapp.extensions import db
 from webapp.i18n import format_day, format_number
 from webapp.models import Contact, ContactFieldValue, CustomField, Organization, User
@@ -83,8 +87,125 @@ def apply(contact: Contact, values: dict, custom: dict, fields: list[CustomField
     contact.field_values = [row for field in fields for row in value_rows(field, custom.get(field.key))]
 
 
+PHONE_CHARACTERS = re.compile(identifiers.PHONE_RE)
+NAME_REQUIRED = Text("Enter a person or a company name.")
+
+
+def check_values(values: dict) -> dict:
+    """The contact's own fields checked and normalized: the one place of the rules every way in (the form, the
+    CSV import, the API) goes through. Returns the normalized values or raises ``InvalidInput`` with one error
+    per field. Empty locale and currency mean the organization's; the country may be empty (the web form asks
+    for it)."""
+    values = {k: v.strip() if isinstance(v, str) else v for k, v in values.items()}
+    errors: list[ActionError] = []
+    if not (values.get("company_name") or values.get("person_name")):
+        errors.append(ActionError("name_required", NAME_REQUIRED, "company_name"))
+    if values.get("email"):
+        try:
+            values["email"] = validate_email(values["email"], check_deliverability=False).normalized.lower()
+        except EmailNotValidError:
+            errors.append(ActionError("invalid_email", "Enter a valid e-mail address.", "email"))
+    if values.get("phone") and not PHONE_CHARACTERS.match(values["phone"]):
+        errors.append(ActionError("invalid_phone", "Use digits, spaces and + ( ) - / . only.", "phone"))
+    for name, normalize, code in (("locale", identifiers.normalize_locale, "invalid_locale"),
+                                  ("currency", identifiers.normalize_currency, "invalid_currency"),
+                                  ("country", identifiers.normalize_country, "invalid_country")):
+        if values.get(name):
+            try:
+                values[name] = normalize(values[name])
+            except ValueError as exc:
+                errors.append(from_value_error(code, exc, name))
+    if values.get("vat_id"):
+        try:
+            values["vat_id"] = identifiers.normalize_vat_id(values["vat_id"], values.get("country") or "")
+        except ValueError as exc:
+            errors.append(from_value_error("invalid_vat_id", exc, "vat_id"))
+    if values.get("has_shipping_address"):
+        if not values.get("shipping_country"):
+            errors.append(ActionError("shipping_country_required", "Choose the country to ship to.",
+                                      "shipping_country"))
+        else:
+            try:
+                values["shipping_country"] = identifiers.normalize_country(values["shipping_country"])
+            except ValueError as exc:
+                errors.append(from_value_error("invalid_country", exc, "shipping_country"))
+    if errors:
+        raise InvalidInput(errors)
+    return values
+
+
+CHECKED_FIELDS = ("company_name", "person_name", "email", "phone", "locale", "currency", "country", "vat_id",
+                  "has_shipping_address", "shipping_country")
+
+
+def check_custom(fields: list[CustomField], custom: dict) -> dict:
+    """Custom values by field key, checked against each field's type and options and normalized (Decimal,
+    date, bool, str, list of options); ``InvalidInput`` with ``custom_fields.<key>`` as each error's field."""
+    by_key = {f.key: f for f in fields}
+    errors: list[ActionError] = []
+    normalized = {}
+    for key, value in custom.items():
+        field = by_key.get(key)
+        if field is None:
+            errors.append(ActionError("unknown_custom_field", "There is no custom field '{key}'.",
+                                      f"custom_fields.{key}", key=key))
+            continue
+        try:
+            normalized[key] = _custom_value(field, value)
+        except ValueError as exc:
+            errors.append(from_value_error("invalid_custom_value", exc, f"custom_fields.{key}"))
+    if errors:
+        raise InvalidInput(errors)
+    return normalized
+
+
+def _custom_value(field: CustomField, value):
+    if value is None or value == "" or value == []:
+        return False if field.type == "checkbox" else [] if field.type == "multichoice" else None
+    if field.type == "checkbox":
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        raise ValueError(Text("{field}: true or false.", field=field.label))
+    if field.type == "number":
+        if isinstance(value, bool) or not isinstance(value, (int, Decimal, str)):
+            raise ValueError(Text("{field}: a number, e.g. 12.5.", field=field.label))
+        try:
+            number = Decimal(str(value).strip())
+        except ArithmeticError as exc:
+            raise ValueError(Text("{field}: a number, e.g. 12.5.", field=field.label)) from exc
+        if not number.is_finite() or abs(number) >= Decimal(10) ** 14 or number != round(number, 4):
+            raise ValueError(Text("{field}: a number with at most 4 decimals.", field=field.label))
+        return number
+    if field.type == "date":
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value))
+        except ValueError as exc:
+            raise ValueError(Text("{field}: a date (YYYY-MM-DD).", field=field.label)) from exc
+    if field.type == "multichoice":
+        values = value if isinstance(value, list) else [value]
+        if any(not isinstance(v, str) or v not in field.options for v in values):
+            raise ValueError(Text("{field}: choose from {options}.", field=field.label,
+                                  options=", ".join(field.options)))
+        return list(dict.fromkeys(values))
+    if not isinstance(value, str):
+        raise ValueError(Text("{field}: a text.", field=field.label))
+    if field.type == "choice" and value not in field.options:
+        raise ValueError(Text("{field}: choose from {options}.", field=field.label, options=", ".join(field.options)))
+    if len(value) > 500:
+        raise ValueError(Text("{field}: at most {count} characters.", field=field.label, count=500))
+    return value
+
+
 def save_contact(org: Organization, actor: User, contact: Contact | None, values: dict, custom: dict,
                  fields: list[CustomField]) -> Contact:
+    # the rules see the contact as it will be: its stored fields with the changed ones over them
+    checked = check_values({**({k: getattr(contact, k) for k in CHECKED_FIELDS} if contact else {}), **values})
+    values = {k: checked[k] if k in CHECKED_FIELDS else v for k, v in values.items()}
+    custom = check_custom(fields, custom)
     created = contact is None
     if created:
         contact = Contact(org_id=org.id)

@@ -12,7 +12,8 @@ from decimal import Decimal
 
 from sqlalchemy import func, inspect, select, update
 
-from webapp.domain.errors import ActionError
+from webapp.domain import identifiers
+from webapp.domain.errors import ActionError, from_value_error
 from webapp.extensions import db
 from webapp.i18n import document_text
 from webapp.models import Contact, Document, DocumentAdjustment, DocumentLine, Organization, Product, TaxRate, User
@@ -53,8 +54,17 @@ HEADER_FIELDS = ("currency", "prices_include_tax", "chosen_issue_date", "service
                  "payment_terms_days", "customer_reference", "notes", "discount_percent", "valid_until")
 
 
+def checked_currency(value: str) -> str:
+    try:
+        return identifiers.normalize_currency(value)
+    except ValueError as exc:
+        raise from_value_error("invalid_currency", exc, "currency") from exc
+
+
 def update_header(doc: Document, values: dict) -> None:
     require(doc, "edit")
+    if "currency" in values:
+        values = {**values, "currency": checked_currency(values["currency"])}
     for key, value in values.items():
         if key not in HEADER_FIELDS:
             raise KeyError(key)
@@ -81,15 +91,21 @@ def _lines_loaded(doc: Document) -> bool:
 
 
 def add_line(org: Organization, doc: Document, product: Product | None = None) -> DocumentLine:
+    line = DocumentLine(quantity=Decimal("1"), unit_price=Decimal("0"))
+    if product is not None:
+        fill_from_product(doc, line, product)
+    else:
+        apply_rate(line, default_tax_rate(org))
+    return append_line(doc, line)
+
+
+def append_line(doc: Document, line: DocumentLine) -> DocumentLine:
+    """Put ``line`` (filled in) at the end of the draft."""
     require(doc, "edit")
     count = line_count(doc)
     if count >= MAX_LINES:
         raise ActionError("too_many_lines", "A document has at most {max} lines.", max=MAX_LINES)
-    line = DocumentLine(document_id=doc.id, position=count, quantity=Decimal("1"), unit_price=Decimal("0"))
-    if product is not None:
-        _fill_from_product(doc, line, product)
-    else:
-        apply_rate(line, default_tax_rate(org))
+    line.document_id, line.position = doc.id, count
     if _lines_loaded(doc):
         doc.lines.append(line)
     else:
@@ -100,7 +116,7 @@ def add_line(org: Organization, doc: Document, product: Product | None = None) -
     return line
 
 
-def _fill_from_product(doc: Document, line: DocumentLine, product: Product) -> None:
+def fill_from_product(doc: Document, line: DocumentLine, product: Product) -> None:
     line.product_id = product.id
     line.description = product.name + (f"\n{product.description}" if product.description else "")
     line.unit = product.unit
@@ -117,7 +133,7 @@ def _fill_from_product(doc: Document, line: DocumentLine, product: Product) -> N
 def apply_product(doc: Document, line: DocumentLine, product: Product) -> set[int]:
     """Fill the line from the product; returns the ids of the lines whose net moved."""
     require(doc, "edit")
-    _fill_from_product(doc, line, product)
+    fill_from_product(doc, line, product)
     return recalculate_changed(doc, [line])
 
 

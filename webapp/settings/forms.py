@@ -5,7 +5,7 @@ import io
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf.file import FileField
 from PIL import Image, UnidentifiedImageError
-from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import URL, DataRequired, Email, InputRequired, Length, NumberRange, Optional, Regexp, \
     ValidationError
 
@@ -138,6 +138,15 @@ class InviteForm(Form):
 
 class RoleForm(Form):
     role = SelectField(_l("Role"), choices=ROLE_CHOICES)
+
+
+class ApiTokenForm(Form):
+    """A new API token. Only the types are read here; the rules (a name, one of the roles, a day after today) are
+    the use case's (usecases/api_tokens.create_token), so the role is not checked against the choices."""
+    name = StringField(_l("Name"), description=_l("What uses it, e.g. the shop or the accounting export."))
+    role = RadioField(_l("Acts as"), choices=ROLE_CHOICES, default=STAFF, validate_choice=False)
+    expires_on = DateField(_l("Last day (optional)"), validators=[Optional()],
+                           description=_l("The token stops working after this day (UTC). Empty: until you revoke it."))
 
 
 class InvoiceEmailForm(Form):

@@ -1,4 +1,4 @@
-"""Organization settings: company details, numbering, members, audit log, outbox."""
+"""Organization settings: company details, numbering, members, API tokens, audit log, outbox."""
 from __future__ import annotations
 
 import re
@@ -9,19 +9,21 @@ from flask import Blueprint, Response, abort, current_app, flash, request, url_f
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 
 from webapp.auth.routes import form_page
 from webapp.domain.placeholders import PLACEHOLDERS
-from webapp.domain.roles import ROLE_LABELS
+from webapp.domain.roles import ROLE_DESCRIPTIONS, ROLE_LABELS
 from webapp.extensions import db
 from webapp.forms import ButtonForm, id_arg
 from webapp.htmx import redirect_to, render
-from webapp.models import AuditEvent, Invitation, Membership, OutboxMessage, User
+from webapp.models import ApiToken, AuditEvent, Invitation, Membership, OutboxMessage, User
 from webapp.models.types import utcnow
 from webapp.services import orgs
 from webapp.services.sending import DEFAULT_BODY, DEFAULT_SUBJECT
-from webapp.settings.forms import CompanyForm, InviteForm, InvoiceEmailForm, NumberingForm, RoleForm
+from webapp.settings.forms import ApiTokenForm, CompanyForm, InviteForm, InvoiceEmailForm, NumberingForm, RoleForm
 from webapp.tenancy import current_actor, current_org, get_or_404, require_permission, scoped
+from webapp.usecases import api_tokens as token_usecases
 from webapp.usecases import members as member_usecases
 from webapp.usecases import settings
 from webapp.web.actions import refused
@@ -197,6 +199,41 @@ def revoke_invitation(invitation_id: int):
                       **_members_context(error=refusal.error.message))
     flash(_("The invitation of %(email)s is revoked.", email=invitation.email), "success")
     return redirect_to(url_for("settings.members"))
+
+
+# --- API tokens ---------------------------------------------------------------------------------
+
+def _api_context(form=None, created=None) -> dict:
+    tokens = db.session.scalars(
+        scoped(ApiToken).options(selectinload(ApiToken.created_by)).order_by(ApiToken.id.desc())).all()
+    return {"org": current_org(), "form": form or ApiTokenForm(formdata=None), "tokens": tokens, "created": created,
+            "now": utcnow(), "role_descriptions": ROLE_DESCRIPTIONS}
+
+
+@bp.route("/api", methods=["GET", "POST"])
+@require_permission("manage_api")
+def api():
+    """The tokens; a POST makes one. The new token is in this answer only (201): never in a redirect, the
+    session or a flash, so a reload (GET) or the next page cannot show it again."""
+    if request.method == "GET":
+        return render("settings/api.html", "settings/_api.html", **_api_context())
+    form = ApiTokenForm()
+    if form.validate_on_submit():
+        with refused(form):
+            created = token_usecases.create_token(current_actor(), token_usecases.TokenInput(
+                name=form.name.data, role=form.role.data, expires_on=form.expires_on.data))
+            return render("settings/api.html", "settings/_api.html", status=201,
+                          **_api_context(created=created))
+    return render("settings/api.html", "settings/_api.html", status=422, **_api_context(form=form))
+
+
+@bp.post("/api/tokens/<int:token_id>/revoke")
+@require_permission("manage_api")
+def revoke_api_token(token_id: int):
+    token = token_usecases.revoke_token(current_actor(), token_id)
+    flash(_("The API token %(name)s is revoked; programs using it are refused from now on.", name=token.name),
+          "success")
+    return redirect_to(url_for("settings.api"))
 
 
 # --- audit log ----------------------------------------------------------------------------------

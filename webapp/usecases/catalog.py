@@ -15,8 +15,9 @@ from webapp.usecases import Actor, load, usecase
 
 @dataclass(frozen=True)
 class ProductInput:
+    """A product's fields, parsed (the rules are ``services.catalog.check_product``'s); None: no price given."""
     name: str
-    unit_price: Decimal
+    unit_price: Decimal | None
     description: str = ""
     sku: str = ""
     unit: str = "piece"
@@ -29,8 +30,10 @@ def save_product(actor: Actor, product_id: int | None, data: ProductInput) -> Pr
     actor.require("manage_products")
     product = load(actor, Product, product_id, "product") if product_id is not None else None
     if data.tax_rate_id:
-        rate = load(actor, TaxRate, data.tax_rate_id, "tax rate")
-        if rate.archived and (product is None or product.tax_rate_id != rate.id):
+        rate = db.session.scalar(select(TaxRate).where(TaxRate.org_id == actor.org.id,
+                                                       TaxRate.id == data.tax_rate_id))
+        # an unknown rate (or another organization's) is a wrong input here, not a missing page
+        if rate is None or rate.archived and (product is None or product.tax_rate_id != rate.id):
             raise ActionError("invalid_tax_rate", "Choose one of the tax rates.", "tax_rate_id")
     values = {k: getattr(data, k) for k in ("name", "description", "sku", "unit", "price_includes_tax",
                                              "unit_price")}
@@ -42,7 +45,19 @@ def save_product(actor: Actor, product_id: int | None, data: ProductInput) -> Pr
 def toggle_product_archived(actor: Actor, product_id: int) -> Product:
     actor.require("manage_products")
     product = load(actor, Product, product_id, "product")
-    product.archived = not product.archived
+    return _set_product_archived(actor, product, not product.archived)
+
+
+@usecase
+def set_product_archived(actor: Actor, product_id: int, archived: bool) -> Product:
+    """Archive or restore (the API's /archive and /restore): a product already so stays as it is."""
+    actor.require("manage_products")
+    product = load(actor, Product, product_id, "product")
+    return _set_product_archived(actor, product, archived) if product.archived != archived else product
+
+
+def _set_product_archived(actor: Actor, product: Product, archived: bool) -> Product:
+    product.archived = archived
     audit.record(actor.org, actor.user, "product.archived" if product.archived else "product.restored", product,
                  summary=f"{actor.email} {'archived' if product.archived else 'restored'} {product.name}")
     return product
@@ -50,8 +65,9 @@ def toggle_product_archived(actor: Actor, product_id: int) -> Product:
 
 @dataclass(frozen=True)
 class TaxRateInput:
+    """A rate's fields, parsed (the rules are ``services.catalog.check_tax_rate``'s); None: no rate given."""
     name: str
-    percent: Decimal
+    percent: Decimal | None
     category: str
     exemption_note: str = ""
     is_default: bool = False
@@ -81,6 +97,16 @@ def toggle_tax_rate_archived(actor: Actor, rate_id: int) -> TaxRate:
     actor.require("manage_tax_rates")
     rate = load(actor, TaxRate, rate_id, "tax rate")
     catalog.set_tax_rate_archived(actor.org, actor.user, rate, not rate.archived)
+    return rate
+
+
+@usecase
+def set_tax_rate_archived(actor: Actor, rate_id: int, archived: bool) -> TaxRate:
+    """Archive or restore (the API's /archive and /restore): a rate already so stays as it is."""
+    actor.require("manage_tax_rates")
+    rate = load(actor, TaxRate, rate_id, "tax rate")
+    if rate.archived != archived:
+        catalog.set_tax_rate_archived(actor.org, actor.user, rate, archived)
     return rate
 
 

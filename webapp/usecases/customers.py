@@ -13,8 +13,9 @@ from webapp.usecases import Actor, load, usecase
 
 @dataclass(frozen=True)
 class CustomerInput:
-    values: dict  # the contact's own fields (name, e-mail, address ...), already parsed
+    values: dict  # the contact's own fields (name, e-mail, address ...), already parsed; a change: those to change
     custom: dict = field(default_factory=dict)  # custom field key -> value
+    custom_partial: bool = False  # True: only the custom values given change (the API's PATCH); else all are set
 
 
 @dataclass(frozen=True)
@@ -28,8 +29,11 @@ class SavedCustomer:
 def save_customer(actor: Actor, contact_id: int | None, data: CustomerInput) -> SavedCustomer:
     actor.require("manage_customers")
     contact = load(actor, Contact, contact_id, "customer") if contact_id is not None else None
-    saved = contacts.save_contact(actor.org, actor.user, contact, data.values, data.custom,
-                                  contacts.custom_fields(actor.org.id))
+    fields = contacts.custom_fields(actor.org.id)
+    custom = data.custom
+    if data.custom_partial and contact is not None:
+        custom = {**contacts.custom_values(contact, fields), **custom}
+    saved = contacts.save_contact(actor.org, actor.user, contact, data.values, custom, fields)
     return SavedCustomer(saved, contact is None,
                          contacts.duplicates_of_email(actor.org.id, saved.email, exclude_id=saved.id))
 

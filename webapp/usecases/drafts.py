@@ -9,11 +9,13 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from webapp.domain.errors import ActionError, NotFound
+from webapp.domain.errors import ActionError, InvalidInput, NotFound
 from webapp.domain.money import precision
+from webapp.domain.units import UNITS
 from webapp.extensions import db
 from webapp.models import Contact, Document, DocumentAdjustment, DocumentLine, Product, TaxRate
 from webapp.services import contacts, drafts, notes
+from webapp.services.calculation import apply_rate, default_tax_rate
 from webapp.services.drafts import line_count  # noqa: F401 - the editor shows how many lines a draft has
 from webapp.usecases import Actor, load, usecase
 from webapp.usecases.documents import child, for_action
@@ -128,7 +130,9 @@ class LineInput:
     unit: str
     unit_price: Decimal
     discount_percent: Decimal | None = None
-    tax_rate_id: int | None = None  # None: no tax rate
+    tax_rate_id: int | None = None  # None: no tax rate (unless tax_percent or tax_category name one)
+    tax_percent: Decimal | None = None  # the API: the organization's rate of this percent and category
+    tax_category: str | None = None
 
 
 def _rate(actor: Actor, rate_id: int | None, current: int | None) -> TaxRate | None:
@@ -141,15 +145,30 @@ def _rate(actor: Actor, rate_id: int | None, current: int | None) -> TaxRate | N
     return rate
 
 
+def line_errors(quantity: Decimal, discount_percent: Decimal | None, unit: str, prefix: str = "") -> list[ActionError]:
+    """What is wrong with a line's figures (every way of writing a line: the editor, the API)."""
+    errors = []
+    if quantity == 0:
+        errors.append(ActionError("quantity_zero", "A quantity of 0 adds nothing; remove the line instead.",
+                                  prefix + "quantity"))
+    if discount_percent is not None and not 0 <= discount_percent <= 100:
+        errors.append(ActionError("discount_out_of_range", "Between 0 and 100 %.", prefix + "discount_percent"))
+    if unit not in UNITS:
+        errors.append(ActionError("invalid_unit", "Choose one of the units.", prefix + "unit"))
+    return errors
+
+
 @usecase
 def change_line(actor: Actor, document_id: int, line_id: int, version: int | None, data: LineInput) -> LineChange:
     doc = for_action(actor, document_id, "edit", version)
     line = line_of(doc, line_id)
-    if data.quantity == 0:
-        raise ActionError("quantity_zero", "A quantity of 0 adds nothing; remove the line instead.", "quantity")
-    if data.discount_percent is not None and not 0 <= data.discount_percent <= 100:
-        raise ActionError("discount_out_of_range", "Between 0 and 100 %.", "discount_percent")
-    rate = _rate(actor, data.tax_rate_id, line.tax_rate_id)
+    errors = line_errors(data.quantity, data.discount_percent, data.unit)
+    if errors:
+        raise errors[0]
+    if data.tax_rate_id is None and (data.tax_percent is not None or data.tax_category is not None):
+        rate = _rate_for(actor, None, data.tax_percent, data.tax_category, "tax_rate")
+    else:
+        rate = _rate(actor, data.tax_rate_id, line.tax_rate_id)
     moved = drafts.update_line(doc, line, {
         "description": data.description.strip(), "quantity": data.quantity, "unit": data.unit,
         "unit_price": data.unit_price, "discount_percent": data.discount_percent or None,
@@ -257,3 +276,187 @@ def delete_draft(actor: Actor, document_id: int, version: int | None) -> None:
 def duplicate(actor: Actor, document_id: int) -> Document:
     doc = for_action(actor, document_id, "duplicate")
     return drafts.duplicate(actor.org, actor.user, doc)
+
+
+# --- a whole document in one call (the API's create) ----------------------------------------------
+
+MAX_NEW_LINES = 100
+
+
+@dataclass(frozen=True)
+class NewLine:
+    """A line of a new document; None: not given (from the product if there is one, else the default)."""
+    description: str | None = None
+    quantity: Decimal | None = None
+    unit_price: Decimal | None = None  # net or gross, as the document's prices are
+    unit: str | None = None
+    discount_percent: Decimal | None = None
+    tax_rate_id: int | None = None
+    tax_percent: Decimal | None = None  # instead of tax_rate_id: the organization's rate of this percent ...
+    tax_category: str | None = None  # ... and EN 16931 category (S when the percent is above 0)
+    product_id: int | None = None
+
+
+@dataclass(frozen=True)
+class NewAdjustment:
+    kind: str  # allowance, charge
+    amount: Decimal  # major units, net or gross as the document's prices are
+    reason: str = ""
+    tax_rate_id: int | None = None
+    tax_percent: Decimal | None = None
+    tax_category: str | None = None
+
+
+@dataclass(frozen=True)
+class DocumentInput:
+    """A new draft with its header, lines and adjustments; None: the organization's (or customer's) default."""
+    contact_id: int
+    kind: str = "invoice"
+    currency: str | None = None
+    prices_include_tax: bool | None = None
+    payment_terms_days: int | None = None
+    chosen_issue_date: date | None = None
+    service_date: date | None = None
+    service_period_end: date | None = None
+    customer_reference: str = ""
+    notes: str = ""
+    discount_percent: Decimal | None = None
+    valid_until: date | None = None
+    lines: tuple[NewLine, ...] = ()
+    adjustments: tuple[NewAdjustment, ...] = ()
+
+
+def _rate_for(actor: Actor, rate_id: int | None, percent: Decimal | None, category: str | None,
+              field: str) -> TaxRate | None:
+    """The tax rate a new line or adjustment names: by id, by percent and category (one of the organization's
+    active rates), else the organization's default rate."""
+    if rate_id is not None:
+        try:
+            return _rate(actor, rate_id, None)
+        except ActionError as exc:
+            raise ActionError(exc.code, exc.text, field) from exc
+    if percent is None and category is None:
+        return default_tax_rate(actor.org)
+    category = category or ("S" if percent and percent > 0 else None)
+    if category is None:
+        raise ActionError("tax_category_required", "Name the VAT category of a zero rate (Z, E, AE, K, G or O).",
+                          field)
+    stmt = select(TaxRate).where(TaxRate.org_id == actor.org.id, TaxRate.archived.is_(False),
+                                 TaxRate.category == category).order_by(TaxRate.is_default.desc(), TaxRate.id)
+    rate = next((r for r in db.session.scalars(stmt) if percent is None or r.percent == percent), None)
+    if rate is None:
+        raise ActionError("unknown_tax_rate", "There is no tax rate of {percent} % in category {category}: add it "
+                          "to the tax rates first.", field, percent=percent if percent is not None else Decimal(0),
+                          category=category)
+    return rate
+
+
+def _new_line(actor: Actor, doc: Document, item: NewLine, prefix: str = "") -> tuple[DocumentLine, list[ActionError]]:
+    """The line ``item`` describes (filled from its product first), and what is wrong with it."""
+    errors: list[ActionError] = []
+    product = None
+    if item.product_id is not None:
+        try:
+            product = load(actor, Product, item.product_id, "product")
+        except NotFound as exc:
+            errors.append(ActionError(exc.code, exc.text, prefix + "product_id"))
+    line = DocumentLine(quantity=Decimal("1"), unit_price=Decimal("0"), unit="piece", description="")
+    if product is not None:
+        drafts.fill_from_product(doc, line, product)
+    for name in ("description", "quantity", "unit_price", "unit", "discount_percent"):
+        if getattr(item, name) is not None:
+            setattr(line, name, getattr(item, name))
+    errors += line_errors(line.quantity, line.discount_percent, line.unit, prefix)
+    if product is None or item.tax_rate_id is not None or item.tax_percent is not None \
+            or item.tax_category is not None:
+        try:
+            apply_rate(line, _rate_for(actor, item.tax_rate_id, item.tax_percent, item.tax_category,
+                                       prefix + "tax_rate"))
+        except ActionError as exc:
+            errors.append(exc)
+    return line, errors
+
+
+@usecase
+def add_full_line(actor: Actor, document_id: int, version: int | None, item: NewLine) -> LineChange:
+    """A line with everything it says at once, appended to the draft (the API's POST .../items)."""
+    doc = for_action(actor, document_id, "edit", version)
+    line, errors = _new_line(actor, doc, item)
+    if errors:
+        raise InvalidInput(errors)
+    drafts.append_line(doc, line)
+    return LineChange(doc, line, frozenset({line.id}))
+
+
+@dataclass(frozen=True)
+class DraftChange:
+    """A change of a draft's header and/or customer in one step (the API's PATCH)."""
+    header: HeaderInput | None = None
+    contact_id: int | None = None
+
+
+@usecase
+def change_draft(actor: Actor, document_id: int, version: int | None, data: DraftChange) -> Document:
+    doc = for_action(actor, document_id, "edit", version)
+    if data.contact_id is not None and data.contact_id != doc.contact_id:
+        drafts.set_contact(doc, load(actor, Contact, data.contact_id, "customer"))
+    if data.header is not None:
+        change_header.__wrapped__(actor, document_id, None, data.header)
+    return doc
+
+
+@usecase
+def create_document(actor: Actor, data: DocumentInput) -> Document:
+    """A new draft with everything it says at once, totals calculated once; every line and adjustment checked
+    as the editor checks them, all mistakes reported together (``lines.2.quantity``, ``adjustments.0.amount``)."""
+    actor.require("edit_drafts")
+    kind = _kind(data.kind)
+    contact = load(actor, Contact, data.contact_id, "customer")
+    if len(data.lines) > MAX_NEW_LINES:
+        raise ActionError("too_many_lines", "At most {max} lines at once; add more one by one.", "lines",
+                          max=MAX_NEW_LINES)
+    doc = drafts.new_draft(actor.org, actor.user, contact, kind=kind)
+    header = {k: getattr(data, k) for k in ("currency", "prices_include_tax", "payment_terms_days",
+                                             "chosen_issue_date", "service_date", "service_period_end",
+                                             "customer_reference", "notes", "discount_percent", "valid_until")
+              if getattr(data, k) is not None}
+    if kind != "quote":
+        header.pop("valid_until", None)
+    errors: list[ActionError] = []
+    if "discount_percent" in header and not 0 <= header["discount_percent"] <= 100:
+        errors.append(ActionError("discount_out_of_range", "Between 0 and 100 %.", "discount_percent"))
+    if "currency" in header:
+        header["currency"] = drafts.checked_currency(header["currency"])
+    for name in ("currency", "prices_include_tax"):  # the lines' prices (from products too) are read in these
+        if name in header:
+            setattr(doc, name, header[name])
+    lines, adjustments = [], []
+    for index, item in enumerate(data.lines):
+        line, line_problems = _new_line(actor, doc, item, f"lines.{index}.")
+        line.position = index
+        errors += line_problems
+        lines.append(line)
+    places = precision(doc.currency)
+    for index, item in enumerate(data.adjustments):
+        prefix = f"adjustments.{index}."
+        if item.kind not in ("allowance", "charge"):
+            errors.append(ActionError("invalid_adjustment_kind", "Add a discount or a charge.", prefix + "kind"))
+            continue
+        exponent = item.amount.as_tuple().exponent
+        if isinstance(exponent, int) and -exponent > places:
+            errors.append(ActionError("amount_precision", "{currency} amounts have at most {places} decimal places.",
+                                      prefix + "amount", currency=doc.currency,
+                                      places=places))
+        adjustment = DocumentAdjustment(kind=item.kind, amount=item.amount, reason=item.reason.strip())
+        try:
+            apply_rate(adjustment, _rate_for(actor, item.tax_rate_id, item.tax_percent, item.tax_category,
+                                             prefix + "tax_rate"))
+        except ActionError as exc:
+            errors.append(exc)
+        adjustments.append(adjustment)
+    if errors:
+        raise InvalidInput(errors)
+    doc.lines.extend(lines)
+    doc.adjustments.extend(adjustments)
+    drafts.update_header(doc, header)  # checks the service period; recalculates with every line, once
+    return doc

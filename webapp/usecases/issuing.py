@@ -1,14 +1,25 @@
 """Issuing a draft: the PDF is laid out before the number lock is taken, the number taken under it."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from webapp.domain import status as status_table
 from webapp.domain.errors import ActionError, Text
 from webapp.models import Document
-from webapp.services import issuing, locks
-from webapp.services.state import check_version
+from webapp.services import issuing, locks, payments
+from webapp.services.state import check_version, require
 from webapp.usecases import Actor, load, usecase
+
+if TYPE_CHECKING:
+    from webapp.usecases.drafts import DocumentInput
+
+
+def new_key() -> str:
+    import secrets
+
+    return "api-" + secrets.token_hex(16)
 
 
 STALE_ISSUE_MESSAGE = Text("This draft was changed elsewhere (in another tab or by someone else) since this page "
@@ -35,4 +46,37 @@ def issue(actor: Actor, document_id: int, version: int | None, today: date | Non
         raise ActionError("already_done", JUST_ISSUED[doc.kind])
     check_version(doc, version, STALE_ISSUE_MESSAGE)
     issuing.issue(actor.org, actor.user, doc, today=today, prepared=prepared)
+    return doc
+
+
+@dataclass(frozen=True)
+class PaidWith:
+    """A payment recorded with the issue (the API's ``status: paid``): None amount pays what is due."""
+    paid_on: date
+    amount: int | None = None  # minor units
+    method: str = "bank_transfer"
+    reference: str = ""
+    key: str = ""
+
+
+@usecase
+def create_issued(actor: Actor, data: "DocumentInput", paid: PaidWith | None = None) -> Document:
+    """A new document issued at once (and paid, with ``paid``): one transaction that takes the number lock
+    before it writes anything, then the same steps as the editor's create, issue and the payment form."""
+    from webapp.usecases.drafts import create_document
+
+    actor.require(status_table.permission_for(data.kind, "issue"))
+    if paid is not None:
+        actor.require(status_table.permission_for(data.kind, "pay"))
+    locks.begin_write()
+    doc = create_document(actor, data)
+    issuing.issue(actor.org, actor.user, doc)
+    if paid is not None:
+        require(doc, "pay")
+        amount = doc.amount_due if paid.amount is None else paid.amount
+        if amount <= 0:
+            raise ActionError("amount_not_positive", "Enter an amount above 0.", "payment_details.amount")
+        payments.record(actor.org, actor.user, doc, payments.PaymentInput(
+            amount=amount, paid_on=paid.paid_on, method=paid.method, reference=paid.reference,
+            key=paid.key or new_key(), allow_overpayment=True))
     return doc

@@ -1,0 +1,823 @@
+"""Documents: one /invoices resource for invoices, credit notes and quotes (``kind``), their items, and the
+actions of seeds 000-004 (finalize, attach_payment ...). Amounts are integers in the currency's minor unit;
+unit prices may be given finer as ``unit_price`` (a decimal string, up to 6 decimals). Every write goes
+through the web's use cases (``usecases.drafts``, ``issuing``, ``payments`` ...)."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Literal
+
+from flask import g, jsonify, request, url_for
+from flask_babel import gettext
+from pydantic import AliasChoices, Field, model_validator
+from spectree import Response as Answers
+from sqlalchemy import func, select
+
+from webapp.api import problems
+from webapp.api.base import actor, etag, idempotent, wanted_version
+from webapp.api.schemas import Id, Input, ListQuery, MinorAmount, Output, Problem, decimal_input, decimal_text, text
+from webapp.api.spec import bp, spec
+from webapp.domain import status as status_table
+from webapp.domain.money import from_minor, precision, to_minor
+from webapp.domain.tax import CATEGORIES, TAX_CATEGORIES
+from webapp.domain.units import UNITS, unece_code
+from webapp.extensions import db
+from webapp.models import AuditEvent, Document, DocumentLine, Payment, User
+from webapp.services import pdf as pdf_service
+from webapp.usecases import drafts as draft_usecases
+from webapp.usecases import issuing as issuing_usecases
+from webapp.usecases import load
+from webapp.usecases import payments as payment_usecases
+from webapp.web.files import download
+
+TAGS = ["Invoices"]
+ITEM_TAGS = ["Invoice items"]
+ACTION_TAGS = ["Invoice actions"]
+ERRORS = {"HTTP_401": Problem, "HTTP_403": Problem, "HTTP_404": Problem, "HTTP_409": Problem, "HTTP_422": Problem}
+Day = date  # a type name no field shadows
+UNIT_BY_CODE = {code: key for key, (_, code) in UNITS.items()}
+KINDS = ("invoice", "credit_note", "quote")
+
+# the use cases' fields -> the API's (problem pointers)
+FIELD_MAP = {"chosen_issue_date": "issue_date", "service_date": "billing_period.start_date",
+             "service_period_end": "billing_period.end_date", "payment_terms_days": "payment_terms.days",
+             "customer_reference": "customer_reference", "prices_include_tax": "price_tax_inclusive",
+             "discount_percent": "discount.value", "contact_id": "customer_id"}
+
+
+# --- requests -------------------------------------------------------------------------------------
+
+class PaymentTerms(Input):
+    type: Literal["NET"] = "NET"
+    days: int = Field(ge=0, le=365, description="Days from the invoice date to the due date")
+
+
+class BillingPeriod(Input):
+    start_date: date
+    end_date: date | None = None
+
+
+class Discount(Input):
+    """A discount on the whole invoice (seed 004): a percentage of every line, or an amount (minor units; the
+    invoice's lines must then share one VAT rate)."""
+    type: Literal["percentage", "amount"] = "percentage"
+    value: decimal_input(4, "The percentage (0-100), or the amount in minor units", 10**13)
+
+
+class TaxFields(Input):
+    tax_rate_id: Id | None = Field(None, description="One of the organization's tax rates (GET /tax-rates)")
+    tax_rate: decimal_input(4, "The VAT percentage, e.g. 19 (seed 002): the organization's rate of it") | None = None
+    tax_category: Literal[*TAX_CATEGORIES] | None = Field(  # type: ignore[valid-type]
+        None, description="EN 16931 VAT category (S standard, Z zero, E exempt, AE reverse charge, K intra-EU, "
+                          "G export, O outside the scope); with tax_rate. Default S above 0 %.")
+
+
+class ItemIn(TaxFields):
+    """An item (a line). Give its price one way: ``unit_extratax_amount`` (net) or ``unit_tax_included_amount``
+    (gross) in minor units, or ``unit_price`` in major units with up to 6 decimals (net or gross as the
+    invoice's ``price_tax_inclusive``)."""
+    description: text(5000, examples=["Premium Subscription - Monthly"]) | None = Field(
+        None, validation_alias=AliasChoices("description", "title"))
+    quantity: decimal_input(4, "How many units (not 0; negative for a deduction)") = Decimal(1)
+    unit_extratax_amount: MinorAmount | None = Field(None, validation_alias=AliasChoices(
+        "unit_extratax_amount", "unit_amount"))
+    unit_tax_included_amount: MinorAmount | None = None
+    unit_price: decimal_input(6, "The price of one unit in major units, e.g. 0.00125") | None = None
+    unit: Literal[*UNITS] | None = Field(None, description="The unit's key")  # type: ignore[valid-type]
+    unit_code: Literal[*UNIT_BY_CODE] | None = Field(  # type: ignore[valid-type]
+        None, description="Or the unit as its UN/ECE Recommendation 20 code (C62, HUR, KGM ...)")
+    discount_percent: decimal_input(4, "A discount on this item, 0-100") | None = None
+    product_id: Id | None = Field(None, description="Fill description, unit, price and tax from this product")
+
+    @model_validator(mode="after")
+    def _one_price(self):
+        given = [n for n in ("unit_extratax_amount", "unit_tax_included_amount", "unit_price")
+                 if getattr(self, n) is not None]
+        if len(given) > 1:
+            raise ValueError("give the price once: unit_extratax_amount, unit_tax_included_amount or unit_price")
+        return self
+
+
+class AdjustmentIn(TaxFields):
+    amount: MinorAmount = Field(description="Net, or gross with price_tax_inclusive; minor units, above 0")
+    reason: text(200, examples=["Shipping"]) = ""
+
+
+class PaymentDetails(Input):
+    amount: MinorAmount | None = Field(None, description="Minor units; default: the whole amount due")
+    paid_on: date | None = Field(None, description="Default: today")
+    method: Literal[*("bank_transfer", "card", "cash", "cheque", "paypal", "other")] = "bank_transfer"  # type: ignore
+    reference: text(100, examples=["STRIPE_ch_abc123"]) = ""
+
+
+class InvoiceIn(Input):
+    """A new document. ``status``: ``draft`` (default), ``issued`` (finalized at once) or ``paid`` (finalized and
+    paid with ``payment_details``), as seed 004."""
+    kind: Literal["invoice", "quote"] = "invoice"
+    is_quote: bool | None = Field(None, description="true: a quote (seed 002); the same as kind=quote")
+    flow: Literal["sales"] = "sales"
+    customer_id: Id
+    currency: text(3, "ISO 4217; default: the customer's, else the organization's; fixed after creation",
+                   examples=["EUR"]) | None = None
+    price_tax_inclusive: bool | None = Field(None, description="Prices include VAT (seed 003); default: as the "
+                                                               "items' amounts say, else the organization's")
+    calculate_from_net: bool | None = Field(None, description="Seed 002: true = net prices")
+    payment_terms: PaymentTerms | None = None
+    notes: text(5000, "Shown on the document") | None = Field(None, validation_alias=AliasChoices(
+        "notes", "memo", "invoice_note"))
+    customer_reference: text(100, "The customer's reference or purchase order number") | None = Field(
+        None, validation_alias=AliasChoices("customer_reference", "customer_purchase_order_id"))
+    billing_period: BillingPeriod | None = None
+    issue_date: date | None = Field(None, description="Issue on this day instead of the day of finalizing")
+    valid_until: date | None = Field(None, description="Quotes: the offer's last day")
+    discount: Discount | None = None
+    items: list[ItemIn] = Field(default_factory=list, max_length=100)
+    allowances: list[AdjustmentIn] = Field(default_factory=list, max_length=50)
+    charges: list[AdjustmentIn] = Field(default_factory=list, max_length=50)
+    status: Literal["draft", "issued", "paid"] = "draft"
+    payment_details: PaymentDetails | None = None
+
+
+class InvoicePatch(Input):
+    """A change of a draft: only the fields given change. Send the version (If-Match or ``version``)."""
+    version: int | None = Field(None, ge=1)
+    customer_id: Id | None = None
+    price_tax_inclusive: bool | None = None
+    payment_terms: PaymentTerms | None = None
+    notes: text(5000) | None = None
+    customer_reference: text(100) | None = None
+    billing_period: BillingPeriod | None = None
+    issue_date: date | None = None
+    valid_until: date | None = None
+    discount_percent: decimal_input(4, "0-100; 0 removes it") | None = None
+
+
+class ItemPatch(ItemIn):
+    version: int | None = Field(None, ge=1)
+    quantity: decimal_input(4, "How many units") | None = None  # type: ignore[assignment]
+
+
+class Versioned(Input):
+    version: int | None = Field(None, ge=1, description="The draft's version (or If-Match)")
+
+
+class TransactionData(Input):
+    amount: MinorAmount | None = Field(None, description="Minor units, above 0; default: what is due")
+    currency: text(3) | None = Field(None, description="Must be the invoice's")
+    transaction_type: Literal["payment", "refund"] = "payment"
+    reference: text(100) = ""
+    paid_on: Day | None = Field(None, validation_alias=AliasChoices("date", "paid_on"),
+                                description="When the money moved (or `date`); default: today")
+    method: Literal[*("bank_transfer", "card", "cash", "cheque", "paypal", "other")] = "bank_transfer"  # type: ignore
+    note: text(2000) = ""
+
+
+class AttachPayment(Input):
+    """Seed 000: an empty body records what is due as paid today."""
+    transaction_data: TransactionData | None = None
+
+
+class InvoiceListQuery(ListQuery):
+    kind: Literal[*KINDS] | None = Field(None, alias="filter[kind]")  # type: ignore[valid-type]
+    status: Literal[*status_table.STATUSES] | None = Field(None, alias="filter[status]")  # type: ignore
+    customer_id: Id | None = Field(None, alias="filter[customer_id]")
+    date_from: date | None = Field(None, alias="filter[date_from]", description="Issued on or after")
+    date_to: date | None = Field(None, alias="filter[date_to]", description="Issued on or before")
+    search: str | None = Field(None, alias="filter[search]", max_length=100, description="Number or customer")
+
+
+# --- answers --------------------------------------------------------------------------------------
+
+class Exemption(Output):
+    type: str
+    legal_notice: str
+
+
+class ItemTax(Output):
+    tax_rate_id: str | None
+    percentage: str
+    category: str
+    exemption: Exemption | None
+
+
+class ItemOut(Output):
+    id: Id
+    position: int
+    description: str
+    quantity: str
+    unit: str
+    unit_code: str
+    unit_price: str = Field(description="As entered: net, or gross with price_tax_inclusive")
+    unit_extratax_amount: int | None = Field(description="Net unit price in minor units, if it is whole")
+    discount_percent: str | None
+    product_id: str | None
+    extratax_amount: int
+    tax_amount: int = Field(description="This item's share of its VAT group's tax: the items' and "
+                                        "adjustments' shares add up to the group's tax exactly")
+    tax_included_amount: int
+    tax: ItemTax
+
+
+class AdjustmentOut(Output):
+    id: Id
+    reason: str
+    amount: int = Field(description="As entered, minor units")
+    tax_amount: int | None = Field(description="Its share of its VAT group's tax (negative for an allowance); "
+                                               "null in lists")
+    tax: ItemTax
+
+
+class TaxGroup(Output):
+    tax_id: str = "vat"
+    percentage: str
+    category: str
+    category_name: str
+    taxable_amount: int
+    tax_amount: int
+    jurisdiction: str
+    exemption: Exemption | None
+
+
+class Kpis(Output):
+    outstanding: int
+    overdue: int
+    last_payment_date: date | None
+    payment_applied: int
+    credit_issued: int
+    last_cancelled_on: date | None
+
+
+class InvoiceOut(Output):
+    id: Id
+    object: Literal["invoice"] = "invoice"
+    kind: str
+    is_quote: bool
+    flow: str
+    status: str
+    document_number: str | None
+    document_date: date | None
+    due_date: date | None
+    currency: str
+    customer_id: str | None
+    customer_name: str
+    price_tax_inclusive: bool
+    payment_terms: dict
+    notes: str
+    customer_reference: str
+    billing_period: dict | None
+    issue_date: date | None = Field(description="Drafts: the chosen issue date, if any")
+    valid_until: date | None
+    discount_percent: str | None
+    items: list[ItemOut] | None = Field(description="null in lists: GET the invoice or its items")
+    allowances: list[AdjustmentOut]
+    charges: list[AdjustmentOut]
+    taxes: list[TaxGroup]
+    total_lines_amount: int
+    total_allowance_amount: int
+    total_charge_amount: int
+    total_extratax_amount: int
+    total_tax_amount: int
+    total_tax_included_amount: int
+    payment_status: Literal["OPEN", "DUE", "PARTIALLY_PAID", "PAID", "OVERPAID", "CREDITED"] | None
+    overdue: bool
+    amount_due: int
+    amount_remaining: int
+    amount_paid: int
+    amount_overpaid: int
+    amount_credited: int
+    related_id: str | None = Field(description="A credit note's invoice, a copy's original, a quote's invoice")
+    kpis: Kpis | None = Field(description="Seed 003's figures; null in lists")
+    created_by: str | None
+    created_on: datetime
+    last_updated_by: str | None
+    last_updated_on: datetime
+    issued_on: datetime | None
+    version: int
+    pdf_url: str | None
+    customer_url: str | None
+
+
+class InvoiceList(Output):
+    data: list[InvoiceOut]
+    has_more: bool
+
+
+class ItemList(Output):
+    data: list[ItemOut]
+
+
+def _jurisdiction(doc: Document) -> str:
+    return (doc.seller or {}).get("country") or actor().org.country or ""
+
+
+def _exemption(category: str, note: str):
+    if category in ("S", "Z") or not (category or note):
+        return None
+    return {"type": {"AE": "REVERSE_CHARGE", "K": "INTRA_EU", "G": "EXPORT", "E": "EXEMPT",
+                     "O": "NOT_SUBJECT"}.get(category, category), "legal_notice": note}
+
+
+def _tax(target) -> dict:
+    return {"tax_rate_id": str(target.tax_rate_id) if target.tax_rate_id else None,
+            "percentage": decimal_text(target.tax_percent), "category": target.tax_category,
+            "exemption": _exemption(target.tax_category, target.exemption_note)}
+
+
+def _shares(doc: Document, lines: list[DocumentLine], adjustment_nets: dict[int, int]) -> dict:
+    """Each line's and adjustment's share of its VAT group's tax, in minor units: the group's tax (as stored,
+    rounded once per group) spread by the largest remainder, so the shares add up to it exactly."""
+    members: dict[tuple[str, str], list[tuple[object, int]]] = {}
+    for line in lines:
+        members.setdefault((line.tax_category, decimal_text(line.tax_percent)), []).append((("line", line.id),
+                                                                                            line.net_amount))
+    for adj in doc.adjustments:
+        members.setdefault((adj.tax_category, decimal_text(adj.tax_percent)), []).append((("adj", adj.id),
+                                                                                          adjustment_nets[adj.id]))
+    shares = {}
+    for group in doc.tax_breakdown:
+        items = members.get((group["category"], decimal_text(Decimal(group["rate"]))), [])
+        base = sum(net for _, net in items)
+        if not items:
+            continue
+        raw = [(key, Decimal(group["tax"]) * net / base if base else Decimal(0)) for key, net in items]
+        floors = {key: int(value.to_integral_value(rounding="ROUND_FLOOR")) for key, value in raw}
+        rest = group["tax"] - sum(floors.values())
+        order = sorted(raw, key=lambda kv: (kv[1] - floors[kv[0]]), reverse=True)
+        for key, _ in order[:max(rest, 0)]:
+            floors[key] += 1
+        shares.update(floors)
+    return shares
+
+
+def item_json(doc: Document, line: DocumentLine, shares: dict) -> dict:
+    tax = shares.get(("line", line.id), 0)
+    net_unit = None
+    if not doc.prices_include_tax:
+        scaled = line.unit_price.scaleb(precision(doc.currency))
+        if scaled == scaled.to_integral_value():
+            net_unit = int(scaled)
+    return {"id": str(line.id), "position": line.position, "description": line.description,
+            "quantity": decimal_text(line.quantity), "unit": line.unit, "unit_code": unece_code(line.unit),
+            "unit_price": decimal_text(line.unit_price), "unit_extratax_amount": net_unit,
+            "discount_percent": decimal_text(line.discount_percent),
+            "product_id": str(line.product_id) if line.product_id else None,
+            "extratax_amount": line.net_amount, "tax_amount": tax, "tax_included_amount": line.net_amount + tax,
+            "tax": _tax(line)}
+
+
+def _adjustment_nets(doc: Document) -> dict[int, int]:
+    from webapp.services.calculation import adjustment_figures
+
+    return {f.adjustment.id: abs(f.net) * (-1 if f.kind == "allowance" else 1)
+            for f in adjustment_figures(doc) if f.adjustment is not None}
+
+
+def payment_status(doc: Document) -> str | None:
+    state = doc.payment_state
+    if state is None:
+        return None
+    if state == status_table.UNPAID:
+        return "DUE" if doc.is_overdue else "OPEN"
+    return state.upper()
+
+
+def invoice_json(doc: Document, with_items: bool = True) -> dict:
+    nets = _adjustment_nets(doc) if doc.adjustments and with_items else {}
+    lines = list(doc.lines) if with_items else []
+    shares = _shares(doc, lines, nets) if with_items else {}
+    due = doc.amount_due
+    invoice = doc.kind == "invoice" and not doc.is_draft
+
+    def adjustments(kind):
+        return [{"id": str(a.id), "reason": a.reason, "amount": to_minor(a.amount.quantize(
+            Decimal(1).scaleb(-precision(doc.currency)), rounding=ROUND_HALF_UP), doc.currency),
+            "tax_amount": shares.get(("adj", a.id), 0) if with_items else None,
+            "tax": _tax(a)} for a in doc.adjustments if a.kind == kind]
+
+    return {
+        "id": str(doc.id), "object": "invoice", "kind": doc.kind, "is_quote": doc.kind == "quote",
+        "flow": doc.flow, "status": doc.current_status, "document_number": doc.number,
+        "document_date": doc.issue_date, "due_date": doc.due_date if doc.kind == "invoice" else None,
+        "currency": doc.currency, "customer_id": str(doc.contact_id) if doc.contact_id else None,
+        "customer_name": doc.buyer_name, "price_tax_inclusive": doc.prices_include_tax,
+        "payment_terms": {"type": "NET", "days": doc.payment_terms_days}, "notes": doc.notes,
+        "customer_reference": doc.customer_reference,
+        "billing_period": ({"start_date": doc.service_date, "end_date": doc.service_period_end}
+                           if doc.service_date else None),
+        "issue_date": doc.chosen_issue_date if doc.is_draft else doc.issue_date,
+        "valid_until": doc.valid_until, "discount_percent": decimal_text(doc.discount_percent),
+        "items": [item_json(doc, line, shares) for line in lines] if with_items else None,
+        "allowances": adjustments("allowance"), "charges": adjustments("charge"),
+        "taxes": [{"tax_id": "vat", "percentage": decimal_text(Decimal(t["rate"])), "category": t["category"],
+                   "category_name": CATEGORIES.get(t["category"], t["category"]), "taxable_amount": t["base"],
+                   "tax_amount": t["tax"], "jurisdiction": _jurisdiction(doc),
+                   "exemption": _exemption(t["category"], t.get("note", ""))} for t in doc.tax_breakdown],
+        "total_lines_amount": doc.line_total, "total_allowance_amount": doc.allowance_total,
+        "total_charge_amount": doc.charge_total, "total_extratax_amount": doc.net_total,
+        "total_tax_amount": doc.tax_total, "total_tax_included_amount": doc.gross_total,
+        "payment_status": payment_status(doc), "overdue": doc.is_overdue,
+        "amount_due": max(due, 0) if invoice else 0, "amount_remaining": max(due, 0) if invoice else 0,
+        "amount_paid": doc.paid_total, "amount_overpaid": max(-due, 0) if invoice else 0,
+        "amount_credited": doc.credited_total,
+        "related_id": str(doc.related_id) if doc.related_id else None,
+        "kpis": None, "created_by": None, "created_on": doc.created_at, "last_updated_by": None,
+        "last_updated_on": doc.updated_at, "issued_on": doc.issued_at, "version": doc.version,
+        "pdf_url": url_for("api.invoice_pdf", document_id=doc.id, _external=True) if not doc.is_draft else None,
+        "customer_url": (url_for("public.document", token=doc.public_token, _external=True)
+                         if doc.public_token else None),
+    }
+
+
+def _who(event: AuditEvent | None, users: dict, tokens: dict) -> str | None:
+    if event is None:
+        return None
+    token_id = (event.data or {}).get("api_token_id")
+    if token_id is not None:
+        return f"API token {tokens.get(token_id, token_id)}"
+    return users.get(event.actor_id)
+
+
+def _details(doc: Document, body: dict) -> dict:
+    """What a single invoice adds to the list's view: who made and last changed it (a member's e-mail, or the
+    API token), seed 003's KPIs."""
+    from webapp.models import ApiToken
+
+    events = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.org_id == doc.org_id, AuditEvent.object_type == "document", AuditEvent.object_id == doc.id)
+        .order_by(AuditEvent.id)).all()
+    user_ids = {e.actor_id for e in events if e.actor_id} | ({doc.created_by_id} if doc.created_by_id else set())
+    token_ids = {(e.data or {}).get("api_token_id") for e in events} - {None}
+    users = {u.id: u.email for u in db.session.scalars(select(User).where(User.id.in_(user_ids)))} if user_ids else {}
+    tokens = ({t.id: t.name for t in db.session.scalars(select(ApiToken).where(ApiToken.id.in_(token_ids)))}
+              if token_ids else {})
+    created = next((e for e in events if e.action in ("document.created", "document.duplicated")), None)
+    body["created_by"] = _who(created, users, tokens) or users.get(doc.created_by_id)
+    body["last_updated_by"] = _who(events[-1] if events else None, users, tokens)
+    last_payment = db.session.scalar(select(func.max(Payment.paid_on)).where(
+        Payment.document_id == doc.id, Payment.voided_at.is_(None), Payment.amount > 0))
+    cancelled = db.session.scalar(select(func.min(Document.issue_date)).where(
+        Document.related_id == doc.id, Document.kind == "credit_note", Document.status != "draft")) \
+        if doc.status == "cancelled" else None
+    due = max(doc.amount_due, 0) if doc.kind == "invoice" and not doc.is_draft else 0
+    body["kpis"] = {"outstanding": due, "overdue": due if doc.is_overdue else 0,
+                    "last_payment_date": last_payment, "payment_applied": doc.paid_total,
+                    "credit_issued": doc.credited_total, "last_cancelled_on": cancelled}
+    return body
+
+
+def answer(doc: Document, status: int = 200):
+    db.session.flush()
+    db.session.refresh(doc)
+    response = jsonify(_details(doc, invoice_json(doc)))
+    response.status_code = status
+    response.headers["ETag"] = etag(doc.version)
+    return response
+
+
+# --- parsing into the use cases' inputs -------------------------------------------------------------
+
+def _price(item: ItemIn, currency: str) -> tuple[Decimal | None, bool | None]:
+    """The item's unit price in major units, and whether it is gross (None: as the invoice says)."""
+    if item.unit_extratax_amount is not None:
+        return from_minor(item.unit_extratax_amount, currency), False
+    if item.unit_tax_included_amount is not None:
+        return from_minor(item.unit_tax_included_amount, currency), True
+    return item.unit_price, None
+
+
+def _tax_args(spec_: TaxFields) -> dict:
+    return {"tax_rate_id": int(spec_.tax_rate_id) if spec_.tax_rate_id else None,
+            "tax_percent": spec_.tax_rate, "tax_category": spec_.tax_category}
+
+
+def _new_line(item: ItemIn, currency: str) -> tuple[draft_usecases.NewLine, bool | None]:
+    price, gross = _price(item, currency)
+    unit = item.unit or (UNIT_BY_CODE[item.unit_code] if item.unit_code else None)
+    return draft_usecases.NewLine(
+        description=item.description, quantity=item.quantity if "quantity" in item.model_fields_set or
+        item.product_id is None else None, unit_price=price, unit=unit, discount_percent=item.discount_percent,
+        product_id=int(item.product_id) if item.product_id else None, **_tax_args(item)), gross
+
+
+def _currency_of(body: InvoiceIn) -> str:
+    if body.currency:
+        return body.currency.upper()
+    from webapp.models import Contact
+
+    contact = load(actor(), Contact, int(body.customer_id), "customer")
+    return contact.currency or actor().org.currency
+
+
+def _inclusive(body_flag: bool | None, kinds: list[tuple[int, bool | None]], pointer_of) -> bool | None:
+    """Whether prices include VAT: the body's flag, else what the items' amounts say; a contradiction is a 422."""
+    stated = [(i, g) for i, g in kinds if g is not None]
+    wanted = body_flag if body_flag is not None else (stated[0][1] if stated else None)
+    wrong = [i for i, g in stated if g != wanted]
+    if wrong:
+        raise problems.Problem(422, "mixed_price_kinds", gettext(
+            "Give every price net (unit_extratax_amount) or every price gross (unit_tax_included_amount), as "
+            "price_tax_inclusive says."), [{"code": "mixed_price_kinds", "detail": gettext("This price is the other "
+                                                                                       "kind."),
+                                            "pointer": pointer_of(i)} for i in wrong])
+    return wanted
+
+
+def _document_input(body: InvoiceIn) -> draft_usecases.DocumentInput:
+    currency = _currency_of(body)
+    try:
+        precision(currency)
+    except Exception:  # noqa: BLE001 - an unknown code: the use case says so with its own message
+        currency_ok = False
+    else:
+        currency_ok = True
+    parsed = [_new_line(item, currency if currency_ok else "EUR") for item in body.items]
+    flag = body.price_tax_inclusive
+    if flag is None and body.calculate_from_net is not None:
+        flag = not body.calculate_from_net
+    inclusive = _inclusive(flag, [(i, gross) for i, (_, gross) in enumerate(parsed)], lambda i: f"/items/{i}")
+    adjustments = []
+    for kind, items in (("allowance", body.allowances), ("charge", body.charges)):
+        for adj in items:
+            adjustments.append(draft_usecases.NewAdjustment(
+                kind=kind, amount=from_minor(adj.amount, currency) if currency_ok else Decimal(adj.amount),
+                reason=adj.reason, **_tax_args(adj)))
+    discount = None
+    if body.discount is not None:
+        if body.discount.type == "percentage":
+            discount = body.discount.value
+        else:
+            rates = {(i.tax_rate_id, i.tax_rate, i.tax_category) for i in body.items}
+            if len(rates) != 1:
+                raise problems.Problem(422, "discount_needs_one_rate", gettext(
+                    "An amount discount needs items of one VAT rate; give allowances with their tax_rate instead."),
+                    [{"code": "discount_needs_one_rate", "detail": "", "pointer": "/discount"}])
+            first = body.items[0]
+            adjustments.append(draft_usecases.NewAdjustment(
+                kind="allowance", amount=from_minor(int(body.discount.value), currency), reason=gettext("Discount"),
+                **_tax_args(first)))
+    kind = "quote" if body.is_quote else body.kind
+    return draft_usecases.DocumentInput(
+        contact_id=int(body.customer_id), kind=kind, currency=body.currency, prices_include_tax=inclusive,
+        payment_terms_days=body.payment_terms.days if body.payment_terms else None,
+        chosen_issue_date=body.issue_date,
+        service_date=body.billing_period.start_date if body.billing_period else None,
+        service_period_end=body.billing_period.end_date if body.billing_period else None,
+        customer_reference=body.customer_reference or "", notes=body.notes or "", discount_percent=discount,
+        valid_until=body.valid_until, lines=tuple(line for line, _ in parsed), adjustments=tuple(adjustments))
+
+
+def _field_map(body_items: int = 0) -> dict:
+    mapping = dict(FIELD_MAP)
+    for i in range(body_items):
+        for name, api in (("description", "description"), ("quantity", "quantity"), ("unit", "unit"),
+                          ("unit_price", "unit_price"), ("discount_percent", "discount_percent"),
+                          ("tax_rate", "tax_rate"), ("product_id", "product_id")):
+            mapping[f"lines.{i}.{name}"] = f"items.{i}.{api}"
+    return mapping
+
+
+# --- routes ---------------------------------------------------------------------------------------
+
+def _doc(document_id: int) -> Document:
+    return load(actor(), Document, document_id, "document")
+
+
+@bp.get("/invoices")
+@spec.validate(query=InvoiceListQuery, resp=Answers(HTTP_200=InvoiceList, **ERRORS), tags=TAGS)
+def list_invoices():
+    """List invoices, credit notes and quotes
+
+    Newest first, `limit` at a time; filter by `filter[kind]`, `filter[status]`, `filter[customer_id]`, the
+    issue date (`filter[date_from]`, `filter[date_to]`) and `filter[search]` (number or customer name). Items
+    are left out: GET one invoice for them."""
+    query: InvoiceListQuery = request.context.query
+    stmt = select(Document).where(Document.org_id == actor().org.id)
+    if query.kind:
+        stmt = stmt.where(Document.kind == query.kind)
+    if query.status:
+        stmt = stmt.where(Document.status == query.status)
+    if query.customer_id:
+        stmt = stmt.where(Document.contact_id == int(query.customer_id))
+    if query.date_from:
+        stmt = stmt.where(Document.issue_date >= query.date_from)
+    if query.date_to:
+        stmt = stmt.where(Document.issue_date <= query.date_to)
+    if query.search:
+        stmt = stmt.where(Document.search_text.contains(query.search.strip().lower(), autoescape=True))
+    if query.starting_after:
+        stmt = stmt.where(Document.id < int(query.starting_after))
+    from sqlalchemy.orm import selectinload
+
+    rows = db.session.scalars(stmt.order_by(Document.id.desc()).limit(query.limit + 1)
+                              .options(selectinload(Document.adjustments))).all()
+    return jsonify({"data": [invoice_json(d, with_items=False) for d in rows[:query.limit]],
+                    "has_more": len(rows) > query.limit})
+
+
+@bp.post("/invoices")
+@idempotent
+@spec.validate(json=InvoiceIn, resp=Answers(HTTP_201=InvoiceOut, **ERRORS), tags=TAGS)
+def create_invoice():
+    """Create an invoice or a quote
+
+    With up to 100 items in one call; the totals follow from them (EN 16931: VAT per group, rounded once).
+    `status: issued` finalizes it at once (number, date, PDF), `status: paid` also records a payment
+    (`payment_details`, default: the whole amount today)."""
+    body: InvoiceIn = request.context.json
+    g.api_field_map = _field_map(len(body.items))
+    data = _document_input(body)
+    if body.status == "draft":
+        if body.payment_details is not None:
+            raise problems.Problem(422, "payment_details_need_paid", gettext(
+                "payment_details go with status paid."), [{"code": "payment_details_need_paid", "detail": "",
+                                                           "pointer": "/payment_details"}])
+        doc = draft_usecases.create_document(actor(), data)
+    else:
+        paid = None
+        if body.status == "paid":
+            details = body.payment_details or PaymentDetails()
+            paid = issuing_usecases.PaidWith(paid_on=details.paid_on or date.today(), amount=details.amount,
+                                             method=details.method, reference=details.reference,
+                                             key=request.headers.get("Idempotency-Key", "").strip()[:64])
+        doc = issuing_usecases.create_issued(actor(), data, paid)
+    response = answer(doc, 201)
+    response.headers["Location"] = url_for("api.get_invoice", document_id=doc.id)
+    return response
+
+
+@bp.get("/invoices/<int:document_id>")
+@spec.validate(resp=Answers(HTTP_200=InvoiceOut, **ERRORS), tags=TAGS)
+def get_invoice(document_id: int):
+    """Get an invoice, credit note or quote
+
+    With its items, allowances and charges, the VAT breakdown (`taxes`), the payment state and seed 003's
+    KPIs. The `ETag` is the draft's version for If-Match."""
+    return answer(_doc(document_id))
+
+
+@bp.patch("/invoices/<int:document_id>")
+@spec.validate(json=InvoicePatch, resp=Answers(HTTP_200=InvoiceOut, **ERRORS), tags=TAGS)
+def update_invoice(document_id: int):
+    """Change a draft
+
+    Only the fields given change; a stale version (If-Match or `version`) is a 409."""
+    body: InvoicePatch = request.context.json
+    doc = _doc(document_id)
+    given = body.model_fields_set
+    g.api_field_map = FIELD_MAP
+    header = None
+    if given - {"version", "customer_id"}:
+        header = draft_usecases.HeaderInput(
+            currency=doc.currency,
+            prices_include_tax=body.price_tax_inclusive if "price_tax_inclusive" in given and
+            body.price_tax_inclusive is not None else doc.prices_include_tax,
+            chosen_issue_date=body.issue_date if "issue_date" in given else doc.chosen_issue_date,
+            service_date=(body.billing_period.start_date if body.billing_period else None)
+            if "billing_period" in given else doc.service_date,
+            service_period_end=(body.billing_period.end_date if body.billing_period else None)
+            if "billing_period" in given else doc.service_period_end,
+            payment_terms_days=body.payment_terms.days if body.payment_terms else doc.payment_terms_days,
+            customer_reference=body.customer_reference if body.customer_reference is not None
+            else doc.customer_reference,
+            notes=body.notes if body.notes is not None else doc.notes,
+            discount_percent=body.discount_percent if "discount_percent" in given else doc.discount_percent,
+            valid_until=body.valid_until if "valid_until" in given else doc.valid_until)
+    change = draft_usecases.DraftChange(header=header,
+                                        contact_id=int(body.customer_id) if body.customer_id else None)
+    return answer(draft_usecases.change_draft(actor(), document_id, wanted_version(body.version), change))
+
+
+@bp.delete("/invoices/<int:document_id>")
+@spec.validate(resp=Answers(HTTP_204=None, **ERRORS), tags=TAGS)
+def delete_invoice(document_id: int):
+    """Delete a draft
+
+    Issued documents are never deleted: cancel an invoice with a credit note."""
+    draft_usecases.delete_draft(actor(), document_id, wanted_version())
+    return "", 204
+
+
+@bp.get("/invoices/<int:document_id>/items")
+@spec.validate(resp=Answers(HTTP_200=ItemList, **ERRORS), tags=ITEM_TAGS)
+def list_items(document_id: int):
+    """List an invoice's items"""
+    doc = _doc(document_id)
+    shares = _shares(doc, list(doc.lines), _adjustment_nets(doc) if doc.adjustments else {})
+    return jsonify({"data": [item_json(doc, line, shares) for line in doc.lines]})
+
+
+def _item_answer(doc: Document, line_id: int, status: int = 200):
+    db.session.flush()
+    db.session.refresh(doc)
+    line = next(line for line in doc.lines if line.id == line_id)
+    shares = _shares(doc, list(doc.lines), _adjustment_nets(doc) if doc.adjustments else {})
+    response = jsonify(item_json(doc, line, shares))
+    response.status_code = status
+    response.headers["ETag"] = etag(doc.version)
+    return response
+
+
+@bp.post("/invoices/<int:document_id>/items")
+@idempotent
+@spec.validate(json=ItemIn, resp=Answers(HTTP_201=ItemOut, **ERRORS), tags=ITEM_TAGS)
+def add_item(document_id: int):
+    """Add an item to a draft
+
+    The totals are recalculated (seed 002 step 4); the answer's ETag is the draft's new version."""
+    body: ItemIn = request.context.json
+    doc = _doc(document_id)
+    line, gross = _new_line(body, doc.currency)
+    _inclusive(doc.prices_include_tax, [(0, gross)], lambda i: "/")
+    g.api_field_map = {"tax_rate": "tax_rate"}
+    change = draft_usecases.add_full_line(actor(), document_id, wanted_version(), line)
+    return _item_answer(change.document, change.line.id, 201)
+
+
+@bp.patch("/invoices/<int:document_id>/items/<int:line_id>")
+@spec.validate(json=ItemPatch, resp=Answers(HTTP_200=ItemOut, **ERRORS), tags=ITEM_TAGS)
+def update_item(document_id: int, line_id: int):
+    """Change an item of a draft
+
+    Only the fields given change."""
+    body: ItemPatch = request.context.json
+    doc = _doc(document_id)
+    line = draft_usecases.line_of(doc, line_id)
+    price, gross = _price(body, doc.currency)
+    _inclusive(doc.prices_include_tax, [(0, gross)], lambda i: "/")
+    given = body.model_fields_set
+    data = draft_usecases.LineInput(
+        description=body.description if body.description is not None else line.description,
+        quantity=body.quantity if body.quantity is not None else line.quantity,
+        unit=body.unit or (UNIT_BY_CODE[body.unit_code] if body.unit_code else line.unit),
+        unit_price=price if price is not None else line.unit_price,
+        discount_percent=body.discount_percent if "discount_percent" in given else line.discount_percent,
+        tax_rate_id=int(body.tax_rate_id) if body.tax_rate_id else (
+            None if {"tax_rate", "tax_category"} & given else line.tax_rate_id),
+        tax_percent=body.tax_rate if "tax_rate" in given else None,
+        tax_category=body.tax_category if "tax_category" in given else None)
+    g.api_field_map = {"tax_rate_id": "tax_rate_id"}
+    change = draft_usecases.change_line(actor(), document_id, line_id, wanted_version(body.version), data)
+    return _item_answer(change.document, line_id)
+
+
+@bp.delete("/invoices/<int:document_id>/items/<int:line_id>")
+@spec.validate(resp=Answers(HTTP_204=None, **ERRORS), tags=ITEM_TAGS)
+def delete_item(document_id: int, line_id: int):
+    """Remove an item from a draft"""
+    removed = draft_usecases.remove_line(actor(), document_id, line_id, wanted_version())
+    response = jsonify()
+    response.status_code = 204
+    response.headers["ETag"] = etag(removed.document.version)
+    return response
+
+
+@bp.post("/invoices/<int:document_id>/finalize")
+@idempotent
+@spec.validate(json=Versioned, resp=Answers(HTTP_200=InvoiceOut, **ERRORS), tags=ACTION_TAGS)
+def finalize_invoice(document_id: int):
+    """Finalize (issue) a draft
+
+    Seed 000 step 3: the next number of the series, the invoice date (today, or the chosen issue date), the
+    due date from the payment terms, the stored PDF; from then on it never changes."""
+    body: Versioned | None = request.context.json
+    doc = _doc(document_id)
+    version = wanted_version(body.version if body else None)
+    return answer(issuing_usecases.issue(actor(), document_id, version if version is not None else doc.version))
+
+
+@bp.post("/invoices/<int:document_id>/attach_payment")
+@idempotent
+@spec.validate(json=AttachPayment, resp=Answers(HTTP_200=InvoiceOut, **ERRORS), tags=ACTION_TAGS)
+def attach_payment(document_id: int):
+    """Record a payment or a refund
+
+    Seed 000 step 4: an empty body pays what is due today; `transaction_data` records a partial payment, more
+    than is due (reported as `amount_overpaid`) or a refund."""
+    body: AttachPayment | None = request.context.json
+    doc = _doc(document_id)
+    data = (body.transaction_data if body else None) or TransactionData()
+    if data.currency and data.currency.upper() != doc.currency:
+        raise problems.Problem(422, "currency_mismatch", gettext(
+            "The payment is in %(given)s, the invoice in %(currency)s.", given=data.currency,
+            currency=doc.currency), [{"code": "currency_mismatch", "detail": "",
+                                      "pointer": "/transaction_data/currency"}])
+    amount = data.amount if data.amount is not None else max(doc.amount_due, 0)
+    g.api_field_map = {"amount": "transaction_data.amount"}
+    doc, _ = payment_usecases.record_payment(actor(), document_id, payment_usecases.PaymentInput(
+        amount=from_minor(amount, doc.currency), paid_on=data.paid_on or date.today(),
+        refund=data.transaction_type == "refund", method=data.method, reference=data.reference, note=data.note,
+        key=request.headers.get("Idempotency-Key", "").strip()[:64] or issuing_usecases.new_key(),
+        allow_overpayment=True))
+    return answer(doc)
+
+
+@bp.get("/invoices/<int:document_id>/pdf")
+@spec.validate(resp=Answers(HTTP_200=None, **ERRORS), tags=TAGS)
+def invoice_pdf(document_id: int):
+    """The PDF
+
+    An issued document's PDF is the one stored when it was issued, byte for byte; a draft's is rendered now
+    and marked as a draft."""
+    doc = _doc(document_id)
+    return download(pdf_service.document_pdf(doc, actor().org), pdf_service.filename(doc))

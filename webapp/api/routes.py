@@ -1,0 +1,5 @@
+"""Every module of the API, imported so their routes register on the blueprint (``create_app`` imports this)."""
+from webapp.api import base, catalog, customers, invoices, openapi  # noqa: F401 - routes register on bp
+from webapp.api.spec import bp
+
+__all__ = ["bp"]
