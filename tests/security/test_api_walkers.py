@@ -100,6 +100,7 @@ def _open(app, api, rule, method, values):
     return client.open(url, method=method, json=body, headers=headers, csrf=False), url
 
 
+@pytest.mark.slow  # a snapshot of every table per request: once, in the PostgreSQL pass
 def test_without_a_token_every_route_is_401_and_changes_nothing(app, api):
     values = objects_of(api.org)
     tried = 0
@@ -116,6 +117,7 @@ def test_without_a_token_every_route_is_401_and_changes_nothing(app, api):
     assert tried >= 16
 
 
+@pytest.mark.slow  # a snapshot of every table per request: once, in the PostgreSQL pass
 def test_another_organizations_token_gets_404_for_every_id_and_changes_nothing(app, api, api_as):
     victim = objects_of(api.org)
     attacker = api_as("owner")
@@ -134,6 +136,7 @@ def test_another_organizations_token_gets_404_for_every_id_and_changes_nothing(a
     assert len(tried) >= 12
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("role", ROLES)
 def test_each_roles_token_may_do_what_the_table_declares(app, api_as, role):
     program = api_as(role)
@@ -154,6 +157,7 @@ def test_each_roles_token_may_do_what_the_table_declares(app, api_as, role):
                 assert table_contents() == before, (role, method, url)
 
 
+@pytest.mark.slow  # a snapshot of every table per request: once, in the PostgreSQL pass
 def test_a_get_writes_nothing(app, api):
     values = objects_of(api.org)
     quiet(api.row.id)
