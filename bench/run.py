@@ -307,11 +307,43 @@ def measure_pages(app, client, org_id: int, user_id: int, invoice_id: int, token
 
     results["record a payment"] = timed(app, pay)
 
+    results.update(measure_api(app, org_id, user_id, invoice_id, customer_id))
+
     # PDFs rendered on request (a draft's; an issued document's stored bytes are served unchanged)
     for name, lines, runs in (("PDF, one page (3 lines)", 3, 20), ("PDF, 500 lines", 500, 5)):
         draft = draft_with_lines(app, org_id, user_id, lines)
         results[name] = timed(app, lambda i, d=draft: client.get(f"/invoices/{d}/pdf"), runs=runs, warmup=1)
     return results
+
+
+def api_token(app, org_id: int, user_id: int) -> str:
+    """A new owner token of the organization."""
+    from webapp.services import api_tokens
+
+    with app.app_context():
+        _, token = api_tokens.create(db.session.get(Organization, org_id), db.session.get(User, user_id),
+                                     f"bench {time.time_ns()}", "owner", None)
+        db.session.commit()
+    return token
+
+
+def measure_api(app, org_id: int, user_id: int, invoice_id: int, customer_id: int) -> dict:
+    """The JSON API's rows: the same use cases as the pages, with a token instead of a session."""
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {api_token(app, org_id, user_id)}"}
+    items = [{"description": f"Item {n}", "quantity": "2", "unit_extratax_amount": 1250 + n, "tax_rate": "19"}
+             for n in range(3)]
+    return {
+        "API: invoice list (limit 50)": timed(app, lambda i: client.get("/api/v1/invoices?limit=50", headers=headers)),
+        "API: one invoice (3 payments)": timed(app, lambda i: client.get(f"/api/v1/invoices/{invoice_id}",
+                                                                         headers=headers)),
+        "API: create with 3 items and finalize (PDF made and stored)": timed(app, lambda i: client.post(
+            "/api/v1/invoices", headers=headers, json={"customer_id": str(customer_id), "status": "issued",
+                                                       "items": items}), runs=30),
+        "API: attach a payment": timed(app, lambda i: client.post(
+            f"/api/v1/invoices/{invoice_id}/attach_payment", headers=headers,
+            json={"transaction_data": {"amount": 100, "reference": f"bench-{i}"}})),
+    }
 
 
 def chromium_beside(app, org_id: int, user_id: int, tmp: str) -> dict[str, str]:
@@ -384,13 +416,16 @@ def wrk(url: str, headers: dict[str, str]) -> tuple[float, float, int]:
     return rps, float(p50.group(1)) * scale, int(bad.group(1)) if bad else 0
 
 
-def http_get(url: str, cookie: str) -> tuple[int, bytes]:
+def http_get(url: str, cookie: str, token: str = "") -> tuple[int, bytes]:
     import http.client
     from urllib.parse import urlsplit
 
     parts = urlsplit(url)
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
-    conn.request("GET", parts.path + (f"?{parts.query}" if parts.query else ""), headers={"Cookie": cookie})
+    headers = {"Cookie": cookie} if cookie else {}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    conn.request("GET", parts.path + (f"?{parts.query}" if parts.query else ""), headers=headers)
     response = conn.getresponse()
     body = response.read()
     conn.close()
@@ -410,6 +445,11 @@ def served(app, url: str, org_id: int, user_id: int, tmp: str) -> dict:
         status, body = http_get(server.url + "/invoices/", cookie)
         assert status == 200 and b"INV-" in body, (status, body[:300])
         results["list"] = wrk(server.url + "/invoices/", {"Cookie": cookie})
+        token = api_token(app, org_id, user_id)
+        status, body_api = http_get(server.url + "/api/v1/invoices?limit=50", "", token)
+        assert status == 200 and body_api.startswith(b'{"data"'), (status, body_api[:300])
+        results["api list"] = wrk(server.url + "/api/v1/invoices?limit=50", {"Authorization": f"Bearer {token}"})
+        results["api_bytes"] = len(body_api)
         status, after = http_get(server.url + "/invoices/", cookie)  # wrk counts redirects as answers
         assert status == 200 and len(after) == len(body), (status, len(after))
         page_bytes = len(body)
@@ -529,7 +569,7 @@ def table(results: dict, chromium: dict[str, str], started: datetime) -> str:
             median, p95, q = results[label]["pages"][big][name]
             cells.append(f"{median:.1f} ms | {p95:.1f} ms")
             queries.append(f"{results[label]['pages'][small][name][2]} → {q}")
-            if not name.startswith(("issue", "PDF")):
+            if not name.startswith(("issue", "PDF", "API: create")):
                 worst = max(worst, median)
         same = len(set(queries)) == 1
         out.append(f"| {shown} | " + " | ".join(cells) + " | " +
@@ -537,6 +577,7 @@ def table(results: dict, chromium: dict[str, str], started: datetime) -> str:
     if all(results[label]["served"] for label in labels):
         rows = {
             "invoice list, gunicorn 2 workers (wrk -t2 -c8, loopback)": "list",
+            "API: invoice list (limit 50), gunicorn 2 workers (same wrk)": "api list",
             "minimal Flask endpoint, same bytes from one query (same setup)": "minimal",
         }
         for name, key in rows.items():
@@ -574,7 +615,9 @@ def table(results: dict, chromium: dict[str, str], started: datetime) -> str:
     ]
     if all(results[label]["served"] for label in labels):
         page_bytes = results[labels[0]]["served"]["page_bytes"]
-        notes.append(f"The invoice list page is {page_bytes:,} bytes; wrk and gunicorn share the machine's cores.")
+        notes.append(f"The invoice list page is {page_bytes:,} bytes (the API's page of 50: "
+                     f"{results[labels[0]]['served']['api_bytes']:,} bytes); wrk and gunicorn share the machine's "
+                     "cores.")
     return "\n".join(out + notes)
 
 

@@ -5,6 +5,7 @@ REQUIRE_POSTGRES=1 / REQUIRE_BROWSER=1 turn a missing database or browser into f
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import tempfile
@@ -87,10 +88,17 @@ class CSRFClient(FlaskClient):
         return URLSafeTimedSerializer(app.secret_key, salt="wtf-csrf-token").dumps(raw)
 
 
-@pytest.fixture(scope="session")
-def app():
+@functools.cache
+def the_app():
+    """The suite's one app (the ``app`` fixture; schemathesis needs it when it collects its tests)."""
     app = create_app(app_config())
     app.test_client_class = CSRFClient
+    return app
+
+
+@pytest.fixture(scope="session")
+def app():
+    app = the_app()
     with app.app_context():
         if os.environ.get("REQUIRE_POSTGRES") == "1" and os.environ.get("TEST_DATABASE_URL"):
             assert _db.engine.dialect.name == "postgresql", "TEST_DATABASE_URL must point at PostgreSQL"

@@ -15,7 +15,7 @@ from webapp.forms import MAX_ID
 from webapp.models import ApiToken, Membership, Organization
 from webapp.models.user import PASSWORD_MIN_LENGTH
 from webapp import demo
-from webapp.services import accounts, mail, orgs
+from webapp.services import accounts, mail, orgs, webhooks
 from webapp.usecases import Actor
 from webapp.usecases import api_tokens as token_usecases
 
@@ -198,7 +198,7 @@ def revoke_api_token(token_id):
 
 @click.group("outbox")
 def outbox():
-    """The e-mail outbox."""
+    """The outbox: e-mails and webhooks."""
 
 
 @outbox.command("deliver")
@@ -207,13 +207,19 @@ def outbox():
               help="Seconds between runs with --loop.")
 @click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True, help="Messages per run.")
 def deliver(loop, interval, limit):
-    """Send queued e-mails that are due (SMTP, or files under instance/mail/ without MAIL_SERVER)."""
+    """Send queued e-mails that are due (SMTP, or files under instance/mail/ without MAIL_SERVER), then the
+    webhook deliveries that are due."""
     target = current_app.config["MAIL_SERVER"] or current_app.config["MAIL_FILE_DIR"]
     while True:
         report = mail.deliver_due(limit=limit)
         if report.sent or report.retrying or report.failed or not loop:
             click.echo(f"outbox -> {target}: {len(report.sent)} sent, {len(report.retrying)} to retry, "
                        f"{len(report.failed)} failed")
+        db.session.remove()
+        hooks = webhooks.deliver_due(limit=limit)
+        if hooks.delivered or hooks.retrying or hooks.failed or not loop:
+            click.echo(f"webhooks: {len(hooks.delivered)} delivered, {len(hooks.retrying)} to retry, "
+                       f"{len(hooks.failed)} failed")
         db.session.remove()
         if not loop:
             break

@@ -146,6 +146,8 @@ def load_config(instance_path: Path) -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         # requests per API token (and per client address without one); Flask-Limiter's notation
         "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "600 per minute"),
+        # Webhooks go to public addresses only; true lets loopback and private addresses through (tests, development)
+        "WEBHOOKS_ALLOW_PRIVATE": _bool(os.environ.get("WEBHOOKS_ALLOW_PRIVATE")),
         # Cookies
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -54,7 +54,8 @@ ALLOWED = {
     "settings.audit_log": OWNER_BOOKKEEPER,  # the bookkeeper reads everything
     **{f"settings.{name}": OWNER for name in (
         "company", "invoice_email", "numbering", "numbering_preview", "members", "invite", "change_role",
-        "remove_member", "revoke_invitation", "mail", "mail_message", "api", "revoke_api_token")},
+        "remove_member", "revoke_invitation", "mail", "mail_message", "api", "revoke_api_token", "create_webhook",
+        "webhook", "toggle_webhook", "rotate_webhook", "delete_webhook", "resend_webhook")},
 }
 # documents the route is tried on (the others: a draft)
 ON_ISSUED = {"send", "new_payment", "void_payment", "mark_paid", "credit", "cancel", "change_recipient",
@@ -85,7 +86,21 @@ def world(f, org, owner):
             "event_id": db.session.scalar(select(AuditEvent.id).where(AuditEvent.org_id == org.id)),
             "org_id": org.id, "draft": draft, "issued": issued, "line_id": draft.lines[0].id,
             "adjustment_id": adjustment.id, "payment_id": payment.id, "note_id": note.id,
-            "token": issued.public_token, "kind": "invoice"}
+            "token": issued.public_token, "kind": "invoice", **webhook_ids(org)}
+
+
+def webhook_ids(org) -> dict:
+    """A webhook endpoint of ``org`` with one delivery (the webhook routes' ids)."""
+    from webapp.models import WebhookDelivery, WebhookEndpoint
+
+    endpoint = WebhookEndpoint(org_id=org.id, url="https://hooks.example.com/in", events=[], secret="whsec_" + "A" * 32)
+    db.session.add(endpoint)
+    db.session.flush()
+    delivery = WebhookDelivery(org_id=org.id, endpoint_id=endpoint.id, event_id="msg_x", event_type="invoice.paid",
+                               payload="{}", status="failed")
+    db.session.add(delivery)
+    db.session.commit()
+    return {"webhook_id": endpoint.id, "delivery_id": delivery.id}
 
 
 @pytest.mark.slow

@@ -13,7 +13,7 @@ from spectree import Response as Answers
 from sqlalchemy import select
 
 from webapp.api.base import actor, idempotent
-from webapp.api.schemas import Id, Input, ListQuery, Output, Problem, decimal_text, text
+from webapp.api.schemas import Flag, Id, Input, ListQuery, Output, Problem, decimal_text, text
 from webapp.api.spec import bp, spec
 from webapp.domain.tax import CATEGORIES
 from webapp.domain.units import UNITS
@@ -44,7 +44,7 @@ class ProductIn(Input):
     unit_price: Decimal | None = Field(None, allow_inf_nan=False, description=(
         "In major units, at most 4 decimals, not negative: \"4.80\", \"0.0125\" (a string or a JSON number)"),
         examples=["4.80"])
-    price_tax_inclusive: bool | None = Field(None, description=(
+    price_tax_inclusive: Flag | None = Field(None, description=(
         "true: unit_price includes the tax; not given or null: the organization's setting (a change: unchanged)"))
     tax_rate_id: Id | None = None
 
@@ -200,7 +200,7 @@ class TaxRateIn(Input):
         "From 0 to 100, at most 4 decimals: \"19\", \"5.5\" (a string or a JSON number)"), examples=["19"])
     category: text(2, "EN 16931 VAT category: " + ", ".join(CATEGORIES), examples=["S"]) = ""
     exemption_reason: text(1000, "The legal note printed on documents (BT-120)") = ""
-    is_default: bool = False
+    is_default: Flag = False
 
 
 class TaxRatePatch(TaxRateIn):

@@ -7,7 +7,7 @@ import re
 from datetime import date, datetime
 from decimal import Decimal
 
-from flask import Response, g, request, url_for
+from flask import Response, g, jsonify, request, url_for
 from flask_babel import gettext
 from pydantic import AliasChoices, Field
 from spectree import Response as Answers
@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 from webapp.api import problems
 from webapp.api.spec import bp, spec
 from webapp.api.base import actor, idempotent
-from webapp.api.schemas import Id, Input, ListQuery, Output, Problem, decimal_text, text
+from webapp.api.schemas import Flag, Id, Input, ListQuery, Output, Problem, decimal_text, text
 from webapp.extensions import db
 from webapp.models import Contact, CustomField
 from webapp.queries import contacts as contact_queries
@@ -68,8 +68,8 @@ class CustomerIn(Input):
     vat_number: text(30, examples=["DE123456789"]) = ""
     buyer_reference: text(100, "The reference the buyer wants on its invoices (BT-10, e.g. a Leitweg-ID)") = ""
     notes: text(5000) = ""
-    is_customer: bool | None = None
-    is_supplier: bool | None = None
+    is_customer: Flag | None = None
+    is_supplier: Flag | None = None
     address: AddressIn | None = None
     shipping_address: ShippingAddressIn | None = Field(None, description="Ship to a different address; null: none")
     custom_fields: dict[str, str | int | bool | list[str] | None] = Field(
@@ -202,7 +202,7 @@ def _custom_json(value):
     return value
 
 
-def _values(body: CustomerIn, supplier: bool) -> dict:
+def _values(body: CustomerIn) -> dict:
     """The body's fields given, as the contact's columns."""
     given = body.model_fields_set
     values: dict = {}
@@ -241,7 +241,7 @@ def _list(supplier: bool):
 
 def _create(supplier: bool):
     body: CustomerIn = request.context.json
-    values = _values(body, supplier)
+    values = _values(body)
     values.setdefault("is_customer", not supplier)
     values.setdefault("is_supplier", supplier)
     g.api_field_map = FIELD_MAP
@@ -253,8 +253,6 @@ def _create(supplier: bool):
 
 
 def _answer(contact: Contact, status: int = 200) -> Response:
-    from flask import jsonify
-
     answer = jsonify(customer_json(contact, contacts.custom_fields(contact.org_id)))
     answer.status_code = status
     return answer
@@ -273,7 +271,7 @@ def _change(contact_id: int, supplier: bool):
     body: CustomerPatch = request.context.json
     g.api_field_map = FIELD_MAP
     saved = usecase.save_customer(actor(), contact_id, usecase.CustomerInput(
-        values=_values(body, supplier), custom=body.custom_fields, custom_partial=True))
+        values=_values(body), custom=body.custom_fields, custom_partial=True))
     return _answer(saved.contact)
 
 
@@ -289,8 +287,6 @@ def _put_address(contact_id: int, supplier: bool):
     values = {column: getattr(body, api) for api, column in ADDRESS.items()}
     saved = usecase.save_customer(actor(), contact_id, usecase.CustomerInput(values=values, custom={},
                                                                              custom_partial=True))
-    from flask import jsonify
-
     return jsonify(_address(saved.contact))
 
 
@@ -357,8 +353,6 @@ def restore_customer(contact_id: int):
 @spec.validate(resp=Answers(HTTP_200=AddressOut, **ERRORS), tags=TAGS)
 def get_customer_address(contact_id: int):
     """Get a customer's address"""
-    from flask import jsonify
-
     return jsonify(_address(_one(contact_id, False)))
 
 
@@ -425,8 +419,6 @@ def restore_supplier(contact_id: int):
 @spec.validate(resp=Answers(HTTP_200=AddressOut, **ERRORS), tags=SUPPLIER_TAGS)
 def get_supplier_address(contact_id: int):
     """Get a supplier's address"""
-    from flask import jsonify
-
     return jsonify(_address(_one(contact_id, True)))
 
 

@@ -16,7 +16,8 @@ from sqlalchemy import func, select
 
 from webapp.api import problems
 from webapp.api.base import actor, etag, idempotent, wanted_version
-from webapp.api.schemas import Id, Input, ListQuery, MinorAmount, Output, Problem, decimal_input, decimal_text, text
+from webapp.api.messages import EmailDetails, field_map as message_fields, message_of
+from webapp.api.schemas import Day, Flag, Id, Input, ListQuery, MinorAmount, Output, Problem, decimal_input, decimal_text, text
 from webapp.api.spec import bp, spec
 from webapp.domain import status as status_table
 from webapp.domain.money import from_minor, precision, to_minor
@@ -25,6 +26,7 @@ from webapp.domain.units import UNITS, unece_code
 from webapp.extensions import db
 from webapp.models import AuditEvent, Document, DocumentLine, Payment, User
 from webapp.services import pdf as pdf_service
+from webapp.services.webhooks import payment_status
 from webapp.usecases import drafts as draft_usecases
 from webapp.usecases import issuing as issuing_usecases
 from webapp.usecases import load
@@ -35,7 +37,6 @@ TAGS = ["Invoices"]
 ITEM_TAGS = ["Invoice items"]
 ACTION_TAGS = ["Invoice actions"]
 ERRORS = {"HTTP_401": Problem, "HTTP_403": Problem, "HTTP_404": Problem, "HTTP_409": Problem, "HTTP_422": Problem}
-Day = date  # a type name no field shadows
 UNIT_BY_CODE = {code: key for key, (_, code) in UNITS.items()}
 KINDS = ("invoice", "credit_note", "quote")
 
@@ -43,7 +44,8 @@ KINDS = ("invoice", "credit_note", "quote")
 FIELD_MAP = {"chosen_issue_date": "issue_date", "service_date": "billing_period.start_date",
              "service_period_end": "billing_period.end_date", "payment_terms_days": "payment_terms.days",
              "customer_reference": "customer_reference", "prices_include_tax": "price_tax_inclusive",
-             "discount_percent": "discount.value", "contact_id": "customer_id"}
+             "discount_percent": "discount.value", "contact_id": "customer_id",
+             "order_reference": "order_id"}
 
 
 # --- requests -------------------------------------------------------------------------------------
@@ -54,8 +56,8 @@ class PaymentTerms(Input):
 
 
 class BillingPeriod(Input):
-    start_date: date
-    end_date: date | None = None
+    start_date: Day
+    end_date: Day | None = None
 
 
 class Discount(Input):
@@ -106,7 +108,7 @@ class AdjustmentIn(TaxFields):
 
 class PaymentDetails(Input):
     amount: MinorAmount | None = Field(None, description="Minor units; default: the whole amount due")
-    paid_on: date | None = Field(None, description="Default: today")
+    paid_on: Day | None = Field(None, description="Default: today")
     method: Literal[*("bank_transfer", "card", "cash", "cheque", "paypal", "other")] = "bank_transfer"  # type: ignore
     reference: text(100, examples=["STRIPE_ch_abc123"]) = ""
 
@@ -115,41 +117,49 @@ class InvoiceIn(Input):
     """A new document. ``status``: ``draft`` (default), ``issued`` (finalized at once) or ``paid`` (finalized and
     paid with ``payment_details``), as seed 004."""
     kind: Literal["invoice", "quote"] = "invoice"
-    is_quote: bool | None = Field(None, description="true: a quote (seed 002); the same as kind=quote")
+    is_quote: Flag | None = Field(None, description="true: a quote (seed 002); the same as kind=quote")
     flow: Literal["sales"] = "sales"
     customer_id: Id
     currency: text(3, "ISO 4217; default: the customer's, else the organization's; fixed after creation",
                    examples=["EUR"]) | None = None
-    price_tax_inclusive: bool | None = Field(None, description="Prices include VAT (seed 003); default: as the "
+    price_tax_inclusive: Flag | None = Field(None, description="Prices include VAT (seed 003); default: as the "
                                                                "items' amounts say, else the organization's")
-    calculate_from_net: bool | None = Field(None, description="Seed 002: true = net prices")
+    calculate_from_net: Flag | None = Field(None, description="Seed 002: true = net prices")
     payment_terms: PaymentTerms | None = None
     notes: text(5000, "Shown on the document") | None = Field(None, validation_alias=AliasChoices(
         "notes", "memo", "invoice_note"))
     customer_reference: text(100, "The customer's reference or purchase order number") | None = Field(
         None, validation_alias=AliasChoices("customer_reference", "customer_purchase_order_id"))
+    order_id: text(100, "The order this invoice bills in your shop or ERP (seed 003): one live invoice per "
+                        "order, so an order is never invoiced twice", examples=["ORDER-1001"]) | None = None
     billing_period: BillingPeriod | None = None
-    issue_date: date | None = Field(None, description="Issue on this day instead of the day of finalizing")
-    valid_until: date | None = Field(None, description="Quotes: the offer's last day")
+    issue_date: Day | None = Field(None, description="Issue on this day instead of the day of finalizing")
+    valid_until: Day | None = Field(None, description="Quotes: the offer's last day")
     discount: Discount | None = None
     items: list[ItemIn] = Field(default_factory=list, max_length=100)
     allowances: list[AdjustmentIn] = Field(default_factory=list, max_length=50)
     charges: list[AdjustmentIn] = Field(default_factory=list, max_length=50)
     status: Literal["draft", "issued", "paid"] = "draft"
+    number: text(40, "An invoice issued outside Tallybook, imported with its own number (seed 002): unique in the "
+                     "organization, marked imported, never taken from the series; with status issued or paid and "
+                     "its issue_date", examples=["2023-0815"]) | None = None
     payment_details: PaymentDetails | None = None
+    email_details: EmailDetails | None = Field(None, description="With status issued or paid: e-mail the "
+                                                                 "invoice at once, in the same request (seed 004)")
 
 
 class InvoicePatch(Input):
     """A change of a draft: only the fields given change. Send the version (If-Match or ``version``)."""
     version: int | None = Field(None, ge=1)
     customer_id: Id | None = None
-    price_tax_inclusive: bool | None = None
+    price_tax_inclusive: Flag | None = None
     payment_terms: PaymentTerms | None = None
     notes: text(5000) | None = None
     customer_reference: text(100) | None = None
+    order_id: text(100, "The shop's order; an empty string removes it") | None = None
     billing_period: BillingPeriod | None = None
-    issue_date: date | None = None
-    valid_until: date | None = None
+    issue_date: Day | None = None
+    valid_until: Day | None = None
     discount_percent: decimal_input(4, "0-100; 0 removes it") | None = None
 
 
@@ -182,8 +192,9 @@ class InvoiceListQuery(ListQuery):
     kind: Literal[*KINDS] | None = Field(None, alias="filter[kind]")  # type: ignore[valid-type]
     status: Literal[*status_table.STATUSES] | None = Field(None, alias="filter[status]")  # type: ignore
     customer_id: Id | None = Field(None, alias="filter[customer_id]")
-    date_from: date | None = Field(None, alias="filter[date_from]", description="Issued on or after")
-    date_to: date | None = Field(None, alias="filter[date_to]", description="Issued on or before")
+    order_id: str | None = Field(None, alias="filter[order_id]", max_length=100, description="The shop's order")
+    date_from: Day | None = Field(None, alias="filter[date_from]", description="Issued on or after")
+    date_to: Day | None = Field(None, alias="filter[date_to]", description="Issued on or before")
     search: str | None = Field(None, alias="filter[search]", max_length=100, description="Number or customer")
 
 
@@ -256,6 +267,7 @@ class InvoiceOut(Output):
     flow: str
     status: str
     document_number: str | None
+    imported: bool = Field(description="Issued outside Tallybook and imported with its own number")
     document_date: date | None
     due_date: date | None
     currency: str
@@ -265,6 +277,8 @@ class InvoiceOut(Output):
     payment_terms: dict
     notes: str
     customer_reference: str
+    type: Literal["LINKED_WITH_ORDER", "NOT_LINKED_WITH_ORDER"] = Field(description="Seed 003: has an order_id")
+    order_id: str | None
     billing_period: dict | None
     issue_date: date | None = Field(description="Drafts: the chosen issue date, if any")
     valid_until: date | None
@@ -296,6 +310,8 @@ class InvoiceOut(Output):
     version: int
     pdf_url: str | None
     customer_url: str | None
+    credit_note_ids: list[str] | None = Field(None, description="The credit notes that correct this invoice "
+                                                                "(drafts too); null in lists")
 
 
 class InvoiceList(Output):
@@ -373,15 +389,6 @@ def _adjustment_nets(doc: Document) -> dict[int, int]:
             for f in adjustment_figures(doc) if f.adjustment is not None}
 
 
-def payment_status(doc: Document) -> str | None:
-    state = doc.payment_state
-    if state is None:
-        return None
-    if state == status_table.UNPAID:
-        return "DUE" if doc.is_overdue else "OPEN"
-    return state.upper()
-
-
 def invoice_json(doc: Document, with_items: bool = True) -> dict:
     nets = _adjustment_nets(doc) if doc.adjustments and with_items else {}
     lines = list(doc.lines) if with_items else []
@@ -398,11 +405,14 @@ def invoice_json(doc: Document, with_items: bool = True) -> dict:
     return {
         "id": str(doc.id), "object": "invoice", "kind": doc.kind, "is_quote": doc.kind == "quote",
         "flow": doc.flow, "status": doc.current_status, "document_number": doc.number,
+        "imported": doc.imported,
         "document_date": doc.issue_date, "due_date": doc.due_date if doc.kind == "invoice" else None,
         "currency": doc.currency, "customer_id": str(doc.contact_id) if doc.contact_id else None,
         "customer_name": doc.buyer_name, "price_tax_inclusive": doc.prices_include_tax,
         "payment_terms": {"type": "NET", "days": doc.payment_terms_days}, "notes": doc.notes,
         "customer_reference": doc.customer_reference,
+        "type": "LINKED_WITH_ORDER" if doc.order_reference else "NOT_LINKED_WITH_ORDER",
+        "order_id": doc.order_reference,
         "billing_period": ({"start_date": doc.service_date, "end_date": doc.service_period_end}
                            if doc.service_date else None),
         "issue_date": doc.chosen_issue_date if doc.is_draft else doc.issue_date,
@@ -426,6 +436,7 @@ def invoice_json(doc: Document, with_items: bool = True) -> dict:
         "pdf_url": url_for("api.invoice_pdf", document_id=doc.id, _external=True) if not doc.is_draft else None,
         "customer_url": (url_for("public.document", token=doc.public_token, _external=True)
                          if doc.public_token else None),
+        "credit_note_ids": None,
     }
 
 
@@ -443,23 +454,29 @@ def _details(doc: Document, body: dict) -> dict:
     API token), seed 003's KPIs."""
     from webapp.models import ApiToken
 
-    events = db.session.scalars(select(AuditEvent).where(
-        AuditEvent.org_id == doc.org_id, AuditEvent.object_type == "document", AuditEvent.object_id == doc.id)
-        .order_by(AuditEvent.id)).all()
+    of_doc = select(AuditEvent).where(AuditEvent.org_id == doc.org_id, AuditEvent.object_type == "document",
+                                      AuditEvent.object_id == doc.id)
+    # two rows, however long the document's history: how it was made, and its latest change
+    created = db.session.scalar(of_doc.where(AuditEvent.action.in_(("document.created", "document.duplicated")))
+                                .order_by(AuditEvent.id).limit(1))
+    latest = db.session.scalar(of_doc.order_by(AuditEvent.id.desc()).limit(1))
+    events = [e for e in (created, latest) if e is not None]
     user_ids = {e.actor_id for e in events if e.actor_id} | ({doc.created_by_id} if doc.created_by_id else set())
     token_ids = {(e.data or {}).get("api_token_id") for e in events} - {None}
     users = {u.id: u.email for u in db.session.scalars(select(User).where(User.id.in_(user_ids)))} if user_ids else {}
     tokens = ({t.id: t.name for t in db.session.scalars(select(ApiToken).where(ApiToken.id.in_(token_ids)))}
               if token_ids else {})
-    created = next((e for e in events if e.action in ("document.created", "document.duplicated")), None)
     body["created_by"] = _who(created, users, tokens) or users.get(doc.created_by_id)
-    body["last_updated_by"] = _who(events[-1] if events else None, users, tokens)
+    body["last_updated_by"] = _who(latest, users, tokens)
     last_payment = db.session.scalar(select(func.max(Payment.paid_on)).where(
         Payment.document_id == doc.id, Payment.voided_at.is_(None), Payment.amount > 0))
     cancelled = db.session.scalar(select(func.min(Document.issue_date)).where(
         Document.related_id == doc.id, Document.kind == "credit_note", Document.status != "draft")) \
         if doc.status == "cancelled" else None
     due = max(doc.amount_due, 0) if doc.kind == "invoice" and not doc.is_draft else 0
+    body["credit_note_ids"] = [str(i) for i in db.session.scalars(select(Document.id).where(
+        Document.org_id == doc.org_id, Document.related_id == doc.id, Document.kind == "credit_note")
+        .order_by(Document.id))] if doc.kind == "invoice" else []
     body["kpis"] = {"outstanding": due, "overdue": due if doc.is_overdue else 0,
                     "last_payment_date": last_payment, "payment_applied": doc.paid_total,
                     "credit_issued": doc.credited_total, "last_cancelled_on": cancelled}
@@ -564,6 +581,7 @@ def _document_input(body: InvoiceIn) -> draft_usecases.DocumentInput:
         service_date=body.billing_period.start_date if body.billing_period else None,
         service_period_end=body.billing_period.end_date if body.billing_period else None,
         customer_reference=body.customer_reference or "", notes=body.notes or "", discount_percent=discount,
+        order_reference=body.order_id,
         valid_until=body.valid_until, lines=tuple(line for line, _ in parsed), adjustments=tuple(adjustments))
 
 
@@ -599,6 +617,8 @@ def list_invoices():
         stmt = stmt.where(Document.status == query.status)
     if query.customer_id:
         stmt = stmt.where(Document.contact_id == int(query.customer_id))
+    if query.order_id:
+        stmt = stmt.where(Document.order_reference == query.order_id.strip())
     if query.date_from:
         stmt = stmt.where(Document.issue_date >= query.date_from)
     if query.date_to:
@@ -623,7 +643,8 @@ def create_invoice():
 
     With up to 100 items in one call; the totals follow from them (EN 16931: VAT per group, rounded once).
     `status: issued` finalizes it at once (number, date, PDF), `status: paid` also records a payment
-    (`payment_details`, default: the whole amount today)."""
+    (`payment_details`, default: the whole amount today); with either, `email_details` e-mails it in the same
+    transaction (as POST /invoices/{id}/send; a refused e-mail refuses the whole request)."""
     body: InvoiceIn = request.context.json
     g.api_field_map = _field_map(len(body.items))
     data = _document_input(body)
@@ -632,6 +653,14 @@ def create_invoice():
             raise problems.Problem(422, "payment_details_need_paid", gettext(
                 "payment_details go with status paid."), [{"code": "payment_details_need_paid", "detail": "",
                                                            "pointer": "/payment_details"}])
+        if body.number is not None:
+            raise problems.Problem(422, "number_needs_issued", gettext(
+                "A number is given only to an invoice issued elsewhere: send it with status issued or paid."),
+                [{"code": "number_needs_issued", "detail": "", "pointer": "/number"}])
+        if body.email_details is not None:
+            raise problems.Problem(422, "email_details_need_issued", gettext(
+                "email_details go with status issued or paid."), [{"code": "email_details_need_issued", "detail": "",
+                                                                    "pointer": "/email_details"}])
         doc = draft_usecases.create_document(actor(), data)
     else:
         paid = None
@@ -640,7 +669,9 @@ def create_invoice():
             paid = issuing_usecases.PaidWith(paid_on=details.paid_on or date.today(), amount=details.amount,
                                              method=details.method, reference=details.reference,
                                              key=request.headers.get("Idempotency-Key", "").strip()[:64])
-        doc = issuing_usecases.create_issued(actor(), data, paid)
+        g.api_field_map = {**g.api_field_map, **message_fields("email_details")}
+        doc = issuing_usecases.create_issued(actor(), data, paid, message_of(body.email_details),
+                                             number=body.number)
     response = answer(doc, 201)
     response.headers["Location"] = url_for("api.get_invoice", document_id=doc.id)
     return response
@@ -682,7 +713,8 @@ def update_invoice(document_id: int):
             else doc.customer_reference,
             notes=body.notes if body.notes is not None else doc.notes,
             discount_percent=body.discount_percent if "discount_percent" in given else doc.discount_percent,
-            valid_until=body.valid_until if "valid_until" in given else doc.valid_until)
+            valid_until=body.valid_until if "valid_until" in given else doc.valid_until,
+            order_reference=body.order_id if "order_id" in given else None)
     change = draft_usecases.DraftChange(header=header,
                                         contact_id=int(body.customer_id) if body.customer_id else None)
     return answer(draft_usecases.change_draft(actor(), document_id, wanted_version(body.version), change))

@@ -45,9 +45,18 @@ def document() -> dict:
         paths[path.removeprefix("/api/v1") or "/"] = operations
     generated["paths"] = paths
     names = operation_names()
+    problem = {"$ref": "#/components/schemas/" + next(
+        name for name in generated["components"]["schemas"] if name.startswith("Problem.") and name.count(".") == 1)}
     for path, operations in paths.items():
         for method, operation in operations.items():
             operation["operationId"] = names.get((path, method), operation["operationId"])
+            # what any operation may answer before its own code runs (webapp/api/base.py)
+            common = {"400": "Bad Request: the body is not JSON", "429": "Too Many Requests: see Retry-After"}
+            if "requestBody" in operation:
+                common.update({"413": "Content Too Large", "415": "Unsupported Media Type: send JSON"})
+            for status, description in common.items():
+                operation["responses"].setdefault(status, {
+                    "description": description, "content": {"application/json": {"schema": problem}}})
             for status, answer in operation.get("responses", {}).items():
                 if status[:1] in "45" and "application/json" in answer.get("content", {}):
                     # every error is a problem (webapp/api/problems.py), and says so in its Content-Type

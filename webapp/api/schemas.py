@@ -5,22 +5,51 @@ integer, a decimal is a string or an exactly parsed JSON number. Answers give de
 """
 from __future__ import annotations
 
+import re
+from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, WithJsonSchema
 
-ID_PATTERN = r"^[1-9][0-9]{0,9}$"
+# 1 to 2147483647 (the keys are 32-bit): a larger id is refused as input, not sent to the database
+ID_PATTERN = (r"^(?:[1-9][0-9]{0,8}|1[0-9]{9}|20[0-9]{8}|21[0-3][0-9]{7}|214[0-6][0-9]{6}|2147[0-3][0-9]{5}"
+              r"|21474[0-7][0-9]{4}|214748[0-2][0-9]{3}|2147483[0-5][0-9]{2}|21474836[0-3][0-9]|214748364[0-7])$")
 Id = Annotated[str, Field(pattern=ID_PATTERN, description="The object's id: a decimal string.", examples=["42"])]
-MinorAmount = Annotated[int, Field(strict=True, ge=-10**13, le=10**13, description=(
+ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+def _iso_date(value):
+    """Dates are ISO 8601 (2026-12-01) only: pydantic alone would also read "0" as a Unix timestamp."""
+    if isinstance(value, str) and not ISO_DATE.match(value.strip()):
+        raise ValueError("a date is written YYYY-MM-DD")
+    return value.strip() if isinstance(value, str) else value
+
+
+Day = Annotated[date, BeforeValidator(_iso_date)]
+Flag = Annotated[bool, Strict()]  # in a body, true or false: not 0, 1 or "yes" (query strings stay lax)
+
+
+def _whole_number(value):
+    """A JSON number with nothing after the point (2900.0) is the integer JSON Schema says it is."""
+    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+        return int(value)
+    return value
+
+
+MinorAmount = Annotated[int, BeforeValidator(_whole_number), Field(strict=True, ge=-10**13, le=10**13, description=(
     "An amount in the currency's minor unit: 2900 = 29.00 EUR, 1000 = 1,000 JPY."), examples=[2900])]
 DecimalString = Annotated[str, Field(pattern=r"^-?[0-9]+(\.[0-9]+)?$", examples=["1.5"])]
 
 
 def decimal_input(places: int, description: str, maximum: int = 10**12):
     """A decimal given as a string or a JSON number (read exactly), with at most ``places`` decimals."""
+    digits = len(str(maximum)) - 1
+    string = {"type": "string", "pattern": rf"^-?[0-9]{{1,{digits}}}(\.[0-9]{{1,{places}}})?$"}
+    number = {"type": "number", "exclusiveMinimum": -maximum, "exclusiveMaximum": maximum}
     return Annotated[Decimal, Field(allow_inf_nan=False, decimal_places=places, max_digits=places + 13,
-                                    gt=-maximum, lt=maximum, description=description)]
+                                    gt=-maximum, lt=maximum, description=description),
+                     WithJsonSchema({"anyOf": [string, number], "description": description})]
 
 
 def text(max_length: int, description: str = "", **extra):

@@ -1,20 +1,18 @@
 from __future__ import annotations
 
-import re
-
-from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _, lazy_gettext as _l, ngettext
 from wtforms import BooleanField, HiddenField, DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from webapp.contact_form import DecimalText
 from webapp.domain import identifiers
+from webapp.domain.errors import ActionError
 from webapp.domain.units import UNITS
 from webapp.forms import MAX_ID, Form, as_choices, country_field, currency_choices, known_placeholders, normalized_by
 from webapp.i18n import member_locale, tax_rate_label
 from webapp.services.drafts import PAYMENT_TERMS
 from webapp.models.payment import METHODS
-from webapp.services.sending import MAX_RECIPIENTS
+from webapp.services.sending import normalize_addresses
 
 UNIT_CHOICES = as_choices((key, _l(label)) for key, (label, _code) in UNITS.items())
 
@@ -110,29 +108,15 @@ class QuickCustomerForm(Form):
                 raise ValidationError(_("Enter a valid e-mail address.")) from exc
 
 
-def _addresses(value: str) -> list[str]:
-    return [a.strip() for a in re.split(r"[,;\s]+", value or "") if a.strip()]
-
-
 def address_list(required: bool):
-    """Validates a comma-separated list of e-mail addresses and stores it normalized ("a@x.com, b@y.com")."""
+    """Validates a comma-separated list of e-mail addresses and stores it normalized ("a@x.com, b@y.com"): the
+    rule of ``services.sending.normalize_addresses`` (the API's send checks the same)."""
 
     def validator(form, field):
-        addresses = _addresses(field.data)
-        if not addresses:
-            if required:
-                raise ValidationError(_("Enter the recipient's e-mail address."))
-            field.data = ""
-            return
-        if len(addresses) > MAX_RECIPIENTS:
-            raise ValidationError(ngettext("At most %(num)d address.", "At most %(num)d addresses.", MAX_RECIPIENTS))
-        normalized = []
-        for address in addresses:
-            try:
-                normalized.append(validate_email(address, check_deliverability=False).normalized)
-            except EmailNotValidError:
-                raise ValidationError(_("“%(address)s” is not a valid e-mail address.", address=address)) from None
-        field.data = ", ".join(dict.fromkeys(normalized))
+        try:
+            field.data = normalize_addresses(field.data or "", required, field.name)
+        except ActionError as exc:
+            raise ValidationError(exc.message) from None
 
     return validator
 

@@ -11,6 +11,7 @@ from webapp.models.outbox import OutboxMessage
 from webapp.models.payment import Payment
 from webapp.models.totals import DocumentTotal, PaymentTotal
 from webapp.models.user import PasswordResetToken, User
+from webapp.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "ApiToken",
@@ -37,4 +38,7 @@ __all__ = [
     "PaymentTotal",
     "PasswordResetToken",
     "User",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import (JSON, BigInteger, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, LargeBinary,
+from sqlalchemy import (JSON, BigInteger, Boolean, false, CheckConstraint, Date, ForeignKey, Index, Integer, LargeBinary,
                         String, Text, UniqueConstraint, event, inspect, text)
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, Session, deferred, mapped_column, relationship
@@ -16,6 +16,7 @@ from webapp.models.types import ScaledDecimal, UTCDateTime, one_of, utcnow
 
 # an issued document with something due, as SQL (the partial index ix_document_open_due and its readers)
 OPEN_DUE_SQL = "status = 'issued' AND gross_total - credited_total - paid_total > 0"
+ORDER_REFERENCE_SQL = "order_reference IS NOT NULL AND kind = 'invoice' AND status <> 'cancelled'"
 
 
 class Document(db.Model):
@@ -38,6 +39,12 @@ class Document(db.Model):
               postgresql_where=text(OPEN_DUE_SQL)),
         Index("ix_document_org_contact", "org_id", "contact_id"),
         Index("ix_document_public_token", "public_token", unique=True),
+        # one shop order is invoiced once: among the organization's invoices that are not cancelled
+        Index("uq_document_order_reference", "org_id", "order_reference", unique=True,
+              sqlite_where=text(ORDER_REFERENCE_SQL), postgresql_where=text(ORDER_REFERENCE_SQL)),
+        # filter[order_id]: every document of an order, cancelled ones too
+        Index("ix_document_org_order", "org_id", "order_reference", sqlite_where=text("order_reference IS NOT NULL"),
+              postgresql_where=text("order_reference IS NOT NULL")),
         # the domain's enums (domain/status.py); the naming convention makes these ck_document_<name>
         CheckConstraint(one_of("kind", state_model.KINDS), name="kind"),
         CheckConstraint(one_of("flow", state_model.FLOWS), name="flow"),
@@ -63,6 +70,10 @@ class Document(db.Model):
     service_period_end: Mapped[date | None] = mapped_column(Date, nullable=True)  # with service_date: a period
     payment_terms_days: Mapped[int] = mapped_column(Integer, default=14)
     customer_reference: Mapped[str] = mapped_column(String(100), default="")
+    # the order this invoice bills in the shop or ERP that made it (seed 003's order_id; EN 16931 BT-14)
+    order_reference: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    # issued outside Tallybook and imported with its own number (never one of the series)
+    imported: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     notes: Mapped[str] = mapped_column(Text, default="")
     discount_percent: Mapped[Decimal | None] = mapped_column(ScaledDecimal(4), nullable=True)
     buyer_name: Mapped[str] = mapped_column(String(200), default="")  # for lists and search
@@ -210,7 +221,7 @@ class DocumentAdjustment(db.Model):
 FROZEN_FIELDS = frozenset({
     "kind", "flow", "number", "contact_id", "currency", "prices_include_tax", "issue_date", "due_date",
     "service_date", "service_period_end", "payment_terms_days", "customer_reference", "notes",
-    "discount_percent", "buyer_name", "search_text", "seller", "buyer", "line_total", "allowance_total", "charge_total",
+    "discount_percent", "order_reference", "imported", "buyer_name", "search_text", "seller", "buyer", "line_total", "allowance_total", "charge_total",
     "net_total", "tax_total", "gross_total", "tax_breakdown", "org_id", "pdf", "pdf_sha256", "valid_until",
     "related_id",
 })

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from webapp.extensions import db
 from webapp.models import AuditEvent, Organization, User
+from webapp.services import webhooks
 
 
 def record(org: Organization, actor: User | None, action: str, obj=None, summary: str = "", **data) -> AuditEvent:
@@ -21,4 +22,5 @@ def record(org: Organization, actor: User | None, action: str, obj=None, summary
     )
     db.session.add(event)
     db.session.flush()
+    webhooks.on_audit(org, action, obj, data)  # the webhook events of this change, in its transaction
     return event

@@ -51,7 +51,24 @@ def set_contact(doc: Document, contact: Contact) -> None:
 
 
 HEADER_FIELDS = ("currency", "prices_include_tax", "chosen_issue_date", "service_date", "service_period_end",
-                 "payment_terms_days", "customer_reference", "notes", "discount_percent", "valid_until")
+                 "payment_terms_days", "customer_reference", "notes", "discount_percent", "valid_until",
+                 "order_reference")
+
+
+def check_order_reference(doc: Document, order: str | None) -> str | None:
+    """The order reference as stored (None when empty); refused when another live invoice of the organization
+    bills the same order (the partial unique index uq_document_order_reference says the same to racing writers)."""
+    order = (order or "").strip() or None
+    if order is None or doc.kind != "invoice":
+        return order
+    other = db.session.execute(select(Document.id, Document.number).where(
+        Document.org_id == doc.org_id, Document.order_reference == order, Document.kind == "invoice",
+        Document.status != "cancelled", Document.id != doc.id).limit(1)).first()
+    if other is not None:
+        raise ActionError("order_already_invoiced", "Order {order} is already invoiced by {number}: one order, one "
+                          "invoice (cancel that invoice to invoice the order again).", "order_reference",
+                          order=order, number=other.number or f"#{other.id}")
+    return order
 
 
 def checked_currency(value: str) -> str:
@@ -65,6 +82,8 @@ def update_header(doc: Document, values: dict) -> None:
     require(doc, "edit")
     if "currency" in values:
         values = {**values, "currency": checked_currency(values["currency"])}
+    if "order_reference" in values:
+        values = {**values, "order_reference": check_order_reference(doc, values["order_reference"])}
     for key, value in values.items():
         if key not in HEADER_FIELDS:
             raise KeyError(key)
@@ -238,7 +257,11 @@ def copy_document(org: Organization, actor: User, doc: Document, kind: str | Non
                     currency=doc.currency, prices_include_tax=doc.prices_include_tax,
                     payment_terms_days=doc.payment_terms_days, customer_reference=doc.customer_reference,
                     notes=doc.notes, discount_percent=doc.discount_percent, buyer_name=doc.buyer_name,
-                    related_id=doc.id, created_by_id=actor.id)
+                    related_id=doc.id, created_by_id=actor.id,
+                    # the order goes along where the original no longer bills it (reactivated, re-addressed,
+                    # a quote's invoice), never into a duplicate of a live invoice (one order, one invoice)
+                    order_reference=doc.order_reference if doc.status == "cancelled" or doc.kind == "quote"
+                    else None)
     for line in doc.lines:
         copy.lines.append(DocumentLine(
             position=line.position, product_id=line.product_id, description=line.description,

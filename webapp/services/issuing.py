@@ -4,6 +4,7 @@ buyer, frozen totals and its stored PDF. The PDF is laid out before the lock is 
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -138,17 +139,42 @@ def _freeze(org: Organization, doc: Document, contact: Contact, number: str, on:
     doc.issued_at = utcnow()
 
 
+IMPORTED_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/._-]{0,39}$")
+
+
+def imported_number(org: Organization, doc: Document, number: str) -> str:
+    """The number an invoice issued outside Tallybook already has: unique in the organization, never taken from
+    the series (the series stays gapless: it does not see it)."""
+    number = number.strip()
+    if doc.kind != "invoice":
+        raise ActionError("import_invoices_only", "Only invoices are imported with their own number.", "number")
+    if not IMPORTED_NUMBER.match(number):
+        raise ActionError("invalid_number", "A number has 1 to 40 letters, digits and / . _ - and starts with a "
+                          "letter or digit.", "number")
+    taken = db.session.scalar(select(Document.id).where(Document.org_id == org.id, Document.kind == doc.kind,
+                                                        Document.flow == doc.flow, Document.number == number))
+    if taken is not None:
+        raise ActionError("number_taken", "The number {number} is already used by another invoice.", "number",
+                          number=number)
+    return number
+
+
 def issue(org: Organization, actor: User, doc: Document, today: date | None = None,
-          prepared: PreparedPdf | None = None) -> str:
+          prepared: PreparedPdf | None = None, number: str | None = None) -> str:
     """Give the draft its number, dates and frozen copies; call after ``locks.begin_write()``.
 
     ``prepared`` is the PDF ``prepare_issue_pdf`` rendered before the lock; it is stored only if it is
-    exactly what would be rendered now."""
+    exactly what would be rendered now. ``number``: an invoice issued elsewhere, imported with its own number
+    (marked ``imported``; the series is not touched)."""
     on = _issue_date(org, doc, today)
     recalculate(doc)
     if doc.kind == "credit_note":  # refuses a credit beyond what remains; books it on the invoice (locked)
         ledger.check_and_book(org, doc)
-    number = take_number(org, doc.kind, on)
+    if number is not None:
+        number = imported_number(org, doc, number)
+        doc.imported = True
+    else:
+        number = take_number(org, doc.kind, on)
     _freeze(org, doc, db.session.get(Contact, doc.contact_id), number, on)
     # the PDF as the customer receives it, stored in the same flush as the issue, served unchanged from then on
     with db.session.no_autoflush:

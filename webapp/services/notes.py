@@ -20,6 +20,7 @@ from webapp.services import audit, storage
 from webapp.services.state import require
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_FILES = 10  # files sent at once (the API's multipart note; each file is a note of its own)
 MAX_BODY = 5000
 # magic numbers -> (MIME type, extension)
 SIGNATURES = ((b"%PDF-", ("application/pdf", "pdf")), (b"\x89PNG\r\n\x1a\n", ("image/png", "png")),

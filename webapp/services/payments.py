@@ -127,16 +127,18 @@ def void(org: Organization, actor: User, doc: Document, payment: Payment, reason
                  payment_id=payment.id)
 
 
-def mark_paid(org: Organization, actor: User, doc: Document, key: str, confirm_to: str = "") -> Payment:
-    """Record the amount still due as paid today; with ``confirm_to``, e-mail the customer a confirmation."""
+def mark_paid(org: Organization, actor: User, doc: Document, key: str, confirm_to: str = "",
+              paid_on: date | None = None, method: str = "bank_transfer", reference: str = "") -> Payment:
+    """Record the amount still due as paid (today by default); with ``confirm_to``, e-mail the customer a
+    confirmation."""
     require(doc, "mark_paid")
     existing = by_key(org, key) if key else None
     if existing is not None and existing.document_id == doc.id:
         return existing
     if doc.amount_due <= 0:
         raise ActionError("nothing_due", "{number} has nothing left to pay.", number=doc.number)
-    payment = record(org, actor, doc, PaymentInput(amount=doc.amount_due, paid_on=date.today(), key=key,
-                                                   note="Marked as paid"))
+    payment = record(org, actor, doc, PaymentInput(amount=doc.amount_due, paid_on=paid_on or date.today(), key=key,
+                                                   method=method, reference=reference, note="Marked as paid"))
     if confirm_to:
         queue_confirmation(org, doc, payment, confirm_to)
     return payment

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from email_validator import EmailNotValidError, validate_email
 from flask import render_template
 from flask_babel import gettext
 from markupsafe import Markup
 from sqlalchemy import select
 
-from webapp.domain.placeholders import fill
+from webapp.domain.errors import ActionError, InvalidInput, Text
+from webapp.domain.placeholders import PLACEHOLDERS, fill, unknown_placeholders
 from webapp.extensions import db
 from webapp.i18n import customer_language, document_locale, format_day, format_money
 from webapp.models import Document, Organization, OutboxMessage, User
@@ -40,6 +42,7 @@ DEFAULT_CREDIT_BODY = _n("Dear {customer_name},\n\nhere is credit note {number} 
 DEFAULT_BODY = _n("Dear {customer_name},\n\nhere is invoice {number} of {total}, due on {due_date}.\n\n"
                   "You can view and download it here:\n{link}\n\nKind regards,\n{company}")
 MAX_RECIPIENTS = 10
+MAX_SUBJECT, MAX_BODY = 300, 20000
 
 
 def placeholder_values(doc: Document, org: Organization, link: str | None) -> dict[str, str]:
@@ -66,6 +69,84 @@ class Draft:
     body: str
     attach_pdf: bool
     key: str = ""  # idempotency key of the dialog: sending the same dialog twice queues one message
+
+
+@dataclass(frozen=True)
+class Message:
+    """What a program asks to send (the API's send body, ``email_details``): a field left None takes the send
+    dialog's default (``compose``: the customer's e-mail, the organization's or the default texts, its PDF
+    setting)."""
+    to: tuple[str, ...] | None = None
+    cc: tuple[str, ...] = ()
+    subject: str | None = None
+    body: str | None = None
+    attach_pdf: bool | None = None
+    key: str = ""
+
+
+def draft_for(doc: Document, org: Organization, message: Message) -> Draft:
+    """The dialog as ``message`` fills it in: what it leaves out is what the dialog pre-fills."""
+    base = compose(doc, org)
+    return Draft(to=", ".join(message.to) if message.to is not None else base.to, cc=", ".join(message.cc),
+                 subject=base.subject if message.subject is None else message.subject,
+                 body=base.body if message.body is None else message.body,
+                 attach_pdf=base.attach_pdf if message.attach_pdf is None else message.attach_pdf,
+                 key=message.key or base.key)
+
+
+def split_addresses(value: str | list[str] | tuple[str, ...]) -> list[str]:
+    items = [value] if isinstance(value, str) else list(value)
+    return [a.strip() for item in items for a in re.split(r"[,;\s]+", item or "") if a.strip()]
+
+
+def normalize_addresses(value: str | list[str] | tuple[str, ...], required: bool, field: str = "to") -> str:
+    """A list of e-mail addresses checked and normalized ("a@x.com, b@y.com"); refused (``ActionError`` on
+    ``field``) when one is not an address, there are too many, or none where one is required."""
+    found = split_addresses(value)
+    if not found:
+        if required:
+            raise ActionError("recipient_required", "Enter the recipient's e-mail address.", field)
+        return ""
+    if len(found) > MAX_RECIPIENTS:
+        raise ActionError("too_many_recipients", "At most {max} addresses.", field, max=MAX_RECIPIENTS)
+    normalized = []
+    for address in found:
+        try:
+            normalized.append(validate_email(address, check_deliverability=False).normalized)
+        except EmailNotValidError:
+            raise ActionError("invalid_email", "“{address}” is not a valid e-mail address.", field,
+                              address=address[:100]) from None
+    return ", ".join(dict.fromkeys(normalized))
+
+
+def _text_errors(name: str, value: str, maximum: int, missing: Text) -> list[ActionError]:
+    if not (value or "").strip():
+        return [ActionError(f"{name}_required", missing, name)]
+    if len(value) > maximum:
+        return [ActionError(f"{name}_too_long", "At most {max} characters.", name, max=maximum)]
+    unknown = unknown_placeholders(value)
+    if unknown:
+        return [ActionError("unknown_placeholder", "Unknown placeholder {unknown}. Use {known}.", name,
+                            unknown=", ".join("{" + u + "}" for u in unknown),
+                            known=", ".join("{" + p + "}" for p in PLACEHOLDERS))]
+    return []
+
+
+def check(draft: Draft) -> Draft:
+    """The dialog's contents checked (the same rules as the send form's): recipients, subject and message;
+    the addresses normalized. Every mistake at once (``InvalidInput``), each naming its field."""
+    errors: list[ActionError] = []
+    addresses_ = {}
+    for name, required in (("to", True), ("cc", False)):
+        try:
+            addresses_[name] = normalize_addresses(getattr(draft, name), required, name)
+        except ActionError as exc:
+            errors.append(exc)
+    errors += _text_errors("subject", draft.subject, MAX_SUBJECT, Text("Enter a subject."))
+    errors += _text_errors("body", draft.body, MAX_BODY, Text("Enter the message."))
+    if errors:
+        raise InvalidInput(errors)
+    return replace(draft, **addresses_)
 
 
 def compose(doc: Document, org: Organization) -> Draft:

@@ -5,13 +5,15 @@ import io
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf.file import FileField
 from PIL import Image, UnidentifiedImageError
-from wtforms import BooleanField, DateField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (BooleanField, DateField, IntegerField, RadioField, SelectField, SelectMultipleField, StringField,
+                     TextAreaField, widgets)
 from wtforms.validators import URL, DataRequired, Email, InputRequired, Length, NumberRange, Optional, Regexp, \
     ValidationError
 
 from webapp.domain import identifiers, timezones
 from webapp.domain.numbering import NumberFormatError, parse_format
 from webapp.domain.roles import BOOKKEEPER, OWNER, ROLE_LABELS, ROLES, STAFF
+from webapp.services.webhooks import EVENT_TYPES as WEBHOOK_EVENTS
 from webapp.forms import (PHONE_RE, Form, as_choices, country_field, currency_choices, email_field, known_placeholders,
                           locale_choices, normalized_by, with_scheme)
 
@@ -147,6 +149,17 @@ class ApiTokenForm(Form):
     role = RadioField(_l("Acts as"), choices=ROLE_CHOICES, default=STAFF, validate_choice=False)
     expires_on = DateField(_l("Last day (optional)"), validators=[Optional()],
                            description=_l("The token stops working after this day (UTC). Empty: until you revoke it."))
+
+
+class WebhookEndpointForm(Form):
+    """A new webhook endpoint. The rules (an http(s) URL with a host and no credentials, known events) are the use
+    case's (usecases/webhooks.create_endpoint)."""
+    url = StringField(_l("URL"), description=_l("Where the events are sent (POST, JSON), e.g. "
+                                                "https://shop.example.com/hooks/tallybook."))
+    description = StringField(_l("Description (optional)"))
+    events = SelectMultipleField(_l("Events"), choices=as_choices((e, e) for e in WEBHOOK_EVENTS), validate_choice=False,
+                                 widget=widgets.ListWidget(prefix_label=False), option_widget=widgets.CheckboxInput(),
+                                 description=_l("None ticked: every event."))
 
 
 class InvoiceEmailForm(Form):

@@ -17,15 +17,17 @@ from webapp.domain.roles import ROLE_DESCRIPTIONS, ROLE_LABELS
 from webapp.extensions import db
 from webapp.forms import ButtonForm, id_arg
 from webapp.htmx import redirect_to, render
-from webapp.models import ApiToken, AuditEvent, Invitation, Membership, OutboxMessage, User
+from webapp.models import ApiToken, AuditEvent, Invitation, Membership, OutboxMessage, User, WebhookAttempt
 from webapp.models.types import utcnow
 from webapp.services import orgs
 from webapp.services.sending import DEFAULT_BODY, DEFAULT_SUBJECT
-from webapp.settings.forms import ApiTokenForm, CompanyForm, InviteForm, InvoiceEmailForm, NumberingForm, RoleForm
+from webapp.settings.forms import (ApiTokenForm, CompanyForm, InviteForm, InvoiceEmailForm, NumberingForm, RoleForm,
+                                  WebhookEndpointForm)
 from webapp.tenancy import current_actor, current_org, get_or_404, require_permission, scoped
 from webapp.usecases import api_tokens as token_usecases
 from webapp.usecases import members as member_usecases
 from webapp.usecases import settings
+from webapp.usecases import webhooks as webhook_usecases
 from webapp.web.actions import refused
 
 bp = Blueprint("settings", __name__)
@@ -203,11 +205,13 @@ def revoke_invitation(invitation_id: int):
 
 # --- API tokens ---------------------------------------------------------------------------------
 
-def _api_context(form=None, created=None) -> dict:
+def _api_context(form=None, created=None, webhook_form=None, created_webhook=None) -> dict:
     tokens = db.session.scalars(
         scoped(ApiToken).options(selectinload(ApiToken.created_by)).order_by(ApiToken.id.desc())).all()
     return {"org": current_org(), "form": form or ApiTokenForm(formdata=None), "tokens": tokens, "created": created,
-            "now": utcnow(), "role_descriptions": ROLE_DESCRIPTIONS}
+            "now": utcnow(), "role_descriptions": ROLE_DESCRIPTIONS,
+            "webhooks": webhook_usecases.list_endpoints(current_actor()),
+            "webhook_form": webhook_form or WebhookEndpointForm(formdata=None), "created_webhook": created_webhook}
 
 
 @bp.route("/api", methods=["GET", "POST"])
@@ -234,6 +238,80 @@ def revoke_api_token(token_id: int):
     flash(_("The API token %(name)s is revoked; programs using it are refused from now on.", name=token.name),
           "success")
     return redirect_to(url_for("settings.api"))
+
+
+# --- webhooks (on the API page) -------------------------------------------------------------------
+
+@bp.post("/api/webhooks")
+@require_permission("manage_api")
+def create_webhook():
+    """Add an endpoint; its secret is in this answer only (201), as a new token's."""
+    form = WebhookEndpointForm()
+    if form.validate_on_submit():
+        with refused(form):
+            created = webhook_usecases.create_endpoint(current_actor(), webhook_usecases.EndpointInput(
+                url=form.url.data or "", description=form.description.data or "", events=list(form.events.data or [])))
+            return render("settings/api.html", "settings/_webhooks.html", status=201,
+                          **_api_context(created_webhook=created))
+    return render("settings/api.html", "settings/_webhooks.html", status=422, **_api_context(webhook_form=form))
+
+
+def _webhook_context(webhook_id: int, secret_shown: bool = False) -> dict:
+    actor = current_actor()
+    endpoint = webhook_usecases.load_endpoint(actor, webhook_id)
+    before = id_arg(request.args, "before")
+    deliveries = webhook_usecases.deliveries_of(actor, webhook_id, PAGE_SIZE + 1, before)
+    shown = deliveries[:PAGE_SIZE]
+    attempts: dict[int, list[WebhookAttempt]] = {}
+    if shown:
+        for attempt in db.session.scalars(select(WebhookAttempt).where(
+                WebhookAttempt.delivery_id.in_([d.id for d in shown])).order_by(WebhookAttempt.id.desc())):
+            attempts.setdefault(attempt.delivery_id, []).append(attempt)
+    return {"org": current_org(), "endpoint": endpoint, "deliveries": shown, "attempts": attempts,
+            "more": shown[-1].id if len(deliveries) > PAGE_SIZE else None, "secret_shown": secret_shown}
+
+
+@bp.get("/api/webhooks/<int:webhook_id>")
+@require_permission("manage_api")
+def webhook(webhook_id: int):
+    """The endpoint and its delivery log, newest first."""
+    return render("settings/webhook.html", "settings/_webhook.html", **_webhook_context(webhook_id))
+
+
+@bp.post("/api/webhooks/<int:webhook_id>/toggle")
+@require_permission("manage_api")
+def toggle_webhook(webhook_id: int):
+    endpoint = webhook_usecases.load_endpoint(current_actor(), webhook_id)
+    endpoint = webhook_usecases.update_endpoint(current_actor(), webhook_id, webhook_usecases.EndpointInput(
+        enabled=not endpoint.enabled))
+    flash(_("The webhook endpoint %(url)s is enabled.", url=endpoint.url) if endpoint.enabled else
+          _("The webhook endpoint %(url)s is disabled: it receives no events until you enable it again.",
+            url=endpoint.url), "success")
+    return redirect_to(url_for("settings.api"))
+
+
+@bp.post("/api/webhooks/<int:webhook_id>/rotate")
+@require_permission("manage_api")
+def rotate_webhook(webhook_id: int):
+    """A new secret, shown in this answer only."""
+    webhook_usecases.rotate_secret(current_actor(), webhook_id)
+    return render("settings/webhook.html", "settings/_webhook.html", **_webhook_context(webhook_id, True))
+
+
+@bp.post("/api/webhooks/<int:webhook_id>/delete")
+@require_permission("manage_api")
+def delete_webhook(webhook_id: int):
+    endpoint = webhook_usecases.delete_endpoint(current_actor(), webhook_id)
+    flash(_("The webhook endpoint %(url)s is deleted.", url=endpoint.url), "success")
+    return redirect_to(url_for("settings.api"))
+
+
+@bp.post("/api/webhook-deliveries/<int:delivery_id>/resend")
+@require_permission("manage_api")
+def resend_webhook(delivery_id: int):
+    delivery = webhook_usecases.resend_delivery(current_actor(), delivery_id)
+    flash(_("The event %(event)s is queued to be sent again.", event=delivery.event_type), "success")
+    return redirect_to(url_for("settings.webhook", webhook_id=delivery.endpoint_id))
 
 
 # --- audit log ----------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from functools import wraps
 from typing import Callable, TypeVar
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from webapp.domain.errors import ActionError, Forbidden, NotFound, Text
@@ -63,6 +64,15 @@ def usecase(fn: F) -> F:
             db.session.flush()
         except StaleDataError as exc:
             raise ActionError("document_changed", STALE_MESSAGE) from exc
+        except IntegrityError as exc:  # a unique rule checked before, broken by a request at the same moment
+            if "uq_document_order_reference" in str(exc.orig) or "document.order_reference" in str(exc.orig):
+                raise ActionError("order_already_invoiced", Text("Another request invoiced this order at the same "
+                                                          "moment: one order, one invoice."),
+                                  "order_reference") from exc
+            if "uq_document_org_id_kind_flow_number" in str(exc.orig) or "document.number" in str(exc.orig):
+                raise ActionError("number_taken", Text("Another request used this number at the same moment."),
+                                  "number") from exc
+            raise
         return result
 
     return wrapped  # type: ignore[return-value]

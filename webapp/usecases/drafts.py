@@ -75,6 +75,7 @@ class HeaderInput:
     notes: str = ""
     discount_percent: Decimal | None = None
     valid_until: date | None = None  # quotes only
+    order_reference: str | None = None  # None: unchanged (the editor does not show it); "": none
 
 
 @usecase
@@ -86,6 +87,8 @@ def change_header(actor: Actor, document_id: int, version: int | None, data: Hea
     values["discount_percent"] = data.discount_percent or None
     if doc.kind == "quote":
         values["valid_until"] = data.valid_until
+    if data.order_reference is not None:
+        values["order_reference"] = data.order_reference
     drafts.update_header(doc, values)
     return doc
 
@@ -322,6 +325,7 @@ class DocumentInput:
     notes: str = ""
     discount_percent: Decimal | None = None
     valid_until: date | None = None
+    order_reference: str | None = None  # the shop's order (one live invoice per order)
     lines: tuple[NewLine, ...] = ()
     adjustments: tuple[NewAdjustment, ...] = ()
 
@@ -418,7 +422,8 @@ def create_document(actor: Actor, data: DocumentInput) -> Document:
     doc = drafts.new_draft(actor.org, actor.user, contact, kind=kind)
     header = {k: getattr(data, k) for k in ("currency", "prices_include_tax", "payment_terms_days",
                                              "chosen_issue_date", "service_date", "service_period_end",
-                                             "customer_reference", "notes", "discount_percent", "valid_until")
+                                             "customer_reference", "notes", "discount_percent", "valid_until",
+                                             "order_reference")
               if getattr(data, k) is not None}
     if kind != "quote":
         header.pop("valid_until", None)

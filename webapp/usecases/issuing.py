@@ -13,6 +13,7 @@ from webapp.services.state import check_version, require
 from webapp.usecases import Actor, load, usecase
 
 if TYPE_CHECKING:
+    from webapp.services.sending import Message
     from webapp.usecases.drafts import DocumentInput
 
 
@@ -60,17 +61,22 @@ class PaidWith:
 
 
 @usecase
-def create_issued(actor: Actor, data: "DocumentInput", paid: PaidWith | None = None) -> Document:
-    """A new document issued at once (and paid, with ``paid``): one transaction that takes the number lock
-    before it writes anything, then the same steps as the editor's create, issue and the payment form."""
+def create_issued(actor: Actor, data: "DocumentInput", paid: PaidWith | None = None,
+                  send: "Message | None" = None, number: str | None = None) -> Document:
+    """A new document issued at once (and paid, with ``paid``; e-mailed, with ``send``): one transaction that
+    takes the number lock before it writes anything, then the same steps as the editor's create, issue, the
+    payment form and the send dialog (a refused message refuses the whole: nothing is issued)."""
     from webapp.usecases.drafts import create_document
+    from webapp.usecases.sending import send_checked
 
     actor.require(status_table.permission_for(data.kind, "issue"))
     if paid is not None:
         actor.require(status_table.permission_for(data.kind, "pay"))
+    if send is not None:
+        actor.require(status_table.permission_for(data.kind, "send"))
     locks.begin_write()
     doc = create_document(actor, data)
-    issuing.issue(actor.org, actor.user, doc)
+    issuing.issue(actor.org, actor.user, doc, number=number)  # number: imported with its own
     if paid is not None:
         require(doc, "pay")
         amount = doc.amount_due if paid.amount is None else paid.amount
@@ -79,4 +85,7 @@ def create_issued(actor: Actor, data: "DocumentInput", paid: PaidWith | None = N
         payments.record(actor.org, actor.user, doc, payments.PaymentInput(
             amount=amount, paid_on=paid.paid_on, method=paid.method, reference=paid.reference,
             key=paid.key or new_key(), allow_overpayment=True))
+    if send is not None:
+        require(doc, "send")
+        send_checked(actor, doc, send)
     return doc

@@ -89,6 +89,9 @@ def void_payment(actor: Actor, document_id: int, payment_id: int, reason: str = 
 class MarkPaid:
     key: str
     send_confirmation: bool = False
+    paid_on: date | None = None  # default: today
+    method: str = "bank_transfer"
+    reference: str = ""
 
 
 @dataclass(frozen=True)
@@ -100,10 +103,13 @@ class MarkedPaid:
 
 @usecase
 def mark_paid(actor: Actor, document_id: int, data: MarkPaid) -> MarkedPaid:
-    """Record what is still due as paid today; optionally e-mail the customer a confirmation."""
+    """Record what is still due as paid (today, unless ``paid_on`` says otherwise); optionally e-mail the
+    customer a confirmation. Refused unless the invoice is issued (``document_is_draft``, ``document_cancelled``
+    ...) and something is due (``nothing_due``)."""
     doc = for_action(actor, document_id, "mark_paid", lock=True)
     to = ""
     if data.send_confirmation:
         to = (doc.contact.email if doc.contact else "") or (doc.buyer or {}).get("email", "")
-    payment = payments.mark_paid(actor.org, actor.user, doc, data.key, to)
+    payment = payments.mark_paid(actor.org, actor.user, doc, data.key, to, paid_on=data.paid_on,
+                                 method=data.method, reference=data.reference)
     return MarkedPaid(doc, payment, to)
