@@ -87,10 +87,11 @@ def contact(org: Organization, company: str = "", person: str = "", email: str =
 
 
 def custom_field(org: Organization, key: str, type: str = "text", options: list | None = None,
-                 label: str | None = None) -> "CustomField":
+                 label: str | None = None, applies_to: str = "customer") -> "CustomField":
     from webapp.models import CustomField
 
-    f = CustomField(org_id=org.id, key=key, label=label or key.title(), type=type, options=options or [])
+    f = CustomField(org_id=org.id, key=key, label=label or key.title(), type=type, options=options or [],
+                    applies_to=applies_to)
     db.session.add(f)
     db.session.commit()
     return f

@@ -374,3 +374,56 @@ def test_0014_gives_every_user_an_automatic_language_and_keeps_every_row(empty_d
     assert down.returncode == 0, down.stderr
     assert snapshot(engine) == before
     engine.dispose()
+
+
+# --- 0019: several files per note ------------------------------------------------------------------------------
+
+def test_0019_moves_each_notes_file_into_its_own_row_and_back(empty_database_url):
+    assert flask("db", "upgrade", "0018_line_fields", url=empty_database_url).returncode == 0
+    engine = create_engine(empty_database_url)
+    ids = seed_0009(engine)
+    with engine.begin() as conn:
+        author = conn.execute(text('SELECT min(id) FROM "user"')).scalar()
+        with_file = insert(conn, "document_note", org_id=ids["org"], document_id=ids["partial"], author_id=author,
+                           body="Delivery note", created_at=datetime(2026, 1, 5, 9, 30), file_name="receipt.pdf",
+                           file_mime="application/pdf", file_size=1234, file_key="a" * 32)
+        text_only = insert(conn, "document_note", org_id=ids["org"], document_id=ids["partial"], author_id=author,
+                           body="Called", created_at=datetime(2026, 1, 6))
+    before = snapshot(engine)
+
+    up = flask("db", "upgrade", "0019_note_files", url=empty_database_url)
+    assert up.returncode == 0, up.stderr
+    with engine.connect() as conn:
+        assert {c["name"] for c in inspect(conn).get_columns("document_note")} == {
+            "id", "org_id", "document_id", "author_id", "body", "created_at"}
+        files = conn.execute(text("SELECT note_id, org_id, file_name, file_mime, file_size, file_key, position, "
+                                  "created_at FROM document_note_file")).all()
+        assert [(*f[:7], str(f[7])[:19]) for f in files] == [  # the note's time (a string on SQLite)
+            (with_file, ids["org"], "receipt.pdf", "application/pdf", 1234, "a" * 32, 0, "2026-01-05 09:30:00")]
+        assert conn.execute(text("SELECT id, body FROM document_note ORDER BY id")).all() == [
+            (with_file, "Delivery note"), (text_only, "Called")]
+    after = snapshot(engine)
+    assert {k: v for k, v in after.items() if k not in ("document_note", "document_note_file")} == {
+        k: v for k, v in before.items() if k != "document_note"}
+    with engine.begin() as conn:  # a second file on the note (as the app adds them now)
+        insert(conn, "document_note_file", note_id=with_file, org_id=ids["org"], file_name="signature.png",
+               file_mime="image/png", file_size=99, file_key="b" * 32, position=1, created_at=datetime(2026, 1, 7))
+
+    down = flask("db", "downgrade", "0018_line_fields", url=empty_database_url)
+    assert down.returncode == 0, down.stderr
+    with engine.connect() as conn:
+        assert "document_note_file" not in inspect(conn).get_table_names()
+        notes = conn.execute(text("SELECT document_id, author_id, body, file_name, file_mime, file_size, file_key "
+                                  "FROM document_note ORDER BY id")).all()
+    # the note keeps its first file; the second becomes a note of its own: no file is lost
+    assert [tuple(n) for n in notes] == [
+        (ids["partial"], author, "Delivery note", "receipt.pdf", "application/pdf", 1234, "a" * 32),
+        (ids["partial"], author, "Called", "", "", 0, ""),
+        (ids["partial"], author, "", "signature.png", "image/png", 99, "b" * 32)]
+    assert {k: v for k, v in snapshot(engine).items() if k != "document_note"} == {
+        k: v for k, v in before.items() if k != "document_note"}
+    up = flask("db", "upgrade", "0019_note_files", url=empty_database_url)
+    assert up.returncode == 0, up.stderr
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM document_note_file")).scalar() == 2
+    engine.dispose()

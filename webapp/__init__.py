@@ -371,6 +371,9 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["payment_labels"] = PAYMENT_LABELS
     app.jinja_env.globals["kind_labels"] = KIND_LABELS
     app.jinja_env.globals["unit_label"] = lambda unit: gettext(UNITS[unit][0]) if unit in UNITS else unit
+    from webapp.domain.reason_codes import reason_name  # an allowance's or charge's reason code, in words
+    app.jinja_env.globals["reason_label"] = lambda kind, code: gettext(reason_name(kind, code)) if reason_name(
+        kind, code) else code
     app.jinja_env.globals["adjustment_figures"] = adjustment_figures  # the totals' discount and charge rows
 
     @app.context_processor

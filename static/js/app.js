@@ -40,7 +40,8 @@
     var input = event.target;
     if (!input.dataset || !input.dataset.maxBytes || !input.files || !input.files[0]) { return; }
     var message = input.form && input.form.querySelector("[data-file-error]");
-    if (input.files[0].size > Number(input.dataset.maxBytes)) {
+    var max = Number(input.dataset.maxBytes);  // each file of a multiple input
+    if (Array.prototype.some.call(input.files, function (file) { return file.size > max; })) {
       input.value = "";
       if (message) { message.textContent = input.dataset.error || ""; message.hidden = false; }
     } else if (message) { message.hidden = true; }

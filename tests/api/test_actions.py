@@ -8,9 +8,9 @@ import io
 
 from sqlalchemy import func, select
 
-from tests.api.test_seed_flows import PDF, customer, issued_invoice, outbox
+from tests.api.test_seed_flows import PDF, PNG, customer, issued_invoice, outbox
 from webapp.extensions import db
-from webapp.models import Document, DocumentNote, OutboxMessage
+from webapp.models import Document, DocumentNote, DocumentNoteFile, OutboxMessage
 
 
 def count(model) -> int:
@@ -143,11 +143,13 @@ def test_notes_as_json_and_refused_files_change_nothing(api):
     doc = issued_invoice(api, customer(api))
     plain = api.post(f"/invoices/{doc['id']}/notes", json={"body": "Called the customer"})
     assert plain.status_code == 201, plain.get_json()
-    [note] = plain.get_json()["data"]
+    note = plain.get_json()
     assert note["body"] == "Called the customer" and note["files"] == [] and note["created_by"]
+    assert plain.headers["Location"].endswith(f"/invoices/{doc['id']}/notes/{note['id']}")
+    assert api.get(f"/invoices/{doc['id']}/notes/{note['id']}").get_json() == note
     empty = api.post(f"/invoices/{doc['id']}/notes", json={})
     assert empty.status_code == 422 and empty.get_json()["code"] == "note_empty"
-    # the second file is no PDF, PNG or JPEG: neither note is kept
+    # the second file is no PDF, PNG or JPEG: the note is not kept
     bad = api.post(f"/invoices/{doc['id']}/notes", content_type="multipart/form-data", data={
         "body": "Two files", "files": [(io.BytesIO(PDF), "ok.pdf"), (io.BytesIO(b"MZ\x90\x00"), "virus.exe")]})
     assert bad.status_code == 422 and bad.get_json()["errors"][0] == {
@@ -156,11 +158,46 @@ def test_notes_as_json_and_refused_files_change_nothing(api):
     text_part = api.post(f"/invoices/{doc['id']}/notes", content_type="multipart/form-data",
                          data={"body": "x", "files": "not a file"})
     assert text_part.status_code == 422 and text_part.get_json()["errors"][0]["pointer"].startswith("/files")
-    assert count(DocumentNote) == 1
+    assert count(DocumentNote) == 1 and count(DocumentNoteFile) == 0
     other = api.post(f"/invoices/{doc['id']}/notes", data="body=x", content_type="text/plain")
     assert other.status_code == 415
     missing = api.get(f"/invoices/{doc['id']}/notes/{note['id']}/file")
     assert missing.status_code == 404 and missing.mimetype == "application/problem+json"
+
+
+def test_files_added_to_a_note_all_or_none_and_at_most_ten(api, api_as):
+    doc = issued_invoice(api, customer(api))
+    note = api.post(f"/invoices/{doc['id']}/notes", content_type="multipart/form-data", data={
+        "body": "Scans", "files": [(io.BytesIO(PDF), f"scan {i}.pdf") for i in range(8)]}).get_json()
+    url = f"/invoices/{doc['id']}/notes/{note['id']}/files"
+    added = api.post(url, content_type="multipart/form-data", data={"files": [(io.BytesIO(PNG), "photo.png")]})
+    assert added.status_code == 201, added.get_json()
+    files = added.get_json()["files"]
+    assert [f["filename"] for f in files] == [f"scan {i}.pdf" for i in range(8)] + ["photo.png"]
+    assert files[-1]["url"].endswith(f"{url}/{files[-1]['id']}")
+    too_many = api.post(url, content_type="multipart/form-data", data={
+        "files": [(io.BytesIO(PNG), "a.png"), (io.BytesIO(PNG), "b.png")]})
+    assert too_many.status_code == 422 and too_many.get_json()["code"] == "too_many_files"
+    bad = api.post(url, content_type="multipart/form-data", data={"files": [(io.BytesIO(b"GIF89a"), "x.gif")]})
+    assert bad.status_code == 422 and bad.get_json()["errors"][0]["pointer"] == "/files/0"
+    none = api.post(url, json={})
+    assert none.status_code == 422 and none.get_json()["code"] == "files_missing"
+    assert count(DocumentNoteFile) == 9
+    last = api.post(url, content_type="multipart/form-data", data={"file": (io.BytesIO(PDF), "ten.pdf")})
+    assert last.status_code == 201 and len(last.get_json()["files"]) == 10
+    # another document's or organization's note: 404, nothing added
+    other_doc = issued_invoice(api, customer(api, company="Other Ltd"))
+    assert api.post(f"/invoices/{other_doc['id']}/notes/{note['id']}/files", content_type="multipart/form-data",
+                    data={"files": [(io.BytesIO(PNG), "x.png")]}).status_code == 404
+    stranger = api_as("owner")
+    assert stranger.post(url, content_type="multipart/form-data",
+                         data={"files": [(io.BytesIO(PNG), "x.png")]}).status_code == 404
+    assert stranger.get(f"{url}/{files[0]['id']}").status_code == 404
+    assert count(DocumentNoteFile) == 10
+    download = api.get(f"{url}/{files[-1]['id']}")
+    assert download.status_code == 200 and download.data == PNG and download.mimetype == "image/png"
+    first = api.get(f"/invoices/{doc['id']}/notes/{note['id']}/file")  # the URL of when a note held one file
+    assert first.status_code == 200 and first.data == PDF
 
 
 def test_the_customers_link_get_renew_revoke(api):
@@ -192,3 +229,22 @@ def test_roles(api, api_as):
     assert bookkeeper.post(f"/invoices/{doc['id']}/notes", json={"body": "Checked"}).status_code == 201
     assert bookkeeper.post(f"/invoices/{doc['id']}/set-paid").status_code == 200
     assert bookkeeper.post(f"/invoices/{doc['id']}/cancel").get_json()["status"] == "cancelled"
+
+
+def test_a_multipart_note_retried_with_another_boundary_is_replayed_not_refused(api):
+    """The idempotency fingerprint of a multipart body is its fields and files, not its framing."""
+    doc = issued_invoice(api, customer(api))
+    key = {"Idempotency-Key": "note-retry-1"}
+
+    def post(files):
+        return api.post(f"/invoices/{doc['id']}/notes", content_type="multipart/form-data", headers=key,
+                        data={"body": "Delivery receipt", "files": files})
+
+    first = post([(io.BytesIO(PDF), "receipt.pdf"), (io.BytesIO(PNG), "photo.png")])
+    assert first.status_code == 201, first.get_json()
+    again = post([(io.BytesIO(PDF), "receipt.pdf"), (io.BytesIO(PNG), "photo.png")])  # a new boundary
+    assert again.status_code == 201 and again.get_json() == first.get_json()
+    assert count(DocumentNote) == 1 and count(DocumentNoteFile) == 2
+    other = post([(io.BytesIO(PNG), "receipt.png")])
+    assert other.status_code == 422 and other.get_json()["code"] == "idempotency_key_reused"
+    assert count(DocumentNote) == 1

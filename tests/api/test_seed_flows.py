@@ -182,7 +182,9 @@ def test_seed_003_create_cancel_reactivate_and_a_note_with_two_files(api):
     assert again.headers["Location"].endswith(f"/invoices/{copy['id']}")
     assert copy["status"] == "draft" and copy["related_id"] == invoice["id"] and copy["id"] != invoice["id"]
     assert copy["total_tax_included_amount"] == 23800 and copy["notes"] == "INVOICE_NOTE"
-    assert api.get(f"/invoices/{invoice['id']}").get_json()["status"] == "cancelled"
+    after = api.get(f"/invoices/{invoice['id']}").get_json()
+    assert after["status"] == "cancelled" and after["kpis"]["last_reactivated_on"] == date.today().isoformat()
+    assert cancelled.get_json()["kpis"]["last_reactivated_on"] is None and copy["kpis"]["last_reactivated_on"] is None
     assert db.session.get(Document, int(cancelled.get_json()["credit_note_ids"][0])).status == "issued"
     reissued = api.post(f"/invoices/{copy['id']}/finalize")
     assert reissued.status_code == 200 and reissued.get_json()["document_number"] != invoice["document_number"]
@@ -191,17 +193,21 @@ def test_seed_003_create_cancel_reactivate_and_a_note_with_two_files(api):
         "note": "Proof of delivery attached",
         "file": [(io.BytesIO(PDF), "delivery receipt.pdf"), (io.BytesIO(PNG), "signature.png")]})
     assert answer.status_code == 201, answer.get_json()
-    made = answer.get_json()["data"]
-    assert [n["body"] for n in made] == ["Proof of delivery attached", ""]
-    assert [(f["filename"], f["size"], f["content_type"]) for n in made for f in n["files"]] == [
+    made = answer.get_json()  # ONE note with both files
+    assert made["body"] == "Proof of delivery attached"
+    assert [(f["filename"], f["size"], f["content_type"]) for f in made["files"]] == [
         ("delivery receipt.pdf", len(PDF), "application/pdf"), ("signature.png", len(PNG), "image/png")]
-    rows = db.session.scalars(select(DocumentNote).where(DocumentNote.document_id == int(invoice["id"]))
-                              .order_by(DocumentNote.id)).all()
-    assert [(r.body, r.file_name, r.file_size) for r in rows] == [
-        ("Proof of delivery attached", "delivery receipt.pdf", len(PDF)), ("", "signature.png", len(PNG))]
-    listed = api.get(f"/invoices/{invoice['id']}/notes").get_json()["data"]
-    assert [n["id"] for n in listed] == [n["id"] for n in made]
-    download = api.get(listed[1]["files"][0]["url"].split("/api/v1", 1)[1])
+    [row] = db.session.scalars(select(DocumentNote).where(DocumentNote.document_id == int(invoice["id"]))).all()
+    assert (row.body, [(f.file_name, f.file_size) for f in row.files]) == (
+        "Proof of delivery attached", [("delivery receipt.pdf", len(PDF)), ("signature.png", len(PNG))])
+    # files added to the note afterwards (seed 003: /invoices/{id}/notes/{note}), then listed with it
+    more = api.post(f"/invoices/{invoice['id']}/notes/{made['id']}/files", content_type="multipart/form-data",
+                    data={"file": (io.BytesIO(PDF), "approval.pdf")})
+    assert more.status_code == 201, more.get_json()
+    assert [f["filename"] for f in more.get_json()["files"]] == ["delivery receipt.pdf", "signature.png", "approval.pdf"]
+    [listed] = api.get(f"/invoices/{invoice['id']}/notes").get_json()["data"]
+    assert listed["id"] == made["id"] and len(listed["files"]) == 3
+    download = api.get(listed["files"][1]["url"].split("/api/v1", 1)[1])
     assert download.status_code == 200 and download.data == PNG and download.mimetype == "image/png"
     assert download.headers["Content-Disposition"].startswith("attachment")
 

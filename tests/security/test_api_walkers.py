@@ -43,7 +43,8 @@ DECLARED = {
     "api.cancel_invoice": "correct_documents", "api.change_recipient": "correct_documents",
     "api.reactivate_invoice": "correct_documents", "api.create_credit_note": "correct_documents",
     "api.accept_quote": "issue_documents", "api.decline_quote": "issue_documents", "api.convert_quote": "edit_drafts",
-    "api.list_notes": "view", "api.add_notes": "add_notes", "api.note_file": "view",
+    "api.list_notes": "view", "api.get_note": "view", "api.add_notes": "add_notes",
+    "api.add_note_files": "add_notes", "api.note_file": "view", "api.note_first_file": "view",
     "api.get_link": "view", "api.renew_link": "issue_documents", "api.revoke_link": "issue_documents",
     "api.list_webhook_endpoints": "manage_api", "api.create_webhook_endpoint": "manage_api",
     "api.get_webhook_endpoint": "manage_api", "api.update_webhook_endpoint": "manage_api",
@@ -111,9 +112,9 @@ def and_a_note(objects):
 
         doc = db.session.get(Document, found["document_id"])
         actor = next(m.user for m in org.memberships if m.role == "owner")
-        note = notes.add(org, actor, doc, "Victim note", "victim.pdf", b"%PDF-1.4 victim")
+        note = notes.add(org, actor, doc, "Victim note", [notes.Upload("victim.pdf", b"%PDF-1.4 victim")])
         db.session.commit()
-        return {**found, "note_id": note.id}
+        return {**found, "note_id": note.id, "file_id": note.files[0].id}
     return with_note
 
 

@@ -33,7 +33,7 @@ def test_every_get_route_leaves_every_table_unchanged(app, login_as, f):
     invoice = f.issued(org, contact_=contact)
     payment = payments.record(org, owner.user, invoice, payments.PaymentInput(amount=100, paid_on=date.today(),
                                                                              key="get-test"))
-    note = notes.add(org, owner.user, invoice, "internal", "n.pdf", b"%PDF-1.4 x")
+    note = notes.add(org, owner.user, invoice, "internal", [notes.Upload("n.pdf", b"%PDF-1.4 x")])
     credit = corrections.full_credit_note(org, owner.user, invoice)
     quote = drafts.new_draft(org, owner.user, contact, kind="quote")
     drafts.update_line(quote, drafts.add_line(org, quote), {"description": "Cake"})
@@ -47,7 +47,7 @@ def test_every_get_route_leaves_every_table_unchanged(app, login_as, f):
            "event_id": event.id, "contact_id": contact.id, "product_id": product.id, "rate_id": rate.id,
            "field_id": field.id, "job_id": job.id, "document_id": invoice.id, "line_id": invoice.lines[0].id,
            "adjustment_id": adjustment.id, "payment_id": payment.id, "note_id": note.id,
-           "token": invoice.public_token, "kind": "invoice"}
+           "file_id": note.files[0].id, "token": invoice.public_token, "kind": "invoice"}
     tried = 0
     for rule in rules(app, {"GET"}):
         if rule.endpoint in WRITES_ON_PURPOSE:

@@ -38,6 +38,7 @@ ALLOWED = {
     "customers.fields": OWNER, "customers.delete_field": OWNER,
     "payments.index": ALL,
     "invoices.index": ALL, "invoices.show": ALL, "invoices.pdf": ALL, "invoices.note_file": ALL,
+    "invoices.note_first_file": ALL, "invoices.add_note_files": ALL,
     "invoices.preview": ALL,  # the live preview of a draft: a read, as the document page
     "invoices.add_note": ALL, "invoices.new_payment": ALL, "invoices.mark_paid": ALL,
     "invoices.void_payment": OWNER_BOOKKEEPER, "invoices.credit": OWNER_BOOKKEEPER,
@@ -49,7 +50,7 @@ ALLOWED = {
     **{f"invoices.{name}": OWNER_STAFF for name in (
         "new", "create", "create_with_customer", "edit", "update_header", "customer_search", "change_customer",
         "new_customer", "add_line", "update_line", "apply_product", "product_search", "remove_line", "move_line",
-        "add_adjustment", "update_adjustment", "remove_adjustment", "duplicate", "convert")},
+        "add_adjustment", "update_adjustment", "remove_adjustment", "duplicate", "convert", "set_attributes")},
     "settings.logo": ALL,
     "settings.audit_log": OWNER_BOOKKEEPER,  # the bookkeeper reads everything
     **{f"settings.{name}": OWNER for name in (
@@ -59,7 +60,7 @@ ALLOWED = {
 }
 # documents the route is tried on (the others: a draft)
 ON_ISSUED = {"send", "new_payment", "void_payment", "mark_paid", "credit", "cancel", "change_recipient",
-             "renew_link", "revoke_link", "note_file", "reactivate"}
+             "renew_link", "revoke_link", "note_file", "note_first_file", "add_note_files", "reactivate"}
 
 
 def world(f, org, owner):
@@ -73,7 +74,7 @@ def world(f, org, owner):
     issued = f.issued(org, contact_=contact)
     payment = payments.record(org, owner, issued, payments.PaymentInput(amount=100, paid_on=date.today(),
                                                                        key=f"k{issued.id}"))
-    note = notes.add(org, owner, issued, "n", "n.pdf", b"%PDF-1.4 x")
+    note = notes.add(org, owner, issued, "n", [notes.Upload("n.pdf", b"%PDF-1.4 x")])
     job = ImportJob(org_id=org.id, filename="c.csv", content="Company\nX\n", mapping={"0": "company_name"})
     db.session.add(job)
     db.session.commit()
@@ -85,7 +86,7 @@ def world(f, org, owner):
             "message_id": f.outbox_message(org).id, "token_id": f.api_token(org)[0].id,
             "event_id": db.session.scalar(select(AuditEvent.id).where(AuditEvent.org_id == org.id)),
             "org_id": org.id, "draft": draft, "issued": issued, "line_id": draft.lines[0].id,
-            "adjustment_id": adjustment.id, "payment_id": payment.id, "note_id": note.id,
+            "adjustment_id": adjustment.id, "payment_id": payment.id, "note_id": note.id, "file_id": note.files[0].id,
             "token": issued.public_token, "kind": "invoice", **webhook_ids(org)}
 
 

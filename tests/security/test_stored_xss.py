@@ -69,20 +69,21 @@ def test_payloads_in_every_free_text_field_are_shown_escaped_everywhere(app, log
     invoice = f.issued(org, contact_=contact, lines=[(TEXT, "1", "10")])
     payment = payments.record(org, owner.user, invoice, payments.PaymentInput(
         amount=100, paid_on=date.today(), reference=TEXT[:100], note=TEXT, key="xss"))
-    note = notes.add(org, owner.user, invoice, TEXT, TEXT[:150] + ".pdf", b"%PDF-1.4 x")
+    note = notes.add(org, owner.user, invoice, TEXT, [notes.Upload(TEXT[:150] + ".pdf", b"%PDF-1.4 x")])
     credit = corrections.full_credit_note(org, owner.user, invoice, TEXT[:300])
     db.session.commit()
     sending.send(org, owner.user, invoice, sending.compose(invoice, org))
     db.session.commit()
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.org_id == org.id))
     ids = {"contact_id": contact.id, "document_id": invoice.id, "line_id": invoice.lines[0].id,
-           "adjustment_id": adjustment.id, "payment_id": payment.id, "note_id": note.id, "event_id": event.id,
+           "adjustment_id": adjustment.id, "payment_id": payment.id, "note_id": note.id, "file_id": note.files[0].id,
+           "event_id": event.id,
            "token": invoice.public_token, "org_id": org.id, "kind": "invoice",
            "message_id": db.session.scalar(select(OutboxMessage.id))}
     pages = 0
     for rule in rules(app, {"GET"}):
-        if rule.endpoint in ("static", "invoices.pdf", "public.pdf", "invoices.note_file", "settings.logo",
-                             "customers.export"):
+        if rule.endpoint in ("static", "invoices.pdf", "public.pdf", "invoices.note_file", "invoices.note_first_file",
+                             "settings.logo", "customers.export"):
             continue
         variants = [ids] + ([{**ids, "document_id": d.id, "line_id": d.lines[0].id} for d in (draft, credit)]
                             if "document_id" in rule.arguments else [])

@@ -41,7 +41,7 @@ def test_member_of_a_gets_404_for_every_url_of_b(app, login_as, f):
                                                                               key="b-payment-key"))
     db.session.commit()
     from webapp.services import corrections, drafts, notes, quotes
-    b_note = notes.add(b.org, b.user, b_issued, "B internal", "b.pdf", b"%PDF-1.4 b secret")
+    b_note = notes.add(b.org, b.user, b_issued, "B internal", [notes.Upload("b.pdf", b"%PDF-1.4 b secret")])
     b_credit = corrections.full_credit_note(b.org, b.user, b_issued)
     b_quote = drafts.new_draft(b.org, b.user, b_contact, kind="quote")
     drafts.update_line(b_quote, drafts.add_line(b.org, b_quote), {"description": "B quote line"})
@@ -54,7 +54,7 @@ def test_member_of_a_gets_404_for_every_url_of_b(app, login_as, f):
              "org_id": b.org.id, "event_id": b_event.id, "contact_id": b_contact.id, "product_id": b_product.id,
              "rate_id": b_rate.id, "field_id": b_field.id, "job_id": b_job.id, "document_id": b_draft.id,
              "line_id": b_draft.lines[0].id, "adjustment_id": b_adjustment.id, "payment_id": b_payment.id,
-             "note_id": b_note.id, "token_id": b_token.id, **webhook_ids(b.org)}
+             "note_id": b_note.id, "file_id": b_note.files[0].id, "token_id": b_token.id, **webhook_ids(b.org)}
     tried = []
     for rule in rules(app, {"GET", "POST"}):
         id_args = [name for name in rule.arguments if name in b_ids]
@@ -83,7 +83,7 @@ def test_member_of_a_gets_404_for_every_url_of_b(app, login_as, f):
             "invoices.product_search", "invoices.send", "invoices.new_payment", "invoices.void_payment",
             "invoices.mark_paid", "invoices.credit", "invoices.cancel", "invoices.change_recipient",
             "invoices.reactivate", "invoices.accept", "invoices.decline", "invoices.convert", "invoices.add_note",
-            "invoices.note_file", "settings.revoke_api_token", "settings.webhook", "settings.toggle_webhook",
+            "invoices.note_file", "invoices.note_first_file", "invoices.add_note_files", "settings.revoke_api_token", "settings.webhook", "settings.toggle_webhook",
             "settings.rotate_webhook", "settings.delete_webhook", "settings.resend_webhook"} <= set(tried)
     # every route with an object id was tried
     id_routes = {r.endpoint for r in rules(app, {"GET", "POST"}) if set(r.arguments) & set(b_ids)}

@@ -116,8 +116,8 @@ def test_the_buttons_are_the_actions_the_status_and_role_allow(owner, login_as, 
 
 def test_a_file_written_for_a_note_that_is_rolled_back_is_removed(owner, f, app):
     doc = f.draft(owner.org)
-    note = notes.add_note(actor_of(owner), doc.id, notes.NoteInput(body="scan", filename="a.png", data=PNG))
-    path = Path(app.config["ATTACHMENT_DIR"]) / str(owner.org.id) / note.file_key
+    note = notes.add_note(actor_of(owner), doc.id, notes.NoteInput(body="scan", files=[notes.NoteFile("a.png", PNG)]))
+    path = Path(app.config["ATTACHMENT_DIR"]) / str(owner.org.id) / note.files[0].file_key
     assert path.read_bytes() == PNG
     db.session.rollback()
     assert not path.exists()
@@ -126,9 +126,9 @@ def test_a_file_written_for_a_note_that_is_rolled_back_is_removed(owner, f, app)
 
 def test_deleting_a_draft_removes_its_files_only_once_committed(owner, f, app):
     doc = f.draft(owner.org)
-    note = notes.add_note(actor_of(owner), doc.id, notes.NoteInput(body="", filename="b.png", data=PNG))
+    note = notes.add_note(actor_of(owner), doc.id, notes.NoteInput(body="", files=[notes.NoteFile("b.png", PNG)]))
     db.session.commit()
-    path = Path(app.config["ATTACHMENT_DIR"]) / str(owner.org.id) / note.file_key
+    path = Path(app.config["ATTACHMENT_DIR"]) / str(owner.org.id) / note.files[0].file_key
     drafts.delete_draft(actor_of(owner), doc.id, db.session.get(Document, doc.id).version)
     assert path.exists()  # not yet: the deletion may still roll back
     db.session.rollback()

@@ -17,13 +17,12 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from flask import g, jsonify, request, url_for
-from flask_babel import gettext
 from pydantic import AfterValidator, AliasChoices, BeforeValidator, Field, WithJsonSchema
 from spectree import Response as Answers
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import FileStorage
 
-from webapp.api import problems
 from webapp.api.base import MULTIPART_ENDPOINTS, actor, etag, idempotent
 from webapp.api.invoices import ACTION_TAGS, ERRORS, InvoiceOut, _details, _doc, answer, invoice_json
 from webapp.api.messages import EmailDetails, field_map as message_fields, message_of, request_key
@@ -264,20 +263,28 @@ class NoteText(Input):
 
 
 class NoteForm(Input):
-    """multipart/form-data: ``body`` (or seed 003's ``note`` / ``text``) and ``files`` (or ``file``), each a
-    PDF, PNG or JPEG of at most 10 MB (the request at most 16 MB). A note holds one file: the text and the first
-    file make one note, each further file a note of its own; the answer lists them all."""
+    """multipart/form-data: ``body`` (or seed 003's ``note`` / ``text``) and up to 10 ``files`` (or ``file``),
+    each a PDF, PNG or JPEG of at most 10 MB (the request at most 16 MB): one note with all its files."""
     body: text(note_rules.MAX_BODY, "The note (plain text)") = Field("", validation_alias=AliasChoices(
         "body", "note", "text"))
     files: Annotated[list[Upload], BeforeValidator(_as_list)] = Field(
         default_factory=list, max_length=note_rules.MAX_FILES, validation_alias=AliasChoices("files", "file"))
 
 
+class NoteFilesForm(Input):
+    """multipart/form-data: the ``files`` (or ``file``) to add, PDF, PNG or JPEG of at most 10 MB each; the note
+    holds at most 10."""
+    files: Annotated[list[Upload], BeforeValidator(_as_list)] = Field(  # none: the use case says so (files_missing)
+        default_factory=list, max_length=note_rules.MAX_FILES, validation_alias=AliasChoices("files", "file"))
+
+
 class NoteFileOut(Output):
+    id: Id
     filename: str
     size: int
     content_type: str
-    url: str
+    created_on: datetime
+    url: str = Field(description="Download it here (as an attachment)")
 
 
 class NoteOut(Output):
@@ -293,13 +300,27 @@ class NoteList(Output):
 
 
 def note_json(note: DocumentNote) -> dict:
-    files = []
-    if note.file_key:
-        files.append({"filename": note.file_name, "size": note.file_size, "content_type": note.file_mime,
-                      "url": url_for("api.note_file", document_id=note.document_id, note_id=note.id,
-                                     _external=True)})
+    files = [{"id": str(f.id), "filename": f.file_name, "size": f.file_size, "content_type": f.file_mime,
+              "created_on": f.created_at,
+              "url": url_for("api.note_file", document_id=note.document_id, note_id=note.id, file_id=f.id,
+                             _external=True)} for f in note.files]
     return {"id": str(note.id), "body": note.body, "created_on": note.created_at,
             "created_by": note.author.email if note.author is not None else None, "files": files}
+
+
+def _uploads(form) -> list[notes.NoteFile]:
+    return [notes.NoteFile(filename=u.filename or "", data=u.read(note_rules.MAX_FILE_BYTES + 1))
+            for u in getattr(form, "files", [])]
+
+
+def _note_answer(note: DocumentNote, status: int = 200):
+    db.session.flush()
+    db.session.refresh(note)  # its files in their order
+    response = jsonify(note_json(note))
+    response.status_code = status
+    if status == 201:
+        response.headers["Location"] = url_for("api.get_note", document_id=note.document_id, note_id=note.id)
+    return response
 
 
 @bp.get("/invoices/<int:document_id>/notes")
@@ -307,56 +328,81 @@ def note_json(note: DocumentNote) -> dict:
 def list_notes(document_id: int):
     """List a document's internal notes
 
-    Oldest first, each with its files (download them at `url`). Notes are never shown to the customer."""
+    Oldest first, each with its files (download each at its `url`). Notes are never shown to the customer."""
     doc = _doc(document_id)
     rows = db.session.scalars(select(DocumentNote).where(DocumentNote.org_id == doc.org_id,
                                                          DocumentNote.document_id == doc.id)
+                              .options(selectinload(DocumentNote.files), selectinload(DocumentNote.author))
                               .order_by(DocumentNote.id)).all()
     return jsonify({"data": [note_json(n) for n in rows]})
 
 
+@bp.get("/invoices/<int:document_id>/notes/<int:note_id>")
+@spec.validate(resp=Answers(HTTP_200=NoteOut, **ERRORS), tags=NOTE_TAGS)
+def get_note(document_id: int, note_id: int):
+    """Read an internal note, with its files"""
+    doc = _doc(document_id)
+    return jsonify(note_json(notes.note_of(actor(), doc.id, note_id)))
+
+
 @bp.post("/invoices/<int:document_id>/notes")
 @idempotent
-@spec.validate(json=NoteText, form=NoteForm, resp=Answers(HTTP_201=NoteList, **ERRORS), tags=NOTE_TAGS)
+@spec.validate(json=NoteText, form=NoteForm, resp=Answers(HTTP_201=NoteOut, **ERRORS), tags=NOTE_TAGS)
 def add_notes(document_id: int):
     """Add an internal note, with files
 
-    Seed 003: multipart/form-data with `body` and up to 10 `files` (PDF, PNG, JPEG, at most 10 MB each; the type
-    is read from the content), or JSON `{"body": ...}` without files. A note holds one file: the text with the
-    first file is one note, each further file a note of its own, all in one transaction (a refused file refuses
-    them all). The answer lists the notes made."""
+    Seed 003: multipart/form-data with `body` (or `note`, `text`) and up to 10 `files` (or `file`; PDF, PNG,
+    JPEG, at most 10 MB each; the type is read from the content), or JSON `{"body": ...}` without files. The
+    answer is the one note made, with all its files (201, `Location`); a refused file refuses the note
+    (pointer `/files/<i>`)."""
     form: NoteForm | None = request.context.form
     body = form if form is not None else (request.context.json or NoteText())
-    files = []
-    for upload in getattr(body, "files", []):
-        files.append(notes.NoteFile(filename=upload.filename or "", data=upload.read(note_rules.MAX_FILE_BYTES + 1)))
     g.api_field_map = {}
-    added = notes.add_notes(actor(), document_id, body.body, files)
-    db.session.flush()
-    response = jsonify({"data": [note_json(n) for n in added]})
-    response.status_code = 201
+    note = notes.add_note(actor(), document_id, notes.NoteInput(body=body.body, files=_uploads(body)))
+    return _note_answer(note, 201)
+
+
+@bp.post("/invoices/<int:document_id>/notes/<int:note_id>/files")
+@idempotent
+@spec.validate(form=NoteFilesForm, resp=Answers(HTTP_201=NoteOut, **ERRORS), tags=NOTE_TAGS)
+def add_note_files(document_id: int, note_id: int):
+    """Add files to an internal note
+
+    Seed 003: multipart/form-data with one or more `files` (or `file`), as on a new note; the note holds at most
+    10. All are added or none (pointer `/files/<i>` names a refused one). The answer is the note with all its
+    files."""
+    g.api_field_map = {}
+    note = notes.add_note_files(actor(), document_id, note_id, _uploads(request.context.form or NoteFilesForm()))
+    return _note_answer(note, 201)
+
+
+MULTIPART_ENDPOINTS.update({"api.add_notes", "api.add_note_files"})
+
+
+def _download(document_id: int, note_id: int, file_id: int | None):
+    doc = _doc(document_id)
+    file = notes.note_file(actor(), doc.id, note_id, file_id)
+    response = stored_file(note_rules.file_path(file), file.file_name, file.file_mime)
+    response.direct_passthrough = False  # spectree reads the answer it checks (at most 10 MB)
     return response
 
 
-MULTIPART_ENDPOINTS.add("api.add_notes")
+@bp.get("/invoices/<int:document_id>/notes/<int:note_id>/files/<int:file_id>")
+@spec.validate(resp=Answers(HTTP_200=None, **ERRORS), tags=NOTE_TAGS)
+def note_file(document_id: int, note_id: int, file_id: int):
+    """Download a file of a note
+
+    As an attachment, with the type read when it was uploaded."""
+    return _download(document_id, note_id, file_id)
 
 
 @bp.get("/invoices/<int:document_id>/notes/<int:note_id>/file")
 @spec.validate(resp=Answers(HTTP_200=None, **ERRORS), tags=NOTE_TAGS)
-def note_file(document_id: int, note_id: int):
-    """Download a note's file
+def note_first_file(document_id: int, note_id: int):
+    """Download a note's first file
 
-    As an attachment, with the type read when it was uploaded."""
-    doc = _doc(document_id)
-    note = db.session.scalar(select(DocumentNote).where(DocumentNote.org_id == doc.org_id,
-                                                        DocumentNote.document_id == doc.id, DocumentNote.id == note_id))
-    path = note_rules.file_path(note) if note is not None else None
-    if path is None:
-        raise problems.Problem(404, "not_found", gettext(
-            "There is no such resource, or it belongs to another organization."))
-    response = stored_file(path, note.file_name, note.file_mime)
-    response.direct_passthrough = False  # spectree reads the answer it checks (at most 10 MB)
-    return response
+    From when a note held one file; `files[].url` names each file."""
+    return _download(document_id, note_id, None)
 
 
 # --- the customer's link ----------------------------------------------------------------------------

@@ -212,6 +212,19 @@ def server_problem() -> Response:
 
 # --- idempotency keys ------------------------------------------------------------------------------
 
+def _body_fingerprint() -> bytes:
+    """What the request says, not how it was framed: a multipart body is its fields and files (name, file name,
+    SHA-256 of the bytes), so a retry with another boundary is the same request."""
+    if request.mimetype != "multipart/form-data":
+        return request.get_data(cache=True)
+    parts = [f"f:{name}={value}" for name, value in sorted(request.form.items(multi=True))]
+    for name, upload in sorted(request.files.items(multi=True), key=lambda item: (item[0], item[1].filename or "")):
+        data = upload.stream.read()
+        upload.stream.seek(0)
+        parts.append(f"u:{name}={upload.filename}:{hashlib.sha256(data).hexdigest()}")
+    return "\n".join(parts).encode()
+
+
 def idempotent(view):
     """A POST with an ``Idempotency-Key`` header happens once (``web.idempotency``: replayed for the same
     request for 24 hours, refused for another)."""
@@ -222,7 +235,7 @@ def idempotent(view):
         if key is None:
             return view(*args, **kwargs)
         fingerprint = hashlib.sha256(b"\0".join([request.method.encode(), request.path.encode(),
-                                                 request.query_string, request.get_data(cache=True)])).hexdigest()
+                                                 request.query_string, _body_fingerprint()])).hexdigest()
         return idempotency.once(actor().org.id, key, fingerprint, lambda: make_response(view(*args, **kwargs)))
 
     return wrapped

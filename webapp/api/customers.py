@@ -31,7 +31,7 @@ ERRORS = {"HTTP_401": Problem, "HTTP_403": Problem, "HTTP_404": Problem, "HTTP_4
 FIELD_MAP = {"company_name": "company", "phone": "phone", "vat_id": "vat_number", "street": "address.street_address",
              "street2": "address.street_address_2", "postal_code": "address.zip_code", "city": "address.city",
              "region": "address.region", "country": "address.country_code",
-             "shipping_country": "shipping_address.country_code"}
+             "shipping_country": "shipping_address.country_code", "external_id": "external_id"}
 ADDRESS = {"street_address": "street", "street_address_2": "street2", "zip_code": "postal_code", "city": "city",
            "region": "region", "country_code": "country"}
 SHIPPING = {"name": "shipping_name", "street_address": "shipping_street", "street_address_2": "shipping_street2",
@@ -68,6 +68,9 @@ class CustomerIn(Input):
     vat_number: text(30, examples=["DE123456789"]) = ""
     buyer_reference: text(100, "The reference the buyer wants on its invoices (BT-10, e.g. a Leitweg-ID)") = ""
     notes: text(5000) = ""
+    external_id: text(100, "Your own id of this customer (a shop's customer number): unique in the organization; "
+                           "invoices find the customer by it (recipient_identifier); empty: none",
+                      examples=["shop-customer-4711"]) | None = None
     is_customer: Flag | None = None
     is_supplier: Flag | None = None
     address: AddressIn | None = None
@@ -106,6 +109,7 @@ class CustomerOut(Output):
     vat_number: str
     buyer_reference: str
     notes: str
+    external_id: str | None = Field(description="Your own id of this customer (recipient_identifier)")
     is_customer: bool
     is_supplier: bool
     archived: bool
@@ -128,32 +132,39 @@ class CustomerListQuery(ListQuery):
                               description="Exactly this e-mail address (case does not matter)")
     search: str | None = Field(None, alias="filter[search]", max_length=200,
                                description="Part of the name, company, e-mail or phone")
+    external_id: str | None = Field(None, alias="filter[external_id]", max_length=100,
+                                    description="The customer with this external_id (recipient_identifier)")
     archived: bool | None = Field(None, alias="filter[archived]",
                                   description="true: archived only; false (default): active only")
     include: str | None = Field(None, pattern=r"^(address)?$", description="address: with each address")
 
 
-CUSTOM_FILTER = re.compile(r"^filter\[custom_fields\]\[([a-z][a-z0-9_]{0,39})\]\[(f_id|o|v)\]$")
+CUSTOM_FILTER = re.compile(r"^filter\[(custom_fields|custom_attributes)\]\[([a-z][a-z0-9_]{0,39})\]\[(f_id|o|v)\]$")
 API_OPERATORS = {"=": "eq", "<>": "ne", "<": "lt", ">": "gt", "<=": "le", ">=": "ge", "in": "in"}
 
 
 def _custom_filters(fields: list[CustomField]) -> list[contact_queries.Filter]:
-    """Seed 002's custom field filters: ``filter[custom_fields][KEY][o]`` (= <> < > <= >= in) and ``[v]``; the
-    field is named by its key (``[f_id]``, if given, must be the same key)."""
+    return custom_filters(fields, CustomerListQuery, "custom_fields")
+
+
+def custom_filters(fields: list[CustomField], query_model, group: str) -> list[contact_queries.Filter]:
+    """Seed 002's custom field filters: ``filter[<group>][KEY][o]`` (= <> < > <= >= in) and ``[v]``; the
+    field is named by its key (``[f_id]``, if given, must be the same key). ``group``: ``custom_fields`` (customers)
+    or ``custom_attributes`` (invoices); any other parameter the query model does not know is refused."""
     parts: dict[str, dict[str, str]] = {}
     for name in request.args:
-        if name in CustomerListQuery.model_fields or name in {f.alias for f in CustomerListQuery.model_fields.values()}:
+        if name in query_model.model_fields or name in {f.alias for f in query_model.model_fields.values()}:
             continue
         match = CUSTOM_FILTER.match(name)
-        if match is None:
+        if match is None or match.group(1) != group:
             raise problems.Problem(422, "unknown_parameter", gettext("%(name)s is not a parameter of this list.",
                                                                      name=name[:60]),
                                    [{"code": "unknown_parameter", "detail": name[:60], "parameter": name[:60]}])
-        parts.setdefault(match.group(1), {})[match.group(2)] = request.args.get(name, "")
+        parts.setdefault(match.group(2), {})[match.group(3)] = request.args.get(name, "")
     by_key = {f.key: f for f in fields}
     filters = []
     for key, given in parts.items():
-        parameter = f"filter[custom_fields][{key}]"
+        parameter = f"filter[{group}][{key}]"
         field = by_key.get(key)
         if field is None or given.get("f_id", key) != key:
             raise problems.Problem(422, "unknown_custom_field", gettext(
@@ -185,6 +196,7 @@ def customer_json(contact: Contact, fields: list[CustomField], with_address: boo
         "person_name": contact.person_name, "company": contact.company_name, "display_name": contact.display_name,
         "email": contact.email, "phone": contact.phone, "locale": contact.locale, "currency": contact.currency,
         "vat_number": contact.vat_id, "buyer_reference": contact.buyer_reference, "notes": contact.notes,
+        "external_id": contact.external_id,
         "is_customer": contact.is_customer, "is_supplier": contact.is_supplier, "archived": contact.archived,
         "address": _address(contact) if with_address else None,
         "shipping_address": ({api: getattr(contact, column) for api, column in SHIPPING.items()}
@@ -208,7 +220,8 @@ def _values(body: CustomerIn) -> dict:
     values: dict = {}
     simple = {"person_name": "person_name", "company": "company_name", "email": "email", "phone": "phone",
               "locale": "locale", "currency": "currency", "vat_number": "vat_id",
-              "buyer_reference": "buyer_reference", "notes": "notes", "is_customer": "is_customer",
+              "buyer_reference": "buyer_reference", "notes": "notes", "external_id": "external_id",
+              "is_customer": "is_customer",
               "is_supplier": "is_supplier"}
     for api, column in simple.items():
         if api in given and getattr(body, api) is not None:
@@ -232,6 +245,8 @@ def _list(supplier: bool):
         status="archived" if query.archived else "active", filters=_custom_filters(fields))
     stmt = contact_queries.contact_select(actor().org.id, contact_query).order_by(None).order_by(Contact.id.desc())
     stmt = stmt.where(Contact.is_supplier.is_(True) if supplier else Contact.is_customer.is_(True))
+    if query.external_id is not None:
+        stmt = stmt.where(Contact.external_id == query.external_id.strip())
     if query.starting_after:
         stmt = stmt.where(Contact.id < int(query.starting_after))
     rows = db.session.scalars(stmt.options(selectinload(Contact.field_values)).limit(query.limit + 1)).all()
@@ -297,8 +312,8 @@ def _put_address(contact_id: int, supplier: bool):
 def list_customers():
     """List customers
 
-    Newest first. `filter[email]` finds exactly that address (case-insensitive); `filter[search]` part of the
-    name, company, e-mail or phone; custom fields by their key:
+    Newest first. `filter[email]` finds exactly that address (case-insensitive); `filter[external_id]` the
+    customer of your own id; `filter[search]` part of the name, company, e-mail or phone; custom fields by key:
     `filter[custom_fields][tier][o]==&filter[custom_fields][tier][v]=Premium` (operators `=`, `<>`, `<`, `>`,
     `<=`, `>=`, `in` with comma-separated values)."""
     return _list(False)

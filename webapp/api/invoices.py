@@ -24,9 +24,15 @@ from webapp.domain.money import from_minor, precision, to_minor
 from webapp.domain.tax import CATEGORIES, TAX_CATEGORIES
 from webapp.domain.units import UNITS, unece_code
 from webapp.extensions import db
-from webapp.models import AuditEvent, Document, DocumentLine, Payment, User
+from webapp.models import AuditEvent, Document, DocumentFieldValue, DocumentLine, Payment, User
+from webapp.api.customers import FIELD_MAP as CUSTOMER_FIELDS, CustomerIn, _custom_json as custom_json
+from webapp.api.customers import _values as customer_values, custom_filters
+from webapp.queries.contacts import filter_clause
+from webapp.services import attributes
 from webapp.services import pdf as pdf_service
 from webapp.services.webhooks import payment_status
+from webapp.domain.timezones import zone
+from webapp.queries.documents import PAYMENT_STATUSES, payment_status_filter
 from webapp.usecases import drafts as draft_usecases
 from webapp.usecases import issuing as issuing_usecases
 from webapp.usecases import load
@@ -38,8 +44,11 @@ ITEM_TAGS = ["Invoice items"]
 ACTION_TAGS = ["Invoice actions"]
 ERRORS = {"HTTP_401": Problem, "HTTP_403": Problem, "HTTP_404": Problem, "HTTP_409": Problem, "HTTP_422": Problem}
 UNIT_BY_CODE = {code: key for key, (_, code) in UNITS.items()}
+CustomAttributes = dict[str, str | int | bool | list[str] | None]
 KINDS = ("invoice", "credit_note", "quote")
 
+# an item's fields in the use cases -> the API's
+LINE_FIELD_MAP = {"period_start": "service_period.start_date", "period_end": "service_period.end_date"}
 # the use cases' fields -> the API's (problem pointers)
 FIELD_MAP = {"chosen_issue_date": "issue_date", "service_date": "billing_period.start_date",
              "service_period_end": "billing_period.end_date", "payment_terms_days": "payment_terms.days",
@@ -75,6 +84,27 @@ class TaxFields(Input):
                           "G export, O outside the scope); with tax_rate. Default S above 0 %.")
 
 
+class ServicePeriod(Input):
+    """An item's own service period (EN 16931 BG-26): a start, an end, or both."""
+    start_date: Day | None = None
+    end_date: Day | None = None
+
+    @model_validator(mode="after")
+    def _one_date(self):
+        if self.start_date is None and self.end_date is None:
+            raise ValueError("give start_date, end_date or both")
+        return self
+
+
+class ItemAdjustmentIn(Input):
+    """An allowance (EN 16931 BG-27) or charge (BG-28) of one item, in its extratax_amount. A reason, a
+    reason_code or both."""
+    amount: MinorAmount = Field(description="Minor units, above 0; net, or gross with price_tax_inclusive")
+    reason: text(200, "BT-139 / BT-144", examples=["Loyalty discount"]) = ""
+    reason_code: text(3, "UNTDID 5189 for allowances (BT-140, e.g. 95 discount), UNTDID 7161 for charges "
+                         "(BT-145, e.g. FC freight, ABK miscellaneous)", examples=["95"]) = ""
+
+
 class ItemIn(TaxFields):
     """An item (a line). Give its price one way: ``unit_extratax_amount`` (net) or ``unit_tax_included_amount``
     (gross) in minor units, or ``unit_price`` in major units with up to 6 decimals (net or gross as the
@@ -91,6 +121,13 @@ class ItemIn(TaxFields):
         None, description="Or the unit as its UN/ECE Recommendation 20 code (C62, HUR, KGM ...)")
     discount_percent: decimal_input(4, "A discount on this item, 0-100") | None = None
     product_id: Id | None = Field(None, description="Fill description, unit, price and tax from this product")
+    base_quantity: decimal_input(4, "The unit price is per this many units (EN 16931 BT-149), e.g. 100 for a "
+                                    "price per 100 kg; above 0, default 1") | None = None
+    service_period: ServicePeriod | None = Field(None, description="This item's own service period (BG-26)")
+    allowances: list[ItemAdjustmentIn] = Field(default_factory=list, max_length=20,
+                                               description="Taken off this item's extratax_amount (BG-27)")
+    charges: list[ItemAdjustmentIn] = Field(default_factory=list, max_length=20,
+                                            description="Added to this item's extratax_amount (BG-28)")
 
     @model_validator(mode="after")
     def _one_price(self):
@@ -104,6 +141,8 @@ class ItemIn(TaxFields):
 class AdjustmentIn(TaxFields):
     amount: MinorAmount = Field(description="Net, or gross with price_tax_inclusive; minor units, above 0")
     reason: text(200, examples=["Shipping"]) = ""
+    reason_code: text(3, "UNTDID 5189 for allowances (BT-98, e.g. 95), UNTDID 7161 for charges (BT-105, e.g. "
+                         "FC); a reason, a reason_code or both", examples=["FC"]) = ""
 
 
 class PaymentDetails(Input):
@@ -119,7 +158,15 @@ class InvoiceIn(Input):
     kind: Literal["invoice", "quote"] = "invoice"
     is_quote: Flag | None = Field(None, description="true: a quote (seed 002); the same as kind=quote")
     flow: Literal["sales"] = "sales"
-    customer_id: Id
+    customer_id: Id | None = Field(None, description="The customer; or recipient_identifier (exactly one of them)")
+    recipient_identifier: text(100, "Instead of customer_id (seed 004): your own id of the customer; the customer "
+                                    "with this external_id, else a new one made from recipient",
+                               examples=["shop-customer-4711"]) | None = None
+    recipient: CustomerIn | None = Field(None, description="With recipient_identifier: the customer to create "
+                                                           "(as POST /customers) if none has that identifier yet; "
+                                                           "a customer found is not changed")
+    custom_attributes: CustomAttributes | None = Field(None, description="The invoice's custom fields (Settings: "
+                                                                         "fields for invoices) by key")
     currency: text(3, "ISO 4217; default: the customer's, else the organization's; fixed after creation",
                    examples=["EUR"]) | None = None
     price_tax_inclusive: Flag | None = Field(None, description="Prices include VAT (seed 003); default: as the "
@@ -152,6 +199,7 @@ class InvoicePatch(Input):
     """A change of a draft: only the fields given change. Send the version (If-Match or ``version``)."""
     version: int | None = Field(None, ge=1)
     customer_id: Id | None = None
+    custom_attributes: CustomAttributes | None = Field(None, description="Only the keys given change")
     price_tax_inclusive: Flag | None = None
     payment_terms: PaymentTerms | None = None
     notes: text(5000) | None = None
@@ -189,6 +237,8 @@ class AttachPayment(Input):
 
 
 class InvoiceListQuery(ListQuery):
+    model_config = ListQuery.model_config | {"extra": "allow"}  # filter[custom_attributes][KEY][...]: checked below
+
     kind: Literal[*KINDS] | None = Field(None, alias="filter[kind]")  # type: ignore[valid-type]
     status: Literal[*status_table.STATUSES] | None = Field(None, alias="filter[status]")  # type: ignore
     customer_id: Id | None = Field(None, alias="filter[customer_id]")
@@ -196,6 +246,8 @@ class InvoiceListQuery(ListQuery):
     date_from: Day | None = Field(None, alias="filter[date_from]", description="Issued on or after")
     date_to: Day | None = Field(None, alias="filter[date_to]", description="Issued on or before")
     search: str | None = Field(None, alias="filter[search]", max_length=100, description="Number or customer")
+    payment_status: Literal[*PAYMENT_STATUSES] | None = Field(  # type: ignore[valid-type]
+        None, alias="filter[payment_status]", description="Invoices in this payment status (as `payment_status`)")
 
 
 # --- answers --------------------------------------------------------------------------------------
@@ -212,6 +264,13 @@ class ItemTax(Output):
     exemption: Exemption | None
 
 
+class ItemAdjustmentOut(Output):
+    id: Id
+    amount: int = Field(description="As entered, minor units")
+    reason: str
+    reason_code: str
+
+
 class ItemOut(Output):
     id: Id
     position: int
@@ -223,7 +282,12 @@ class ItemOut(Output):
     unit_extratax_amount: int | None = Field(description="Net unit price in minor units, if it is whole")
     discount_percent: str | None
     product_id: str | None
-    extratax_amount: int
+    base_quantity: str = Field(description="The unit price is per this many units (BT-149)")
+    service_period: dict | None = Field(description="{start_date, end_date} (BG-26), or null")
+    allowances: list[ItemAdjustmentOut]
+    charges: list[ItemAdjustmentOut]
+    extratax_amount: int = Field(description="EN 16931 BT-131: quantity x unit price / base_quantity - "
+                                             "allowances + charges, rounded")
     tax_amount: int = Field(description="This item's share of its VAT group's tax: the items' and "
                                         "adjustments' shares add up to the group's tax exactly")
     tax_included_amount: int
@@ -233,6 +297,7 @@ class ItemOut(Output):
 class AdjustmentOut(Output):
     id: Id
     reason: str
+    reason_code: str
     amount: int = Field(description="As entered, minor units")
     tax_amount: int | None = Field(description="Its share of its VAT group's tax (negative for an allowance); "
                                                "null in lists")
@@ -257,6 +322,8 @@ class Kpis(Output):
     payment_applied: int
     credit_issued: int
     last_cancelled_on: date | None
+    last_reactivated_on: date | None = Field(description="When a new invoice was last made from this cancelled "
+                                                         "one (reactivate), in the organization's time zone")
 
 
 class InvoiceOut(Output):
@@ -279,6 +346,8 @@ class InvoiceOut(Output):
     customer_reference: str
     type: Literal["LINKED_WITH_ORDER", "NOT_LINKED_WITH_ORDER"] = Field(description="Seed 003: has an order_id")
     order_id: str | None
+    custom_attributes: dict[str, str | bool | list[str] | None] = Field(
+        description="The invoice's custom fields by key (as a customer's custom_fields); frozen once issued")
     billing_period: dict | None
     issue_date: date | None = Field(description="Drafts: the chosen issue date, if any")
     valid_until: date | None
@@ -366,6 +435,15 @@ def _shares(doc: Document, lines: list[DocumentLine], adjustment_nets: dict[int,
     return shares
 
 
+def _minor(amount: Decimal, currency: str) -> int:
+    return to_minor(amount.quantize(Decimal(1).scaleb(-precision(currency)), rounding=ROUND_HALF_UP), currency)
+
+
+def _item_adjustments(doc: Document, line: DocumentLine, kind: str) -> list[dict]:
+    return [{"id": str(a.id), "amount": _minor(a.amount, doc.currency), "reason": a.reason,
+             "reason_code": a.reason_code} for a in line.adjustments if a.kind == kind]
+
+
 def item_json(doc: Document, line: DocumentLine, shares: dict) -> dict:
     tax = shares.get(("line", line.id), 0)
     net_unit = None
@@ -378,6 +456,10 @@ def item_json(doc: Document, line: DocumentLine, shares: dict) -> dict:
             "unit_price": decimal_text(line.unit_price), "unit_extratax_amount": net_unit,
             "discount_percent": decimal_text(line.discount_percent),
             "product_id": str(line.product_id) if line.product_id else None,
+            "base_quantity": decimal_text(line.base_quantity),
+            "service_period": ({"start_date": line.period_start, "end_date": line.period_end}
+                               if line.period_start or line.period_end else None),
+            "allowances": _item_adjustments(doc, line, "allowance"), "charges": _item_adjustments(doc, line, "charge"),
             "extratax_amount": line.net_amount, "tax_amount": tax, "tax_included_amount": line.net_amount + tax,
             "tax": _tax(line)}
 
@@ -389,7 +471,13 @@ def _adjustment_nets(doc: Document) -> dict[int, int]:
             for f in adjustment_figures(doc) if f.adjustment is not None}
 
 
-def invoice_json(doc: Document, with_items: bool = True) -> dict:
+def _attributes_json(doc: Document, given: dict | None) -> dict:
+    if given is None:
+        given = attributes.values(doc, attributes.fields(doc.org_id))
+    return {key: custom_json(value) for key, value in given.items()}
+
+
+def invoice_json(doc: Document, with_items: bool = True, attribute_values: dict | None = None) -> dict:
     nets = _adjustment_nets(doc) if doc.adjustments and with_items else {}
     lines = list(doc.lines) if with_items else []
     shares = _shares(doc, lines, nets) if with_items else {}
@@ -397,7 +485,7 @@ def invoice_json(doc: Document, with_items: bool = True) -> dict:
     invoice = doc.kind == "invoice" and not doc.is_draft
 
     def adjustments(kind):
-        return [{"id": str(a.id), "reason": a.reason, "amount": to_minor(a.amount.quantize(
+        return [{"id": str(a.id), "reason": a.reason, "reason_code": a.reason_code, "amount": to_minor(a.amount.quantize(
             Decimal(1).scaleb(-precision(doc.currency)), rounding=ROUND_HALF_UP), doc.currency),
             "tax_amount": shares.get(("adj", a.id), 0) if with_items else None,
             "tax": _tax(a)} for a in doc.adjustments if a.kind == kind]
@@ -413,6 +501,7 @@ def invoice_json(doc: Document, with_items: bool = True) -> dict:
         "customer_reference": doc.customer_reference,
         "type": "LINKED_WITH_ORDER" if doc.order_reference else "NOT_LINKED_WITH_ORDER",
         "order_id": doc.order_reference,
+        "custom_attributes": _attributes_json(doc, attribute_values),
         "billing_period": ({"start_date": doc.service_date, "end_date": doc.service_period_end}
                            if doc.service_date else None),
         "issue_date": doc.chosen_issue_date if doc.is_draft else doc.issue_date,
@@ -473,13 +562,17 @@ def _details(doc: Document, body: dict) -> dict:
     cancelled = db.session.scalar(select(func.min(Document.issue_date)).where(
         Document.related_id == doc.id, Document.kind == "credit_note", Document.status != "draft")) \
         if doc.status == "cancelled" else None
+    reactivated = db.session.scalar(of_doc.where(AuditEvent.action == "document.reactivated")
+                                    .order_by(AuditEvent.id.desc()).limit(1)) if doc.status == "cancelled" else None
     due = max(doc.amount_due, 0) if doc.kind == "invoice" and not doc.is_draft else 0
     body["credit_note_ids"] = [str(i) for i in db.session.scalars(select(Document.id).where(
         Document.org_id == doc.org_id, Document.related_id == doc.id, Document.kind == "credit_note")
         .order_by(Document.id))] if doc.kind == "invoice" else []
     body["kpis"] = {"outstanding": due, "overdue": due if doc.is_overdue else 0,
                     "last_payment_date": last_payment, "payment_applied": doc.paid_total,
-                    "credit_issued": doc.credited_total, "last_cancelled_on": cancelled}
+                    "credit_issued": doc.credited_total, "last_cancelled_on": cancelled,
+                    "last_reactivated_on": reactivated.created_at.astimezone(zone(actor().org.time_zone)).date()
+                    if reactivated is not None else None}
     return body
 
 
@@ -508,13 +601,26 @@ def _tax_args(spec_: TaxFields) -> dict:
             "tax_percent": spec_.tax_rate, "tax_category": spec_.tax_category}
 
 
+def _item_adjustments_in(items: list[ItemAdjustmentIn], currency: str) -> tuple:
+    return tuple(draft_usecases.LineAdjustmentInput(amount=from_minor(a.amount, currency), reason=a.reason,
+                                                    reason_code=a.reason_code) for a in items)
+
+
+def _period(item: ItemIn) -> draft_usecases.LinePeriod | None:
+    if item.service_period is None:
+        return None
+    return draft_usecases.LinePeriod(item.service_period.start_date, item.service_period.end_date)
+
+
 def _new_line(item: ItemIn, currency: str) -> tuple[draft_usecases.NewLine, bool | None]:
     price, gross = _price(item, currency)
     unit = item.unit or (UNIT_BY_CODE[item.unit_code] if item.unit_code else None)
     return draft_usecases.NewLine(
         description=item.description, quantity=item.quantity if "quantity" in item.model_fields_set or
         item.product_id is None else None, unit_price=price, unit=unit, discount_percent=item.discount_percent,
-        product_id=int(item.product_id) if item.product_id else None, **_tax_args(item)), gross
+        product_id=int(item.product_id) if item.product_id else None, base_quantity=item.base_quantity,
+        period=_period(item), allowances=_item_adjustments_in(item.allowances, currency),
+        charges=_item_adjustments_in(item.charges, currency), **_tax_args(item)), gross
 
 
 def _currency_of(body: InvoiceIn) -> str:
@@ -522,8 +628,30 @@ def _currency_of(body: InvoiceIn) -> str:
         return body.currency.upper()
     from webapp.models import Contact
 
+    if body.recipient_identifier is not None:
+        from webapp.services.contacts import by_external_id
+
+        found = by_external_id(actor().org.id, body.recipient_identifier)
+        return (found.currency if found else (body.recipient.currency if body.recipient else "")
+                ) or actor().org.currency
     contact = load(actor(), Contact, int(body.customer_id), "customer")
     return contact.currency or actor().org.currency
+
+
+def _one_customer(body: InvoiceIn) -> None:
+    """Exactly one of customer_id and recipient_identifier; recipient only with recipient_identifier."""
+    if body.customer_id is not None and body.recipient_identifier is not None:
+        raise problems.Problem(422, "customer_twice", gettext(
+            "Give customer_id or recipient_identifier, not both."),
+            [{"code": "customer_twice", "detail": "", "pointer": "/recipient_identifier"}])
+    if body.customer_id is None and body.recipient_identifier is None:
+        raise problems.Problem(422, "customer_required", gettext(
+            "Give the customer: customer_id, or recipient_identifier (with recipient for a new one)."),
+            [{"code": "customer_required", "detail": "", "pointer": "/customer_id"}])
+    if body.recipient is not None and body.recipient_identifier is None:
+        raise problems.Problem(422, "recipient_needs_identifier", gettext(
+            "recipient goes with recipient_identifier."),
+            [{"code": "recipient_needs_identifier", "detail": "", "pointer": "/recipient"}])
 
 
 def _inclusive(body_flag: bool | None, kinds: list[tuple[int, bool | None]], pointer_of) -> bool | None:
@@ -541,6 +669,7 @@ def _inclusive(body_flag: bool | None, kinds: list[tuple[int, bool | None]], poi
 
 
 def _document_input(body: InvoiceIn) -> draft_usecases.DocumentInput:
+    _one_customer(body)
     currency = _currency_of(body)
     try:
         precision(currency)
@@ -558,7 +687,7 @@ def _document_input(body: InvoiceIn) -> draft_usecases.DocumentInput:
         for adj in items:
             adjustments.append(draft_usecases.NewAdjustment(
                 kind=kind, amount=from_minor(adj.amount, currency) if currency_ok else Decimal(adj.amount),
-                reason=adj.reason, **_tax_args(adj)))
+                reason=adj.reason, reason_code=adj.reason_code, **_tax_args(adj)))
     discount = None
     if body.discount is not None:
         if body.discount.type == "percentage":
@@ -572,10 +701,19 @@ def _document_input(body: InvoiceIn) -> draft_usecases.DocumentInput:
             first = body.items[0]
             adjustments.append(draft_usecases.NewAdjustment(
                 kind="allowance", amount=from_minor(int(body.discount.value), currency), reason=gettext("Discount"),
-                **_tax_args(first)))
+                reason_code="95", **_tax_args(first)))
     kind = "quote" if body.is_quote else body.kind
+    recipient = None
+    if body.recipient is not None:
+        from webapp.usecases.customers import CustomerInput
+
+        values = customer_values(body.recipient)
+        values.pop("is_supplier", None)
+        recipient = CustomerInput(values=values, custom=body.recipient.custom_fields)
     return draft_usecases.DocumentInput(
-        contact_id=int(body.customer_id), kind=kind, currency=body.currency, prices_include_tax=inclusive,
+        contact_id=int(body.customer_id) if body.customer_id else None,
+        recipient_identifier=body.recipient_identifier, recipient=recipient,
+        custom_attributes=body.custom_attributes, kind=kind, currency=body.currency, prices_include_tax=inclusive,
         payment_terms_days=body.payment_terms.days if body.payment_terms else None,
         chosen_issue_date=body.issue_date,
         service_date=body.billing_period.start_date if body.billing_period else None,
@@ -585,13 +723,31 @@ def _document_input(body: InvoiceIn) -> draft_usecases.DocumentInput:
         valid_until=body.valid_until, lines=tuple(line for line, _ in parsed), adjustments=tuple(adjustments))
 
 
-def _field_map(body_items: int = 0) -> dict:
+def _field_map(body_items: int = 0, body: InvoiceIn | None = None) -> dict:
     mapping = dict(FIELD_MAP)
+    # the recipient's errors (recipient.<the customer's field>) at the API's names of the customer's fields
+    mapping["external_id"] = "recipient_identifier"
+    for name in ("company_name", "person_name", "email", "phone", "locale", "currency", "country", "vat_id",
+                 "shipping_country", "notes"):
+        mapping[f"recipient.{name}"] = "recipient." + CUSTOMER_FIELDS.get(name, name)
     for i in range(body_items):
         for name, api in (("description", "description"), ("quantity", "quantity"), ("unit", "unit"),
                           ("unit_price", "unit_price"), ("discount_percent", "discount_percent"),
-                          ("tax_rate", "tax_rate"), ("product_id", "product_id")):
+                          ("tax_rate", "tax_rate"), ("product_id", "product_id"), ("base_quantity", "base_quantity"),
+                          *LINE_FIELD_MAP.items()):
             mapping[f"lines.{i}.{name}"] = f"items.{i}.{api}"
+        if body is not None:
+            for kind in ("allowances", "charges"):
+                for k in range(len(getattr(body.items[i], kind))):
+                    for name in ("amount", "reason", "reason_code"):
+                        mapping[f"lines.{i}.{kind}.{k}.{name}"] = f"items.{i}.{kind}.{k}.{name}"
+    if body is not None:  # the use case's adjustments: the allowances, then the charges (then an amount discount)
+        listed = [("allowances", k) for k in range(len(body.allowances))] + [
+            ("charges", k) for k in range(len(body.charges))]
+        for index, (kind, k) in enumerate(listed):
+            for name, api in (("amount", "amount"), ("reason", "reason"), ("reason_code", "reason_code"),
+                              ("kind", "kind"), ("tax_rate", "tax_rate")):
+                mapping[f"adjustments.{index}.{name}"] = f"{kind}.{k}.{api}"
     return mapping
 
 
@@ -607,8 +763,10 @@ def list_invoices():
     """List invoices, credit notes and quotes
 
     Newest first, `limit` at a time; filter by `filter[kind]`, `filter[status]`, `filter[customer_id]`, the
-    issue date (`filter[date_from]`, `filter[date_to]`) and `filter[search]` (number or customer name). Items
-    are left out: GET one invoice for them."""
+    issue date (`filter[date_from]`, `filter[date_to]`), `filter[search]` (number or customer name) and
+    `filter[payment_status]` (OPEN, DUE, PARTIALLY_PAID, PAID, OVERPAID, CREDITED: invoices only); custom
+    attributes as customers' custom fields (`filter[custom_attributes][KEY][o]` and `[v]`). Items are left out:
+    GET one invoice for them."""
     query: InvoiceListQuery = request.context.query
     stmt = select(Document).where(Document.org_id == actor().org.id)
     if query.kind:
@@ -625,13 +783,20 @@ def list_invoices():
         stmt = stmt.where(Document.issue_date <= query.date_to)
     if query.search:
         stmt = stmt.where(Document.search_text.contains(query.search.strip().lower(), autoescape=True))
+    if query.payment_status:
+        stmt = stmt.where(*payment_status_filter(query.payment_status))
     if query.starting_after:
         stmt = stmt.where(Document.id < int(query.starting_after))
+    invoice_fields = attributes.fields(actor().org.id)
+    for custom in custom_filters(invoice_fields, InvoiceListQuery, "custom_attributes"):
+        stmt = stmt.where(filter_clause(custom, DocumentFieldValue, DocumentFieldValue.document_id == Document.id))
     from sqlalchemy.orm import selectinload
 
     rows = db.session.scalars(stmt.order_by(Document.id.desc()).limit(query.limit + 1)
                               .options(selectinload(Document.adjustments))).all()
-    return jsonify({"data": [invoice_json(d, with_items=False) for d in rows[:query.limit]],
+    values = attributes.values_of_many([d.id for d in rows[:query.limit]], invoice_fields)
+    return jsonify({"data": [invoice_json(d, with_items=False, attribute_values=values[d.id])
+                             for d in rows[:query.limit]],
                     "has_more": len(rows) > query.limit})
 
 
@@ -646,7 +811,7 @@ def create_invoice():
     (`payment_details`, default: the whole amount today); with either, `email_details` e-mails it in the same
     transaction (as POST /invoices/{id}/send; a refused e-mail refuses the whole request)."""
     body: InvoiceIn = request.context.json
-    g.api_field_map = _field_map(len(body.items))
+    g.api_field_map = _field_map(len(body.items), body)
     data = _document_input(body)
     if body.status == "draft":
         if body.payment_details is not None:
@@ -698,7 +863,7 @@ def update_invoice(document_id: int):
     given = body.model_fields_set
     g.api_field_map = FIELD_MAP
     header = None
-    if given - {"version", "customer_id"}:
+    if given - {"version", "customer_id", "custom_attributes"}:
         header = draft_usecases.HeaderInput(
             currency=doc.currency,
             prices_include_tax=body.price_tax_inclusive if "price_tax_inclusive" in given and
@@ -716,7 +881,8 @@ def update_invoice(document_id: int):
             valid_until=body.valid_until if "valid_until" in given else doc.valid_until,
             order_reference=body.order_id if "order_id" in given else None)
     change = draft_usecases.DraftChange(header=header,
-                                        contact_id=int(body.customer_id) if body.customer_id else None)
+                                        contact_id=int(body.customer_id) if body.customer_id else None,
+                                        custom_attributes=body.custom_attributes)
     return answer(draft_usecases.change_draft(actor(), document_id, wanted_version(body.version), change))
 
 
@@ -761,7 +927,7 @@ def add_item(document_id: int):
     doc = _doc(document_id)
     line, gross = _new_line(body, doc.currency)
     _inclusive(doc.prices_include_tax, [(0, gross)], lambda i: "/")
-    g.api_field_map = {"tax_rate": "tax_rate"}
+    g.api_field_map = {"tax_rate": "tax_rate", **LINE_FIELD_MAP}
     change = draft_usecases.add_full_line(actor(), document_id, wanted_version(), line)
     return _item_answer(change.document, change.line.id, 201)
 
@@ -787,8 +953,12 @@ def update_item(document_id: int, line_id: int):
         tax_rate_id=int(body.tax_rate_id) if body.tax_rate_id else (
             None if {"tax_rate", "tax_category"} & given else line.tax_rate_id),
         tax_percent=body.tax_rate if "tax_rate" in given else None,
-        tax_category=body.tax_category if "tax_category" in given else None)
-    g.api_field_map = {"tax_rate_id": "tax_rate_id"}
+        tax_category=body.tax_category if "tax_category" in given else None,
+        base_quantity=body.base_quantity if "base_quantity" in given and body.base_quantity is not None else None,
+        period=(_period(body) or draft_usecases.LinePeriod()) if "service_period" in given else None,
+        allowances=_item_adjustments_in(body.allowances, doc.currency) if "allowances" in given else None,
+        charges=_item_adjustments_in(body.charges, doc.currency) if "charges" in given else None)
+    g.api_field_map = {"tax_rate_id": "tax_rate_id", **LINE_FIELD_MAP}
     change = draft_usecases.change_line(actor(), document_id, line_id, wanted_version(body.version), data)
     return _item_answer(change.document, line_id)
 

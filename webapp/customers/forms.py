@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, Length, Regexp, ValidationError
 from webapp.contact_form import KEY_RE, CustomerForm, DecimalText, customer_form_class
 from webapp.forms import Form, as_choices
 from webapp.models import CustomField
+from webapp.models.contact import APPLIES_TO
 
 __all__ = ["CustomFieldForm", "CustomerForm", "DecimalText", "ImportUploadForm", "customer_form_class"]
 
@@ -20,6 +21,10 @@ class CustomFieldForm(Form):
         KEY_RE, message=_l("Lower-case letters, digits and _, starting with a letter (at most 40)."))],
         description=_l("Used in filters and CSV columns, e.g. customer_tier."))
     type = SelectField(_l("Type"), choices=lambda: as_choices((k, _(v)) for k, v in CustomField.TYPES.items()))
+    applies_to = SelectField(_l("Applies to"), default="customer",
+                             choices=lambda: as_choices((k, _(v)) for k, v in APPLIES_TO.items()),
+                             description=_l("Invoices: shown on the invoice page and set in the draft's editor and the "
+                                            "API (custom_attributes); not printed on the document."))
     options = StringField(_l("Options"), validators=[Length(max=1000)],
                           description=_l("For choices: the options, separated by commas."))
 

@@ -16,6 +16,8 @@ from webapp.i18n import member_locale
 from webapp.domain.status import STATUS_LABELS
 from webapp.queries.documents import open_balances
 from webapp.models import AuditEvent, Contact, CustomField, Document, ImportJob
+from webapp.models.contact import APPLIES_TO
+from webapp.services import attributes
 from webapp.queries import contacts as contact_queries
 from webapp.services import contacts, customer_csv
 from webapp.tenancy import current_actor, current_org, get_or_404, require_permission, scoped
@@ -162,19 +164,23 @@ def fields():
     if form.validate_on_submit():
         with refused(form):
             field = customers.add_custom_field(current_actor(), customers.FieldInput(
-                key=form.key.data, label=form.label.data, type=form.type.data, options=form.options.data))
-            flash(_("The field %(label)s was added to every customer.", label=field.label), "success")
+                key=form.key.data, label=form.label.data, type=form.type.data, options=form.options.data,
+                applies_to=form.applies_to.data))
+            flash(_("The field %(label)s was added to every customer.", label=field.label)
+                  if field.applies_to == "customer" else
+                  _("The field %(label)s was added to every invoice.", label=field.label), "success")
             return redirect_to(url_for("customers.fields"))
-    existing = _fields()
+    existing = [*_fields(), *attributes.fields(current_org().id)]
     return render("customers/fields.html", status=422 if form.errors else 200, form=form, fields=existing,
-                  types=CustomField.TYPES, button_form=ButtonForm())
+                  types=CustomField.TYPES, applies_to=APPLIES_TO, button_form=ButtonForm())
 
 
 @bp.post("/fields/<int:field_id>/delete")
 @require_permission("manage_custom_fields")
 def delete_field(field_id: int):
-    label = customers.delete_custom_field(current_actor(), field_id)
-    flash(_("The field %(label)s and its values were deleted.", label=label), "success")
+    with refused(redirect=url_for("customers.fields")):
+        label = customers.delete_custom_field(current_actor(), field_id)
+        flash(_("The field %(label)s and its values were deleted.", label=label), "success")
     return redirect_to(url_for("customers.fields"))
 
 

@@ -63,6 +63,16 @@ def _in_digits(value: Decimal, locale: str) -> str:
     return format_decimal(value, format="0", locale=locale, decimal_quantization=False)
 
 
+def as_plain_number(text: str, locale: str | None) -> str:
+    """A number typed as ``locale`` writes it ("12,5" in de_DE) as plain digits ("12.5"), for a rule that reads
+    plain decimals; text that is no such number comes back unchanged (that rule then says what is wrong)."""
+    raw = (text or "").strip()
+    value = _in_locale(raw, locale) if locale else None
+    if value is None:
+        value = _plain(raw)
+    return str(value) if value is not None else text
+
+
 def parse_decimal(text: str, places: int = 4, *, allow_negative: bool = True, max_integer_digits: int = 12,
                   locale: str | None = None) -> Decimal:
     """Parse ``text`` ("12.5", "12,50", " -3 "; with ``locale`` also "1.299,00" in de_DE) into a Decimal with at

@@ -13,7 +13,8 @@ from webapp.forms import ButtonForm, clean_line
 from webapp.htmx import render
 from webapp.invoices.forms import AdjustmentForm, HeaderForm, LineForm, MarkPaidForm, QuickCustomerForm, rate_choices
 from webapp.models import AuditEvent, Contact, Document, DocumentAdjustment, DocumentLine, DocumentNote, OutboxMessage, TaxRate
-from webapp.services import issuing, links, payments, snapshots
+from webapp.services import attributes, issuing, links, payments, snapshots
+from webapp.services import notes as note_rules
 from webapp.services.drafts import PAYMENT_TERMS
 from webapp.tenancy import current_actor, current_org, get_or_404, scoped
 from webapp.usecases.documents import allowed_actions
@@ -97,7 +98,8 @@ def line_context(doc: Document, lines=(), **extra) -> dict:
     return context
 
 
-def show_page(document_id: int, status: int = 200, note_draft: str = "", note_error: str = ""):
+def show_page(document_id: int, status: int = 200, note_draft: str = "", note_error: str = "",
+              note_file_error: tuple[int, str] | None = None):
     """The document's page: the document, the actions its status allows the member, payments, notes, activity."""
     doc = db.session.scalar(scoped(Document).where(Document.id == document_id)
                             .options(selectinload(Document.lines), selectinload(Document.adjustments)))
@@ -109,11 +111,14 @@ def show_page(document_id: int, status: int = 200, note_draft: str = "", note_er
     deliveries = {m.id: m for m in db.session.scalars(scoped(OutboxMessage).where(OutboxMessage.document_id == doc.id))}
     seller, buyer = parties(doc)
     return render("invoices/show.html", status=status, doc=doc, actions=allowed_actions(current_actor(), doc),
+                  **attributes.page_context(doc),
                   events=events, rates=[], public_link=links.public_link(doc), seller=seller, buyer=buyer,
                   deliveries=deliveries, payments=payments.payments_of(doc) if not doc.is_draft else [],
                   notes=db.session.scalars(scoped(DocumentNote).where(DocumentNote.document_id == doc.id)
+                                           .options(selectinload(DocumentNote.files))
                                            .order_by(DocumentNote.id.desc())).all(),
-                  note_draft=note_draft, note_error=note_error,
+                  note_draft=note_draft, note_error=note_error, note_file_error=note_file_error,
+                  note_max_files=note_rules.MAX_FILES,
                   related_docs=db.session.scalars(scoped(Document).where(Document.related_id == doc.id)
                                                   .order_by(Document.id)).all(),
                   mark_paid_form=MarkPaidForm(formdata=None, data={"key": secrets.token_urlsafe(16)}),

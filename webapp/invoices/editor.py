@@ -24,6 +24,7 @@ from webapp.invoices.common import (customer_matches, editor_context, header_for
                                     parties, rates, adjustment_form, sent_version)
 from webapp.invoices.forms import HeaderForm, LineForm, QuickCustomerForm
 from webapp.models import Document, DocumentLine, Product
+from webapp.services import attributes
 from webapp.extensions import db
 from webapp.tenancy import current_actor, current_org, require_permission, scoped
 from webapp.usecases import drafts
@@ -77,7 +78,7 @@ def edit(document_id: int):
     if not doc.is_draft:
         flash(_("%(number)s is issued and can no longer be edited.", number=doc.number), "info")
         return redirect_to(url_for("invoices.show", document_id=doc.id))
-    return render("invoices/edit.html", **editor_context(doc))
+    return render("invoices/edit.html", **editor_context(doc), **attributes.page_context(doc))
 
 
 def _editor_answer(doc: Document, template: str, status: int = 200, **context):
@@ -154,6 +155,51 @@ def _header_answer(doc: Document, form: HeaderForm, status: int = 200):
     if status < 400:
         html += _figures_out_of_band(doc, ctx)
     return make_response(html, status)
+
+
+@bp.post("/<int:document_id>/attributes")
+@require_permission("edit_drafts")
+def set_attributes(document_id: int):
+    """The draft's custom attributes from the form (every field: an absent checkbox is unticked); back to the
+    editor or the document page."""
+    from webapp.domain.numbers import as_plain_number
+    from webapp.i18n import member_locale
+
+    doc = load(document_id)
+    custom: dict = {}
+    for field in attributes.fields(doc.org_id):
+        name = f"ca_{field.key}"
+        if field.type == "multichoice":
+            custom[field.key] = request.form.getlist(name)
+        elif field.type == "checkbox":
+            custom[field.key] = name in request.form
+        else:
+            raw = clean_line(request.form.get(name, ""))
+            if field.type == "number" and raw:  # typed as the member writes numbers ("12,5" in German)
+                raw = as_plain_number(raw, member_locale())
+            custom[field.key] = raw
+    where = "edit" if request.form.get("back") == "edit" else "show"
+    back = url_for(f"invoices.{where}", document_id=doc.id)
+    with refused() as refusal:
+        drafts.change_attributes(current_actor(), document_id, sent_version(), custom)
+    if refusal.error is not None and _about_the_draft(refusal.error):  # stale, or issued meanwhile
+        if where == "edit":
+            return _stale(refusal.error, document_id)
+        flash(refusal.error.message, "error")
+        return redirect_to(back)
+    if is_htmx():  # the region itself, and in the editor the draft's new version out of band
+        doc = load(document_id)
+        html = render_template("invoices/_attributes.html", doc=doc, back=where, **attributes.page_context(doc),
+                               attribute_error=refusal.error.message if refusal.error else "",
+                               attribute_saved=refusal.error is None)
+        if refusal.error is None and where == "edit":
+            html += render_template("invoices/_version.html", doc=doc, oob=True)
+        return make_response(html, 422 if refusal.error else 200)
+    if refusal.error is not None:
+        flash(refusal.error.message, "error")
+    else:
+        flash(_("The custom fields were saved."), "success")
+    return redirect_to(back)
 
 
 @bp.get("/<int:document_id>/preview")

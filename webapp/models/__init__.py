@@ -2,8 +2,9 @@
 from webapp.models.api import ApiToken, IdempotentRequest
 from webapp.models.audit import AuditEvent
 from webapp.models.catalog import Product, TaxRate
-from webapp.models.contact import Contact, ContactFieldValue, CustomField
-from webapp.models.document import Document, DocumentAdjustment, DocumentLine, DocumentNote
+from webapp.models.contact import Contact, ContactFieldValue, CustomField, DocumentFieldValue
+from webapp.models.document import Document, DocumentAdjustment, DocumentLine, DocumentLineAdjustment, DocumentNote
+from webapp.models.document import DocumentNoteFile
 from webapp.models.imports import ImportJob
 from webapp.models.numbering import NumberCounter, NumberSeries
 from webapp.models.org import Invitation, Membership, Organization
@@ -20,10 +21,13 @@ __all__ = [
     "Contact",
     "ContactFieldValue",
     "CustomField",
+    "DocumentFieldValue",
     "Document",
     "DocumentAdjustment",
     "DocumentLine",
+    "DocumentLineAdjustment",
     "DocumentNote",
+    "DocumentNoteFile",
     "DocumentTotal",
     "ImportJob",
     "Product",

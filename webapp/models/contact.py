@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.domain.units import _n
@@ -20,6 +20,9 @@ class Contact(db.Model):
         Index("ix_contact_org_sort_name", "org_id", "archived", "sort_name"),
         Index("ix_contact_org_email", "org_id", "email"),
         Index("ix_contact_org_created", "org_id", "archived", "created_at"),
+        # the shop's own id of its customer (the API's recipient_identifier / external_id): one per organization
+        Index("uq_contact_external_id", "org_id", "external_id", unique=True,
+              sqlite_where=text("external_id IS NOT NULL"), postgresql_where=text("external_id IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -35,6 +38,8 @@ class Contact(db.Model):
     vat_id: Mapped[str] = mapped_column(String(20), default="")
     # the reference the buyer wants on its invoices (BT-10: e.g. the Leitweg-ID of a German public buyer)
     buyer_reference: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    # the id the organization's shop or ERP knows this customer by (seed 004's recipient_identifier); None: none
+    external_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
     street: Mapped[str] = mapped_column(String(200), default="")
     street2: Mapped[str] = mapped_column(String(200), default="")
     postal_code: Mapped[str] = mapped_column(String(20), default="")
@@ -71,7 +76,9 @@ class Contact(db.Model):
 
 
 class CustomField(db.Model):
-    """A field an organization adds to its contacts."""
+    """A field an organization adds to its contacts or to its invoices (``applies_to``): one definition, one set
+    of types and rules; the values live beside what they describe (``ContactFieldValue``,
+    ``DocumentFieldValue``). Keys are unique in the organization across both."""
 
     __tablename__ = "custom_field"
     __table_args__ = (UniqueConstraint("org_id", "key"),)
@@ -92,6 +99,10 @@ class CustomField(db.Model):
     type: Mapped[str] = mapped_column(String(20))
     options: Mapped[list] = mapped_column(JSON, default=list)  # for choice and multichoice
     position: Mapped[int] = mapped_column(Integer, default=0)
+    applies_to: Mapped[str] = mapped_column(String(20), default="customer", server_default="customer")
+
+
+APPLIES_TO = {"customer": _n("Customers"), "invoice": _n("Invoices")}  # labels: translated where shown
 
 
 class ContactFieldValue(db.Model):
@@ -113,4 +124,25 @@ class ContactFieldValue(db.Model):
     value_date: Mapped[date | None] = mapped_column(Date, nullable=True)
 
     contact: Mapped[Contact] = relationship(back_populates="field_values")
+    field: Mapped[CustomField] = relationship()
+
+
+class DocumentFieldValue(db.Model):
+    """One value of an invoice's custom field (``applies_to = invoice``); the same shape as ``ContactFieldValue``."""
+
+    __tablename__ = "document_field_value"
+    __table_args__ = (
+        Index("ix_document_field_value_text", "field_id", "value_text"),
+        Index("ix_document_field_value_number", "field_id", "value_number"),
+        Index("ix_document_field_value_date", "field_id", "value_date"),
+        Index("ix_document_field_value_document", "document_id", "field_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"))
+    field_id: Mapped[int] = mapped_column(ForeignKey("custom_field.id", ondelete="CASCADE"))
+    value_text: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    value_number: Mapped[Decimal | None] = mapped_column(ScaledDecimal(4), nullable=True)
+    value_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+
     field: Mapped[CustomField] = relationship()

@@ -184,11 +184,45 @@ class DocumentLine(db.Model):
     tax_category: Mapped[str] = mapped_column(String(2), default="S")
     exemption_note: Mapped[str] = mapped_column(Text, default="")
     net_amount: Mapped[int] = mapped_column(BigInteger, default=0)  # minor units (BT-131)
+    # EN 16931 BT-149: the unit price is per this many units (default 1; a price per 100 kg has 100)
+    base_quantity: Mapped[Decimal] = mapped_column(ScaledDecimal(4), default=Decimal("1"), server_default="10000")
+    # EN 16931 BG-26: the line's own service period (BT-134 start, BT-135 end; either or both)
+    period_start: Mapped[date | None] = mapped_column(Date, nullable=True)
+    period_end: Mapped[date | None] = mapped_column(Date, nullable=True)
     # a credit note's line: the invoice line it credits (the quantity credited is the negated quantity)
     source_line_id: Mapped[int | None] = mapped_column(ForeignKey("document_line.id", ondelete="SET NULL"),
                                                        nullable=True, index=True)
 
     document: Mapped[Document] = relationship(back_populates="lines")
+    # EN 16931 BG-27 / BG-28: the line's own allowances and charges (in its net amount, BT-131)
+    adjustments: Mapped[list["DocumentLineAdjustment"]] = relationship(
+        back_populates="line", order_by="DocumentLineAdjustment.position", cascade="all, delete-orphan",
+        lazy="selectin")  # the lines of a document read theirs in one query
+
+    def amounts(self, kind: str) -> tuple[Decimal, ...]:
+        """The amounts of the line's allowances (``kind`` "allowance") or charges, in their order."""
+        return tuple(a.amount for a in self.adjustments if a.kind == kind)
+
+
+class DocumentLineAdjustment(db.Model):
+    """An allowance (BG-27) or charge (BG-28) of one line: an amount in major units (net, or gross when the
+    document's prices include VAT, as the line's price), with a reason and/or an UNTDID reason code."""
+
+    __tablename__ = "document_line_adjustment"
+    __table_args__ = (
+        Index("ix_document_line_adjustment_line", "line_id", "position"),
+        CheckConstraint(one_of("kind", ADJUSTMENT_KINDS), name="kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    line_id: Mapped[int] = mapped_column(ForeignKey("document_line.id", ondelete="CASCADE"), active_history=True)
+    kind: Mapped[str] = mapped_column(String(10))  # allowance, charge
+    amount: Mapped[Decimal] = mapped_column(ScaledDecimal(4), default=Decimal("0"))
+    reason: Mapped[str] = mapped_column(String(200), default="")  # BT-139 / BT-144
+    reason_code: Mapped[str] = mapped_column(String(3), default="")  # BT-140 (UNTDID 5189) / BT-145 (7161)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    line: Mapped[DocumentLine] = relationship(back_populates="adjustments")
 
 
 class DocumentAdjustment(db.Model):
@@ -205,6 +239,8 @@ class DocumentAdjustment(db.Model):
                                              active_history=True)
     kind: Mapped[str] = mapped_column(String(10))  # allowance, charge
     reason: Mapped[str] = mapped_column(String(200), default="")
+    # BT-98 (UNTDID 5189) / BT-105 (UNTDID 7161); a reason or a code is required (BR-33, BR-38)
+    reason_code: Mapped[str] = mapped_column(String(3), default="", server_default="")
     amount: Mapped[Decimal] = mapped_column(ScaledDecimal(4), default=Decimal("0"))
     tax_rate_id: Mapped[int | None] = mapped_column(ForeignKey("tax_rate.id", ondelete="SET NULL"), nullable=True)
     tax_percent: Mapped[Decimal] = mapped_column(ScaledDecimal(4), default=Decimal("0"))
@@ -256,6 +292,19 @@ def _refuse_changes_to_issued_documents(session, flush_context, instances):
             if changed:
                 raise ImmutableDocumentError(f"document {obj.id} is {status}; cannot change {sorted(changed)}")
     for obj in list(session.new) + list(session.dirty) + list(session.deleted):
+        if isinstance(obj, DocumentLineAdjustment):
+            if obj in session.dirty and not session.is_modified(obj):
+                continue
+            # the line it belongs to now, and the one it belonged to: neither may be on an issued document
+            line_ids = {obj.line_id, *inspect(obj).attrs.line_id.history.deleted}
+            if obj.line is not None:
+                line_ids.add(obj.line.id)
+            for line_id in line_ids - {None}:
+                line = session.get(DocumentLine, line_id)
+                document = session.get(Document, line.document_id) if line is not None else None
+                if document is not None and _committed_status(document) not in (None, "draft"):
+                    raise ImmutableDocumentError(f"document {document.id} is {document.status}; its lines cannot change")
+            continue  # a new line carrying it is checked as a line below
         if isinstance(obj, (DocumentLine, DocumentAdjustment)):
             if obj in session.dirty and not session.is_modified(obj):
                 continue
@@ -270,7 +319,8 @@ def _refuse_changes_to_issued_documents(session, flush_context, instances):
 
 
 class DocumentNote(db.Model):
-    """An internal note on a document (never shown to the customer), optionally with one file."""
+    """An internal note on a document (never shown to the customer), with any number of files (at most
+    services/notes.MAX_FILES)."""
     __tablename__ = "document_note"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -279,10 +329,26 @@ class DocumentNote(db.Model):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), nullable=True)
     body: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # the attachment: stored under instance/attachments/<org id>/<file_key>, never under static/
-    file_name: Mapped[str] = mapped_column(String(200), default="")
-    file_mime: Mapped[str] = mapped_column(String(40), default="")
-    file_size: Mapped[int] = mapped_column(Integer, default=0)
-    file_key: Mapped[str] = mapped_column(String(64), default="")
 
     author: Mapped["User | None"] = relationship()  # noqa: F821
+    files: Mapped[list["DocumentNoteFile"]] = relationship(
+        back_populates="note", order_by=lambda: (DocumentNoteFile.position, DocumentNoteFile.id),
+        cascade="all, delete-orphan", passive_deletes=True)
+
+
+class DocumentNoteFile(db.Model):
+    """A file of a note: kept by services/storage.py under <org id>/<file_key> (outside static/)."""
+    __tablename__ = "document_note_file"
+    __table_args__ = (Index("ix_document_note_file_note", "note_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    note_id: Mapped[int] = mapped_column(ForeignKey("document_note.id", ondelete="CASCADE"))
+    org_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"))
+    file_name: Mapped[str] = mapped_column(String(200))
+    file_mime: Mapped[str] = mapped_column(String(40))
+    file_size: Mapped[int] = mapped_column(Integer)
+    file_key: Mapped[str] = mapped_column(String(64))
+    position: Mapped[int] = mapped_column(Integer, default=0)  # the order the files were added in
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    note: Mapped[DocumentNote] = relationship(back_populates="files")

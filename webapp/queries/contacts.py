@@ -133,13 +133,19 @@ def make_filter(field_: CustomField, op: str, raw: str, locale: str | None = Non
 
 
 def _filter_clause(f: Filter):
-    column = {"number": ContactFieldValue.value_number, "date": ContactFieldValue.value_date}.get(
-        f.field.type, ContactFieldValue.value_text)
+    return filter_clause(f, ContactFieldValue, ContactFieldValue.contact_id == Contact.id)
+
+
+def filter_clause(f: Filter, value_model, link):
+    """The WHERE clause of a custom field filter over ``value_model``'s rows (``ContactFieldValue`` or
+    ``DocumentFieldValue``) of the row ``link`` ties them to: the customers' list and the invoices' share it."""
+    column = {"number": value_model.value_number, "date": value_model.value_date}.get(
+        f.field.type, value_model.value_text)
     if f.field.type == "checkbox":  # stored as a "true" row when ticked
         wanted = f.values[0] if f.op == "eq" else not f.values[0]
-        has = exists().where(ContactFieldValue.contact_id == Contact.id, ContactFieldValue.field_id == f.field.id)
+        has = exists().where(link, value_model.field_id == f.field.id)
         return has if wanted else not_(has)
-    base = [ContactFieldValue.contact_id == Contact.id, ContactFieldValue.field_id == f.field.id]
+    base = [link, value_model.field_id == f.field.id]
     if f.op == "in":
         return exists().where(and_(*base, column.in_(f.values)))
     if f.op == "lt":

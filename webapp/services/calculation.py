@@ -35,7 +35,9 @@ def apply_rate(target, rate: TaxRate | None) -> None:
 
 def _calc_lines_of(lines) -> list[Line]:
     return [Line(quantity=line.quantity, unit_price=line.unit_price, tax_rate=line.tax_percent,
-                 tax_category=line.tax_category, discount_percent=line.discount_percent) for line in lines]
+                 tax_category=line.tax_category, discount_percent=line.discount_percent,
+                 base_quantity=line.base_quantity if line.base_quantity is not None else Decimal(1),
+                 allowances=line.amounts("allowance"), charges=line.amounts("charge")) for line in lines]
 
 
 def _calc_lines(doc: Document) -> list[Line]:

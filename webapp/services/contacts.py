@@ -18,31 +18,39 @@ from webapp.models import Contact, ContactFieldValue, CustomField, Organization,
 from webapp.services import audit
 
 
-def custom_fields(org_id: int) -> list[CustomField]:
+def custom_fields(org_id: int, applies_to: str = "customer") -> list[CustomField]:
+    """The organization's custom fields of customers (``applies_to="customer"``) or of invoices (``"invoice"``)."""
     return db.session.scalars(
-        select(CustomField).where(CustomField.org_id == org_id).order_by(CustomField.position, CustomField.id)
+        select(CustomField).where(CustomField.org_id == org_id, CustomField.applies_to == applies_to)
+        .order_by(CustomField.position, CustomField.id)
     ).all()
 
 
-def value_rows(field: CustomField, value) -> list[ContactFieldValue]:
-    """The rows that store ``value`` (already validated) of ``field``; none for an empty value."""
+def value_rows(field: CustomField, value, row=ContactFieldValue) -> list:
+    """The rows (of ``row``: ``ContactFieldValue`` or ``DocumentFieldValue``) that store ``value`` (already
+    validated) of ``field``; none for an empty value."""
     if value is None or value == "" or value == [] or value is False:
         return []
     if field.type == "number":
-        return [ContactFieldValue(field_id=field.id, value_number=Decimal(value))]
+        return [row(field_id=field.id, value_number=Decimal(value))]
     if field.type == "date":
-        return [ContactFieldValue(field_id=field.id, value_date=value)]
+        return [row(field_id=field.id, value_date=value)]
     if field.type == "checkbox":
-        return [ContactFieldValue(field_id=field.id, value_text="true")]
+        return [row(field_id=field.id, value_text="true")]
     if field.type == "multichoice":
-        return [ContactFieldValue(field_id=field.id, value_text=v) for v in value]
-    return [ContactFieldValue(field_id=field.id, value_text=str(value))]
+        return [row(field_id=field.id, value_text=v) for v in value]
+    return [row(field_id=field.id, value_text=str(value))]
 
 
 def custom_values(contact: Contact, fields: list[CustomField]) -> dict[str, object]:
     """The contact's custom values by field key, in the shape the form fields take."""
-    by_field: dict[int, list[ContactFieldValue]] = {}
-    for row in contact.field_values:
+    return values_of_rows(contact.field_values, fields)
+
+
+def values_of_rows(value_rows_, fields: list[CustomField]) -> dict[str, object]:
+    """Stored value rows (of a contact or a document) as values by field key, in the shape the form fields take."""
+    by_field: dict[int, list] = {}
+    for row in value_rows_:
         by_field.setdefault(row.field_id, []).append(row)
     values: dict[str, object] = {}
     for field in fields:
@@ -120,6 +128,11 @@ def check_values(values: dict) -> dict:
             values["vat_id"] = identifiers.normalize_vat_id(values["vat_id"], values.get("country") or "")
         except ValueError as exc:
             errors.append(from_value_error("invalid_vat_id", exc, "vat_id"))
+    if "external_id" in values:  # the shop's own id of the customer; empty: none
+        values["external_id"] = (values["external_id"] or "").strip() or None
+        if values["external_id"] is not None and len(values["external_id"]) > 100:
+            errors.append(ActionError("invalid_external_id", "At most {count} characters.", "external_id",
+                                      count=100))
     if values.get("has_shipping_address"):
         if not values.get("shipping_country"):
             errors.append(ActionError("shipping_country_required", "Choose the country to ship to.",
@@ -135,12 +148,27 @@ def check_values(values: dict) -> dict:
 
 
 CHECKED_FIELDS = ("company_name", "person_name", "email", "phone", "locale", "currency", "country", "vat_id",
-                  "has_shipping_address", "shipping_country")
+                  "has_shipping_address", "shipping_country", "external_id")
+EXTERNAL_ID_TAKEN = Text("Another customer already has the identifier {identifier}.")
 
 
-def check_custom(fields: list[CustomField], custom: dict) -> dict:
+def by_external_id(org_id: int, identifier: str) -> Contact | None:
+    """The organization's contact the shop knows as ``identifier`` (``Contact.external_id``), or None."""
+    identifier = (identifier or "").strip()
+    if not identifier:
+        return None
+    return db.session.scalar(select(Contact).where(Contact.org_id == org_id, Contact.external_id == identifier))
+
+
+def is_external_id_conflict(exc: IntegrityError) -> bool:
+    """Whether the database refused a second contact with one external id (uq_contact_external_id)."""
+    return "uq_contact_external_id" in str(exc.orig) or "contact.external_id" in str(exc.orig)
+
+
+def check_custom(fields: list[CustomField], custom: dict, prefix: str = "custom_fields") -> dict:
     """Custom values by field key, checked against each field's type and options and normalized (Decimal,
-    date, bool, str, list of options); ``InvalidInput`` with ``custom_fields.<key>`` as each error's field."""
+    date, bool, str, list of options); ``InvalidInput`` with ``<prefix>.<key>`` as each error's field (a customer's
+    ``custom_fields``, an invoice's ``custom_attributes``)."""
     by_key = {f.key: f for f in fields}
     errors: list[ActionError] = []
     normalized = {}
@@ -148,12 +176,12 @@ def check_custom(fields: list[CustomField], custom: dict) -> dict:
         field = by_key.get(key)
         if field is None:
             errors.append(ActionError("unknown_custom_field", "There is no custom field '{key}'.",
-                                      f"custom_fields.{key}", key=key))
+                                      f"{prefix}.{key}", key=key))
             continue
         try:
             normalized[key] = _custom_value(field, value)
         except ValueError as exc:
-            errors.append(from_value_error("invalid_custom_value", exc, f"custom_fields.{key}"))
+            errors.append(from_value_error("invalid_custom_value", exc, f"{prefix}.{key}"))
     if errors:
         raise InvalidInput(errors)
     return normalized
@@ -206,6 +234,10 @@ def save_contact(org: Organization, actor: User, contact: Contact | None, values
     checked = check_values({**({k: getattr(contact, k) for k in CHECKED_FIELDS} if contact else {}), **values})
     values = {k: checked[k] if k in CHECKED_FIELDS else v for k, v in values.items()}
     custom = check_custom(fields, custom)
+    if values.get("external_id"):
+        other = by_external_id(org.id, values["external_id"])
+        if other is not None and other is not contact:
+            raise ActionError("external_id_taken", EXTERNAL_ID_TAKEN, "external_id", identifier=values["external_id"])
     created = contact is None
     if created:
         contact = Contact(org_id=org.id)

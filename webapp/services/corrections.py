@@ -35,13 +35,22 @@ def _new_credit_note(org: Organization, actor: User, invoice: Document, reason: 
     return note
 
 
-def _credit_line(invoice_line: DocumentLine, quantity: Decimal, position: int) -> DocumentLine:
-    """The invoice line credited with ``quantity`` (given with the invoice line's sign), tax copied as issued."""
+def _credit_line(invoice_line: DocumentLine, quantity: Decimal, position: int, currency: str) -> DocumentLine:
+    """The invoice line credited with ``quantity`` (given with the invoice line's sign), tax copied as issued.
+
+    The line's price base quantity and period go along as they are. Its allowances and charges are amounts for
+    the whole line: a credit of part of its quantity credits the same share of each (rounded to the currency,
+    as the calculator rounds them), the whole quantity exactly the negated amounts, so a full credit note
+    mirrors the invoice to the cent."""
+    factor = -quantity / invoice_line.quantity
     return DocumentLine(position=position, product_id=invoice_line.product_id, description=invoice_line.description,
                         quantity=-quantity, unit=invoice_line.unit, unit_price=invoice_line.unit_price,
                         discount_percent=invoice_line.discount_percent, tax_rate_id=None,
                         tax_percent=invoice_line.tax_percent, tax_category=invoice_line.tax_category,
-                        exemption_note=invoice_line.exemption_note, source_line_id=invoice_line.id)
+                        exemption_note=invoice_line.exemption_note, source_line_id=invoice_line.id,
+                        base_quantity=invoice_line.base_quantity, period_start=invoice_line.period_start,
+                        period_end=invoice_line.period_end,
+                        adjustments=drafts.copied_adjustments(invoice_line, factor, currency))
 
 
 def _finish(org: Organization, actor: User, invoice: Document, note: Document, what: str) -> Document:
@@ -62,10 +71,10 @@ def full_credit_note(org: Organization, actor: User, invoice: Document, reason: 
         note = _new_credit_note(org, actor, invoice, reason)
         note.discount_percent = invoice.discount_percent
         for line in invoice.lines:
-            note.lines.append(_credit_line(line, line.quantity, line.position))
+            note.lines.append(_credit_line(line, line.quantity, line.position, invoice.currency))
         for adj in invoice.adjustments:
             note.adjustments.append(DocumentAdjustment(
-                kind=adj.kind, reason=adj.reason, amount=-adj.amount, tax_rate_id=None, tax_percent=adj.tax_percent,
+                kind=adj.kind, reason=adj.reason, reason_code=adj.reason_code, amount=-adj.amount, tax_rate_id=None, tax_percent=adj.tax_percent,
                 tax_category=adj.tax_category, exemption_note=adj.exemption_note))
         return _finish(org, actor, invoice, note, "in full")
     # partly credited already: what remains of each VAT group, as one line per group
@@ -124,7 +133,7 @@ def lines_credit_note(org: Organization, actor: User, invoice: Document, quantit
             raise ActionError("credit_exceeds_line", "Line {line} ({description}): at most {quantity} can still be "
                               "credited.", line=line.position + 1, description=line.description[:40],
                               quantity=abs(remaining[line_id]))
-        note.lines.append(_credit_line(line, quantity * sign, line.position))
+        note.lines.append(_credit_line(line, quantity * sign, line.position, invoice.currency))
     if not note.lines:
         raise ActionError("nothing_chosen", "Enter the quantity to credit on at least one line.")
     note.discount_percent = invoice.discount_percent

@@ -14,9 +14,11 @@ from sqlalchemy import func, inspect, select, update
 
 from webapp.domain import identifiers
 from webapp.domain.errors import ActionError, from_value_error
+from webapp.domain.money import round_money
 from webapp.extensions import db
 from webapp.i18n import document_text
-from webapp.models import Contact, Document, DocumentAdjustment, DocumentLine, Organization, Product, TaxRate, User
+from webapp.models import (Contact, Document, DocumentAdjustment, DocumentLine, DocumentLineAdjustment, Organization,
+                           Product, TaxRate, User)
 from webapp.services import audit
 from webapp.services.calculation import apply_rate, default_tax_rate, recalculate, recalculate_changed
 from webapp.services.state import require
@@ -156,14 +158,39 @@ def apply_product(doc: Document, line: DocumentLine, product: Product) -> set[in
     return recalculate_changed(doc, [line])
 
 
-LINE_FIELDS = ("description", "quantity", "unit", "unit_price", "discount_percent")
+LINE_FIELDS = ("description", "quantity", "unit", "unit_price", "discount_percent", "base_quantity", "period_start",
+               "period_end")
+
+
+def line_adjustments(allowances=(), charges=()) -> list[DocumentLineAdjustment]:
+    """A line's allowances and charges (BG-27, BG-28) as rows, allowances first; each item has ``amount`` (major
+    units, as the line's price: net, or gross with prices including VAT), ``reason`` and ``reason_code``."""
+    items = [("allowance", a) for a in allowances] + [("charge", c) for c in charges]
+    return [DocumentLineAdjustment(kind=kind, amount=item.amount, reason=item.reason, reason_code=item.reason_code,
+                                   position=index) for index, (kind, item) in enumerate(items)]
+
+
+def copied_adjustments(line: DocumentLine, factor: Decimal = Decimal(1), currency: str | None = None
+                       ) -> list[DocumentLineAdjustment]:
+    """Copies of the line's allowances and charges, their amounts times ``factor`` (a credit note: the negated
+    share of the quantity credited), rounded to ``currency`` unless the factor is whole."""
+    def amount(value: Decimal) -> Decimal:
+        scaled = value * factor
+        return scaled if factor == factor.to_integral_value() or currency is None else round_money(scaled, currency)
+
+    return [DocumentLineAdjustment(kind=a.kind, amount=amount(a.amount), reason=a.reason, reason_code=a.reason_code,
+                                   position=a.position) for a in line.adjustments]
 
 
 def update_line(doc: Document, line: DocumentLine, values: dict, rate: TaxRate | None = None,
                 set_rate: bool = False) -> set[int]:
     """Change the line; returns the ids of the lines whose net moved (with prices including VAT, a group's
-    cent corrections can move others)."""
+    cent corrections can move others). ``values["adjustments"]``: the line's new allowances and charges
+    (``line_adjustments``), replacing the ones it has."""
     require(doc, "edit")
+    values = dict(values)
+    if "adjustments" in values:
+        line.adjustments = values.pop("adjustments")
     for key, value in values.items():
         if key not in LINE_FIELDS:
             raise KeyError(key)
@@ -223,9 +250,12 @@ def add_adjustment(org: Organization, doc: Document, kind: str) -> DocumentAdjus
 
 
 def update_adjustment(doc: Document, adjustment: DocumentAdjustment, reason: str, amount: Decimal,
-                      rate: TaxRate | None) -> None:
+                      rate: TaxRate | None, reason_code: str | None = None) -> None:
+    """``reason_code`` None: unchanged (the web editor does not show it)."""
     require(doc, "edit")
     adjustment.reason, adjustment.amount = reason, amount
+    if reason_code is not None:
+        adjustment.reason_code = reason_code
     apply_rate(adjustment, rate)
     recalculate_changed(doc)  # the lines' nets stay: only the totals move
 
@@ -267,13 +297,17 @@ def copy_document(org: Organization, actor: User, doc: Document, kind: str | Non
             position=line.position, product_id=line.product_id, description=line.description,
             quantity=line.quantity, unit=line.unit, unit_price=line.unit_price,
             discount_percent=line.discount_percent, tax_rate_id=line.tax_rate_id, tax_percent=line.tax_percent,
-            tax_category=line.tax_category, exemption_note=line.exemption_note))
+            tax_category=line.tax_category, exemption_note=line.exemption_note, base_quantity=line.base_quantity,
+            period_start=line.period_start, period_end=line.period_end, adjustments=copied_adjustments(line)))
     for adj in doc.adjustments:
         copy.adjustments.append(DocumentAdjustment(
-            kind=adj.kind, reason=adj.reason, amount=adj.amount, tax_rate_id=adj.tax_rate_id,
+            kind=adj.kind, reason=adj.reason, reason_code=adj.reason_code, amount=adj.amount, tax_rate_id=adj.tax_rate_id,
             tax_percent=adj.tax_percent, tax_category=adj.tax_category, exemption_note=adj.exemption_note))
     db.session.add(copy)
     db.session.flush()
+    from webapp.services import attributes  # the invoice's custom attributes go along
+
+    attributes.copy(doc, copy)
     recalculate(copy)
     audit.record(org, actor, "document.duplicated", copy,
                  summary=f"{actor.email} copied {doc.number or 'a draft'} into a new draft", source_id=doc.id)

@@ -20,11 +20,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template
-from sqlalchemy import and_, bindparam, or_, select, update
 
 from webapp.extensions import db
+from webapp.services import claims
 from webapp.models import Organization, OutboxMessage
-from webapp.models.outbox import FAILED, QUEUED, SENDING, SENT
+from webapp.models.outbox import FAILED, QUEUED, SENT
 from webapp.models.types import utcnow
 
 BACKOFF_BASE = timedelta(minutes=1)
@@ -224,36 +224,8 @@ class DeliveryReport:
     failed: list[int] = field(default_factory=list)
 
 
-def _due():
-    """Queued messages whose time has come, and claims of deliverers that died mid-way."""
-    return or_(
-        and_(OutboxMessage.status == QUEUED, OutboxMessage.next_attempt_at <= bindparam("now")),
-        and_(OutboxMessage.status == SENDING, OutboxMessage.last_attempt_at < bindparam("stale")),
-    )
-
-
 def _claim_next(now: datetime, skip: set[int]) -> OutboxMessage | None:
-    """Take the next due message for this deliverer, atomically: two deliverers never send the same row.
-
-    The claim is a conditional UPDATE committed before sending, so it holds on SQLite and PostgreSQL alike.
-    """
-    params = {"now": now, "stale": utcnow() - CLAIM_LEASE}
-    while True:
-        stmt = select(OutboxMessage.id).where(_due()).order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-        if skip:
-            stmt = stmt.where(OutboxMessage.id.not_in(skip))
-        message_id = db.session.scalar(stmt.limit(1), params)
-        if message_id is None:
-            return None
-        claimed = db.session.execute(
-            update(OutboxMessage).where(OutboxMessage.id == message_id, _due())
-            .values(status=SENDING, last_attempt_at=utcnow(), attempts=OutboxMessage.attempts + 1),
-            params,
-        ).rowcount
-        db.session.commit()
-        if claimed:
-            return db.session.get(OutboxMessage, message_id)
-        skip.add(message_id)  # another deliverer was faster
+    return claims.claim_next(OutboxMessage, now, skip, CLAIM_LEASE)
 
 
 def deliver_due(now: datetime | None = None, limit: int = 100, transport=None) -> DeliveryReport:

@@ -30,16 +30,17 @@ from datetime import date, datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
 from flask import current_app
-from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy import select
 from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
 from standardwebhooks import Webhook
 
 from webapp.domain import status as status_table
 from webapp.domain.errors import ActionError
 from webapp.extensions import db
+from webapp.services import claims
 from webapp.models import Contact, Document, Organization, Payment, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from webapp.models.types import utcnow
-from webapp.models.webhook import DELIVERED, FAILED, QUEUED, SENDING
+from webapp.models.webhook import DELIVERED, FAILED, QUEUED
 
 EVENT_TYPES = (
     "invoice.created", "invoice.finalized", "invoice.sent", "invoice.viewed", "invoice.paid", "invoice.cancelled",
@@ -375,31 +376,8 @@ class DeliveryReport:
     failed: list[int] = field(default_factory=list)
 
 
-def _due():
-    return or_(
-        and_(WebhookDelivery.status == QUEUED, WebhookDelivery.next_attempt_at <= bindparam("now")),
-        and_(WebhookDelivery.status == SENDING, WebhookDelivery.last_attempt_at < bindparam("stale")),
-    )
-
-
 def _claim_next(now: datetime, skip: set[int]) -> WebhookDelivery | None:
-    """The next due delivery, taken atomically (a conditional UPDATE, committed before sending)."""
-    params = {"now": now, "stale": utcnow() - CLAIM_LEASE}
-    while True:
-        stmt = select(WebhookDelivery.id).where(_due()).order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
-        if skip:
-            stmt = stmt.where(WebhookDelivery.id.not_in(skip))
-        delivery_id = db.session.scalar(stmt.limit(1), params)
-        if delivery_id is None:
-            return None
-        claimed = db.session.execute(
-            update(WebhookDelivery).where(WebhookDelivery.id == delivery_id, _due())
-            .values(status=SENDING, last_attempt_at=utcnow(), attempts=WebhookDelivery.attempts + 1)
-            .execution_options(synchronize_session=False), params).rowcount
-        db.session.commit()
-        if claimed:
-            return db.session.get(WebhookDelivery, delivery_id)
-        skip.add(delivery_id)  # another worker was faster
+    return claims.claim_next(WebhookDelivery, now, skip, CLAIM_LEASE)
 
 
 def _record(delivery: WebhookDelivery, answer: Answer, enabled: bool, now: datetime, report: DeliveryReport) -> None:

@@ -69,6 +69,9 @@ def usecase(fn: F) -> F:
                 raise ActionError("order_already_invoiced", Text("Another request invoiced this order at the same "
                                                           "moment: one order, one invoice."),
                                   "order_reference") from exc
+            if "uq_contact_external_id" in str(exc.orig) or "contact.external_id" in str(exc.orig):
+                raise ActionError("external_id_taken", Text("Another request gave a customer this identifier at the "
+                                                            "same moment."), "external_id") from exc
             if "uq_document_org_id_kind_flow_number" in str(exc.orig) or "document.number" in str(exc.orig):
                 raise ActionError("number_taken", Text("Another request used this number at the same moment."),
                                   "number") from exc

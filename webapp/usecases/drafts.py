@@ -4,6 +4,7 @@ delete it. Every change names the draft's version it was made to; a change to an
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from datetime import date
 from decimal import Decimal
 
@@ -11,14 +12,18 @@ from sqlalchemy import select
 
 from webapp.domain.errors import ActionError, InvalidInput, NotFound
 from webapp.domain.money import precision
+from webapp.domain.reason_codes import REASONS
 from webapp.domain.units import UNITS
 from webapp.extensions import db
 from webapp.models import Contact, Document, DocumentAdjustment, DocumentLine, Product, TaxRate
-from webapp.services import contacts, drafts, notes
+from webapp.services import attributes, contacts, drafts, notes
 from webapp.services.calculation import apply_rate, default_tax_rate
 from webapp.services.drafts import line_count  # noqa: F401 - the editor shows how many lines a draft has
 from webapp.usecases import Actor, load, usecase
 from webapp.usecases.documents import child, for_action
+
+if TYPE_CHECKING:
+    from webapp.usecases.customers import CustomerInput
 
 KINDS = ("invoice", "quote")  # what a member starts; credit notes come from invoices
 
@@ -127,7 +132,26 @@ def add_line(actor: Actor, document_id: int, version: int | None, product_id: in
 
 
 @dataclass(frozen=True)
+class LineAdjustmentInput:
+    """An allowance (BG-27) or charge (BG-28) of a line: an amount above 0 in major units (net, or gross as the
+    document's prices are), with a reason (BT-139 / BT-144) and/or a reason code (UNTDID 5189 for allowances,
+    BT-140; 7161 for charges, BT-145): at least one of the two (BR-42, BR-44)."""
+    amount: Decimal
+    reason: str = ""
+    reason_code: str = ""
+
+
+@dataclass(frozen=True)
+class LinePeriod:
+    """A line's service period (BG-26): a start, an end, or both (BR-CO-20); None, None: no period."""
+    start: date | None = None
+    end: date | None = None
+
+
+@dataclass(frozen=True)
 class LineInput:
+    """A changed line. The fields after ``tax_category`` are None when unchanged (the web editor does not show
+    them: a line made through the API keeps its base quantity, period, allowances and charges)."""
     description: str
     quantity: Decimal
     unit: str
@@ -136,6 +160,10 @@ class LineInput:
     tax_rate_id: int | None = None  # None: no tax rate (unless tax_percent or tax_category name one)
     tax_percent: Decimal | None = None  # the API: the organization's rate of this percent and category
     tax_category: str | None = None
+    base_quantity: Decimal | None = None  # BT-149: the unit price is per this many units
+    period: LinePeriod | None = None
+    allowances: tuple[LineAdjustmentInput, ...] | None = None
+    charges: tuple[LineAdjustmentInput, ...] | None = None
 
 
 def _rate(actor: Actor, rate_id: int | None, current: int | None) -> TaxRate | None:
@@ -146,6 +174,58 @@ def _rate(actor: Actor, rate_id: int | None, current: int | None) -> TaxRate | N
     if rate is None or (rate.archived and rate.id != current):
         raise ActionError("invalid_tax_rate", "Choose one of the tax rates.", "tax_rate_id")
     return rate
+
+
+def reason_code_of(kind: str, code: str | None) -> str:
+    """The reason code as stored: trimmed, upper case ("" for none)."""
+    return (code or "").strip().upper()
+
+
+def adjustment_errors(kind: str, amount: Decimal, reason: str, reason_code: str, currency: str,
+                      prefix: str = "") -> list[ActionError]:
+    """What is wrong with an allowance or a charge, of a line or of the document (EN 16931: an amount; a reason
+    or a code, BR-33/BR-38, BR-42/BR-44; a code of UNTDID 5189 for allowances, 7161 for charges)."""
+    errors = []
+    if amount <= 0:
+        errors.append(ActionError("amount_not_positive", "Enter an amount above 0.", prefix + "amount"))
+    places = precision(currency)
+    exponent = amount.as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > places:
+        errors.append(ActionError("amount_precision", "{currency} amounts have at most {places} decimal places.",
+                                  prefix + "amount", currency=currency, places=places))
+    if not reason.strip() and not reason_code:
+        errors.append(ActionError("reason_required", "Give a reason or a reason code.", prefix + "reason"))
+    if reason_code and reason_code not in REASONS[kind]:
+        if kind == "allowance":
+            errors.append(ActionError("unknown_reason_code", "{given} is not an allowance reason code (UNTDID 5189, "
+                                      "e.g. 95 for a discount).", prefix + "reason_code", given=reason_code))
+        else:
+            errors.append(ActionError("unknown_reason_code", "{given} is not a charge reason code (UNTDID 7161, e.g. "
+                                      "FC for freight).", prefix + "reason_code", given=reason_code))
+    return errors
+
+
+def line_field_errors(currency: str, base_quantity: Decimal | None = None, period: LinePeriod | None = None,
+                      allowances=(), charges=(), prefix: str = "") -> list[ActionError]:
+    """What is wrong with a line's EN 16931 fields: base quantity (above 0), period (not ending before it
+    starts), allowances and charges (``adjustment_errors``, at ``allowances.N.`` / ``charges.N.``)."""
+    errors = []
+    if base_quantity is not None and base_quantity <= 0:
+        errors.append(ActionError("base_quantity_not_positive", "The price base quantity must be above 0.",
+                                  prefix + "base_quantity"))
+    if period is not None and period.start and period.end and period.end < period.start:
+        errors.append(ActionError("line_period_invalid", "The line's period ends before it starts.",
+                                  prefix + "period_end"))
+    for kind, items in (("allowance", allowances or ()), ("charge", charges or ())):
+        for index, item in enumerate(items):
+            errors += adjustment_errors(kind, item.amount, item.reason, reason_code_of(kind, item.reason_code),
+                                        currency, f"{prefix}{kind}s.{index}.")
+    return errors
+
+
+def _cleaned(kind: str, items) -> list[LineAdjustmentInput]:
+    return [LineAdjustmentInput(amount=i.amount, reason=i.reason.strip(), reason_code=reason_code_of(kind, i.reason_code))
+            for i in items]
 
 
 def line_errors(quantity: Decimal, discount_percent: Decimal | None, unit: str, prefix: str = "") -> list[ActionError]:
@@ -166,17 +246,32 @@ def change_line(actor: Actor, document_id: int, line_id: int, version: int | Non
     doc = for_action(actor, document_id, "edit", version)
     line = line_of(doc, line_id)
     errors = line_errors(data.quantity, data.discount_percent, data.unit)
-    if errors:
+    errors += line_field_errors(doc.currency, data.base_quantity, data.period, data.allowances, data.charges)
+    if len(errors) == 1:
         raise errors[0]
+    if errors:
+        raise InvalidInput(errors)
     if data.tax_rate_id is None and (data.tax_percent is not None or data.tax_category is not None):
         rate = _rate_for(actor, None, data.tax_percent, data.tax_category, "tax_rate")
     else:
         rate = _rate(actor, data.tax_rate_id, line.tax_rate_id)
-    moved = drafts.update_line(doc, line, {
-        "description": data.description.strip(), "quantity": data.quantity, "unit": data.unit,
-        "unit_price": data.unit_price, "discount_percent": data.discount_percent or None,
-    }, rate=rate, set_rate=True)
+    values = {"description": data.description.strip(), "quantity": data.quantity, "unit": data.unit,
+              "unit_price": data.unit_price, "discount_percent": data.discount_percent or None}
+    if data.base_quantity is not None:
+        values["base_quantity"] = data.base_quantity
+    if data.period is not None:
+        values["period_start"], values["period_end"] = data.period.start, data.period.end
+    if data.allowances is not None or data.charges is not None:
+        values["adjustments"] = drafts.line_adjustments(
+            _cleaned("allowance", data.allowances if data.allowances is not None else _kept(line, "allowance")),
+            _cleaned("charge", data.charges if data.charges is not None else _kept(line, "charge")))
+    moved = drafts.update_line(doc, line, values, rate=rate, set_rate=True)
     return LineChange(doc, line, frozenset(moved))
+
+
+def _kept(line: DocumentLine, kind: str) -> list[LineAdjustmentInput]:
+    """The line's allowances or charges as they are (when only the others change)."""
+    return [LineAdjustmentInput(a.amount, a.reason, a.reason_code) for a in line.adjustments if a.kind == kind]
 
 
 def line_of(doc: Document, line_id: int) -> DocumentLine:
@@ -243,6 +338,7 @@ class AdjustmentInput:
     reason: str
     amount: Decimal
     tax_rate_id: int | None = None
+    reason_code: str | None = None  # BT-98 / BT-105; None: unchanged (the web editor does not show it)
 
 
 @usecase
@@ -255,8 +351,14 @@ def change_adjustment(actor: Actor, document_id: int, adjustment_id: int, versio
     if isinstance(exponent, int) and -exponent > places:
         raise ActionError("amount_precision", "{currency} amounts have at most {places} decimal places.",
                           "amount", currency=doc.currency, places=places)
+    code = reason_code_of(adjustment.kind, data.reason_code if data.reason_code is not None
+                          else adjustment.reason_code)
+    errors = [e for e in adjustment_errors(adjustment.kind, data.amount, data.reason, code, doc.currency)
+              if e.code in ("reason_required", "unknown_reason_code")]  # the editor allows an amount of 0
+    if errors:
+        raise errors[0]
     drafts.update_adjustment(doc, adjustment, data.reason, data.amount,
-                             _rate(actor, data.tax_rate_id, adjustment.tax_rate_id))
+                             _rate(actor, data.tax_rate_id, adjustment.tax_rate_id), reason_code=code)
     return adjustment
 
 
@@ -298,6 +400,10 @@ class NewLine:
     tax_percent: Decimal | None = None  # instead of tax_rate_id: the organization's rate of this percent ...
     tax_category: str | None = None  # ... and EN 16931 category (S when the percent is above 0)
     product_id: int | None = None
+    base_quantity: Decimal | None = None  # BT-149 (default 1)
+    period: LinePeriod | None = None  # BG-26
+    allowances: tuple[LineAdjustmentInput, ...] = ()  # BG-27
+    charges: tuple[LineAdjustmentInput, ...] = ()  # BG-28
 
 
 @dataclass(frozen=True)
@@ -308,12 +414,14 @@ class NewAdjustment:
     tax_rate_id: int | None = None
     tax_percent: Decimal | None = None
     tax_category: str | None = None
+    reason_code: str = ""  # BT-98 (UNTDID 5189) / BT-105 (UNTDID 7161)
 
 
 @dataclass(frozen=True)
 class DocumentInput:
-    """A new draft with its header, lines and adjustments; None: the organization's (or customer's) default."""
-    contact_id: int
+    """A new draft with its header, lines and adjustments; None: the organization's (or customer's) default. The
+    customer: ``contact_id``, or the shop's ``recipient_identifier`` (found, or created from ``recipient``)."""
+    contact_id: int | None = None
     kind: str = "invoice"
     currency: str | None = None
     prices_include_tax: bool | None = None
@@ -326,6 +434,9 @@ class DocumentInput:
     discount_percent: Decimal | None = None
     valid_until: date | None = None
     order_reference: str | None = None  # the shop's order (one live invoice per order)
+    recipient_identifier: str | None = None  # instead of contact_id: the shop's own id of its customer
+    recipient: "CustomerInput | None" = None  # the customer to create when no customer has that identifier
+    custom_attributes: dict | None = None  # the invoice's custom field values by key
     lines: tuple[NewLine, ...] = ()
     adjustments: tuple[NewAdjustment, ...] = ()
 
@@ -371,6 +482,12 @@ def _new_line(actor: Actor, doc: Document, item: NewLine, prefix: str = "") -> t
         if getattr(item, name) is not None:
             setattr(line, name, getattr(item, name))
     errors += line_errors(line.quantity, line.discount_percent, line.unit, prefix)
+    errors += line_field_errors(doc.currency, item.base_quantity, item.period, item.allowances, item.charges, prefix)
+    if item.base_quantity is not None:
+        line.base_quantity = item.base_quantity
+    if item.period is not None:
+        line.period_start, line.period_end = item.period.start, item.period.end
+    line.adjustments = drafts.line_adjustments(_cleaned("allowance", item.allowances), _cleaned("charge", item.charges))
     if product is None or item.tax_rate_id is not None or item.tax_percent is not None \
             or item.tax_category is not None:
         try:
@@ -397,6 +514,7 @@ class DraftChange:
     """A change of a draft's header and/or customer in one step (the API's PATCH)."""
     header: HeaderInput | None = None
     contact_id: int | None = None
+    custom_attributes: dict | None = None  # only the fields named change
 
 
 @usecase
@@ -406,6 +524,16 @@ def change_draft(actor: Actor, document_id: int, version: int | None, data: Draf
         drafts.set_contact(doc, load(actor, Contact, data.contact_id, "customer"))
     if data.header is not None:
         change_header.__wrapped__(actor, document_id, None, data.header)
+    if data.custom_attributes is not None:
+        attributes.change(doc, data.custom_attributes, attributes.fields(actor.org.id))
+    return doc
+
+
+@usecase
+def change_attributes(actor: Actor, document_id: int, version: int | None, custom: dict) -> Document:
+    """Set every custom attribute of the draft (the editor's form sends them all)."""
+    doc = for_action(actor, document_id, "edit", version)
+    attributes.change(doc, custom, attributes.fields(actor.org.id), partial=False)
     return doc
 
 
@@ -415,7 +543,12 @@ def create_document(actor: Actor, data: DocumentInput) -> Document:
     as the editor checks them, all mistakes reported together (``lines.2.quantity``, ``adjustments.0.amount``)."""
     actor.require("edit_drafts")
     kind = _kind(data.kind)
-    contact = load(actor, Contact, data.contact_id, "customer")
+    if data.recipient_identifier is not None:
+        from webapp.usecases.customers import customer_for_recipient
+
+        contact = customer_for_recipient.__wrapped__(actor, data.recipient_identifier, data.recipient)
+    else:
+        contact = load(actor, Contact, data.contact_id, "customer")
     if len(data.lines) > MAX_NEW_LINES:
         raise ActionError("too_many_lines", "At most {max} lines at once; add more one by one.", "lines",
                           max=MAX_NEW_LINES)
@@ -428,6 +561,13 @@ def create_document(actor: Actor, data: DocumentInput) -> Document:
     if kind != "quote":
         header.pop("valid_until", None)
     errors: list[ActionError] = []
+    invoice_fields = attributes.fields(actor.org.id) if data.custom_attributes else []
+    custom = {}
+    if data.custom_attributes:
+        try:
+            custom = attributes.check(invoice_fields, data.custom_attributes)
+        except InvalidInput as exc:
+            errors += exc.errors
     if "discount_percent" in header and not 0 <= header["discount_percent"] <= 100:
         errors.append(ActionError("discount_out_of_range", "Between 0 and 100 %.", "discount_percent"))
     if "currency" in header:
@@ -452,7 +592,11 @@ def create_document(actor: Actor, data: DocumentInput) -> Document:
             errors.append(ActionError("amount_precision", "{currency} amounts have at most {places} decimal places.",
                                       prefix + "amount", currency=doc.currency,
                                       places=places))
-        adjustment = DocumentAdjustment(kind=item.kind, amount=item.amount, reason=item.reason.strip())
+        code = reason_code_of(item.kind, item.reason_code)
+        errors += [e for e in adjustment_errors(item.kind, item.amount, item.reason, code, doc.currency, prefix)
+                   if e.code in ("reason_required", "unknown_reason_code")]
+        adjustment = DocumentAdjustment(kind=item.kind, amount=item.amount, reason=item.reason.strip(),
+                                        reason_code=code)
         try:
             apply_rate(adjustment, _rate_for(actor, item.tax_rate_id, item.tax_percent, item.tax_category,
                                              prefix + "tax_rate"))
@@ -464,4 +608,6 @@ def create_document(actor: Actor, data: DocumentInput) -> Document:
     doc.lines.extend(lines)
     doc.adjustments.extend(adjustments)
     drafts.update_header(doc, header)  # checks the service period; recalculates with every line, once
+    if custom:
+        attributes.replace(doc, custom, invoice_fields)
     return doc
