@@ -4,9 +4,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from webapp.domain.einvoice import PREFERENCE_SQL
 from webapp.domain.units import _n
 from webapp.extensions import db
 from webapp.models.types import ScaledDecimal, UTCDateTime, utcnow
@@ -23,6 +24,7 @@ class Contact(db.Model):
         # the shop's own id of its customer (the API's recipient_identifier / external_id): one per organization
         Index("uq_contact_external_id", "org_id", "external_id", unique=True,
               sqlite_where=text("external_id IS NOT NULL"), postgresql_where=text("external_id IS NOT NULL")),
+        CheckConstraint(PREFERENCE_SQL, name="e_invoice_format"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -38,6 +40,8 @@ class Contact(db.Model):
     vat_id: Mapped[str] = mapped_column(String(20), default="")
     # the reference the buyer wants on its invoices (BT-10: e.g. the Leitweg-ID of a German public buyer)
     buyer_reference: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    # the e-invoice this customer receives (domain/einvoice.PREFERENCES): "" none (the PDF alone)
+    e_invoice_format: Mapped[str] = mapped_column(String(20), default="", server_default="")
     # the id the organization's shop or ERP knows this customer by (seed 004's recipient_identifier); None: none
     external_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
     street: Mapped[str] = mapped_column(String(200), default="")

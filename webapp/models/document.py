@@ -10,6 +10,7 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, Session, deferred, mapped_column, relationship
 
 from webapp.domain import status as state_model
+from webapp.domain.einvoice import PREFERENCE_SQL
 from webapp.domain.tax import ADJUSTMENT_KINDS, TAX_CATEGORIES
 from webapp.extensions import db
 from webapp.models.types import ScaledDecimal, UTCDateTime, one_of, utcnow
@@ -50,6 +51,7 @@ class Document(db.Model):
         CheckConstraint(one_of("flow", state_model.FLOWS), name="flow"),
         CheckConstraint(one_of("status", state_model.STATUSES), name="status"),
         CheckConstraint(f"status = '{state_model.DRAFT}' OR number IS NOT NULL", name="number_unless_draft"),
+        CheckConstraint(f"e_invoice_format IS NULL OR {PREFERENCE_SQL}", name="e_invoice_format"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -73,6 +75,11 @@ class Document(db.Model):
     # the order this invoice bills in the shop or ERP that made it (seed 003's order_id; EN 16931 BT-14)
     order_reference: Mapped[str | None] = mapped_column(String(100), nullable=True)
     # issued outside Tallybook and imported with its own number (never one of the series)
+    # EN 16931 BT-10: the buyer's reference (a German public buyer's Leitweg-ID); at issue, the customer's if empty
+    buyer_reference: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    # the e-invoice the customer gets (domain/einvoice.PREFERENCES); None on a draft: the customer's preference,
+    # decided at issue ("" none)
+    e_invoice_format: Mapped[str | None] = mapped_column(String(20), nullable=True)
     imported: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     notes: Mapped[str] = mapped_column(Text, default="")
     discount_percent: Mapped[Decimal | None] = mapped_column(ScaledDecimal(4), nullable=True)
@@ -257,7 +264,7 @@ class DocumentAdjustment(db.Model):
 FROZEN_FIELDS = frozenset({
     "kind", "flow", "number", "contact_id", "currency", "prices_include_tax", "issue_date", "due_date",
     "service_date", "service_period_end", "payment_terms_days", "customer_reference", "notes",
-    "discount_percent", "order_reference", "imported", "buyer_name", "search_text", "seller", "buyer", "line_total", "allowance_total", "charge_total",
+    "discount_percent", "order_reference", "imported", "buyer_reference", "e_invoice_format", "buyer_name", "search_text", "seller", "buyer", "line_total", "allowance_total", "charge_total",
     "net_total", "tax_total", "gross_total", "tax_breakdown", "org_id", "pdf", "pdf_sha256", "valid_until",
     "related_id",
 })
@@ -291,6 +298,9 @@ def _refuse_changes_to_issued_documents(session, flush_context, instances):
                 raise ImmutableDocumentError(f"document {obj.id} is {status}; it cannot become {new_status}")
             if changed:
                 raise ImmutableDocumentError(f"document {obj.id} is {status}; cannot change {sorted(changed)}")
+    for obj in list(session.dirty) + list(session.deleted):
+        if isinstance(obj, DocumentEInvoice) and (obj in session.deleted or session.is_modified(obj)):
+            raise ImmutableDocumentError(f"the e-invoice {obj.id} of document {obj.document_id} cannot change")
     for obj in list(session.new) + list(session.dirty) + list(session.deleted):
         if isinstance(obj, DocumentLineAdjustment):
             if obj in session.dirty and not session.is_modified(obj):
@@ -316,6 +326,28 @@ def _refuse_changes_to_issued_documents(session, flush_context, instances):
                 document = session.get(Document, document_id)
                 if document is not None and _committed_status(document) not in (None, "draft"):
                     raise ImmutableDocumentError(f"document {document.id} is {document.status}; its lines cannot change")
+
+
+class DocumentEInvoice(db.Model):
+    """An e-invoice of an issued document (services/einvoice_xml.py): the XML as built and checked at issue, its
+    SHA-256, and what the official rules found. Written once, in the issue's transaction; never changed."""
+
+    __tablename__ = "document_einvoice"
+    __table_args__ = (UniqueConstraint("document_id", "format"),
+                      CheckConstraint("format IN ('facturx-cii', 'xrechnung-ubl', 'xrechnung-cii')", name="format"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"))
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"))
+    format: Mapped[str] = mapped_column(String(20))  # domain/einvoice.FORMATS
+    xml: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))
+    sha256: Mapped[str] = mapped_column(String(64))
+    rules: Mapped[str] = mapped_column(String(100), default="")  # e.g. "EN 16931 1.3.16"
+    # the findings that were not fatal (a fatal one refuses the issue): [{rule, flag, message, location}]
+    findings: Mapped[list] = mapped_column(JSON, default=list)
+    validated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    document: Mapped[Document] = relationship()
 
 
 class DocumentNote(db.Model):

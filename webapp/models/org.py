@@ -50,6 +50,12 @@ class Organization(db.Model):
     email_reply_to: Mapped[str] = mapped_column(String(254), default="", server_default="")
     # The IANA time zone its screens show times in (times are stored in UTC); domain/timezones.py.
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    # the legal registration (EN 16931 BT-30), e.g. "HRB 12345 B, Amtsgericht Charlottenburg"
+    registration_id: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    # the person customers reach about invoices (EN 16931 BT-41; XRechnung requires it); empty: the org's name
+    contact_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    # every issued PDF is a Factur-X (PDF/A-3b with the EN 16931 CII embedded); off: a plain PDF
+    facturx_enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     memberships: Mapped[list["Membership"]] = relationship(back_populates="organization", cascade="all, delete-orphan")

@@ -135,6 +135,9 @@ def _freeze(org: Organization, doc: Document, contact: Contact, number: str, on:
     doc.seller = seller_snapshot(org)
     doc.buyer = buyer_snapshot(contact)
     doc.buyer_name = contact.display_name
+    doc.buyer_reference = doc.buyer_reference or contact.buyer_reference  # BT-10: the invoice's, else the customer's
+    if doc.e_invoice_format is None:  # the customer's preference, decided now and kept
+        doc.e_invoice_format = contact.e_invoice_format
     doc.refresh_search()
     doc.issued_at = utcnow()
 

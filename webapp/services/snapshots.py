@@ -8,7 +8,7 @@ from webapp.models import Contact, Document, Organization
 def seller_snapshot(org: Organization) -> dict:
     return {k: getattr(org, k) for k in (
         "legal_name", "name", "street", "street2", "postal_code", "city", "region", "country", "vat_id",
-        "tax_number", "email", "phone", "website", "bank_name", "iban", "bic", "footer_text", "locale")}
+        "tax_number", "email", "phone", "website", "bank_name", "iban", "bic", "footer_text", "locale", "contact_name", "registration_id")}
 
 
 def buyer_snapshot(contact: Contact) -> dict:
