@@ -198,6 +198,11 @@ def _ship_to(buyer: dict, intra_eu: bool) -> Party | None:
     return None
 
 
+def _default_reason(doc: Document, charge: bool) -> str:
+    """BR-33/BR-38: an allowance or charge without a reason or code is named "Charge" or "Discount"."""
+    return document_text(doc, None, "Charge") if charge else document_text(doc, None, "Discount")
+
+
 def _net_of(gross: Decimal, rate: Decimal, currency: str) -> Decimal:
     return round_money(gross * HUNDRED / (HUNDRED + rate), currency)
 
@@ -217,8 +222,7 @@ def _line(doc: Document, line, sign: int) -> InvoiceLine:
     for adjustment in line.adjustments:
         amount = round_money(adjustment.amount, currency)
         charge = adjustment.kind == "charge"
-        reason = adjustment.reason or ("" if adjustment.reason_code else
-                                       document_text(doc, None, "Charge" if charge else "Discount"))
+        reason = adjustment.reason or ("" if adjustment.reason_code else _default_reason(doc, charge))
         code = adjustment.reason_code or ("" if charge or adjustment.reason else DISCOUNT_CODE)
         (charges if charge else allowances).append(AllowanceCharge(charge, amount, reason, code))
     if doc.prices_include_tax:
@@ -252,7 +256,7 @@ def _document_adjustments(doc: Document, sign: int) -> tuple[list[AllowanceCharg
     for adj in doc.adjustments:
         net = allowance_nets.pop(0) if adj.kind == "allowance" else charge_nets.pop(0)
         charge = adj.kind == "charge"
-        reason = adj.reason or ("" if adj.reason_code else document_text(doc, None, "Charge" if charge else "Discount"))
+        reason = adj.reason or ("" if adj.reason_code else _default_reason(doc, charge))
         (charges if charge else allowances).append(
             AllowanceCharge(charge, net * sign, reason, adj.reason_code, category=adj.tax_category, rate=adj.tax_percent))
     if doc.discount_percent:
