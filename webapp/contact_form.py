@@ -9,6 +9,7 @@ from flask_babel import gettext, lazy_gettext as _l
 from wtforms import BooleanField, DateField, SelectField, SelectMultipleField, StringField, TextAreaField, widgets
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from webapp.domain.einvoice import FORMAT_LABELS, PREFERENCES
 from webapp.domain.numbers import parse_decimal
 from webapp.forms import Form, as_choices, country_choices, currency_choices, locale_choices
 from webapp.i18n import format_number, member_locale
@@ -94,12 +95,19 @@ class CustomerForm(Form):
     shipping_region = StringField(_l("Region / state"), validators=[Length(max=100)])
     shipping_country = SelectField(_l("Country"), choices=lambda: as_choices([("", gettext("Choose..."))] + country_choices()),
                                    validate_choice=False)
+    buyer_reference = StringField(_l("Buyer reference (Leitweg-ID)"), validators=[Length(max=100)],
+                                  description=_l("The reference the customer wants on every invoice (EN 16931 "
+                                                 "BT-10); German public buyers give their Leitweg-ID."))
+    e_invoice_format = SelectField(_l("E-invoice"), default="",
+                                   choices=lambda: as_choices((k, gettext(FORMAT_LABELS[k])) for k in PREFERENCES),
+                                   description=_l("What the invoice e-mail carries besides the PDF: an XRechnung is "
+                                                  "attached as XML; a Factur-X is the PDF itself."))
     notes = TextAreaField(_l("Notes"), validators=[Length(max=5000)])
 
     CONTACT_FIELDS = ("person_name", "company_name", "is_customer", "is_supplier", "email", "phone", "locale",
                       "currency", "vat_id", *ADDRESS_FIELDS, "has_shipping_address", "shipping_name",
                       "shipping_street", "shipping_street2", "shipping_postal_code", "shipping_city",
-                      "shipping_region", "shipping_country", "notes")
+                      "shipping_region", "shipping_country", "notes", "buyer_reference", "e_invoice_format")
 
     custom_fields: list[CustomField] = []
 

@@ -37,7 +37,8 @@ ALLOWED = {
     "customers.import_run": OWNER_STAFF,
     "customers.fields": OWNER, "customers.delete_field": OWNER,
     "payments.index": ALL,
-    "invoices.index": ALL, "invoices.show": ALL, "invoices.pdf": ALL, "invoices.note_file": ALL,
+    "invoices.index": ALL, "invoices.show": ALL, "invoices.pdf": ALL, "invoices.einvoice_xml": ALL,
+    "public.einvoice": PUBLIC, "invoices.note_file": ALL,
     "invoices.note_first_file": ALL, "invoices.add_note_files": ALL,
     "invoices.preview": ALL,  # the live preview of a draft: a read, as the document page
     "invoices.add_note": ALL, "invoices.new_payment": ALL, "invoices.mark_paid": ALL,
@@ -60,7 +61,8 @@ ALLOWED = {
 }
 # documents the route is tried on (the others: a draft)
 ON_ISSUED = {"send", "new_payment", "void_payment", "mark_paid", "credit", "cancel", "change_recipient",
-             "renew_link", "revoke_link", "note_file", "note_first_file", "add_note_files", "reactivate"}
+             "renew_link", "revoke_link", "note_file", "note_first_file", "add_note_files", "reactivate",
+             "einvoice_xml"}
 
 
 def world(f, org, owner):

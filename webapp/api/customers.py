@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Literal
 
 from flask import Response, g, jsonify, request, url_for
 from flask_babel import gettext
@@ -17,6 +18,7 @@ from webapp.api import problems
 from webapp.api.spec import bp, spec
 from webapp.api.base import actor, idempotent
 from webapp.api.schemas import Flag, Id, Input, ListQuery, Output, Problem, decimal_text, text
+from webapp.domain.einvoice import PREFERENCES
 from webapp.extensions import db
 from webapp.models import Contact, CustomField
 from webapp.queries import contacts as contact_queries
@@ -31,7 +33,8 @@ ERRORS = {"HTTP_401": Problem, "HTTP_403": Problem, "HTTP_404": Problem, "HTTP_4
 FIELD_MAP = {"company_name": "company", "phone": "phone", "vat_id": "vat_number", "street": "address.street_address",
              "street2": "address.street_address_2", "postal_code": "address.zip_code", "city": "address.city",
              "region": "address.region", "country": "address.country_code",
-             "shipping_country": "shipping_address.country_code", "external_id": "external_id"}
+             "shipping_country": "shipping_address.country_code", "external_id": "external_id",
+             "buyer_reference": "buyer_reference", "e_invoice_format": "e_invoice_format"}
 ADDRESS = {"street_address": "street", "street_address_2": "street2", "zip_code": "postal_code", "city": "city",
            "region": "region", "country_code": "country"}
 SHIPPING = {"name": "shipping_name", "street_address": "shipping_street", "street_address_2": "shipping_street2",
@@ -67,6 +70,10 @@ class CustomerIn(Input):
     currency: text(3, "Default currency of new documents; empty: the organization's", examples=["EUR"]) = ""
     vat_number: text(30, examples=["DE123456789"]) = ""
     buyer_reference: text(100, "The reference the buyer wants on its invoices (BT-10, e.g. a Leitweg-ID)") = ""
+    e_invoice_format: Literal[*PREFERENCES] = Field(  # type: ignore[valid-type]
+        "", description="The e-invoice the customer receives: empty none (the PDF; a Factur-X when the "
+                        "organization has it on), facturx-cii, xrechnung-ubl or xrechnung-cii (the invoice e-mail "
+                        "attaches the XRechnung XML)")
     notes: text(5000) = ""
     external_id: text(100, "Your own id of this customer (a shop's customer number): unique in the organization; "
                            "invoices find the customer by it (recipient_identifier); empty: none",
@@ -108,6 +115,8 @@ class CustomerOut(Output):
     currency: str
     vat_number: str
     buyer_reference: str
+    e_invoice_format: Literal[*PREFERENCES] = Field(  # type: ignore[valid-type]
+        description="The e-invoice the customer receives (empty: none)")
     notes: str
     external_id: str | None = Field(description="Your own id of this customer (recipient_identifier)")
     is_customer: bool
@@ -195,7 +204,8 @@ def customer_json(contact: Contact, fields: list[CustomField], with_address: boo
         "object": "customer" if contact.is_customer or not contact.is_supplier else "supplier",
         "person_name": contact.person_name, "company": contact.company_name, "display_name": contact.display_name,
         "email": contact.email, "phone": contact.phone, "locale": contact.locale, "currency": contact.currency,
-        "vat_number": contact.vat_id, "buyer_reference": contact.buyer_reference, "notes": contact.notes,
+        "vat_number": contact.vat_id, "buyer_reference": contact.buyer_reference,
+        "e_invoice_format": contact.e_invoice_format, "notes": contact.notes,
         "external_id": contact.external_id,
         "is_customer": contact.is_customer, "is_supplier": contact.is_supplier, "archived": contact.archived,
         "address": _address(contact) if with_address else None,
@@ -220,7 +230,8 @@ def _values(body: CustomerIn) -> dict:
     values: dict = {}
     simple = {"person_name": "person_name", "company": "company_name", "email": "email", "phone": "phone",
               "locale": "locale", "currency": "currency", "vat_number": "vat_id",
-              "buyer_reference": "buyer_reference", "notes": "notes", "external_id": "external_id",
+              "buyer_reference": "buyer_reference", "e_invoice_format": "e_invoice_format", "notes": "notes",
+              "external_id": "external_id",
               "is_customer": "is_customer",
               "is_supplier": "is_supplier"}
     for api, column in simple.items():

@@ -17,9 +17,10 @@ from sqlalchemy import func, select
 from webapp.api import problems
 from webapp.api.base import actor, etag, idempotent, wanted_version
 from webapp.api.messages import EmailDetails, field_map as message_fields, message_of
-from webapp.api.schemas import Day, Flag, Id, Input, ListQuery, MinorAmount, Output, Problem, decimal_input, decimal_text, text
+from webapp.api.schemas import Day, Flag, Id, Input, ListQuery, MinorAmount, Output, Problem, Query, decimal_input, decimal_text, text
 from webapp.api.spec import bp, spec
 from webapp.domain import status as status_table
+from webapp.domain.einvoice import FORMATS, PREFERENCES
 from webapp.domain.money import from_minor, precision, to_minor
 from webapp.domain.tax import CATEGORIES, TAX_CATEGORIES
 from webapp.domain.units import UNITS, unece_code
@@ -29,11 +30,14 @@ from webapp.api.customers import FIELD_MAP as CUSTOMER_FIELDS, CustomerIn, _cust
 from webapp.api.customers import _values as customer_values, custom_filters
 from webapp.queries.contacts import filter_clause
 from webapp.services import attributes
+from webapp.services import einvoice_xml
 from webapp.services import pdf as pdf_service
+from webapp.services.drafts import CUSTOMERS_CHOICE
 from webapp.services.webhooks import payment_status
 from webapp.domain.timezones import zone
 from webapp.queries.documents import PAYMENT_STATUSES, payment_status_filter
 from webapp.usecases import drafts as draft_usecases
+from webapp.usecases import einvoices as einvoice_usecases
 from webapp.usecases import issuing as issuing_usecases
 from webapp.usecases import load
 from webapp.usecases import payments as payment_usecases
@@ -54,7 +58,8 @@ FIELD_MAP = {"chosen_issue_date": "issue_date", "service_date": "billing_period.
              "service_period_end": "billing_period.end_date", "payment_terms_days": "payment_terms.days",
              "customer_reference": "customer_reference", "prices_include_tax": "price_tax_inclusive",
              "discount_percent": "discount.value", "contact_id": "customer_id",
-             "order_reference": "order_id"}
+             "order_reference": "order_id", "buyer_reference": "buyer_reference",
+             "e_invoice_format": "e_invoice_format", "is_e_invoice": "is_e_invoice"}
 
 
 # --- requests -------------------------------------------------------------------------------------
@@ -152,6 +157,13 @@ class PaymentDetails(Input):
     reference: text(100, examples=["STRIPE_ch_abc123"]) = ""
 
 
+EInvoiceFormat = Literal[*PREFERENCES]  # type: ignore[valid-type]
+E_INVOICE_FORMAT = ("The e-invoice the customer gets: facturx-cii, xrechnung-ubl, xrechnung-cii, or empty for none; "
+                    "null (default): the customer's e_invoice_format, decided at issue")
+IS_E_INVOICE = ("Seed 004's switch: true without e_invoice_format is the customer's format (xrechnung-ubl when it "
+                "has none), false is none")
+
+
 class InvoiceIn(Input):
     """A new document. ``status``: ``draft`` (default), ``issued`` (finalized at once) or ``paid`` (finalized and
     paid with ``payment_details``), as seed 004."""
@@ -179,6 +191,10 @@ class InvoiceIn(Input):
         None, validation_alias=AliasChoices("customer_reference", "customer_purchase_order_id"))
     order_id: text(100, "The order this invoice bills in your shop or ERP (seed 003): one live invoice per "
                         "order, so an order is never invoiced twice", examples=["ORDER-1001"]) | None = None
+    buyer_reference: text(100, "EN 16931 BT-10, e.g. the Leitweg-ID of a German public buyer; empty: the "
+                               "customer's, at issue", examples=["04011000-12345-03"]) | None = None
+    e_invoice_format: EInvoiceFormat | None = Field(None, description=E_INVOICE_FORMAT)
+    is_e_invoice: Flag | None = Field(None, description=IS_E_INVOICE)
     billing_period: BillingPeriod | None = None
     issue_date: Day | None = Field(None, description="Issue on this day instead of the day of finalizing")
     valid_until: Day | None = Field(None, description="Quotes: the offer's last day")
@@ -204,6 +220,10 @@ class InvoicePatch(Input):
     payment_terms: PaymentTerms | None = None
     notes: text(5000) | None = None
     customer_reference: text(100) | None = None
+    buyer_reference: text(100, "BT-10; an empty string: the customer's, at issue") | None = None
+    e_invoice_format: EInvoiceFormat | None = Field(None, description=E_INVOICE_FORMAT.replace(
+        "null (default)", "null"))
+    is_e_invoice: Flag | None = Field(None, description=IS_E_INVOICE)
     order_id: text(100, "The shop's order; an empty string removes it") | None = None
     billing_period: BillingPeriod | None = None
     issue_date: Day | None = None
@@ -344,6 +364,11 @@ class InvoiceOut(Output):
     payment_terms: dict
     notes: str
     customer_reference: str
+    buyer_reference: str = Field(description="BT-10 as the invoice has it (a draft's empty one: the customer's, "
+                                             "at issue)")
+    e_invoice_format: EInvoiceFormat = Field(description="The e-invoice the customer gets (a draft: as it would "
+                                                         "be issued now); empty: none")
+    is_e_invoice: bool = Field(description="e_invoice_format is not empty")
     type: Literal["LINKED_WITH_ORDER", "NOT_LINKED_WITH_ORDER"] = Field(description="Seed 003: has an order_id")
     order_id: str | None
     custom_attributes: dict[str, str | bool | list[str] | None] = Field(
@@ -483,6 +508,7 @@ def invoice_json(doc: Document, with_items: bool = True, attribute_values: dict 
     shares = _shares(doc, lines, nets) if with_items else {}
     due = doc.amount_due
     invoice = doc.kind == "invoice" and not doc.is_draft
+    effective = einvoice_xml.effective_format(doc)
 
     def adjustments(kind):
         return [{"id": str(a.id), "reason": a.reason, "reason_code": a.reason_code, "amount": to_minor(a.amount.quantize(
@@ -498,7 +524,8 @@ def invoice_json(doc: Document, with_items: bool = True, attribute_values: dict 
         "currency": doc.currency, "customer_id": str(doc.contact_id) if doc.contact_id else None,
         "customer_name": doc.buyer_name, "price_tax_inclusive": doc.prices_include_tax,
         "payment_terms": {"type": "NET", "days": doc.payment_terms_days}, "notes": doc.notes,
-        "customer_reference": doc.customer_reference,
+        "customer_reference": doc.customer_reference, "buyer_reference": doc.buyer_reference,
+        "e_invoice_format": effective, "is_e_invoice": effective != "",
         "type": "LINKED_WITH_ORDER" if doc.order_reference else "NOT_LINKED_WITH_ORDER",
         "order_id": doc.order_reference,
         "custom_attributes": _attributes_json(doc, attribute_values),
@@ -719,7 +746,8 @@ def _document_input(body: InvoiceIn) -> draft_usecases.DocumentInput:
         service_date=body.billing_period.start_date if body.billing_period else None,
         service_period_end=body.billing_period.end_date if body.billing_period else None,
         customer_reference=body.customer_reference or "", notes=body.notes or "", discount_percent=discount,
-        order_reference=body.order_id,
+        order_reference=body.order_id, buyer_reference=body.buyer_reference or "",
+        e_invoice_format=body.e_invoice_format, is_e_invoice=body.is_e_invoice,
         valid_until=body.valid_until, lines=tuple(line for line, _ in parsed), adjustments=tuple(adjustments))
 
 
@@ -795,9 +823,15 @@ def list_invoices():
     rows = db.session.scalars(stmt.order_by(Document.id.desc()).limit(query.limit + 1)
                               .options(selectinload(Document.adjustments))).all()
     values = attributes.values_of_many([d.id for d in rows[:query.limit]], invoice_fields)
-    return jsonify({"data": [invoice_json(d, with_items=False, attribute_values=values[d.id])
-                             for d in rows[:query.limit]],
-                    "has_more": len(rows) > query.limit})
+    from webapp.models import Contact
+
+    # the customers whose preference a draft's e_invoice_format shows: read in one query, held while answering
+    choosing = {d.contact_id for d in rows[:query.limit] if d.e_invoice_format is None and d.contact_id}
+    held = db.session.scalars(select(Contact).where(Contact.id.in_(choosing))).all() if choosing else []
+    body = {"data": [invoice_json(d, with_items=False, attribute_values=values[d.id]) for d in rows[:query.limit]],
+            "has_more": len(rows) > query.limit}
+    del held
+    return jsonify(body)
 
 
 @bp.post("/invoices")
@@ -879,7 +913,12 @@ def update_invoice(document_id: int):
             notes=body.notes if body.notes is not None else doc.notes,
             discount_percent=body.discount_percent if "discount_percent" in given else doc.discount_percent,
             valid_until=body.valid_until if "valid_until" in given else doc.valid_until,
-            order_reference=body.order_id if "order_id" in given else None)
+            order_reference=body.order_id if "order_id" in given else None,
+            buyer_reference=body.buyer_reference,
+            # null: the customer's choice (given), absent: unchanged
+            e_invoice_format=(body.e_invoice_format if body.e_invoice_format is not None else CUSTOMERS_CHOICE)
+            if "e_invoice_format" in given else None,
+            is_e_invoice=body.is_e_invoice)
     change = draft_usecases.DraftChange(header=header,
                                         contact_id=int(body.customer_id) if body.customer_id else None,
                                         custom_attributes=body.custom_attributes)
@@ -1023,3 +1062,23 @@ def invoice_pdf(document_id: int):
     and marked as a draft."""
     doc = _doc(document_id)
     return download(pdf_service.document_pdf(doc, actor().org), pdf_service.filename(doc))
+
+
+class EInvoiceQuery(Query):
+    format: Literal[*FORMATS] | None = Field(  # type: ignore[valid-type]
+        None, description="xrechnung-ubl, xrechnung-cii or facturx-cii; default: the customer's e-invoice format, "
+                          "else facturx-cii")
+
+
+@bp.get("/invoices/<int:document_id>/xml")
+@spec.validate(query=EInvoiceQuery, resp=Answers(HTTP_200=None, **ERRORS), tags=TAGS)
+def invoice_xml(document_id: int):
+    """The e-invoice XML
+
+    An issued invoice's or credit note's EN 16931 e-invoice (`application/xml`): XRechnung 3.0 as UBL 2.1
+    (`xrechnung-ubl`) or CII (`xrechnung-cii`), or the Factur-X EN 16931 CII its PDF carries (`facturx-cii`).
+    The bytes stored and checked when it was issued, unchanged. A draft has none yet (422
+    `document_is_draft`), nor has a quote (422 `no_e_invoice`)."""
+    query: EInvoiceQuery = request.context.query
+    file = einvoice_usecases.download(actor(), document_id, query.format)
+    return download(file.data, file.filename, file.mimetype)

@@ -13,6 +13,7 @@ from webapp.extensions import db
 from webapp.forms import ButtonForm, id_arg
 from webapp.htmx import is_htmx, redirect_to, render
 from webapp.i18n import member_locale
+from webapp.domain.einvoice import FORMAT_LABELS
 from webapp.domain.status import STATUS_LABELS
 from webapp.queries.documents import open_balances
 from webapp.models import AuditEvent, Contact, CustomField, Document, ImportJob
@@ -95,7 +96,7 @@ def show(contact_id: int):
         .order_by(Document.issue_date.desc().nulls_first(), Document.id.desc()).limit(50)).all()
     balance = open_balances(contact.org_id, contact_id=contact.id)
     return render("customers/show.html", contact=contact, fields=fields, values=contacts.custom_values(contact, fields),
-                  invoices=invoices, balance=balance, labels=STATUS_LABELS,
+                  invoices=invoices, balance=balance, labels=STATUS_LABELS, format_labels=FORMAT_LABELS,
                   format_value=partial(contacts.format_value, locale=member_locale()), events=events,
                   duplicates=contacts.duplicates_of_email(contact.org_id, contact.email, exclude_id=contact.id))
 

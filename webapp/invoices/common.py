@@ -11,13 +11,17 @@ from webapp.domain import status as status_table
 from webapp.extensions import db
 from webapp.forms import ButtonForm, clean_line
 from webapp.htmx import render
-from webapp.invoices.forms import AdjustmentForm, HeaderForm, LineForm, MarkPaidForm, QuickCustomerForm, rate_choices
-from webapp.models import AuditEvent, Contact, Document, DocumentAdjustment, DocumentLine, DocumentNote, OutboxMessage, TaxRate
-from webapp.services import attributes, issuing, links, payments, snapshots
+from webapp.invoices.forms import (AdjustmentForm, HeaderForm, LineForm, MarkPaidForm, QuickCustomerForm,
+                                   e_invoice_choices, rate_choices)
+from webapp.domain.einvoice import FORMAT_LABELS
+from webapp.models import (AuditEvent, Contact, Document, DocumentAdjustment, DocumentEInvoice, DocumentLine,
+                           DocumentNote, OutboxMessage, TaxRate)
+from webapp.services import attributes, einvoice_xml, issuing, links, payments, snapshots
 from webapp.services import notes as note_rules
 from webapp.services.drafts import PAYMENT_TERMS
 from webapp.tenancy import current_actor, current_org, get_or_404, scoped
 from webapp.usecases.documents import allowed_actions
+from webapp.usecases.einvoices import E_INVOICE_KINDS
 
 
 def load(document_id: int) -> Document:
@@ -59,8 +63,12 @@ def customer_matches() -> tuple[str, list[Contact]]:
 
 def header_form(doc: Document, formdata=None) -> HeaderForm:
     terms = str(doc.payment_terms_days) if doc.payment_terms_days in PAYMENT_TERMS else "custom"
-    return HeaderForm(formdata=formdata, obj=doc, payment_terms=terms,
-                      payment_terms_custom=doc.payment_terms_days if terms == "custom" else None)
+    form = HeaderForm(formdata=formdata, obj=doc, payment_terms=terms,
+                      payment_terms_custom=doc.payment_terms_days if terms == "custom" else None,
+                      e_invoice="customer" if doc.e_invoice_format is None else doc.e_invoice_format)
+    contact = db.session.get(Contact, doc.contact_id) if doc.contact_id else None
+    form.e_invoice.choices = e_invoice_choices(contact.e_invoice_format if contact is not None else "")
+    return form
 
 
 def line_form(line: DocumentLine, choices, formdata=None) -> LineForm:
@@ -110,7 +118,12 @@ def show_page(document_id: int, status: int = 200, note_draft: str = "", note_er
                                 .order_by(AuditEvent.id.desc()).limit(50)).all()
     deliveries = {m.id: m for m in db.session.scalars(scoped(OutboxMessage).where(OutboxMessage.document_id == doc.id))}
     seller, buyer = parties(doc)
+    has_einvoice = not doc.is_draft and doc.kind in E_INVOICE_KINDS
     return render("invoices/show.html", status=status, doc=doc, actions=allowed_actions(current_actor(), doc),
+                  has_einvoice=has_einvoice, format_labels=FORMAT_LABELS,
+                  einvoice_format=einvoice_xml.effective_format(doc) if has_einvoice else "",
+                  einvoices=db.session.scalars(scoped(DocumentEInvoice).where(DocumentEInvoice.document_id == doc.id)
+                                               .order_by(DocumentEInvoice.id)).all() if has_einvoice else [],
                   **attributes.page_context(doc),
                   events=events, rates=[], public_link=links.public_link(doc), seller=seller, buyer=buyer,
                   deliveries=deliveries, payments=payments.payments_of(doc) if not doc.is_draft else [],

@@ -126,7 +126,9 @@ def _header_input(doc: Document, form: HeaderForm) -> drafts.HeaderInput:
         chosen_issue_date=form.chosen_issue_date.data, service_date=form.service_date.data,
         service_period_end=form.service_period_end.data, payment_terms_days=form.terms_days(),
         customer_reference=form.customer_reference.data, notes=form.notes.data,
-        discount_percent=form.discount_percent.decimal, valid_until=form.valid_until.data)
+        discount_percent=form.discount_percent.decimal, valid_until=form.valid_until.data,
+        **({} if doc.kind == "quote" else {"buyer_reference": form.buyer_reference.data,
+                                           "e_invoice_format": form.e_invoice.data}))
 
 
 @bp.post("/<int:document_id>/header")

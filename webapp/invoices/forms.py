@@ -6,6 +6,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 
 from webapp.contact_form import DecimalText
 from webapp.domain import identifiers
+from webapp.domain.einvoice import FORMAT_LABELS, PREFERENCES
 from webapp.domain.errors import ActionError
 from webapp.domain.units import UNITS
 from webapp.forms import MAX_ID, Form, as_choices, country_field, currency_choices, known_placeholders, normalized_by
@@ -47,6 +48,12 @@ class LineForm(Form):
             raise ValidationError(_("At most 100 %."))
 
 
+def e_invoice_choices(preference: str) -> list:
+    """The editor's e-invoice choices: the customer's (named: ``preference``), none, or one of the formats."""
+    return as_choices([("customer", _("The customer's choice (%(format)s)", format=_(FORMAT_LABELS[preference])))]
+                      + [(key, _(FORMAT_LABELS[key])) for key in PREFERENCES])
+
+
 class HeaderForm(Form):
     currency = SelectField(_l("Currency"), choices=lambda: as_choices(currency_choices()),
                            validate_choice=False, validators=[normalized_by(identifiers.normalize_currency)])
@@ -59,6 +66,10 @@ class HeaderForm(Form):
         [(str(d), ngettext("%(num)d day", "%(num)d days", d)) for d in PAYMENT_TERMS] + [("custom", _("Other…"))]))
     payment_terms_custom = IntegerField(_l("Days"), validators=[Optional(), NumberRange(0, 365, _l("Between 0 and 365 days."))])
     customer_reference = StringField(_l("Customer reference / PO"), validators=[Length(max=100)])
+    buyer_reference = StringField(_l("Buyer reference (Leitweg-ID)"), validators=[Length(max=100)],
+                                  description=_l("Empty: the customer's, if it has one."))
+    # the choices name the customer's format (common.header_form); "customer": decided at issue
+    e_invoice = SelectField(_l("E-invoice"), default="customer", choices=lambda: e_invoice_choices(""))
     notes = TextAreaField(_l("Notes on the invoice"), validators=[Length(max=5000)])
     discount_percent = DecimalText(_l("Discount on all lines %"), places=4, allow_negative=False)
     valid_until = DateField(_l("Valid until"), validators=[Optional()], description=_l("Quotes: the offer expires after this day."))

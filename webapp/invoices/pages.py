@@ -1,7 +1,7 @@
 """Reading: the list (invoices, credit notes, quotes), the document page, its PDF."""
 from __future__ import annotations
 
-from flask import request, url_for
+from flask import abort, request, url_for
 
 from webapp.domain import status as status_table
 from webapp.extensions import db
@@ -11,7 +11,10 @@ from webapp.invoices.common import load, show_page
 from webapp.models import Contact
 from webapp.queries import documents as document_queries
 from webapp.services import pdf as pdf_service
-from webapp.tenancy import current_org, require_permission
+from webapp.domain.einvoice import FORMATS
+from webapp.domain.errors import Text
+from webapp.tenancy import current_actor, current_org, require_permission
+from webapp.usecases import einvoices
 from webapp.web.files import download
 
 
@@ -43,3 +46,15 @@ def show(document_id: int):
 def pdf(document_id: int):
     doc = load(document_id)
     return download(pdf_service.document_pdf(doc, current_org()), pdf_service.filename(doc))
+
+
+@bp.get("/<int:document_id>/xml")
+@require_permission("view")
+def einvoice_xml(document_id: int):
+    """The issued document's e-invoice XML (``?format=xrechnung-ubl|xrechnung-cii|facturx-cii``; without one the
+    customer's format, else Factur-X), as stored at issue. An unknown format is a 400."""
+    fmt = request.args.get("format", "").strip()
+    if fmt and fmt not in FORMATS:
+        abort(400, str(Text(einvoices.UNKNOWN_FORMAT.template, format=fmt[:40])))
+    file = einvoices.download(current_actor(), document_id, fmt or None)
+    return download(file.data, file.filename, file.mimetype)

@@ -9,6 +9,7 @@ from webapp.htmx import redirect_to, render
 from webapp.invoices import bp
 from webapp.invoices.common import load
 from webapp.invoices.forms import SendForm
+from webapp.services import einvoice_xml, mail
 from webapp.services import pdf as pdf_service
 from webapp.services import sending as messages
 from webapp.tenancy import current_actor, current_org, require_permission
@@ -37,4 +38,5 @@ def send(document_id: int):
     return render("invoices/send.html", "invoices/_send_form.html",
                   status=422 if form.errors else 200, doc=doc, form=form, placeholders=PLACEHOLDERS,
                   attachment=pdf_service.filename(doc), has_link=doc.public_token is not None,
+                  xml_attachment=einvoice_xml.filename(doc, xml) if (xml := mail.einvoice_attachment(doc)) else None,
                   preview_subject=subject, preview_body=body)

@@ -8,11 +8,12 @@ from webapp.forms import clean_line
 from webapp.i18n import customer_language, document_locale
 from webapp.models import Organization
 from webapp.queries import public as public_queries
-from webapp.services import links
+from webapp.services import einvoice_xml, links
 from webapp.services import pdf as pdf_service
 from webapp.services.snapshots import parties
 from webapp.usecases import links as link_usecases
 from webapp.usecases import quotes
+from webapp.usecases.einvoices import E_INVOICE_KINDS
 from webapp.web.actions import refused
 from webapp.web.files import download
 
@@ -35,7 +36,9 @@ def document(token: str):
         html = render_template("public/document.html", doc=doc, org=org, locale=locale, token=token,
                                seller=seller, buyer=buyer, logo=logo, paid_on=public_queries.paid_on(doc),
                                qr=pdf_service.epc_qr_data_uri(doc, amount=doc.amount_due) if doc.amount_due > 0 else None,
-                               overdue=doc.is_overdue, answer=answer)
+                               overdue=doc.is_overdue, answer=answer,
+                               einvoice_format=einvoice_xml.effective_format(doc)
+                               if doc.kind in E_INVOICE_KINDS else "")
     response = make_response(html)
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Robots-Tag"] = "noindex"
@@ -50,6 +53,19 @@ def pdf(token: str):
         abort(404)
     return download(pdf_service.document_pdf(doc, db.session.get(Organization, doc.org_id)),
                     pdf_service.filename(doc))
+
+
+@bp.get("/<token>/xml")
+@limiter.limit("60 per minute")
+def einvoice(token: str):
+    """The customer's e-invoice (the format the customer gets: an XRechnung, or the Factur-X XML its PDF also
+    carries), as stored at issue; none (404) when the customer gets the PDF only."""
+    doc = links.public_document(token)
+    fmt = einvoice_xml.effective_format(doc) if doc is not None and doc.kind in E_INVOICE_KINDS else ""
+    if not fmt:
+        abort(404)
+    return download(einvoice_xml.document_xml(doc, db.session.get(Organization, doc.org_id), fmt),
+                    einvoice_xml.filename(doc, fmt), "application/xml")
 
 
 @bp.get("/<token>/logo")

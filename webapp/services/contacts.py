@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from email_validator import EmailNotValidError, validate_email
 
 from webapp.domain import identifiers
+from webapp.domain.einvoice import PREFERENCES
 from webapp.domain.errors import ActionError, InvalidInput, Text, from_value_error
 from webapp.extensions import db
 from webapp.i18n import format_day, format_number
@@ -133,6 +134,14 @@ def check_values(values: dict) -> dict:
         if values["external_id"] is not None and len(values["external_id"]) > 100:
             errors.append(ActionError("invalid_external_id", "At most {count} characters.", "external_id",
                                       count=100))
+    if "e_invoice_format" in values:  # what the customer receives (domain/einvoice.PREFERENCES); "" none
+        values["e_invoice_format"] = values["e_invoice_format"] or ""
+        if values["e_invoice_format"] not in PREFERENCES:
+            errors.append(ActionError("invalid_e_invoice_format", "Choose one of the e-invoice formats ({formats}) or "
+                                      "none.", "e_invoice_format", formats=", ".join(PREFERENCES[1:])))
+    if values.get("buyer_reference") and len(values["buyer_reference"]) > 100:
+        errors.append(ActionError("invalid_buyer_reference", "At most {count} characters.", "buyer_reference",
+                                  count=100))
     if values.get("has_shipping_address"):
         if not values.get("shipping_country"):
             errors.append(ActionError("shipping_country_required", "Choose the country to ship to.",
@@ -148,7 +157,7 @@ def check_values(values: dict) -> dict:
 
 
 CHECKED_FIELDS = ("company_name", "person_name", "email", "phone", "locale", "currency", "country", "vat_id",
-                  "has_shipping_address", "shipping_country", "external_id")
+                  "has_shipping_address", "shipping_country", "external_id", "e_invoice_format")
 EXTERNAL_ID_TAKEN = Text("Another customer already has the identifier {identifier}.")
 
 

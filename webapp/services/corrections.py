@@ -29,6 +29,8 @@ def _new_credit_note(org: Organization, actor: User, invoice: Document, reason: 
                     contact_id=invoice.contact_id, currency=invoice.currency,
                     prices_include_tax=invoice.prices_include_tax, payment_terms_days=0,
                     customer_reference=invoice.customer_reference, buyer_name=invoice.buyer_name,
+                    # the e-invoice the invoice was issued as, with its buyer reference (BT-10)
+                    buyer_reference=invoice.buyer_reference, e_invoice_format=invoice.e_invoice_format,
                     notes=reason, related_id=invoice.id, created_by_id=actor.id,
                     service_date=invoice.service_date, service_period_end=invoice.service_period_end)
     db.session.add(note)

@@ -39,7 +39,8 @@ COLUMN_LABELS = {
     "shipping_street": _n("Shipping street"), "shipping_street2": _n("Shipping address line 2"),
     "shipping_postal_code": _n("Shipping postal code"), "shipping_city": _n("Shipping city"),
     "shipping_region": _n("Shipping region"), "shipping_country": _n("Shipping country"), "notes": _n("Notes"),
-    "archived": _n("Archived (yes/no)"),
+    "archived": _n("Archived (yes/no)"), "buyer_reference": _n("Buyer reference (Leitweg-ID)"),
+    "e_invoice_format": _n("E-invoice (facturx-cii, xrechnung-ubl, xrechnung-cii or empty)"),
 }
 
 

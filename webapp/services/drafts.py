@@ -13,6 +13,7 @@ from decimal import Decimal
 from sqlalchemy import func, inspect, select, update
 
 from webapp.domain import identifiers
+from webapp.domain.einvoice import PREFERENCES, XRECHNUNG_UBL
 from webapp.domain.errors import ActionError, from_value_error
 from webapp.domain.money import round_money
 from webapp.extensions import db
@@ -54,7 +55,31 @@ def set_contact(doc: Document, contact: Contact) -> None:
 
 HEADER_FIELDS = ("currency", "prices_include_tax", "chosen_issue_date", "service_date", "service_period_end",
                  "payment_terms_days", "customer_reference", "notes", "discount_percent", "valid_until",
-                 "order_reference")
+                 "order_reference", "buyer_reference", "e_invoice_format")
+CUSTOMERS_CHOICE = "customer"  # an e-invoice choice: the customer's preference, decided at issue (stored as None)
+MAX_BUYER_REFERENCE = 100
+
+
+def e_invoice_choice(contact: Contact | None, choice: str | None, switch: bool | None = None) -> str | None:
+    """What a draft stores as its e-invoice format (``Document.e_invoice_format``): ``choice`` is
+    ``CUSTOMERS_CHOICE`` (None: the customer's preference at issue), "" none or a format; ``switch`` is seed
+    004's ``is_e_invoice``: True without a choice means the customer's format, XRechnung UBL when it has none;
+    False means none. A switch that contradicts the choice is refused."""
+    if choice is not None and choice != CUSTOMERS_CHOICE and choice not in PREFERENCES:
+        raise ActionError("invalid_e_invoice_format", "Choose one of the e-invoice formats ({formats}) or none.",
+                          "e_invoice_format", formats=", ".join(PREFERENCES[1:]))
+    stored = None if choice in (None, CUSTOMERS_CHOICE) else choice
+    if switch is None:
+        return stored
+    if switch is False:
+        if stored:
+            raise ActionError("e_invoice_contradiction", "is_e_invoice false goes with no format (or an empty one).",
+                              "is_e_invoice")
+        return ""
+    if stored == "":
+        raise ActionError("e_invoice_contradiction", "is_e_invoice true needs a format, not none.", "is_e_invoice")
+    preference = contact.e_invoice_format if contact is not None else ""
+    return stored or preference or XRECHNUNG_UBL
 
 
 def check_order_reference(doc: Document, order: str | None) -> str | None:
@@ -86,6 +111,14 @@ def update_header(doc: Document, values: dict) -> None:
         values = {**values, "currency": checked_currency(values["currency"])}
     if "order_reference" in values:
         values = {**values, "order_reference": check_order_reference(doc, values["order_reference"])}
+    if "buyer_reference" in values:
+        values = {**values, "buyer_reference": (values["buyer_reference"] or "").strip()}
+        if len(values["buyer_reference"]) > MAX_BUYER_REFERENCE:
+            raise ActionError("invalid_buyer_reference", "At most {count} characters.", "buyer_reference",
+                              count=MAX_BUYER_REFERENCE)
+    if values.get("e_invoice_format") not in (None, *PREFERENCES):
+        raise ActionError("invalid_e_invoice_format", "Choose one of the e-invoice formats ({formats}) or none.",
+                          "e_invoice_format", formats=", ".join(PREFERENCES[1:]))
     for key, value in values.items():
         if key not in HEADER_FIELDS:
             raise KeyError(key)
@@ -292,6 +325,14 @@ def copy_document(org: Organization, actor: User, doc: Document, kind: str | Non
                     # a quote's invoice), never into a duplicate of a live invoice (one order, one invoice)
                     order_reference=doc.order_reference if doc.status == "cancelled" or doc.kind == "quote"
                     else None)
+    # the e-invoice choice and buyer reference go along where they were the invoice's own; one the customer's
+    # preference gave at issue stays the customer's (it may have changed since)
+    contact = db.session.get(Contact, doc.contact_id) if doc.contact_id else None
+    if contact is not None:
+        if doc.buyer_reference != contact.buyer_reference:
+            copy.buyer_reference = doc.buyer_reference
+        if doc.e_invoice_format is not None and doc.e_invoice_format != contact.e_invoice_format:
+            copy.e_invoice_format = doc.e_invoice_format
     for line in doc.lines:
         copy.lines.append(DocumentLine(
             position=line.position, product_id=line.product_id, description=line.description,

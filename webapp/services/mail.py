@@ -128,7 +128,40 @@ def build_email(message: OutboxMessage) -> EmailMessage:
     if message.attach_pdf:
         data, name = _stored_pdf(message)
         email.add_attachment(data, maintype="application", subtype="pdf", filename=name)
+    if message.document_id and message.kind in E_INVOICE_MAIL_KINDS:
+        attachment = _einvoice_xml(message)
+        if attachment is not None:
+            email.add_attachment(attachment[0], maintype="application", subtype="xml", filename=attachment[1])
     return email
+
+
+E_INVOICE_MAIL_KINDS = ("invoice", "credit_note")  # the messages that send a document (services/sending.send)
+
+
+def einvoice_attachment(doc) -> str | None:
+    """The e-invoice format an e-mail of ``doc`` attaches as XML: the customer's XRechnung (UBL or CII), always,
+    since for those customers the XML is the invoice (the PDF stays optional); None for every other format (a
+    Factur-X is inside the PDF) and for drafts and quotes."""
+    from webapp.domain.einvoice import XRECHNUNG
+    from webapp.services.einvoice_xml import effective_format
+
+    if doc.is_draft or doc.kind not in E_INVOICE_MAIL_KINDS:
+        return None
+    fmt = effective_format(doc)
+    return fmt if fmt in XRECHNUNG else None
+
+
+def _einvoice_xml(message: OutboxMessage) -> tuple[bytes, str] | None:
+    """The XRechnung of the message's document as stored at issue (read now, at delivery: never built anew
+    differently) and its file name; None when its customer gets no XRechnung."""
+    from webapp.models import Document
+    from webapp.services import einvoice_xml
+
+    doc = db.session.get(Document, message.document_id)
+    fmt = einvoice_attachment(doc) if doc is not None else None
+    if fmt is None:
+        return None
+    return einvoice_xml.document_xml(doc, db.session.get(Organization, doc.org_id), fmt), einvoice_xml.filename(doc, fmt)
 
 
 def _stored_pdf(message: OutboxMessage) -> tuple[bytes, str]:

@@ -219,9 +219,12 @@ def send(org: Organization, actor: User, doc: Document, message: Draft) -> Outbo
                                 idempotency_key=message.key or None)
     doc.sent_at = utcnow()
     recipients = ", ".join(outbox.recipients)
+    xml = mail.einvoice_attachment(doc)  # an XRechnung goes along always (build_email reads it at delivery)
+    attached = " and ".join(([("the PDF")] if message.attach_pdf else []) + ([f"the {xml} XML"] if xml else []))
     audit.record(org, actor, "document.sent", doc,
                  summary=f"{actor.email} sent {doc.number} to {recipients}"
-                         + (" with the PDF attached" if message.attach_pdf else ""),
-                 outbox_id=outbox.id, to=outbox.to_addrs, cc=outbox.cc_addrs, attach_pdf=message.attach_pdf)
+                         + (f" with {attached} attached" if attached else ""),
+                 outbox_id=outbox.id, to=outbox.to_addrs, cc=outbox.cc_addrs, attach_pdf=message.attach_pdf,
+                 **({"attach_xml": xml} if xml else {}))
     db.session.flush()
     return outbox

@@ -84,6 +84,15 @@ class CompanyForm(Form):
     prices_include_tax = BooleanField(_l("Prices include tax"))
     footer_text = TextAreaField(_l("Footer text"), validators=[Length(max=1000)],
                                 description=_l("Printed at the bottom of every document."))
+    registration_id = StringField(_l("Commercial register"), validators=[Length(max=100)],
+                                  description=_l("E.g. HRB 12345 B, Amtsgericht Charlottenburg (in e-invoices)."))
+    contact_name = StringField(_l("Contact person on invoices"), validators=[Length(max=200)],
+                               description=_l("Whom customers reach about invoices (XRechnung requires one). Empty: "
+                                              "the display name."))
+    facturx_enabled = BooleanField(_l("Attach the e-invoice (Factur-X) to every PDF"),
+                                   description=_l("Every issued PDF carries its invoice data as XML (Factur-X / "
+                                                  "ZUGFeRD, EN 16931), which accounting software reads without "
+                                                  "typing. Customers see the same PDF."))
 
     logo_upload: tuple[bytes, str] | None = None
 

@@ -81,6 +81,21 @@ class HeaderInput:
     discount_percent: Decimal | None = None
     valid_until: date | None = None  # quotes only
     order_reference: str | None = None  # None: unchanged (the editor does not show it); "": none
+    buyer_reference: str | None = None  # BT-10; None: unchanged; "": the customer's at issue
+    # the e-invoice the customer gets: drafts.CUSTOMERS_CHOICE (decided at issue), "" none, or a format;
+    # None: unchanged. ``is_e_invoice`` (seed 004's switch) as ``drafts.e_invoice_choice`` reads it
+    e_invoice_format: str | None = None
+    is_e_invoice: bool | None = None
+
+
+def _e_invoice(doc: Document, choice: str | None, switch: bool | None) -> dict:
+    """The draft's new e-invoice format as a header value ({} when neither is given)."""
+    if choice is None and switch is None:
+        return {}
+    if choice is None:  # the switch alone: on keeps a format chosen already, off is none
+        choice = drafts.CUSTOMERS_CHOICE if switch is False else (doc.e_invoice_format or drafts.CUSTOMERS_CHOICE)
+    contact = db.session.get(Contact, doc.contact_id) if doc.contact_id else None
+    return {"e_invoice_format": drafts.e_invoice_choice(contact, choice, switch)}
 
 
 @usecase
@@ -94,6 +109,9 @@ def change_header(actor: Actor, document_id: int, version: int | None, data: Hea
         values["valid_until"] = data.valid_until
     if data.order_reference is not None:
         values["order_reference"] = data.order_reference
+    if data.buyer_reference is not None:
+        values["buyer_reference"] = data.buyer_reference
+    values.update(_e_invoice(doc, data.e_invoice_format, data.is_e_invoice))
     drafts.update_header(doc, values)
     return doc
 
@@ -437,6 +455,9 @@ class DocumentInput:
     recipient_identifier: str | None = None  # instead of contact_id: the shop's own id of its customer
     recipient: "CustomerInput | None" = None  # the customer to create when no customer has that identifier
     custom_attributes: dict | None = None  # the invoice's custom field values by key
+    buyer_reference: str = ""  # BT-10; "": the customer's at issue
+    e_invoice_format: str | None = None  # None (or drafts.CUSTOMERS_CHOICE): the customer's; "" none; a format
+    is_e_invoice: bool | None = None  # seed 004's switch (drafts.e_invoice_choice)
     lines: tuple[NewLine, ...] = ()
     adjustments: tuple[NewAdjustment, ...] = ()
 
@@ -568,6 +589,12 @@ def create_document(actor: Actor, data: DocumentInput) -> Document:
             custom = attributes.check(invoice_fields, data.custom_attributes)
         except InvalidInput as exc:
             errors += exc.errors
+    if data.buyer_reference:
+        header["buyer_reference"] = data.buyer_reference
+    try:
+        header["e_invoice_format"] = drafts.e_invoice_choice(contact, data.e_invoice_format, data.is_e_invoice)
+    except ActionError as exc:
+        errors.append(exc)
     if "discount_percent" in header and not 0 <= header["discount_percent"] <= 100:
         errors.append(ActionError("discount_out_of_range", "Between 0 and 100 %.", "discount_percent"))
     if "currency" in header:

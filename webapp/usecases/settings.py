@@ -14,6 +14,7 @@ COMPANY_FIELDS = (
     "name", "legal_name", "street", "street2", "postal_code", "city", "region", "country", "vat_id",
     "tax_number", "email", "phone", "website", "bank_name", "iban", "bic", "currency", "locale",
     "payment_terms_days", "prices_include_tax", "footer_text", "email_sender_name", "email_reply_to", "time_zone",
+    "registration_id", "contact_name", "facturx_enabled",
 )
 INVOICE_EMAIL_FIELDS = ("invoice_email_subject", "invoice_email_body", "invoice_email_attach_pdf")
 

@@ -1,0 +1,48 @@
+"""E-invoices of issued documents: the XML to download (the invoice page, the API), as stored at issue."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from webapp.domain.einvoice import FACTURX, FORMATS
+from webapp.domain.errors import ActionError, Text
+from webapp.models import Document
+from webapp.services import einvoice_xml
+from webapp.usecases import Actor, load, usecase
+
+E_INVOICE_KINDS = ("invoice", "credit_note")  # EN 16931 knows invoices (380) and credit notes (381)
+DRAFT_HAS_NONE = Text("A draft has no e-invoice yet: issue it first.")
+KIND_HAS_NONE = Text("Only invoices and credit notes have an e-invoice.")
+UNKNOWN_FORMAT = Text("There is no e-invoice format {format}: use xrechnung-ubl, xrechnung-cii or facturx-cii.")
+
+
+@dataclass(frozen=True)
+class EInvoiceFile:
+    data: bytes
+    filename: str
+    format: str
+    mimetype: str = "application/xml"
+
+
+def default_format(doc: Document) -> str:
+    """The format a download without one serves: the customer's e-invoice, else the Factur-X CII."""
+    return einvoice_xml.effective_format(doc) or FACTURX
+
+
+def check_format(fmt: str) -> str:
+    if fmt not in FORMATS:
+        raise ActionError("unknown_e_invoice_format", UNKNOWN_FORMAT, "format", format=str(fmt)[:40])
+    return fmt
+
+
+@usecase
+def download(actor: Actor, document_id: int, fmt: str | None = None) -> EInvoiceFile:
+    """The document's XML in ``fmt`` (None: ``default_format``): the bytes stored at issue, or for a document
+    issued before e-invoices were stored, built from its frozen figures (nothing is written)."""
+    actor.require("view")
+    doc = load(actor, Document, document_id, "document")
+    if doc.is_draft:
+        raise ActionError("document_is_draft", DRAFT_HAS_NONE)
+    if doc.kind not in E_INVOICE_KINDS:
+        raise ActionError("no_e_invoice", KIND_HAS_NONE)
+    fmt = check_format(fmt) if fmt else default_format(doc)
+    return EInvoiceFile(einvoice_xml.document_xml(doc, actor.org, fmt), einvoice_xml.filename(doc, fmt), fmt)
