@@ -76,6 +76,31 @@ class QueryCounter:
         self.count += 1
 
 
+def timed_side_by_side(app, calls: dict, before=None, runs: int = RUNS, warmup: int = WARMUP) -> dict:
+    """Like ``timed`` for several calls at once, taken in turns (a, b, a, b ...) so that the machine's noise falls
+    on each alike; ``before(name)`` runs untimed before each call. Returns {name: (median, p95, max queries)}."""
+    times: dict = {name: [] for name in calls}
+    queries = dict.fromkeys(calls, 0)
+    with QueryCounter(app) as counter:
+        for i in range(warmup + runs):
+            for name, call in calls.items():
+                if before is not None:
+                    before(name)
+                counter.count = 0
+                t0 = time.perf_counter()
+                response = call(i)
+                elapsed = (time.perf_counter() - t0) * 1000
+                assert response.status_code < 400, (name, response.status_code, response.data[:300])
+                if i >= warmup:
+                    times[name].append(elapsed)
+                    queries[name] = max(queries[name], counter.count)
+    out = {}
+    for name, values in times.items():
+        values.sort()
+        out[name] = (statistics.median(values), values[max(int(len(values) * 0.95) - 1, 0)], queries[name])
+    return out
+
+
 def timed(app, call, runs: int = RUNS, warmup: int = WARMUP) -> tuple[float, float, int]:
     """Run ``call(i)`` (returns a response) warmup + runs times: (median ms, p95 ms, max queries)."""
     times, queries = [], 0

@@ -30,13 +30,13 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
-from common import ROOT, QueryCounter, analyze, build, client_for, timed
+from common import ROOT, QueryCounter, analyze, build, client_for, timed, timed_side_by_side
 
 import pdf as pdf_bench
 from sqlalchemy import create_engine, func, insert, select, text
 
 from webapp.extensions import db
-from webapp.models import Contact, Document, DocumentLine, Organization, Payment, User
+from webapp.models import Contact, Document, DocumentEInvoice, DocumentLine, Organization, Payment, User
 from webapp.models.totals import create_triggers, drop_triggers
 from webapp.services import calculation, drafts, issuing, locks, payments
 
@@ -256,6 +256,34 @@ def version_of(app, doc_id: int) -> int:
         return db.session.get(Document, doc_id).version
 
 
+def measure_issue(app, client, org_id: int, user_id: int) -> dict:
+    """Issuing a 3-line invoice with and without the Factur-X e-invoice (built, checked by the official rules,
+    embedded in a PDF/A-3b), taken in turns; the organization's setting switched (untimed) before each."""
+    results = {}
+    plain, facturx = "issue an invoice (3 lines, PDF made and stored; Factur-X off)", \
+        "issue an invoice (3 lines, Factur-X: XML checked by EN 16931, PDF/A-3b)"
+    drafts = {name: [draft_with_lines(app, org_id, user_id, 3) for _ in range(45)] for name in (plain, facturx)}
+    versions = {d: version_of(app, d) for ids in drafts.values() for d in ids}
+
+    def facturx_setting(name):
+        with app.app_context():
+            db.session.get(Organization, org_id).facturx_enabled = name == facturx
+            db.session.commit()
+
+    results.update(timed_side_by_side(app, {
+        name: (lambda i, ids=ids: client.post(f"/invoices/{ids[i]}/issue", data={"current_version": versions[ids[i]]}))
+        for name, ids in drafts.items()}, before=facturx_setting))
+    facturx_setting(facturx)
+    with app.app_context():
+        every = [d for ids in drafts.values() for d in ids]
+        numbered = db.session.scalar(select(func.count()).where(Document.id.in_(every), Document.number.is_not(None)))
+        stored = db.session.scalar(select(func.count()).select_from(DocumentEInvoice)
+                                   .where(DocumentEInvoice.document_id.in_(drafts[facturx])))
+    assert numbered == len(every), f"only {numbered} of {len(every)} drafts were issued"
+    assert stored == len(drafts[facturx]), f"only {stored} Factur-X XMLs stored"
+    return results
+
+
 def measure_pages(app, client, org_id: int, user_id: int, invoice_id: int, token: str) -> dict:
     with app.app_context():
         customer_id = db.session.scalar(select(Contact.id).where(Contact.org_id == org_id).order_by(Contact.id).limit(1))
@@ -292,13 +320,7 @@ def measure_pages(app, client, org_id: int, user_id: int, invoice_id: int, token
 
     results["editor: line change (50-line draft)"] = timed(app, change_line)
 
-    drafts = [draft_with_lines(app, org_id, user_id, 3) for _ in range(45)]
-    versions = {d: version_of(app, d) for d in drafts}
-    results["issue an invoice (3 lines, PDF made and stored)"] = timed(
-        app, lambda i: client.post(f"/invoices/{drafts[i]}/issue", data={"current_version": versions[drafts[i]]}))
-    with app.app_context():
-        numbered = db.session.scalar(select(func.count()).where(Document.id.in_(drafts), Document.number.is_not(None)))
-    assert numbered == len(drafts), f"only {numbered} of {len(drafts)} drafts were issued"
+    results.update(measure_issue(app, client, org_id, user_id))
 
     def pay(i):
         return client.post(f"/invoices/{invoice_id}/payments/new", data={

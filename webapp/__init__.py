@@ -125,11 +125,23 @@ def create_app(config: dict | None = None) -> Flask:
     _register_security_headers(app)
     if app.config["APP_ENV"] == "development":
         _warn_when_base_url_differs(app)
+    if app.config.get("EINVOICE_WARM_UP") and not app.config.get("TESTING"):
+        _warm_up_einvoice_rules(app)
 
     from webapp import cli
 
     cli.register(app)
     return app
+
+
+def _warm_up_einvoice_rules(app: Flask) -> None:
+    """A serving process (gunicorn worker, flask run) starts compiling the official e-invoice rules at its first
+    request, in a background thread: issuing later finds them compiled. CLI commands never compile them."""
+    from webapp.services import einvoice
+
+    @app.before_request
+    def warm_up_einvoice_rules():
+        einvoice.warm_up_in_background()  # once per process; a no-op afterwards
 
 
 def _warn_when_base_url_differs(app: Flask) -> None:

@@ -160,4 +160,7 @@ def load_config(instance_path: Path) -> dict:
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
         "MAX_FORM_MEMORY_SIZE": 2 * 1024 * 1024,
         "PREFERRED_URL_SCHEME": "https" if production else "http",
+        # a serving process (gunicorn worker, flask run) compiles the official e-invoice rules in a background
+        # thread from its first request on (seconds, once per process), so issuing does not wait; off in tests
+        "EINVOICE_WARM_UP": _bool(os.environ.get("EINVOICE_WARM_UP"), default=env != "testing"),
     }

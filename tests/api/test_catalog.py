@@ -241,6 +241,46 @@ def test_bad_tax_rates_are_refused_with_pointers_and_nothing_is_saved(api):
     assert len(rates_of(api.org.id)) == before
 
 
+def test_canary_islands_ceuta_melilla_and_split_payment_rates(api):
+    made = {}
+    for body in ({"name": "IGIC 7 %", "percentage": "7", "category": "L"},
+                 {"name": "IPSI 0 %", "percentage": 0, "category": "M"},
+                 {"name": "IPSI 10 %", "percentage": "10", "category": "M"},
+                 {"name": "Split payment", "percentage": "22", "category": "B",
+                  "exemption_reason": "Scissione dei pagamenti, art. 17-ter DPR 633/1972"}):
+        answer = api.post("/tax-rates", json=body)
+        assert answer.status_code == 201, answer.get_json()
+        made[body["name"]] = answer.get_json()
+    assert [(m["category"], m["percentage"]) for m in made.values()] == [("L", "7"), ("M", "0"), ("M", "10"),
+                                                                          ("B", "22")]
+    split = db.session.get(TaxRate, int(made["Split payment"]["id"]))
+    assert (split.category, split.percent, split.exemption_note) == (
+        "B", Decimal("22"), "Scissione dei pagamenti, art. 17-ter DPR 633/1972")
+    # a change keeps to the rules of the category: IGIC at 0 % cannot be stated in an EN 16931 e-invoice
+    igic = made["IGIC 7 %"]
+    assert pointers(api.patch(f"/tax-rates/{igic['id']}", json={"percentage": "0"})) == {
+        "/percentage": "positive_rate_required"}
+    assert api.patch(f"/tax-rates/{igic['id']}", json={"percentage": "3"}).get_json()["percentage"] == "3"
+
+
+def test_wrong_igic_ipsi_and_split_payment_rates_are_refused_and_nothing_is_saved(api):
+    before = len(rates_of(api.org.id))
+    assert pointers(api.post("/tax-rates", json={"name": "X", "percentage": "0", "category": "L"})) == {
+        "/percentage": "positive_rate_required"}
+    refused = api.post("/tax-rates", json={"name": "X", "percentage": "7", "category": "L", "exemption_reason": "No"})
+    assert pointers(refused) == {"/exemption_reason": "exemption_note_forbidden"}
+    assert refused.get_json()["errors"][0]["detail"] == ("The Canary Islands tax (IGIC) carries no exemption note; "
+                                                         "leave it empty.")
+    assert pointers(api.post("/tax-rates", json={"name": "X", "percentage": "4", "category": "M",
+                                                 "exemption_reason": "No"})) == {
+        "/exemption_reason": "exemption_note_forbidden"}
+    refused = api.post("/tax-rates", json={"name": "X", "percentage": "0", "category": "B"},
+                       headers={"Accept-Language": "de"})
+    assert pointers(refused) == {"/percentage": "positive_rate_required"}
+    assert "italienischen" in refused.get_json()["errors"][0]["detail"]
+    assert len(rates_of(api.org.id)) == before
+
+
 def test_patch_a_rate_and_a_rate_in_use_changes_its_default_only(api):
     seven = rate_named(api.org.id, "Reduced 7 %")
     changed = api.patch(f"/tax-rates/{seven.id}", json={"percentage": "7.5"})
@@ -335,3 +375,32 @@ def test_another_organizations_token_gets_404_and_changes_nothing(api, api_as):
     assert (row.name, row.unit_price, row.archived) == ("Victim loaf", Decimal("2.50"), False)
     kept = db.session.get(TaxRate, rate.id)
     assert (kept.name, kept.percent, kept.archived) == ("Reduced 7 %", Decimal("7"), False)
+
+
+def test_invoice_items_name_igic_ipsi_and_split_payment_rates_by_percentage_and_category(api):
+    for body in ({"name": "IGIC 7 %", "percentage": "7", "category": "L"},
+                 {"name": "IPSI 0,5 %", "percentage": "0.5", "category": "M"},
+                 {"name": "Split payment", "percentage": "22", "category": "B",
+                  "exemption_reason": "Scissione dei pagamenti, art. 17-ter DPR 633/1972"}):
+        assert api.post("/tax-rates", json=body).status_code == 201
+    contact = factories.contact(api.org, "Cliente S.p.A.")
+    created = api.post("/invoices", json={"customer_id": str(contact.id), "items": [
+        {"description": "Mantenimiento", "quantity": 2, "unit_extratax_amount": 10000, "tax_rate": 7,
+         "tax_category": "L"},
+        {"description": "Instalación", "quantity": 1, "unit_extratax_amount": 5000, "tax_rate": "0.5",
+         "tax_category": "M"},
+        {"description": "Servizi", "quantity": 1, "unit_extratax_amount": 10000, "tax_rate": 22,
+         "tax_category": "B"}]})
+    assert created.status_code == 201, created.get_json()
+    body = created.get_json()
+    assert [(t["category"], t["category_name"], t["percentage"], t["taxable_amount"], t["tax_amount"], t["exemption"])
+            for t in body["taxes"]] == [
+        ("B", "Transferred VAT (split payment)", "22", 10000, 2200,
+         {"type": "SPLIT_PAYMENT", "legal_notice": "Scissione dei pagamenti, art. 17-ter DPR 633/1972"}),
+        ("L", "Canary Islands tax (IGIC)", "7", 20000, 1400, None),
+        ("M", "Ceuta and Melilla tax (IPSI)", "0.5", 5000, 25, None)]
+    assert body["total_tax_amount"] == 3625 and body["total_tax_included_amount"] == 38625
+    # a category without such a rate of the organization is named, not guessed
+    refused = api.post("/invoices", json={"customer_id": str(contact.id), "items": [
+        {"description": "X", "quantity": 1, "unit_extratax_amount": 100, "tax_rate": 3, "tax_category": "L"}]})
+    assert refused.status_code == 422 and refused.get_json()["errors"][0]["code"] == "unknown_tax_rate"

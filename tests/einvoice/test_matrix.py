@@ -17,10 +17,10 @@ from lxml import etree
 
 from tests import factories as F
 from webapp.domain.money import from_minor
-from webapp.domain.tax import EXPORT_NOTE, INTRA_EU_NOTE, REVERSE_CHARGE_NOTE
+from webapp.domain.tax import EXPORT_NOTE, INTRA_EU_NOTE, REVERSE_CHARGE_NOTE, TAX_CATEGORIES
 from webapp.extensions import db
 from webapp.models import TaxRate
-from webapp.services import corrections, drafts, einvoice, einvoice_xml, issuing
+from webapp.services import catalog, corrections, drafts, einvoice, einvoice_xml, issuing
 from webapp.services.einvoice_data import amount_text
 
 RAM = "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"
@@ -50,6 +50,7 @@ class Case:
     buyer_reference: str = "Kostenstelle 4711"  # XRechnung requires BT-10 (BR-DE-15)
     credit: str | None = None  # None, "full", "lines", "amount"
     seller_country: str = "DE"
+    seller: dict = field(default_factory=dict)  # the organization's details that differ from complete_org's
 
 
 # the tax rates every case can name (category, percent, exemption note)
@@ -58,9 +59,32 @@ RATES = {
     "E": ("E", "0", "Exempt from VAT under section 4 no. 14 UStG (medical care)."),
     "AE": ("AE", "0", REVERSE_CHARGE_NOTE), "K": ("K", "0", INTRA_EU_NOTE), "G": ("G", "0", EXPORT_NOTE),
     "O": ("O", "0", "Not subject to VAT (outside the scope)."),
+    # Canary Islands IGIC (general 7 %, reduced 3 %; its 0 % cannot be stated in CII: BR-AF-05), Ceuta and
+    # Melilla IPSI (0.5 to 10 %, 0 % allowed: BR-AG-05), Italian split payment with the Italian rates
+    "L7": ("L", "7", ""), "L3": ("L", "3", ""), "M4": ("M", "4", ""), "M0": ("M", "0", ""), "M10": ("M", "10", ""),
+    "B22": ("B", "22", "Scissione dei pagamenti, art. 17-ter DPR 633/1972."),
+    "B10": ("B", "10", "Scissione dei pagamenti, art. 17-ter DPR 633/1972."),
 }
 EU_BUYER = dict(country="FR", vat_id="FR40303265045", city="Paris", postal_code="75001", street="1 rue de Rivoli")
 UK_BUYER = dict(country="GB", city="London", postal_code="SW1A 1AA", street="10 Downing St")
+# a seller established in the Canary Islands (a Spanish NIF: the EU VAT number ES..., valid by python-stdnum) and
+# its customer there; one in Melilla; an Italian seller and an Italian public buyer (split payment, BR-B-01: every
+# country of the invoice is IT). The XRechnung rules are a CIUS of EN 16931: they hold for a non-German seller too.
+CANARY_SELLER = dict(vat_id="ESA12345674", street="Calle de Triana 20", postal_code="35002",
+                     city="Las Palmas de Gran Canaria", region="Las Palmas", iban="ES9121000418450200051332",
+                     phone="+34 928 123 456", registration_id="")
+CANARY_BUYER = dict(company_name="Hoteles Atlántico S.L.", country="ES", vat_id="ESB38000006",
+                    street="Avenida de Anaga 5", postal_code="38001", city="Santa Cruz de Tenerife",
+                    region="Santa Cruz de Tenerife")
+MELILLA_SELLER = dict(vat_id="ESB52000007", street="Avenida Juan Carlos I 10", postal_code="52001", city="Melilla",
+                      region="Melilla", iban="ES9121000418450200051332", phone="+34 952 123 456", registration_id="")
+MELILLA_BUYER = dict(company_name="Comercial Melillense S.L.", country="ES", vat_id="ESB51000008",
+                     street="Calle General Prim 3", postal_code="52001", city="Melilla", region="Melilla")
+ITALIAN_SELLER = dict(vat_id="IT00743110157", street="Via Dante 7", postal_code="20121", city="Milano",
+                      region="MI", iban="IT60X0542811101000000123456", phone="+39 02 1234567",
+                      registration_id="REA MI-1234567")
+ITALIAN_PUBLIC_BUYER = dict(company_name="Comune di Roma", country="IT", vat_id="IT02118650999",
+                            street="Piazza del Campidoglio 1", postal_code="00186", city="Roma", region="RM")
 today = date.today()
 
 CASES = [
@@ -121,19 +145,69 @@ CASES = [
     Case("partial credit note (amount)", credit="amount"),
     Case("credit note, prices include VAT, discount", credit="full", gross=True, discount="10",
          lines=[dict(description="Course", quantity="2", price="238")]),
+    Case("Canary Islands IGIC (L), two rates and a charge", seller_country="ES", seller=CANARY_SELLER,
+         buyer=CANARY_BUYER, buyer_reference="Pedido 2026/118",
+         lines=[dict(description="Mantenimiento de ascensores", quantity="3", price="180", rate="L7"),
+                dict(description="Libros técnicos", quantity="4", price="24.50", rate="L3", unit="piece")],
+         adjustments=[("charge", "Transporte", "12.00", "L7", "")]),
+    Case("Ceuta and Melilla IPSI (M), 10 %, 4 % and 0 %, an allowance", seller_country="ES", seller=MELILLA_SELLER,
+         buyer=MELILLA_BUYER, buyer_reference="Ref. 77",
+         lines=[dict(description="Electrodomésticos", quantity="2", price="349", rate="M10", unit="piece"),
+                dict(description="Instalación", quantity="3", price="45", rate="M4"),
+                dict(description="Pan", quantity="20", price="1.10", rate="M0", unit="piece")],
+         adjustments=[("allowance", "Descuento cliente", "15.00", "M10", "95")]),
+    Case("Italian split payment (B) to a public buyer", seller_country="IT", seller=ITALIAN_SELLER,
+         buyer=ITALIAN_PUBLIC_BUYER, buyer_reference="UFY9MH",
+         lines=[dict(description="Servizi di consulenza", quantity="12", price="95", rate="B22"),
+                dict(description="Pubblicazioni", quantity="5", price="18", rate="B10", unit="piece")]),
+    Case("full credit note of an Italian split payment (B)", seller_country="IT", seller=ITALIAN_SELLER,
+         buyer=ITALIAN_PUBLIC_BUYER, buyer_reference="UFY9MH", credit="full",
+         lines=[dict(description="Manutenzione software", quantity="1", price="1250", rate="B22", unit="month")]),
+    Case("partial credit note (amount) of a Canary Islands IGIC (L) invoice", seller_country="ES",
+         seller=CANARY_SELLER, buyer=CANARY_BUYER, buyer_reference="Pedido 2026/119", credit="amount",
+         lines=[dict(description="Reparación", quantity="2", price="75", rate="L7")]),
+    Case("partial credit note (lines) of a reverse charge invoice", buyer=EU_BUYER, credit="lines",
+         lines=[dict(description="Licences", quantity="5", price="120", rate="AE", unit="piece"),
+                dict(description="Training", quantity="8", price="90", rate="AE")]),
+    Case("full credit note in JPY", currency="JPY", credit="full",
+         lines=[dict(description="Support", quantity="7", price="4800"), dict(description="Manual", quantity="1",
+                                                                                price="1999", rate="S7")]),
+    Case("GBP, prices include VAT", currency="GBP", seller_country="GB", gross=True,
+         lines=[dict(description="Tea", quantity="6", price="3.49", rate="S20", unit="package"),
+                dict(description="Children's books", quantity="2", price="7.99", rate="Z", unit="piece")]),
+    Case("mixed S 19 %, S 7 %, Z and E with its exemption note",
+         lines=[dict(description="Consulting", quantity="2.5", price="120"),
+                dict(description="Books", quantity="3", price="19.90", rate="S7", unit="piece"),
+                dict(description="Newspaper subscription", quantity="1", price="30", rate="Z", unit="year"),
+                dict(description="Medical check-up", quantity="1", price="150", rate="E", unit="lump_sum")]),
+    Case("percent discount with a document charge and allowance, prices include VAT", gross=True, discount="7.5",
+         lines=[dict(description="Espresso machine", quantity="1", price="599", unit="piece"),
+                dict(description="Coffee beans", quantity="4", price="14.99", rate="S7", unit="kg")],
+         adjustments=[("charge", "Delivery", "9.90", "S19", ""), ("allowance", "Voucher", "10.00", "S7", "95")]),
+    Case("quantities with 4 decimals", lines=[dict(description="Copper wire", quantity="12.3456", price="8.75",
+                                                   unit="m"),
+                                              dict(description="Fuel", quantity="0.0125", price="1999.99", unit="l")]),
+    Case("units other than hour", lines=[
+        dict(description="Desk", quantity="2", price="249", unit="piece"),
+        dict(description="Workshop", quantity="2", price="800", unit="day"),
+        dict(description="Sand", quantity="1.5", price="45", unit="t"),
+        dict(description="Floor", quantity="35.5", price="29.90", unit="m2"),
+        dict(description="Water", quantity="250", price="0.12", unit="l"),
+        dict(description="Parts kit", quantity="3", price="59", unit="set"),
+        dict(description="Courier", quantity="42", price="0.85", unit="km"),
+        dict(description="Flat fee", quantity="1", price="150", unit="lump_sum")]),
+    Case("zero total", lines=[dict(description="Warranty repair", quantity="1", price="180"),
+                              dict(description="Covered by warranty", quantity="1", price="-180")]),
     Case("500 lines", lines=[dict(description=f"Item {i}", quantity=str(1 + i % 7), price=f"{(i * 37) % 1000 + 0.99:.2f}",
                                   rate="S7" if i % 3 else "S19") for i in range(500)]),
 ]
 
 
-def _rates(org) -> dict[str, TaxRate]:
-    rates = {}
-    for key, (category, percent, note) in RATES.items():
-        rate = TaxRate(org_id=org.id, name=key, percent=Decimal(percent), category=category, exemption_note=note)
-        db.session.add(rate)
-        rates[key] = rate
-    db.session.flush()
-    return rates
+def _rates(org, actor) -> dict[str, TaxRate]:
+    """The tax rates of ``RATES``, made by the use case every way in shares (and so by its rules)."""
+    return {key: catalog.create_tax_rate(org, actor, name=key, percent=Decimal(percent), category=category,
+                                         exemption_note=note)
+            for key, (category, percent, note) in RATES.items()}
 
 
 def make(case: Case):
@@ -143,8 +217,10 @@ def make(case: Case):
     org.registration_id = "HRB 12345 B, Amtsgericht Charlottenburg"
     if case.seller_country == "GB":
         org.vat_id, org.postal_code, org.city = "GB980780684", "EC1A 1BB", "London"
+    for key, value in case.seller.items():
+        setattr(org, key, value)
     actor = next(m.user for m in org.memberships if m.role == "owner")
-    rates = _rates(org)
+    rates = _rates(org, actor)
     buyer = dict(dict(street="Kundenweg 2", postal_code="20095", city="Hamburg", country="DE",
                       buyer_reference=case.buyer_reference), **case.buyer)
     contact = F.contact(org, "Buyer GmbH", email="ap@buyer.example", **{k: v for k, v in buyer.items()
@@ -248,10 +324,10 @@ def test_the_matrix_covers_what_the_issue_names():
     names = " ".join(c.name for c in CASES)
     categories = {RATES[line.get("rate", "S19")][0] for c in CASES for line in c.lines}
     categories |= {RATES[a[3]][0] for c in CASES for a in c.adjustments}
-    assert {"S", "Z", "E", "AE", "K", "G", "O"} <= categories
+    assert {"S", "Z", "E", "AE", "K", "G", "O", "L", "M", "B"} <= categories == set(TAX_CATEGORIES)
     assert {c.currency for c in CASES} >= {"EUR", "GBP", "JPY", "BHD"}
     for words in ("full credit note", "partial credit note", "reverse charge", "intra-EU", "export", "service period",
                   "PO reference", "Leitweg-ID", "500 lines", "percent discount", "prices include VAT"):
         assert words in names
-    documents = sum(2 if c.credit else 1 for c in CASES) * len(FORMATS)
-    assert documents >= 40
+    documents = sum(2 if c.credit else 1 for c in CASES)  # the invoices and credit notes issued
+    assert documents >= 40  # each built and checked in every one of the three formats

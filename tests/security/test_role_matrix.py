@@ -51,7 +51,7 @@ ALLOWED = {
     **{f"invoices.{name}": OWNER_STAFF for name in (
         "new", "create", "create_with_customer", "edit", "update_header", "customer_search", "change_customer",
         "new_customer", "add_line", "update_line", "apply_product", "product_search", "remove_line", "move_line",
-        "add_adjustment", "update_adjustment", "remove_adjustment", "duplicate", "convert", "set_attributes")},
+        "add_adjustment", "update_adjustment", "remove_adjustment", "duplicate", "convert", "set_attributes", "set_deductions")},
     "settings.logo": ALL,
     "settings.audit_log": OWNER_BOOKKEEPER,  # the bookkeeper reads everything
     **{f"settings.{name}": OWNER for name in (

@@ -32,10 +32,10 @@ def renders(monkeypatch, app):
     calls = []
     real = pdf.render_html_pdf
 
-    def spy(html):
+    def spy(html, **options):
         free = write_lock_free(app) if db.engine.dialect.name == "sqlite" else None
         calls.append(free)
-        return real(html)
+        return real(html, **options)
 
     monkeypatch.setattr(pdf, "render_html_pdf", spy)
     return calls
@@ -52,6 +52,25 @@ def test_the_pdf_is_laid_out_once_and_outside_the_write_lock(owner, f, renders, 
         assert renders == [True]
     text = pdf_text(issued.pdf)
     assert issued.number in text and "Line 39" in text and "DRAFT" not in text
+
+
+def test_the_e_invoice_is_checked_once_and_outside_the_write_lock(owner, f, monkeypatch, app):
+    from webapp.services import einvoice
+
+    checks = []
+    real = einvoice.Validator.validate
+
+    def spy(self, xml, xrechnung=False, **options):
+        checks.append(write_lock_free(app) if db.engine.dialect.name == "sqlite" else None)
+        return real(self, xml, xrechnung, **options)
+
+    monkeypatch.setattr(einvoice.Validator, "validate", spy)
+    doc = f.draft(owner.org)
+    r = owner.client.post(f"/invoices/{doc.id}/issue", data={"version": doc.version})
+    assert r.status_code == 303
+    assert len(checks) == 1  # the Factur-X XML, checked before the lock; under it the same bytes reuse the report
+    if db.engine.dialect.name == "sqlite":
+        assert checks == [True]
 
 
 def test_a_number_taken_meanwhile_renders_again_with_the_real_number(owner, f, renders):

@@ -111,6 +111,17 @@ def test_inclusive_prices_with_adjustments_and_mixed_rates():
     assert t.line_total - t.allowance_total + t.charge_total == t.net_total == D("105.00")
 
 
+def test_igic_ipsi_and_split_payment_are_taxed_at_their_own_rates():
+    t = totals([line("3", "180", "7", "L"), line("4", "24.50", "3", "L"), line("20", "1.10", "0", "M"),
+                line("2", "349", "10", "M")], charges=[Adjustment(D("12.00"), D("7"), "L")])
+    assert [(g.category, g.rate, g.base, g.tax) for g in t.tax_groups] == [
+        ("L", D("7"), D("552.00"), D("38.64")), ("L", D("3"), D("98.00"), D("2.94")),
+        ("M", D("10"), D("698.00"), D("69.80")), ("M", D("0"), D("22.00"), D("0.00"))]
+    split = totals([line("12", "95", "22", "B"), line("5", "18", "10", "B")], incl=True)
+    assert [(g.category, g.base + g.tax) for g in split.tax_groups] == [("B", D("1140.00")), ("B", D("90.00"))]
+    assert split.tax_total == D("205.57") + D("8.18")
+
+
 @pytest.mark.parametrize("kwargs,message", [
     ({"currency": "XXY"}, "Unknown currency"),
     ({"currency": "eur"}, "Unknown currency"),
@@ -123,6 +134,9 @@ def test_inclusive_prices_with_adjustments_and_mixed_rates():
     ({"lines": [line("1", "1", "19", "Q")]}, "unknown VAT category"),
     ({"lines": [line("1", "1", "7", "AE")]}, "always has a rate of 0"),
     ({"lines": [line("1", "1", "0", "S")]}, "needs a rate above 0"),
+    ({"lines": [line("1", "1", "0", "L")]}, "category L needs a rate above 0"),
+    ({"lines": [line("1", "1", "0", "B")]}, "category B needs a rate above 0"),
+    ({"charges": [Adjustment(D("5"), D("0"), "L")]}, "document charge 1: category L needs a rate above 0"),
     ({"lines": [line("1", "1", "-5")]}, "between 0 and 100"),
     ({"lines": [line("1", "1", discount_percent=D("120"))]}, "between 0 and 100 %"),
     ({"allowances": [Adjustment(D("NaN"), D("19"), "S")]}, "finite number"),

@@ -20,12 +20,6 @@ def actor_of(member) -> Actor:
     return Actor(org=member.org, user=member.user, role=member.role)
 
 
-@pytest.fixture
-def seller(owner):
-    E.ready(owner.org)
-    return owner
-
-
 def header(doc: Document, **values) -> drafts.HeaderInput:
     return drafts.HeaderInput(currency=doc.currency, prices_include_tax=doc.prices_include_tax,
                               chosen_issue_date=None, service_date=None, service_period_end=None,

@@ -71,6 +71,54 @@ def test_bad_tax_rates_are_refused(login_as, data, field, message):
     assert len(rates_of(owner.org.id)) == before
 
 
+@pytest.mark.parametrize("data,note", [
+    ({"name": "IGIC general", "percent": "7", "category": "L"}, ""),
+    ({"name": "IGIC reducido", "percent": "3", "category": "L"}, ""),
+    ({"name": "IPSI 0,5 %", "percent": "0,5", "category": "M"}, ""),
+    ({"name": "IPSI 0 %", "percent": "0", "category": "M"}, ""),
+    ({"name": "Split payment 22 %", "percent": "22", "category": "B",
+      "exemption_note": "Scissione dei pagamenti, art. 17-ter DPR 633/1972"},
+     "Scissione dei pagamenti, art. 17-ter DPR 633/1972"),
+    ({"name": "Split payment 10 %", "percent": "10", "category": "B"}, ""),
+])
+def test_canary_islands_ceuta_melilla_and_split_payment_rates_are_created(login_as, data, note):
+    owner = login_as("owner")
+    form = owner.client.get("/catalog/tax-rates/new").data.decode()
+    for value, label in (("L", "Canary Islands tax (IGIC)"), ("M", "Ceuta and Melilla tax (IPSI)"),
+                         ("B", "Transferred VAT (split payment)")):
+        assert f'<option value="{value}">{value} – ' in form
+    assert owner.client.post("/catalog/tax-rates/new", data=data).status_code == 303
+    rate = next(r for r in rates_of(owner.org.id) if r.name == data["name"])
+    assert (rate.category, rate.percent, rate.exemption_note) == (
+        data["category"], Decimal(data["percent"].replace(",", ".")), note)
+
+
+def test_the_new_categories_show_their_names_in_the_readers_language(login_as):
+    owner = login_as("owner")
+    german = owner.client.get("/catalog/tax-rates/new", headers={"Accept-Language": "de"}).data.decode()
+    assert "L – Steuer der Kanarischen Inseln (IGIC)" in german and "B – Übertragene Mehrwertsteuer" in german
+    french = owner.client.get("/catalog/tax-rates/new", headers={"Accept-Language": "fr"}).data.decode()
+    assert "M – Impôt de Ceuta et Melilla (IPSI)" in french and "B – TVA transférée (split payment)" in french
+
+
+@pytest.mark.parametrize("data,field,message", [
+    ({"percent": "0", "category": "L"}, "percent", "needs a rate above 0 %"),
+    ({"percent": "7", "category": "L", "exemption_note": "Exento"}, "exemption_note", "IGIC) carries no exemption note"),
+    ({"percent": "4", "category": "M", "exemption_note": "Exento"}, "exemption_note", "IPSI) carries no exemption note"),
+    ({"percent": "0", "category": "B"}, "percent", "needs the Italian VAT rate"),
+    ({"percent": "120", "category": "M"}, "percent", "above 100 %"),
+])
+def test_wrong_igic_ipsi_and_split_payment_rates_are_refused(login_as, data, field, message):
+    owner = login_as("owner")
+    before = len(rates_of(owner.org.id))
+    r = owner.client.post("/catalog/tax-rates/new", data={"name": "X", **data})
+    assert r.status_code == 422
+    html = r.data.decode()
+    at = html.find(f'id="{field}-error"')
+    assert at > 0 and message in html[at:at + 300]
+    assert len(rates_of(owner.org.id)) == before
+
+
 def test_a_rate_used_by_an_issued_document_can_only_be_archived(login_as):
     owner = login_as("owner")
     rate = next(r for r in rates_of(owner.org.id) if r.percent == Decimal("19"))

@@ -193,8 +193,10 @@ def restore_product(product_id: int):
 
 class TaxRateIn(Input):
     """A new tax rate: ``name``, ``percentage`` and ``category`` are required. Zero-rate categories (Z, E, AE,
-    K, G, O) take 0; S more than 0. E, AE, K, G and O need an ``exemption_reason`` (printed on documents),
-    S and Z take none. ``is_default``: the rate of new lines (the previous default stops being one)."""
+    K, G, O) take 0; S, L (Canary Islands IGIC) and B (transferred VAT, split payment) more than 0; M (Ceuta and
+    Melilla IPSI) 0 or more. E, AE, K, G and O need an ``exemption_reason`` (printed on documents), S, Z, L and
+    M take none, B may have one (printed, not an exemption reason). ``is_default``: the rate of new lines (the
+    previous default stops being one)."""
     name: text(100, "Required", examples=["Standard 19 %"]) = ""
     percentage: Decimal | None = Field(None, allow_inf_nan=False, description=(
         "From 0 to 100, at most 4 decimals: \"19\", \"5.5\" (a string or a JSON number)"), examples=["19"])

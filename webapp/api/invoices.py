@@ -22,15 +22,16 @@ from webapp.api.spec import bp, spec
 from webapp.domain import status as status_table
 from webapp.domain.einvoice import FORMATS, PREFERENCES
 from webapp.domain.money import from_minor, precision, to_minor
-from webapp.domain.tax import CATEGORIES, TAX_CATEGORIES
+from webapp.domain.tax import CATEGORIES, NOTE_FORBIDDEN, NOTE_REQUIRED, TAX_CATEGORIES
 from webapp.domain.units import UNITS, unece_code
 from webapp.extensions import db
-from webapp.models import AuditEvent, Document, DocumentFieldValue, DocumentLine, Payment, User
+from webapp.models import AuditEvent, Document, DocumentDeduction, DocumentFieldValue, DocumentLine, Organization, Payment, User
 from webapp.api.customers import FIELD_MAP as CUSTOMER_FIELDS, CustomerIn, _custom_json as custom_json
 from webapp.api.customers import _values as customer_values, custom_filters
 from webapp.queries.contacts import filter_clause
 from webapp.services import attributes
 from webapp.services import einvoice_xml
+from webapp.services import deductions
 from webapp.services import pdf as pdf_service
 from webapp.services.drafts import CUSTOMERS_CHOICE
 from webapp.services.webhooks import payment_status
@@ -59,7 +60,13 @@ FIELD_MAP = {"chosen_issue_date": "issue_date", "service_date": "billing_period.
              "customer_reference": "customer_reference", "prices_include_tax": "price_tax_inclusive",
              "discount_percent": "discount.value", "contact_id": "customer_id",
              "order_reference": "order_id", "buyer_reference": "buyer_reference",
-             "e_invoice_format": "e_invoice_format", "is_e_invoice": "is_e_invoice"}
+             "e_invoice_format": "e_invoice_format", "is_e_invoice": "is_e_invoice", "exchange_rate": "exchange_rate",
+             "advance": "is_advance", "deducted_advance_ids": "deducted_advance_ids"}
+IS_ADVANCE = ("An advance (down-payment) invoice: EN 16931 type code 386, titled so; a final invoice deducts it "
+              "(deducted_advance_ids)")
+DEDUCTED_ADVANCE_IDS = ("The customer's issued advance invoices (is_advance) in this currency that this invoice "
+                        "deducts: their totals with VAT are prepaid (amount_prepaid, BT-113), checked again at issue "
+                        "(the sum at most the total; none deducted by another issued invoice)")
 
 
 # --- requests -------------------------------------------------------------------------------------
@@ -86,7 +93,8 @@ class TaxFields(Input):
     tax_rate: decimal_input(4, "The VAT percentage, e.g. 19 (seed 002): the organization's rate of it") | None = None
     tax_category: Literal[*TAX_CATEGORIES] | None = Field(  # type: ignore[valid-type]
         None, description="EN 16931 VAT category (S standard, Z zero, E exempt, AE reverse charge, K intra-EU, "
-                          "G export, O outside the scope); with tax_rate. Default S above 0 %.")
+                          "G export, O outside the scope, L Canary Islands IGIC, M Ceuta and Melilla IPSI, B "
+                          "transferred VAT / split payment); with tax_rate. Default S above 0 %.")
 
 
 class ServicePeriod(Input):
@@ -162,6 +170,10 @@ E_INVOICE_FORMAT = ("The e-invoice the customer gets: facturx-cii, xrechnung-ubl
                     "null (default): the customer's e_invoice_format, decided at issue")
 IS_E_INVOICE = ("Seed 004's switch: true without e_invoice_format is the customer's format (xrechnung-ubl when it "
                 "has none), false is none")
+EXCHANGE_RATE = ("For an invoice in another currency than the organization's: 1 unit of the invoice's currency = this "
+                 "many units of the organization's (e.g. 1.1712 for 1 GBP = 1.1712 EUR), above 0, up to 6 decimals. "
+                 "The invoice states its VAT total in the organization's currency at this rate (EN 16931 BT-6/BT-111); "
+                 "a credit note takes its invoice's rate. Not for an invoice in the organization's own currency")
 
 
 class InvoiceIn(Input):
@@ -195,6 +207,9 @@ class InvoiceIn(Input):
                                "customer's, at issue", examples=["04011000-12345-03"]) | None = None
     e_invoice_format: EInvoiceFormat | None = Field(None, description=E_INVOICE_FORMAT)
     is_e_invoice: Flag | None = Field(None, description=IS_E_INVOICE)
+    exchange_rate: decimal_input(6, EXCHANGE_RATE, 10**6) | None = None
+    is_advance: Flag | None = Field(None, description=IS_ADVANCE)
+    deducted_advance_ids: list[Id] | None = Field(None, max_length=50, description=DEDUCTED_ADVANCE_IDS)
     billing_period: BillingPeriod | None = None
     issue_date: Day | None = Field(None, description="Issue on this day instead of the day of finalizing")
     valid_until: Day | None = Field(None, description="Quotes: the offer's last day")
@@ -225,6 +240,10 @@ class InvoicePatch(Input):
         "null (default)", "null"))
     is_e_invoice: Flag | None = Field(None, description=IS_E_INVOICE)
     order_id: text(100, "The shop's order; an empty string removes it") | None = None
+    exchange_rate: decimal_input(6, EXCHANGE_RATE + "; null removes it", 10**6) | None = None
+    is_advance: Flag | None = Field(None, description=IS_ADVANCE)
+    deducted_advance_ids: list[Id] | None = Field(None, max_length=50, description=DEDUCTED_ADVANCE_IDS +
+                                                  "; replaces the choice, [] deducts none")
     billing_period: BillingPeriod | None = None
     issue_date: Day | None = None
     valid_until: Day | None = None
@@ -346,6 +365,12 @@ class Kpis(Output):
                                                          "one (reactivate), in the organization's time zone")
 
 
+class DeductionOut(Output):
+    advance_id: Id
+    number: str | None = Field(description="The advance invoice's number")
+    amount: int = Field(description="Its total with VAT, minor units (frozen at issue)")
+
+
 class InvoiceOut(Output):
     id: Id
     object: Literal["invoice"] = "invoice"
@@ -369,6 +394,12 @@ class InvoiceOut(Output):
     e_invoice_format: EInvoiceFormat = Field(description="The e-invoice the customer gets (a draft: as it would "
                                                          "be issued now); empty: none")
     is_e_invoice: bool = Field(description="e_invoice_format is not empty")
+    exchange_rate: str | None = Field(description="1 unit of currency = this many units of accounting_currency, as the "
+                                                  "invoice states it; null: none")
+    accounting_currency: str | None = Field(description="EN 16931 BT-6: the organization's currency, when the invoice "
+                                                        "states its VAT total in it too")
+    total_tax_amount_accounting: int | None = Field(description="EN 16931 BT-111: the VAT total in accounting_currency "
+                                                                "(minor units) at exchange_rate; frozen at issue")
     type: Literal["LINKED_WITH_ORDER", "NOT_LINKED_WITH_ORDER"] = Field(description="Seed 003: has an order_id")
     order_id: str | None
     custom_attributes: dict[str, str | bool | list[str] | None] = Field(
@@ -394,6 +425,10 @@ class InvoiceOut(Output):
     amount_paid: int
     amount_overpaid: int
     amount_credited: int
+    is_advance: bool = Field(description=IS_ADVANCE)
+    amount_prepaid: int = Field(description="EN 16931 BT-113: the advance invoices this invoice deducts (minor units; a "
+                                            "draft's as chosen); counted as settled in amount_paid's place, not in it")
+    deductions: list[DeductionOut] = Field(description="The advance invoices this invoice deducts")
     related_id: str | None = Field(description="A credit note's invoice, a copy's original, a quote's invoice")
     kpis: Kpis | None = Field(description="Seed 003's figures; null in lists")
     created_by: str | None
@@ -422,10 +457,12 @@ def _jurisdiction(doc: Document) -> str:
 
 
 def _exemption(category: str, note: str):
-    if category in ("S", "Z") or not (category or note):
+    """The exemption of an item or VAT group: the categories that need a legal note, and B (split payment)
+    when its rate has one; none for the taxed categories that take no note (S, Z, L, M)."""
+    if category in NOTE_FORBIDDEN or not (category in NOTE_REQUIRED or note):
         return None
     return {"type": {"AE": "REVERSE_CHARGE", "K": "INTRA_EU", "G": "EXPORT", "E": "EXEMPT",
-                     "O": "NOT_SUBJECT"}.get(category, category), "legal_notice": note}
+                     "O": "NOT_SUBJECT", "B": "SPLIT_PAYMENT"}.get(category, category), "legal_notice": note}
 
 
 def _tax(target) -> dict:
@@ -509,6 +546,7 @@ def invoice_json(doc: Document, with_items: bool = True, attribute_values: dict 
     due = doc.amount_due
     invoice = doc.kind == "invoice" and not doc.is_draft
     effective = einvoice_xml.effective_format(doc)
+    accounting = doc.accounting_vat(db.session.get(Organization, doc.org_id).currency)
 
     def adjustments(kind):
         return [{"id": str(a.id), "reason": a.reason, "reason_code": a.reason_code, "amount": to_minor(a.amount.quantize(
@@ -526,6 +564,8 @@ def invoice_json(doc: Document, with_items: bool = True, attribute_values: dict 
         "payment_terms": {"type": "NET", "days": doc.payment_terms_days}, "notes": doc.notes,
         "customer_reference": doc.customer_reference, "buyer_reference": doc.buyer_reference,
         "e_invoice_format": effective, "is_e_invoice": effective != "",
+        "exchange_rate": decimal_text(doc.exchange_rate), "accounting_currency": accounting[1] if accounting else None,
+        "total_tax_amount_accounting": accounting[0] if accounting else None,
         "type": "LINKED_WITH_ORDER" if doc.order_reference else "NOT_LINKED_WITH_ORDER",
         "order_id": doc.order_reference,
         "custom_attributes": _attributes_json(doc, attribute_values),
@@ -544,8 +584,11 @@ def invoice_json(doc: Document, with_items: bool = True, attribute_values: dict 
         "total_tax_amount": doc.tax_total, "total_tax_included_amount": doc.gross_total,
         "payment_status": payment_status(doc), "overdue": doc.is_overdue,
         "amount_due": max(due, 0) if invoice else 0, "amount_remaining": max(due, 0) if invoice else 0,
-        "amount_paid": doc.paid_total, "amount_overpaid": max(-due, 0) if invoice else 0,
+        "amount_paid": deductions.paid_in_money(doc), "amount_overpaid": max(-due, 0) if invoice else 0,
         "amount_credited": doc.credited_total,
+        "is_advance": doc.advance, "amount_prepaid": doc.deducted_total if doc.kind == "invoice" else 0,
+        "deductions": [{"advance_id": str(d.advance_id), "number": d.advance.number, "amount": d.amount}
+                       for d in doc.deductions] if doc.kind == "invoice" else [],
         "related_id": str(doc.related_id) if doc.related_id else None,
         "kpis": None, "created_by": None, "created_on": doc.created_at, "last_updated_by": None,
         "last_updated_on": doc.updated_at, "issued_on": doc.issued_at, "version": doc.version,
@@ -747,7 +790,9 @@ def _document_input(body: InvoiceIn) -> draft_usecases.DocumentInput:
         service_period_end=body.billing_period.end_date if body.billing_period else None,
         customer_reference=body.customer_reference or "", notes=body.notes or "", discount_percent=discount,
         order_reference=body.order_id, buyer_reference=body.buyer_reference or "",
-        e_invoice_format=body.e_invoice_format, is_e_invoice=body.is_e_invoice,
+        e_invoice_format=body.e_invoice_format, is_e_invoice=body.is_e_invoice, exchange_rate=body.exchange_rate,
+        is_advance=bool(body.is_advance),
+        deducted_advance_ids=tuple(int(i) for i in body.deducted_advance_ids or ()),
         valid_until=body.valid_until, lines=tuple(line for line, _ in parsed), adjustments=tuple(adjustments))
 
 
@@ -821,7 +866,8 @@ def list_invoices():
     from sqlalchemy.orm import selectinload
 
     rows = db.session.scalars(stmt.order_by(Document.id.desc()).limit(query.limit + 1)
-                              .options(selectinload(Document.adjustments))).all()
+                              .options(selectinload(Document.adjustments),
+                                       selectinload(Document.deductions).joinedload(DocumentDeduction.advance))).all()
     values = attributes.values_of_many([d.id for d in rows[:query.limit]], invoice_fields)
     from webapp.models import Contact
 
@@ -897,7 +943,7 @@ def update_invoice(document_id: int):
     given = body.model_fields_set
     g.api_field_map = FIELD_MAP
     header = None
-    if given - {"version", "customer_id", "custom_attributes"}:
+    if given - {"version", "customer_id", "custom_attributes", "deducted_advance_ids"}:
         header = draft_usecases.HeaderInput(
             currency=doc.currency,
             prices_include_tax=body.price_tax_inclusive if "price_tax_inclusive" in given and
@@ -918,10 +964,13 @@ def update_invoice(document_id: int):
             # null: the customer's choice (given), absent: unchanged
             e_invoice_format=(body.e_invoice_format if body.e_invoice_format is not None else CUSTOMERS_CHOICE)
             if "e_invoice_format" in given else None,
-            is_e_invoice=body.is_e_invoice)
+            is_e_invoice=body.is_e_invoice, is_advance=body.is_advance,
+            exchange_rate=body.exchange_rate if "exchange_rate" in given else doc.exchange_rate)
     change = draft_usecases.DraftChange(header=header,
                                         contact_id=int(body.customer_id) if body.customer_id else None,
-                                        custom_attributes=body.custom_attributes)
+                                        custom_attributes=body.custom_attributes,
+                                        deducted_advance_ids=None if body.deducted_advance_ids is None else tuple(
+                                            int(i) for i in body.deducted_advance_ids))
     return answer(draft_usecases.change_draft(actor(), document_id, wanted_version(body.version), change))
 
 

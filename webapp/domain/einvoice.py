@@ -20,6 +20,7 @@ FORMAT_LABELS = {"": _n("None"), FACTURX: _n("Factur-X / ZUGFeRD (PDF with XML)"
                  XRECHNUNG_UBL: _n("XRechnung (UBL)"), XRECHNUNG_CII: _n("XRechnung (CII)")}
 SYNTAX = {FACTURX: "CII", XRECHNUNG_UBL: "UBL", XRECHNUNG_CII: "CII"}
 XRECHNUNG = {XRECHNUNG_UBL, XRECHNUNG_CII}
+E_INVOICE_KINDS = ("invoice", "credit_note")  # EN 16931 knows invoices (380) and credit notes (381)
 PREFERENCE_SQL = "e_invoice_format IN ('', 'facturx-cii', 'xrechnung-ubl', 'xrechnung-cii')"
 
 # CIUS / profile identifiers (BT-24)
@@ -60,12 +61,19 @@ RULE_FIXES = {
     "BR-IC-11": _n("An intra-EU supply needs a delivery date or service period."),
     "BR-IC-12": _n("An intra-EU supply needs the customer's country (the delivery country)."),
     "BR-G-02": _n("An export needs your VAT ID in Settings."),
-    "BR-L-02": _n("Add your VAT ID in Settings: an invoice with IGIC (Canary Islands) names it."),
-    "BR-M-02": _n("Add your VAT ID in Settings: an invoice with IPSI (Ceuta and Melilla) names it."),
-    "BR-B-02": _n("Add your VAT ID in Settings: an invoice with transferred VAT names it."),
+    # IGIC (L) is BR-AF-*, IPSI (M) BR-AG-*: lines, allowances and charges of the category name the seller's VAT ID
+    **dict.fromkeys(("BR-AF-02", "BR-AF-03", "BR-AF-04"),
+                    _n("Add your VAT ID in Settings: an invoice with IGIC (Canary Islands) names it.")),
+    **dict.fromkeys(("BR-AG-02", "BR-AG-03", "BR-AG-04"),
+                    _n("Add your VAT ID in Settings: an invoice with IPSI (Ceuta and Melilla) names it.")),
+    "BR-B-01": _n("Transferred VAT (split payment) is for Italian invoices only: your country, the customer's and "
+                  "the delivery address must all be Italy."),
+    "BR-B-02": _n("An invoice with transferred VAT (split payment) cannot also have standard-rated lines, discounts "
+                  "or charges: give them all the split-payment rate."),
     "BR-O-02": _n("An invoice outside the scope of VAT cannot carry a VAT ID: remove the customer's VAT ID or use "
                   "another tax rate."),
-    "BR-CO-26": _n("Add your VAT ID or tax number in Settings."),
+    "BR-CO-26": _n("Add your VAT ID or your company registration number in Settings: an e-invoice names one of "
+                   "them so that the customer can identify you."),
     "BR-6": _n("Add your legal name in Settings."),
     "BR-7": _n("The customer needs a name."),
     "BR-8": _n("Complete your postal address in Settings."),
@@ -75,3 +83,16 @@ RULE_FIXES = {
     "BR-CO-9": _n("A VAT ID starts with the country's two-letter code: check yours (Settings) and the customer's."),
     "BR-CL-23": _n("A line's unit has no UN/ECE code: choose one of the listed units."),
 }
+
+# fixes for whole families of rules, by rule id prefix
+RULE_PREFIX_FIXES = {
+    "BR-DEC-": _n("EN 16931 allows amounts with at most two decimals: this invoice has amounts with three. Round "
+                  "the prices to two decimals, or issue it without an e-invoice."),
+}
+
+
+def rule_fix(rule_id: str) -> str | None:
+    """The fix for a fatal finding of ``rule_id`` (English, translated where shown), or None."""
+    if rule_id in RULE_FIXES:
+        return RULE_FIXES[rule_id]
+    return next((fix for prefix, fix in RULE_PREFIX_FIXES.items() if rule_id.startswith(prefix)), None)

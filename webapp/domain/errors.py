@@ -73,6 +73,12 @@ class Text:
         return f"Text({self.template!r}, **{self.params!r})"
 
 
+def joined(texts: list, separator: str = " ") -> Text:
+    """Messages (Text or str) one after the other as one Text, each read in the reader's language."""
+    values = {f"part{i}": text for i, text in enumerate(texts)}
+    return Text(separator.join("{" + name + "}" for name in values), **values)
+
+
 def fill(template: str, params: dict, show: Callable[[Any], str]) -> str:
     """``template`` with its placeholders replaced by ``show(value)``; a missing value stays as ``{name}``."""
     class Values(dict):

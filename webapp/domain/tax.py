@@ -15,18 +15,26 @@ CATEGORIES = {  # labels: translated where shown
     "K": _n("Intra-EU supply"),
     "G": _n("Export outside the EU"),
     "O": _n("Outside the scope of VAT"),
+    "L": _n("Canary Islands tax (IGIC)"),
+    "M": _n("Ceuta and Melilla tax (IPSI)"),
+    "B": _n("Transferred VAT (split payment)"),
 }
-# Every EN 16931 VAT category code (UNCL5305 subset): what the database accepts (CHECK constraints). The app
-# offers the ones above; L (Canary Islands IGIC), M (Ceuta and Melilla IPSI) and B (transferred VAT, Italy)
-# may come with documents of other systems.
-TAX_CATEGORIES = ("S", "Z", "E", "AE", "K", "G", "O", "L", "M", "B")
+# Every EN 16931 VAT category code (UNCL5305 subset): what the database accepts (CHECK constraints, migration
+# 0010), the calculator, the tax rates and the documents.
+TAX_CATEGORIES = tuple(CATEGORIES)
 # EN 16931 document-level allowances (BG-20, e.g. a discount) and charges (BG-21, e.g. shipping)
 ADJUSTMENT_KINDS = ("allowance", "charge")
 # Categories whose rate is 0 by definition.
 ZERO_CATEGORIES = {"Z", "E", "AE", "K", "G", "O"}
-# EN 16931 business rules on the exemption reason of a VAT breakdown.
+# Categories whose rate is above 0: S (a zero rate is Z); L, whose lines, allowances and charges the CEN rules for
+# CII require above 0 (BR-AF-05 to 07: IGIC's own zero rate cannot be stated there); B, the Italian VAT the
+# public buyer pays over itself (split payment). M (IPSI) takes 0 or more (BR-AG-05 to 07).
+POSITIVE_CATEGORIES = {"S", "L", "B"}
+# EN 16931 business rules on the exemption reason of a VAT breakdown (BR-x-10): required for the exemptions,
+# forbidden for S, Z, L (BR-AF-10) and M (BR-AG-10). B has no rule: its note (e.g. the Italian "scissione dei
+# pagamenti, art. 17-ter DPR 633/1972") is printed on documents, and is no exemption reason in the e-invoice.
 NOTE_REQUIRED = {"E", "AE", "K", "G", "O"}
-NOTE_FORBIDDEN = {"S", "Z"}
+NOTE_FORBIDDEN = {"S", "Z", "L", "M"}
 
 REVERSE_CHARGE_NOTE = "Reverse charge: VAT to be accounted for by the recipient (Article 196, Council Directive 2006/112/EC)."
 INTRA_EU_NOTE = "Intra-Community supply of goods, exempt from VAT (Article 138, Council Directive 2006/112/EC)."

@@ -42,9 +42,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from webapp.domain.money import MoneyError, quantum, round_money
+from webapp.domain.tax import POSITIVE_CATEGORIES, TAX_CATEGORIES, ZERO_CATEGORIES
 
-CATEGORIES = ("S", "Z", "E", "AE", "K", "G", "O")
-ZERO_RATED = {"Z", "E", "AE", "K", "G", "O"}
 MAX_QUANTITY_PLACES = 4
 HUNDRED = Decimal(100)
 
@@ -113,14 +112,14 @@ def _check_decimal(value, what: str) -> Decimal:
 
 def _check_tax(category: str, rate: Decimal, what: str) -> None:
     _check_decimal(rate, f"{what}: tax rate")
-    if category not in CATEGORIES:
-        raise TotalsError(f"{what}: unknown VAT category {category!r}; use one of {', '.join(CATEGORIES)}.")
+    if category not in TAX_CATEGORIES:
+        raise TotalsError(f"{what}: unknown VAT category {category!r}; use one of {', '.join(TAX_CATEGORIES)}.")
     if rate < 0 or rate > HUNDRED:
         raise TotalsError(f"{what}: a tax rate must be between 0 and 100, got {rate}.")
-    if category in ZERO_RATED and rate != 0:
+    if category in ZERO_CATEGORIES and rate != 0:
         raise TotalsError(f"{what}: category {category} always has a rate of 0, got {rate}.")
-    if category == "S" and rate == 0:
-        raise TotalsError(f"{what}: category S needs a rate above 0; use Z for zero-rated supplies.")
+    if category in POSITIVE_CATEGORIES and rate == 0:
+        raise TotalsError(f"{what}: category {category} needs a rate above 0; use Z for zero-rated supplies.")
 
 
 def _line_amount(line: Line, index: int, currency: str) -> tuple[Decimal, Decimal]:

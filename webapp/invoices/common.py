@@ -16,7 +16,7 @@ from webapp.invoices.forms import (AdjustmentForm, HeaderForm, LineForm, MarkPai
 from webapp.domain.einvoice import FORMAT_LABELS
 from webapp.models import (AuditEvent, Contact, Document, DocumentAdjustment, DocumentEInvoice, DocumentLine,
                            DocumentNote, OutboxMessage, TaxRate)
-from webapp.services import attributes, einvoice_xml, issuing, links, payments, snapshots
+from webapp.services import attributes, deductions, einvoice_xml, issuing, links, payments, snapshots
 from webapp.services import notes as note_rules
 from webapp.services.drafts import PAYMENT_TERMS
 from webapp.tenancy import current_actor, current_org, get_or_404, scoped
@@ -71,6 +71,14 @@ def header_form(doc: Document, formdata=None) -> HeaderForm:
     return form
 
 
+def deduction_choices(doc: Document) -> list[tuple[Document, bool]]:
+    """The advance invoices the final invoice's draft may deduct, each with whether it does (a chosen one that can no
+    longer be deducted stays listed, ticked, until it is unticked: issuing refuses it and says why)."""
+    chosen = {d.advance_id: d.advance for d in doc.deductions}
+    offered = {a.id: a for a in deductions.candidates(doc)}
+    return [(a, a.id in chosen) for a in sorted({**offered, **chosen}.values(), key=lambda a: (a.issue_date, a.id))]
+
+
 def line_form(line: DocumentLine, choices, formdata=None) -> LineForm:
     form = LineForm(formdata=formdata, obj=line, prefix=f"l{line.id}", tax_rate_id=line.tax_rate_id or 0)
     form.tax_rate_id.choices = rate_choices(choices)
@@ -100,7 +108,7 @@ def line_context(doc: Document, lines=(), **extra) -> dict:
     seller, buyer = parties(doc)
     context = {"doc": doc, "rates": rates(rate_ids), "terms": PAYMENT_TERMS, "seller": seller, "buyer": buyer,
                "problems": issuing.issue_problems(current_org(), doc), "button_form": ButtonForm(),
-               "header_form_for": header_form, "line_form_for": line_form, "adjustment_form_for": adjustment_form,
+               "header_form_for": header_form, "deduction_choices": deduction_choices, "line_form_for": line_form, "adjustment_form_for": adjustment_form,
                "quick_form": QuickCustomerForm(formdata=None, country=current_org().country)}
     context.update(extra)
     return context

@@ -127,6 +127,8 @@ def _header_input(doc: Document, form: HeaderForm) -> drafts.HeaderInput:
         service_period_end=form.service_period_end.data, payment_terms_days=form.terms_days(),
         customer_reference=form.customer_reference.data, notes=form.notes.data,
         discount_percent=form.discount_percent.decimal, valid_until=form.valid_until.data,
+        exchange_rate=form.exchange_rate.decimal,
+        is_advance=form.advance.data if doc.kind == "invoice" else None,
         **({} if doc.kind == "quote" else {"buyer_reference": form.buyer_reference.data,
                                            "e_invoice_format": form.e_invoice.data}))
 
@@ -137,26 +139,42 @@ def _header_input(doc: Document, form: HeaderForm) -> drafts.HeaderInput:
 def update_header(document_id: int):
     doc = load(document_id)
     form = header_form(doc, request.form)
+    currency = doc.currency
     if form.validate():
         with refused(form, default_field="notes") as refusal:
             drafts.change_header(current_actor(), document_id, sent_version(), _header_input(doc, form))
         if refusal.error is None:
-            return _header_answer(doc, form)
+            return _header_answer(doc, form, currency_changed=doc.currency != currency)
         if _about_the_draft(refusal.error):
             return _stale(refusal.error, document_id)
         doc = load(document_id)
     return _header_answer(doc, form, 422)
 
 
-def _header_answer(doc: Document, form: HeaderForm, status: int = 200):
-    """Messages and figures only: the header's inputs keep what the user is typing."""
+def _header_answer(doc: Document, form: HeaderForm, status: int = 200, currency_changed: bool = False):
+    """Messages and figures only: the header's inputs keep what the user is typing (a new currency: the exchange
+    rate's field too, which names it)."""
     if not is_htmx():
         return _editor_answer(doc, "invoices/_header.html", status, header_form=form)
     ctx = editor_context(doc, header_form=form)
     html = render_template("invoices/_header_errors.html", **ctx)
     if status < 400:
         html += _figures_out_of_band(doc, ctx)
+    if status < 400 and doc.kind == "invoice":  # an advance invoice deducts none: the section follows the box
+        html += render_template("invoices/_deductions.html", **{**ctx, "oob": True})
+    if status < 400 and currency_changed:
+        html += render_template("invoices/_exchange_rate.html", **{**ctx, "header_form": None, "oob": True})
     return make_response(html, status)
+
+
+@bp.post("/<int:document_id>/deductions")
+@require_permission("edit_drafts")
+@on_refusal(_stale)
+def set_deductions(document_id: int):
+    """The advance invoices the final invoice's draft deducts (every box: an unticked one is not deducted)."""
+    ids = [int(v) for v in request.form.getlist("advance_id") if v.isdigit() and 0 < int(v) < 2**31]
+    doc = drafts.choose_deductions(current_actor(), document_id, sent_version(), ids)
+    return _editor_answer(doc, "invoices/_deductions.html")
 
 
 @bp.post("/<int:document_id>/attributes")

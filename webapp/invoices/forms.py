@@ -58,6 +58,8 @@ class HeaderForm(Form):
     currency = SelectField(_l("Currency"), choices=lambda: as_choices(currency_choices()),
                            validate_choice=False, validators=[normalized_by(identifiers.normalize_currency)])
     prices_include_tax = BooleanField(_l("Prices include tax"))
+    # invoices: an advance (down-payment) invoice, which a final invoice deducts later (services/deductions.py)
+    advance = BooleanField(_l("Advance invoice (down payment)"))
     chosen_issue_date = DateField(_l("Issue date"), validators=[Optional()],
                                   description=_l("Empty: the day you issue it."))
     service_date = DateField(_l("Service date / period from"), validators=[Optional()])
@@ -72,6 +74,8 @@ class HeaderForm(Form):
     e_invoice = SelectField(_l("E-invoice"), default="customer", choices=lambda: e_invoice_choices(""))
     notes = TextAreaField(_l("Notes on the invoice"), validators=[Length(max=5000)])
     discount_percent = DecimalText(_l("Discount on all lines %"), places=4, allow_negative=False)
+    # shown when the currency is not the organization's (invoices/_exchange_rate.html names both currencies)
+    exchange_rate = DecimalText(_l("Exchange rate"), places=6, allow_negative=False)
     valid_until = DateField(_l("Valid until"), validators=[Optional()], description=_l("Quotes: the offer expires after this day."))
 
     def validate(self, extra_validators=None) -> bool:

@@ -18,6 +18,7 @@ from webapp.models.types import ScaledDecimal, UTCDateTime, one_of, utcnow
 # an issued document with something due, as SQL (the partial index ix_document_open_due and its readers)
 OPEN_DUE_SQL = "status = 'issued' AND gross_total - credited_total - paid_total > 0"
 ORDER_REFERENCE_SQL = "order_reference IS NOT NULL AND kind = 'invoice' AND status <> 'cancelled'"
+EXCHANGE_RATE_SQL = "exchange_rate IS NULL OR exchange_rate > 0"  # migration 0022 repeats it
 
 
 class Document(db.Model):
@@ -52,6 +53,7 @@ class Document(db.Model):
         CheckConstraint(one_of("status", state_model.STATUSES), name="status"),
         CheckConstraint(f"status = '{state_model.DRAFT}' OR number IS NOT NULL", name="number_unless_draft"),
         CheckConstraint(f"e_invoice_format IS NULL OR {PREFERENCE_SQL}", name="e_invoice_format"),
+        CheckConstraint(EXCHANGE_RATE_SQL, name="exchange_rate"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -95,6 +97,12 @@ class Document(db.Model):
     tax_total: Mapped[int] = mapped_column(BigInteger, default=0)
     gross_total: Mapped[int] = mapped_column(BigInteger, default=0)
     tax_breakdown: Mapped[list] = mapped_column(JSON, default=list)  # [{category, rate, base, tax, note}]
+    # EN 16931 BT-6 / BT-111, for a document in another currency than the organization's: the rate it states
+    # (1 unit of ``currency`` = ``exchange_rate`` units of the organization's currency; a draft's, then frozen),
+    # and at issue the VAT total converted at it (minor units of ``accounting_currency``, the organization's then)
+    exchange_rate: Mapped[Decimal | None] = mapped_column(ScaledDecimal(6), nullable=True)
+    tax_total_accounting: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    accounting_currency: Mapped[str | None] = mapped_column(String(3), nullable=True)
     # the PDF as issued, served unchanged from then on whatever happens to settings or templates
     pdf: Mapped[bytes | None] = deferred(mapped_column(LargeBinary, nullable=True))
     pdf_sha256: Mapped[str] = mapped_column(String(64), default="")
@@ -106,6 +114,11 @@ class Document(db.Model):
     # kept in the transaction that records them). amount due = gross_total - credited_total - paid_total.
     paid_total: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     credited_total: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # an advance (down-payment) invoice (EN 16931 BT-3 386); a final invoice deducts issued ones
+    # (``DocumentDeduction``, services/deductions.py): their gross totals, frozen at issue (BT-113), are counted
+    # in ``paid_total`` too, so the amount due is what remains after them
+    advance: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    prepaid_total: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     valid_until: Mapped[date | None] = mapped_column(Date, nullable=True)  # quotes: the offer's expiry
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)  # quotes: accepted/declined
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -122,6 +135,10 @@ class Document(db.Model):
         back_populates="document", order_by="DocumentLine.position", cascade="all, delete-orphan")
     adjustments: Mapped[list["DocumentAdjustment"]] = relationship(
         back_populates="document", order_by="DocumentAdjustment.id", cascade="all, delete-orphan")
+    # a final invoice: the advance invoices it deducts
+    deductions: Mapped[list["DocumentDeduction"]] = relationship(
+        foreign_keys="DocumentDeduction.final_id", order_by="DocumentDeduction.id", cascade="all, delete-orphan",
+        back_populates="final")
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -133,6 +150,19 @@ class Document(db.Model):
     def amount_due(self) -> int:
         """gross - credited - paid, in minor units; in a query, the same as an SQL expression."""
         return self.gross_total - self.credited_total - self.paid_total
+
+    @property
+    def deducted_total(self) -> int:
+        """The gross totals of the advance invoices this invoice deducts: frozen at issue (``prepaid_total``, BT-113);
+        a draft's as chosen now."""
+        if not self.is_draft:
+            return self.prepaid_total
+        return sum(d.amount for d in self.deductions)
+
+    @property
+    def payable_total(self) -> int:
+        """What the document asks to be paid: the total less the advance invoices it deducts (BT-115)."""
+        return self.gross_total - self.deducted_total
 
     @property
     def current_status(self) -> str:
@@ -164,6 +194,19 @@ class Document(db.Model):
     def is_overdue(self) -> bool:
         return (self.kind == "invoice" and self.status == "issued" and self.amount_due > 0
                 and self.due_date is not None and self.due_date < date.today())
+
+    def accounting_vat(self, org_currency: str | None) -> tuple[int, str] | None:
+        """BT-111 and BT-6: the VAT total in the organization's currency and that currency, or None (no rate, or
+        the document is in it). Frozen at issue; a draft's as it would be frozen now (``org_currency``: the
+        organization's currency)."""
+        if not self.is_draft:
+            if self.tax_total_accounting is None or not self.accounting_currency:
+                return None
+            return self.tax_total_accounting, self.accounting_currency
+        from webapp.domain.exchange import converted
+
+        minor = converted(self.tax_total, self.currency, self.exchange_rate, org_currency)
+        return None if minor is None else (minor, org_currency)
 
     def refresh_search(self) -> None:
         self.search_text = f"{self.number or ''} {self.buyer_name}".strip().lower()[:300]
@@ -266,7 +309,7 @@ FROZEN_FIELDS = frozenset({
     "service_date", "service_period_end", "payment_terms_days", "customer_reference", "notes",
     "discount_percent", "order_reference", "imported", "buyer_reference", "e_invoice_format", "buyer_name", "search_text", "seller", "buyer", "line_total", "allowance_total", "charge_total",
     "net_total", "tax_total", "gross_total", "tax_breakdown", "org_id", "pdf", "pdf_sha256", "valid_until",
-    "related_id",
+    "related_id", "exchange_rate", "tax_total_accounting", "accounting_currency", "advance", "prepaid_total",
 })
 
 
@@ -302,6 +345,11 @@ def _refuse_changes_to_issued_documents(session, flush_context, instances):
         if isinstance(obj, DocumentEInvoice) and (obj in session.deleted or session.is_modified(obj)):
             raise ImmutableDocumentError(f"the e-invoice {obj.id} of document {obj.document_id} cannot change")
     for obj in list(session.new) + list(session.dirty) + list(session.deleted):
+        if isinstance(obj, DocumentDeduction) and (obj not in session.dirty or session.is_modified(obj)):
+            final = session.get(Document, obj.final_id) if obj.final_id is not None else obj.final
+            if final is not None and _committed_status(final) not in (None, "draft"):
+                raise ImmutableDocumentError(f"document {final.id} is {final.status}; its deductions cannot change")
+            continue
         if isinstance(obj, DocumentLineAdjustment):
             if obj in session.dirty and not session.is_modified(obj):
                 continue
@@ -348,6 +396,24 @@ class DocumentEInvoice(db.Model):
     validated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     document: Mapped[Document] = relationship()
+
+
+class DocumentDeduction(db.Model):
+    """An advance invoice a final invoice deducts (services/deductions.py): chosen on the final invoice's draft;
+    at issue checked again and frozen with the advance's gross total and VAT (minor units), never changed after."""
+
+    __tablename__ = "document_deduction"
+    __table_args__ = (UniqueConstraint("final_id", "advance_id"), Index("ix_document_deduction_advance", "advance_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"))
+    final_id: Mapped[int] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"))
+    advance_id: Mapped[int] = mapped_column(ForeignKey("document.id", ondelete="RESTRICT"))
+    amount: Mapped[int] = mapped_column(BigInteger, default=0)  # the advance invoice's gross_total
+    tax_amount: Mapped[int] = mapped_column(BigInteger, default=0)  # its tax_total (the PDF names it)
+
+    final: Mapped[Document] = relationship(foreign_keys=[final_id], back_populates="deductions")
+    advance: Mapped[Document] = relationship(foreign_keys=[advance_id])
 
 
 class DocumentNote(db.Model):

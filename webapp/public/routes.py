@@ -8,7 +8,7 @@ from webapp.forms import clean_line
 from webapp.i18n import customer_language, document_locale
 from webapp.models import Organization
 from webapp.queries import public as public_queries
-from webapp.services import einvoice_xml, links
+from webapp.services import einvoice_check, einvoice_xml, links
 from webapp.services import pdf as pdf_service
 from webapp.services.snapshots import parties
 from webapp.usecases import links as link_usecases
@@ -64,7 +64,7 @@ def einvoice(token: str):
     fmt = einvoice_xml.effective_format(doc) if doc is not None and doc.kind in E_INVOICE_KINDS else ""
     if not fmt:
         abort(404)
-    return download(einvoice_xml.document_xml(doc, db.session.get(Organization, doc.org_id), fmt),
+    return download(einvoice_check.served(doc, db.session.get(Organization, doc.org_id), fmt),
                     einvoice_xml.filename(doc, fmt), "application/xml")
 
 

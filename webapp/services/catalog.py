@@ -5,7 +5,8 @@ from decimal import Decimal
 
 from sqlalchemy import select, update
 
-from webapp.domain.tax import CATEGORIES, NOTE_FORBIDDEN, NOTE_REQUIRED, ZERO_CATEGORIES, default_rates
+from webapp.domain.tax import (CATEGORIES, NOTE_FORBIDDEN, NOTE_REQUIRED, POSITIVE_CATEGORIES, ZERO_CATEGORIES,
+                               default_rates)
 from webapp.domain.errors import ActionError, InvalidInput, Text
 from webapp.domain.units import UNITS
 from webapp.extensions import db
@@ -66,11 +67,29 @@ def check_product(values: dict) -> dict:
     return values
 
 
+# why a category of ``POSITIVE_CATEGORIES`` refuses 0 %, and one of ``NOTE_FORBIDDEN`` a note
+POSITIVE_RATE_NEEDED = {
+    "S": Text("A standard-rate category (S) needs a rate above 0 %."),
+    "L": Text("The Canary Islands tax (L, IGIC) needs a rate above 0 %: EN 16931 e-invoices cannot state IGIC at "
+              "0 % (rule BR-AF-05)."),
+    "B": Text("Transferred VAT (B, split payment) needs the Italian VAT rate, above 0 %."),
+}
+RATE_ABOVE_ZERO = Text("Category {category} needs a rate above 0 %.")
+NO_NOTE = Text("Category {category} carries no exemption note; leave it empty.")
+NOTE_NOT_ALLOWED = {
+    "S": Text("Standard and zero-rated VAT carries no exemption note; leave it empty."),
+    "Z": Text("Standard and zero-rated VAT carries no exemption note; leave it empty."),
+    "L": Text("The Canary Islands tax (IGIC) carries no exemption note; leave it empty."),
+    "M": Text("The Ceuta and Melilla tax (IPSI) carries no exemption note; leave it empty."),
+}
+
+
 def check_tax_rate(values: dict) -> dict:
     """A tax rate's fields checked and normalized (name, percent, category, exemption_note), as
-    ``check_product``: a percentage from 0 to 100 with at most 4 decimals, one of the categories the app offers,
-    0 % for the zero-rate categories and more for the standard rate, and the exemption note EN 16931 wants
-    (BR-AE-10, BR-IC-10, BR-G-10, BR-E-10, BR-O-10 require one; BR-S-10, BR-Z-10 forbid one)."""
+    ``check_product``: a percentage from 0 to 100 with at most 4 decimals, one of the EN 16931 categories, 0 %
+    for the zero-rate categories and more for S, L (BR-AF-05) and B, and the exemption note EN 16931 wants
+    (BR-AE-10, BR-IC-10, BR-G-10, BR-E-10, BR-O-10 require one; BR-S-10, BR-Z-10, BR-AF-10, BR-AG-10 forbid one).
+    ``domain/tax`` holds which category takes what."""
     values = dict(values)
     errors: list[ActionError] = []
     values["name"] = (values.get("name") or "").strip()
@@ -92,17 +111,17 @@ def check_tax_rate(values: dict) -> dict:
         if percent_error is None and category in ZERO_CATEGORIES and percent != 0:
             errors.append(ActionError("zero_rate_category", "Category {category} always has a rate of 0 %.",
                                       "percent", category=category))
-        if percent_error is None and category == "S" and percent <= 0:
-            errors.append(ActionError("standard_rate_zero", "A standard-rate category (S) needs a rate above 0 %.",
-                                      "percent"))
+        if percent_error is None and category in POSITIVE_CATEGORIES and percent <= 0:
+            errors.append(ActionError("standard_rate_zero" if category == "S" else "positive_rate_required",
+                                      POSITIVE_RATE_NEEDED.get(category, RATE_ABOVE_ZERO), "percent",
+                                      category=category))
         if category in NOTE_REQUIRED and not note:
             errors.append(ActionError("exemption_note_required",
                                       "Write the legal note for this category (printed on the document).",
                                       "exemption_note"))
         if category in NOTE_FORBIDDEN and note:
-            errors.append(ActionError("exemption_note_forbidden",
-                                      "Standard and zero-rated VAT carries no exemption note; leave it empty.",
-                                      "exemption_note"))
+            errors.append(ActionError("exemption_note_forbidden", NOTE_NOT_ALLOWED.get(category, NO_NOTE),
+                                      "exemption_note", category=category))
     if errors:
         raise InvalidInput(errors)
     return values

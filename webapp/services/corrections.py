@@ -17,7 +17,7 @@ from webapp.domain.money import from_minor, round_money, to_minor
 from webapp.extensions import db
 from webapp.i18n import document_text
 from webapp.models import Contact, Document, DocumentAdjustment, DocumentLine, Organization, User
-from webapp.services import audit, drafts, issuing
+from webapp.services import audit, deductions, drafts, issuing
 from webapp.services.calculation import recalculate
 from webapp.services.ledger import (ROUNDING_TOLERANCE, check_limits, creditable, credited_groups,
                                     remaining_quantities)
@@ -32,6 +32,7 @@ def _new_credit_note(org: Organization, actor: User, invoice: Document, reason: 
                     # the e-invoice the invoice was issued as, with its buyer reference (BT-10)
                     buyer_reference=invoice.buyer_reference, e_invoice_format=invoice.e_invoice_format,
                     notes=reason, related_id=invoice.id, created_by_id=actor.id,
+                    exchange_rate=invoice.exchange_rate,  # converts at the invoice's rate (services/exchange.py)
                     service_date=invoice.service_date, service_period_end=invoice.service_period_end)
     db.session.add(note)
     return note
@@ -163,9 +164,11 @@ def amount_credit_note(org: Organization, actor: User, invoice: Document, amount
 def cancel(org: Organization, actor: User, invoice: Document, reason: str = "") -> Document:
     """Issue a credit note for everything still creditable and mark the invoice cancelled."""
     require(invoice, "cancel")
+    deductions.refuse_credit(invoice)
     note = full_credit_note(org, actor, invoice, reason or document_text(
         invoice, org, "Cancellation of invoice %(number)s", number=invoice.number))
     issuing.issue(org, actor, note)
+    deductions.release(invoice)  # a final invoice's advance invoices settle it no more
     invoice.status = status_table.next_status(invoice.kind, invoice.status, "cancel")
     audit.record(org, actor, "document.cancelled", invoice,
                  summary=f"{actor.email} cancelled {invoice.number} with credit note {note.number}",

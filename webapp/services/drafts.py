@@ -20,7 +20,7 @@ from webapp.extensions import db
 from webapp.i18n import document_text
 from webapp.models import (Contact, Document, DocumentAdjustment, DocumentLine, DocumentLineAdjustment, Organization,
                            Product, TaxRate, User)
-from webapp.services import audit
+from webapp.services import audit, exchange
 from webapp.services.calculation import apply_rate, default_tax_rate, recalculate, recalculate_changed
 from webapp.services.state import require
 
@@ -50,12 +50,13 @@ def set_contact(doc: Document, contact: Contact) -> None:
     doc.buyer_name = contact.display_name
     if contact.currency and contact.currency != doc.currency:
         doc.currency = contact.currency
+        doc.exchange_rate = None  # the old currency's (services/exchange.py)
     recalculate(doc)
 
 
 HEADER_FIELDS = ("currency", "prices_include_tax", "chosen_issue_date", "service_date", "service_period_end",
                  "payment_terms_days", "customer_reference", "notes", "discount_percent", "valid_until",
-                 "order_reference", "buyer_reference", "e_invoice_format")
+                 "order_reference", "buyer_reference", "e_invoice_format", "exchange_rate", "advance")
 CUSTOMERS_CHOICE = "customer"  # an e-invoice choice: the customer's preference, decided at issue (stored as None)
 MAX_BUYER_REFERENCE = 100
 
@@ -119,6 +120,11 @@ def update_header(doc: Document, values: dict) -> None:
     if values.get("e_invoice_format") not in (None, *PREFERENCES):
         raise ActionError("invalid_e_invoice_format", "Choose one of the e-invoice formats ({formats}) or none.",
                           "e_invoice_format", formats=", ".join(PREFERENCES[1:]))
+    if values.get("advance"):
+        from webapp.services import deductions
+
+        deductions.check_advance(doc)
+    values = exchange.header_rate(doc, values)
     for key, value in values.items():
         if key not in HEADER_FIELDS:
             raise KeyError(key)
@@ -320,7 +326,8 @@ def copy_document(org: Organization, actor: User, doc: Document, kind: str | Non
                     currency=doc.currency, prices_include_tax=doc.prices_include_tax,
                     payment_terms_days=doc.payment_terms_days, customer_reference=doc.customer_reference,
                     notes=doc.notes, discount_percent=doc.discount_percent, buyer_name=doc.buyer_name,
-                    related_id=doc.id, created_by_id=actor.id,
+                    related_id=doc.id, created_by_id=actor.id, exchange_rate=doc.exchange_rate,
+                    advance=doc.advance and kind == "invoice",  # a copy of an advance invoice is one too
                     # the order goes along where the original no longer bills it (reactivated, re-addressed,
                     # a quote's invoice), never into a duplicate of a live invoice (one order, one invoice)
                     order_reference=doc.order_reference if doc.status == "cancelled" or doc.kind == "quote"

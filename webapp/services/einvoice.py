@@ -22,12 +22,16 @@ malformed or unsupported document comes back as a ``Report`` with a fatal findin
 from __future__ import annotations
 
 import json
+import logging
+import os
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from lxml import etree
+
+log = logging.getLogger(__name__)
 
 ARTEFACTS = Path(__file__).resolve().parent.parent / "einvoice" / "artefacts"
 
@@ -312,6 +316,29 @@ def validator() -> Validator:
             if _validator is None:
                 _validator = Validator()
     return _validator
+
+
+def warm_up_in_background() -> threading.Thread | None:
+    """Compile the process-wide validator's rules in a daemon thread (once per process): the first issue then
+    finds them compiled, or waits on the validator's lock for the rest of the compile, never compiling twice."""
+    global _warm_up_pid
+    if _warm_up_pid == os.getpid():
+        return None
+    _warm_up_pid = os.getpid()
+
+    def run() -> None:
+        try:
+            times = validator().warm_up()
+            log.info("e-invoice rules compiled in %.0f ms", sum(times.values()))
+        except Exception:  # noqa: BLE001 - a broken artefact shows on first use with its own error
+            log.exception("compiling the e-invoice rules failed")
+
+    thread = threading.Thread(target=run, name="einvoice-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+_warm_up_pid: int | None = None
 
 
 def validate(xml: bytes, xrechnung: bool = False) -> Report:

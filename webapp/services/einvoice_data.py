@@ -108,7 +108,7 @@ class EInvoice:
     spec_id: str  # BT-24
     process_id: str  # BT-23 ("" none)
     number: str  # BT-1
-    type_code: str  # BT-3: 380 invoice, 381 credit note
+    type_code: str  # BT-3: 380 invoice, 381 credit note, 386 advance (prepayment) invoice
     issue_date: date  # BT-2
     due_date: date | None  # BT-9
     currency: str  # BT-5
@@ -143,6 +143,18 @@ class EInvoice:
     prepaid: Decimal  # BT-113
     due_payable: Decimal  # BT-115
     extra: dict = field(default_factory=dict)
+    tax_currency: str = ""  # BT-6: the seller's currency, when the VAT total is stated in it too ("" none)
+    tax_total_accounting: Decimal | None = None  # BT-111: the VAT total in it (frozen at issue, signed as BT-110)
+    # BG-3 after the first: a final invoice names every advance invoice it deducts (BT-25, BT-26); CII D16B has room
+    # for one preceding invoice only, so there they are supporting documents (BG-24) with these descriptions
+    more_preceding: tuple[tuple[str, date | None], ...] = ()
+    more_preceding_names: tuple[str, ...] = ()
+
+    @property
+    def preceding(self) -> tuple[tuple[str, date | None], ...]:
+        """Every preceding invoice reference (BG-3): (BT-25, BT-26)."""
+        first = ((self.preceding_number, self.preceding_date),) if self.preceding_number else ()
+        return first + self.more_preceding
 
     @property
     def is_credit_note(self) -> bool:
@@ -154,6 +166,8 @@ def amount_text(value: Decimal, currency: str) -> str:
     ... amounts of whole hundredths; one that needs three places is written with them, and the rules refuse it
     with BR-DEC)."""
     places = precision(currency)
+    if value == 0:  # a credit note's negated zero (the VAT of reverse charge ...) is 0.00, not -0.00 (BR-AE-09)
+        value = abs(value)
     text = f"{value:.{places}f}"
     while places > 2 and text.endswith("0"):
         text, places = text[:-1], places - 1
@@ -321,16 +335,25 @@ def einvoice(doc: Document, org: Organization, fmt: str) -> EInvoice:
     period = doc.service_period_end is not None and doc.service_date is not None
     xrechnung = fmt in XRECHNUNG
     gross = money(doc.gross_total)
+    prepaid = money(doc.prepaid_total) if doc.kind == "invoice" else Decimal(0)  # BT-113: the advances deducted
+    # BG-3: a final invoice names the advance invoices it deducts (a credit note: the invoice it corrects)
+    advances = tuple((d.advance.number, d.advance.issue_date) for d in doc.deductions) if doc.kind == "invoice" else ()
     return EInvoice(
         format=fmt, spec_id=SPEC_XRECHNUNG if xrechnung else SPEC_EN16931,
-        process_id=PEPPOL_BILLING if xrechnung else "", number=doc.number, type_code="381" if sign < 0 else "380",
+        process_id=PEPPOL_BILLING if xrechnung else "", number=doc.number,
+        type_code="381" if sign < 0 else ("386" if doc.advance else "380"),
         issue_date=doc.issue_date, due_date=doc.due_date if doc.kind == "invoice" else None, currency=currency,
         buyer_reference=doc.buyer_reference, purchase_order=doc.customer_reference,
         sales_order=doc.order_reference or "", notes=tuple(n for n in [doc.notes.strip()] if n),
-        preceding_number=related.number if related is not None and related.number else "",
-        preceding_date=related.issue_date if related is not None else None,
+        preceding_number=related.number if related is not None and related.number else (
+            advances[0][0] if advances else ""),
+        preceding_date=related.issue_date if related is not None else (advances[0][1] if advances else None),
+        more_preceding=advances[1:],
+        more_preceding_names=tuple(document_text(doc, org, "Advance invoice %(number)s of %(date)s", number=number,
+                                                 date=format_day(issued_on, locale)) for number, issued_on in advances[1:]),
         seller=_seller(seller_data, org, vat_ids), buyer=_buyer(buyer_data, vat_ids),
-        delivery_date=doc.service_date if not period else None,
+        # BT-72: the PDF of an invoice without a service date says "delivery date: same as invoice date"
+        delivery_date=(doc.service_date or (doc.issue_date if doc.kind == "invoice" else None)) if not period else None,
         period_start=doc.service_date if period else None, period_end=doc.service_period_end if period else None,
         ship_to=_ship_to(buyer_data, "K" in categories),
         payment_means=("58" if currency == "EUR" else "30") if iban else "1", iban=iban,
@@ -339,8 +362,17 @@ def einvoice(doc: Document, org: Organization, fmt: str) -> EInvoice:
         payment_terms=terms, lines=lines, allowances=tuple(allowances), charges=tuple(charges), tax_groups=groups,
         line_total=line_total, allowance_total=allowance_total, charge_total=charge_total,
         net_total=money(doc.net_total), tax_total=money(doc.tax_total), gross_total=gross,
-        prepaid=Decimal(0), due_payable=gross,
+        prepaid=prepaid, due_payable=gross - prepaid, **_accounting(doc, sign),
     )
+
+
+def _accounting(doc: Document, sign: int) -> dict:
+    """BT-6 and BT-111 as frozen at issue (``Document.accounting_vat``); nothing for a document without them."""
+    accounting = doc.accounting_vat(None)
+    if accounting is None:
+        return {}
+    minor, currency = accounting
+    return {"tax_currency": currency, "tax_total_accounting": from_minor(minor, currency) * sign}
 
 
 __all__ = ["EInvoice", "EInvoiceError", "einvoice", "amount_text", "decimal_text", "FACTURX"]

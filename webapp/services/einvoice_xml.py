@@ -187,6 +187,13 @@ def cii(d: EInvoice):
         w.el(w.el(agreement, "ram:SellerOrderReferencedDocument"), "ram:IssuerAssignedID", d.sales_order)
     if d.purchase_order:
         w.el(w.el(agreement, "ram:BuyerOrderReferencedDocument"), "ram:IssuerAssignedID", d.purchase_order)
+    # the preceding invoices beyond the first (CII D16B holds one InvoiceReferencedDocument): supporting documents
+    # (BG-24: BT-122, type 916, BT-123)
+    for (number, _issued_on), name in zip(d.more_preceding, d.more_preceding_names):
+        document = w.el(agreement, "ram:AdditionalReferencedDocument")
+        w.el(document, "ram:IssuerAssignedID", number)
+        w.el(document, "ram:TypeCode", "916")
+        w.opt(document, "ram:Name", name)
 
     delivery = w.el(transaction, "ram:ApplicableHeaderTradeDelivery")
     if d.ship_to is not None:
@@ -198,6 +205,7 @@ def cii(d: EInvoice):
 
     settlement = w.el(transaction, "ram:ApplicableHeaderTradeSettlement")
     w.opt(settlement, "ram:PaymentReference", d.remittance)
+    w.opt(settlement, "ram:TaxCurrencyCode", d.tax_currency)  # BT-6
     w.el(settlement, "ram:InvoiceCurrencyCode", d.currency)
     means = w.el(settlement, "ram:SpecifiedTradeSettlementPaymentMeans")
     w.el(means, "ram:TypeCode", d.payment_means)
@@ -240,15 +248,18 @@ def cii(d: EInvoice):
         w.el(totals, "ram:AllowanceTotalAmount", money(d.allowance_total))
     w.el(totals, "ram:TaxBasisTotalAmount", money(d.net_total))
     w.el(totals, "ram:TaxTotalAmount", money(d.tax_total), currencyID=d.currency)
+    if d.tax_currency:  # BT-111
+        w.el(totals, "ram:TaxTotalAmount", amount_text(d.tax_total_accounting, d.tax_currency),
+             currencyID=d.tax_currency)
     w.el(totals, "ram:GrandTotalAmount", money(d.gross_total))
     if d.prepaid:
         w.el(totals, "ram:TotalPrepaidAmount", money(d.prepaid))
     w.el(totals, "ram:DuePayableAmount", money(d.due_payable))
-    if d.preceding_number:
+    for number, issued_on in d.preceding[:1]:  # BG-3: the first preceding invoice (the others: BG-24, above)
         reference = w.el(settlement, "ram:InvoiceReferencedDocument")
-        w.el(reference, "ram:IssuerAssignedID", d.preceding_number)
-        if d.preceding_date:
-            _cii_date(w, reference, "ram:FormattedIssueDateTime", d.preceding_date, qualified=True)
+        w.el(reference, "ram:IssuerAssignedID", number)
+        if issued_on:
+            _cii_date(w, reference, "ram:FormattedIssueDateTime", issued_on, qualified=True)
     return root
 
 
@@ -336,6 +347,7 @@ def ubl(d: EInvoice):
     for note in d.notes:
         w.el(root, "cbc:Note", note)
     w.el(root, "cbc:DocumentCurrencyCode", d.currency)
+    w.opt(root, "cbc:TaxCurrencyCode", d.tax_currency)  # BT-6
     w.opt(root, "cbc:BuyerReference", d.buyer_reference)
     if d.period_start or d.period_end:
         period = w.el(root, "cac:InvoicePeriod")
@@ -345,10 +357,10 @@ def ubl(d: EInvoice):
         order = w.el(root, "cac:OrderReference")
         w.el(order, "cbc:ID", d.purchase_order or "NA")  # a sales order alone still needs an order ID
         w.opt(order, "cbc:SalesOrderID", d.sales_order)
-    if d.preceding_number:
+    for number, issued_on in d.preceding:  # BG-3, one cac:BillingReference each
         reference = w.el(w.el(root, "cac:BillingReference"), "cac:InvoiceDocumentReference")
-        w.el(reference, "cbc:ID", d.preceding_number)
-        w.opt(reference, "cbc:IssueDate", d.preceding_date.isoformat() if d.preceding_date else "")
+        w.el(reference, "cbc:ID", number)
+        w.opt(reference, "cbc:IssueDate", issued_on.isoformat() if issued_on else "")
     _ubl_party(w, root, "cac:AccountingSupplierParty", d.seller, with_contact=True)
     _ubl_party(w, root, "cac:AccountingCustomerParty", d.buyer, with_contact=False)
     if d.delivery_date or d.ship_to is not None:
@@ -380,6 +392,9 @@ def ubl(d: EInvoice):
         w.el(subtotal, "cbc:TaxAmount", money(group.tax), currencyID=d.currency)
         _ubl_tax_category(w, subtotal, "cac:TaxCategory", group.category, group.rate, group.reason_code, group.reason,
                           breakdown=True)
+    if d.tax_currency:  # BT-111: a second total, in the seller's currency, without a breakdown
+        w.el(w.el(root, "cac:TaxTotal"), "cbc:TaxAmount", amount_text(d.tax_total_accounting, d.tax_currency),
+             currencyID=d.tax_currency)
     totals = w.el(root, "cac:LegalMonetaryTotal")
     w.el(totals, "cbc:LineExtensionAmount", money(d.line_total), currencyID=d.currency)
     w.el(totals, "cbc:TaxExclusiveAmount", money(d.net_total), currencyID=d.currency)

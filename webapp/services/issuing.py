@@ -11,11 +11,11 @@ from datetime import date, timedelta
 from sqlalchemy import func, inspect, select
 
 from webapp.domain import status as status_table
-from webapp.domain.errors import ActionError, Text
+from webapp.domain.errors import ActionError, Text, joined
 from webapp.extensions import db
 from webapp.models import Contact, Document, DocumentLine, Organization, TaxRate, User
 from webapp.models.types import utcnow
-from webapp.services import audit, ledger, pdf
+from webapp.services import audit, deductions, einvoice_check, ledger, pdf
 from webapp.services.calculation import recalculate
 from webapp.services.links import new_token
 from webapp.services.numbering import date_out_of_order, peek_number, take_number
@@ -34,12 +34,6 @@ NOT_READY = {"invoice": Text("This invoice cannot be issued yet: {problems}"),
 DATE_IN_FUTURE = {"invoice": Text("An invoice cannot be issued with a date in the future."),
                   "credit_note": Text("A credit note cannot be issued with a date in the future."),
                   "quote": Text("A quote cannot be issued with a date in the future.")}
-
-
-def joined(texts: list, separator: str = " ") -> Text:
-    """Messages (Text or str) one after the other as one Text, each read in the reader's language."""
-    values = {f"part{i}": text for i, text in enumerate(texts)}
-    return Text(separator.join("{" + name + "}" for name in values), **values)
 
 
 def issue_problems(org: Organization, doc: Document, dates: bool = True) -> list[Text]:
@@ -81,20 +75,36 @@ def issue_problems(org: Organization, doc: Document, dates: bool = True) -> list
 
 @dataclass(frozen=True)
 class PreparedPdf:
-    """A PDF rendered before the write lock was taken, and the digest of the HTML it was made from."""
-    html_sha256: str
+    """What ``prepare_issue_pdf`` made before the write lock was taken: the e-invoices as built and checked, and
+    the PDF with the key of what it was made from (the HTML and the Factur-X XML it embeds)."""
+    key: str
     pdf: bytes
+    einvoices: tuple[einvoice_check.Checked, ...] = ()
+
+
+def _pdf_key(html: str, facturx: bytes | None) -> str:
+    digest = hashlib.sha256(html.encode())
+    digest.update(b"\0" + (facturx or b""))
+    return digest.hexdigest()
+
+
+def _render(org: Organization, doc: Document, html: str, facturx: bytes | None) -> bytes:
+    """The stored PDF: PDF/A-3b with the Factur-X XML embedded when the document carries one."""
+    if facturx is None:
+        return pdf.render_html_pdf(html)
+    return einvoice_check.embed(pdf.render_html_pdf(html, pdf_a=True), facturx, doc, org)
 
 
 def prepare_issue_pdf(org: Organization, doc: Document, today: date | None = None) -> PreparedPdf | None:
-    """Render the PDF the draft would get if it were issued now, without taking the write lock.
+    """Render the PDF the draft would get if it were issued now, and check its e-invoices, without taking the
+    write lock.
 
-    Rendering is the slow part of issuing (0.1 s for a page, seconds for hundreds of lines); done here,
-    the lock that ``issue`` holds (on SQLite: the whole database) lasts milliseconds. The draft is
-    frozen in memory with the number that is next now, rendered, and everything is rolled back: nothing
-    is written. ``issue`` renders the HTML again under the lock and uses these bytes only when the HTML
-    is identical (same number, figures, snapshots, language); otherwise it renders anew. Returns None
-    when the draft cannot be issued (``issue`` then says why)."""
+    Rendering and the official rules are the slow parts of issuing (0.1 s for a page, seconds for hundreds of
+    lines); done here, the lock that ``issue`` holds (on SQLite: the whole database) lasts milliseconds. The
+    draft is frozen in memory with the number that is next now, rendered, checked, and everything is rolled
+    back: nothing is written. ``issue`` builds the HTML and the XML again under the lock and uses these bytes
+    and reports only when they are identical (same number, figures, snapshots, language); otherwise it renders
+    and checks anew. Returns None when the draft cannot be issued (``issue`` then says why)."""
     try:
         with db.session.no_autoflush:
             on = _issue_date(org, doc, today)
@@ -103,13 +113,17 @@ def prepare_issue_pdf(org: Organization, doc: Document, today: date | None = Non
             if number is None:
                 return None
             _freeze(org, doc, db.session.get(Contact, doc.contact_id), number, on)
+            checked = einvoice_check.check(doc, org)
+            if einvoice_check.refusing(checked):  # ``issue`` refuses with these reports: no PDF needed
+                return PreparedPdf("", b"", checked)
             html = pdf.render_document_html(doc, org)
-            rendered = pdf.render_html_pdf(html)
+            facturx = einvoice_check.facturx_xml(einvoice_check.passing(checked))
+            rendered = _render(org, doc, html, facturx)
     except ActionError:
         return None
     finally:
         db.session.expire_all()  # forget the in-memory freeze (nothing was flushed): every row reads as stored
-    return PreparedPdf(hashlib.sha256(html.encode()).hexdigest(), rendered)
+    return PreparedPdf(_pdf_key(html, facturx), rendered, checked)
 
 
 def _issue_date(org: Organization, doc: Document, today: date | None) -> date:
@@ -128,6 +142,7 @@ def _issue_date(org: Organization, doc: Document, today: date | None) -> date:
 
 def _freeze(org: Organization, doc: Document, contact: Contact, number: str, on: date) -> None:
     """Number, status, dates and the frozen copies of seller and buyer, as issued."""
+    deductions.freeze(org, doc)  # the advance invoices a final invoice deducts, checked again (BT-113)
     doc.number = number
     doc.status = status_table.next_status(doc.kind, doc.status, "issue")
     doc.issue_date = on
@@ -138,6 +153,8 @@ def _freeze(org: Organization, doc: Document, contact: Contact, number: str, on:
     doc.buyer_reference = doc.buyer_reference or contact.buyer_reference  # BT-10: the invoice's, else the customer's
     if doc.e_invoice_format is None:  # the customer's preference, decided now and kept
         doc.e_invoice_format = contact.e_invoice_format
+    from webapp.services import exchange  # BT-6 / BT-111: the VAT total in the organization's currency, frozen
+    exchange.freeze(doc, org)
     doc.refresh_search()
     doc.issued_at = utcnow()
 
@@ -179,16 +196,23 @@ def issue(org: Organization, actor: User, doc: Document, today: date | None = No
     else:
         number = take_number(org, doc.kind, on)
     _freeze(org, doc, db.session.get(Contact, doc.contact_id), number, on)
+    # the e-invoices, checked by the official rules: a fatal finding refuses the issue (nothing is written)
+    with db.session.no_autoflush:
+        checked = einvoice_check.check(doc, org, prepared.einvoices if prepared is not None else ())
+    einvoice_check.refuse_if_fatal(doc, checked)
+    checked = einvoice_check.passing(checked)  # a failing Factur-X nobody asked for stays out of the PDF
     # the PDF as the customer receives it, stored in the same flush as the issue, served unchanged from then on
     with db.session.no_autoflush:
         html = pdf.render_document_html(doc, org)
-    digest = hashlib.sha256(html.encode()).hexdigest()
-    doc.pdf = prepared.pdf if prepared is not None and prepared.html_sha256 == digest else pdf.render_html_pdf(html)
+    facturx = einvoice_check.facturx_xml(checked)
+    key = _pdf_key(html, facturx)
+    doc.pdf = prepared.pdf if prepared is not None and prepared.key == key else _render(org, doc, html, facturx)
     doc.pdf_sha256 = hashlib.sha256(doc.pdf).hexdigest()
     doc.public_token = new_token()
     rate_ids = {x.tax_rate_id for x in [*doc.lines, *doc.adjustments] if x.tax_rate_id}
     for rate in db.session.scalars(select(TaxRate).where(TaxRate.id.in_(rate_ids), TaxRate.first_used_at.is_(None))):
         rate.first_used_at = doc.issued_at  # from now on the rate can only be archived
+    einvoice_check.store(org, doc, checked)
     db.session.flush()
     audit.record(org, actor, "document.issued", doc, summary=f"{actor.email} issued {number} to {doc.buyer_name}",
                  number=number)

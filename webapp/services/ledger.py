@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from webapp.domain.errors import ActionError, Amount
 from webapp.extensions import db
 from webapp.models import Document, DocumentLine, Organization
+from webapp.services import deductions
 
 
 def _credit_notes(invoice: Document, issued_only: bool = True):
@@ -69,6 +70,7 @@ def check_limits(invoice: Document, note: Document) -> None:
     def money(minor: int) -> Amount:
         return Amount(minor, invoice.currency)
 
+    deductions.refuse_credit(invoice)  # a deducted advance invoice is settled by its final invoice
     if note.gross_total >= 0 or not note.lines:
         raise ActionError("credit_not_reducing", "A credit note must reduce the invoice: credit at least one line or an amount.")
     groups = {(g["category"], g["rate"]): g for g in invoice.tax_breakdown}

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from webapp.domain.numbering import NumberFormatError, parse_format
 from webapp.domain.roles import OWNER
+from webapp.domain.tax import EU_MEMBER_STATES
 from webapp.domain.timezones import default_timezone
 from webapp.extensions import db
 from webapp.models import Membership, NumberCounter, NumberSeries, Organization, User
@@ -18,7 +19,9 @@ from webapp.services import audit, catalog
 
 
 def defaults_for_country(country: str) -> dict:
-    """Currency, locale and time zone a business in ``country`` most likely uses."""
+    """Currency, locale and time zone a business in ``country`` most likely uses, and whether its PDFs carry the
+    Factur-X e-invoice (an EU standard: on in the EU, off elsewhere, where a seller may lack what EN 16931
+    requires, e.g. a VAT ID or registration number for BR-CO-26; Settings turns it on)."""
     currency, locale = "EUR", "en"
     if country:
         currencies = get_territory_currencies(country, date.today())
@@ -30,7 +33,8 @@ def defaults_for_country(country: str) -> dict:
             Locale.parse(locale)
         except (UnknownLocaleError, ValueError):
             locale = "en"
-    return {"currency": currency, "locale": locale, "time_zone": default_timezone(country)}
+    return {"currency": currency, "locale": locale, "time_zone": default_timezone(country),
+            "facturx_enabled": country in EU_MEMBER_STATES}
 
 
 def create_organization(name: str, country: str, owner: User) -> Organization:

@@ -2,7 +2,8 @@
 
 Every change runs with the invoice's row locked (``locks.lock_document``: ``FOR UPDATE`` on PostgreSQL,
 ``BEGIN IMMEDIATE`` on SQLite) and keeps ``Document.paid_total`` equal to the sum of the payments
-that are not voided, in the same transaction. Payments never change the issued document itself.
+that are not voided (plus, on a final invoice, the advance invoices it deducts: ``settled_by_advances``), in
+the same transaction. Payments never change the issued document itself.
 A payment carries the idempotency key of the form that recorded it (unique per organization), so the
 same form sent twice records one payment. A payment above the amount due (an overpayment) is recorded only
 when it is confirmed (``allow_overpayment``); a cancelled invoice takes refunds, never money in.
@@ -22,6 +23,7 @@ from webapp.models import Document, Organization, Payment, User
 from webapp.models.payment import METHODS
 from webapp.models.types import utcnow
 from webapp.services import audit, mail
+from webapp.services.deductions import paid_in_money, settled_by_advances
 from webapp.services.links import public_link
 from webapp.services.state import require
 
@@ -65,9 +67,9 @@ def record(org: Organization, actor: User, doc: Document, data: PaymentInput) ->
         raise ActionError("date_in_future", "A payment cannot be dated in the future.", "paid_on")
     if doc.issue_date and data.paid_on < doc.issue_date - timedelta(days=366):
         raise ActionError("date_too_early", "A payment cannot be dated more than a year before the invoice.", "paid_on")
-    if data.amount < 0 and -data.amount > doc.paid_total:
+    if data.amount < 0 and -data.amount > paid_in_money(doc):
         raise ActionError("refund_exceeds_paid", "A refund cannot be more than what was paid ({paid}).", "amount",
-                          paid=Amount(doc.paid_total, doc.currency))
+                          paid=Amount(paid_in_money(doc), doc.currency))
     if data.amount > 0 and not data.allow_overpayment:
         refuse_unconfirmed_overpayment(org, doc, data.amount)
     payment = Payment(org_id=org.id, document_id=doc.id, amount=data.amount, currency=doc.currency,
@@ -113,7 +115,7 @@ def void(org: Organization, actor: User, doc: Document, payment: Payment, reason
         raise ActionError("payment_not_on_invoice", "This payment belongs to another invoice.")
     if payment.is_void:
         raise ActionError("payment_already_void", "This payment was already voided.")
-    if doc.paid_total - payment.amount < 0:
+    if paid_in_money(doc) - payment.amount < 0:
         raise ActionError("void_leaves_negative", "Voiding this payment would leave more refunded than paid: void the refund first.")
     payment.voided_at, payment.voided_by_id, payment.void_reason = utcnow(), actor.id, reason[:300]
     # the payment's row first, then the invoice's, as ``record`` does: the running totals' rows of payments and
@@ -163,6 +165,8 @@ def payments_of(doc: Document) -> list[Payment]:
 
 
 def paid_total(doc: Document) -> int:
-    """The sum of the payments not voided, from the payment rows (what ``Document.paid_total`` must equal)."""
+    """The sum of the payments not voided, from the payment rows, plus the advance invoices a final invoice
+    deducts (what ``Document.paid_total`` must equal)."""
     return int(db.session.scalar(select(func.coalesce(func.sum(Payment.amount), 0))
-                                 .where(Payment.document_id == doc.id, Payment.voided_at.is_(None))))
+                                 .where(Payment.document_id == doc.id, Payment.voided_at.is_(None)))
+               ) + settled_by_advances(doc)

@@ -72,11 +72,13 @@ def _renderer_state(static: Path) -> tuple[FontConfiguration, CSS]:
     return state[1], state[2]
 
 
-def render_html_pdf(html: str) -> bytes:
+def render_html_pdf(html: str, pdf_a: bool = False) -> bytes:
+    """The PDF of ``html``; with ``pdf_a`` a PDF/A-3b (the base of a Factur-X PDF: fonts embedded, an sRGB
+    output intent, XMP metadata)."""
     static = Path(current_app.static_folder).resolve()
     fonts, css = _renderer_state(static)
     return HTML(string=html, base_url=static.as_uri() + "/", url_fetcher=StaticOnlyFetcher(static)).write_pdf(
-        stylesheets=[css], font_config=fonts)
+        stylesheets=[css], font_config=fonts, pdf_variant="pdf/a-3b" if pdf_a else None)
 
 
 def render_document_pdf(doc: Document, org: Organization) -> bytes:
@@ -96,7 +98,8 @@ def document_pdf(doc: Document, org: Organization) -> bytes:
 def epc_qr_data_uri(doc: Document, amount: int | None = None) -> str | None:
     """An SVG data URI of the EPC QR code for a EUR invoice with an IBAN, or None.
 
-    ``amount`` (minor units) defaults to the invoice total; the customer's page passes what is still due."""
+    ``amount`` (minor units) defaults to the invoice total less the advance invoices it deducts; the customer's
+    page passes what is still due."""
     import segno
 
     from webapp.domain.epc import epc_payload
@@ -106,7 +109,7 @@ def epc_qr_data_uri(doc: Document, amount: int | None = None) -> str | None:
     if doc.currency != "EUR" or not seller.get("iban"):
         return None
     payload = epc_payload(name=seller.get("legal_name") or seller.get("name", ""), iban=seller["iban"],
-                          bic=seller.get("bic", ""), amount=from_minor(doc.gross_total if amount is None else amount, "EUR"),
+                          bic=seller.get("bic", ""), amount=from_minor(doc.payable_total if amount is None else amount, "EUR"),
                           reference=doc.number or "")
     if payload is None:
         return None

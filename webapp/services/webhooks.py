@@ -37,7 +37,7 @@ from standardwebhooks import Webhook
 from webapp.domain import status as status_table
 from webapp.domain.errors import ActionError
 from webapp.extensions import db
-from webapp.services import claims
+from webapp.services import claims, deductions
 from webapp.models import Contact, Document, Organization, Payment, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from webapp.models.types import utcnow
 from webapp.models.webhook import DELIVERED, FAILED, QUEUED
@@ -192,7 +192,8 @@ def invoice_data(doc: Document) -> dict:
         "customer_name": doc.buyer_name, "total_extratax_amount": doc.net_total,
         "total_tax_amount": doc.tax_total, "total_tax_included_amount": doc.gross_total,
         "payment_status": payment_status(doc), "amount_due": max(due, 0) if invoice else 0,
-        "amount_paid": doc.paid_total, "amount_credited": doc.credited_total,
+        "amount_paid": deductions.paid_in_money(doc), "amount_credited": doc.credited_total,
+        "amount_prepaid": doc.prepaid_total,  # the advance invoices a final invoice deducts (frozen at issue)
         "related_id": str(doc.related_id) if doc.related_id else None,
     }
 

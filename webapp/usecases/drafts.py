@@ -11,12 +11,14 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from webapp.domain.errors import ActionError, InvalidInput, NotFound
+from webapp.domain.exchange import check_rate
 from webapp.domain.money import precision
 from webapp.domain.reason_codes import REASONS
 from webapp.domain.units import UNITS
 from webapp.extensions import db
 from webapp.models import Contact, Document, DocumentAdjustment, DocumentLine, Product, TaxRate
-from webapp.services import attributes, contacts, drafts, notes
+from webapp.models.types import utcnow
+from webapp.services import attributes, contacts, deductions, drafts, notes
 from webapp.services.calculation import apply_rate, default_tax_rate
 from webapp.services.drafts import line_count  # noqa: F401 - the editor shows how many lines a draft has
 from webapp.usecases import Actor, load, usecase
@@ -86,6 +88,9 @@ class HeaderInput:
     # None: unchanged. ``is_e_invoice`` (seed 004's switch) as ``drafts.e_invoice_choice`` reads it
     e_invoice_format: str | None = None
     is_e_invoice: bool | None = None
+    # BT-6 / BT-111: 1 unit of ``currency`` = this many of the organization's (services/exchange.py); None: none
+    exchange_rate: Decimal | None = None
+    is_advance: bool | None = None  # an advance (down-payment) invoice (services/deductions.py); None: unchanged
 
 
 def _e_invoice(doc: Document, choice: str | None, switch: bool | None) -> dict:
@@ -105,6 +110,7 @@ def change_header(actor: Actor, document_id: int, version: int | None, data: Hea
                                              "service_period_end", "customer_reference", "notes",
                                              "payment_terms_days")}
     values["discount_percent"] = data.discount_percent or None
+    values["exchange_rate"] = data.exchange_rate
     if doc.kind == "quote":
         values["valid_until"] = data.valid_until
     if data.order_reference is not None:
@@ -112,7 +118,18 @@ def change_header(actor: Actor, document_id: int, version: int | None, data: Hea
     if data.buyer_reference is not None:
         values["buyer_reference"] = data.buyer_reference
     values.update(_e_invoice(doc, data.e_invoice_format, data.is_e_invoice))
+    if data.is_advance is not None:
+        values["advance"] = data.is_advance
     drafts.update_header(doc, values)
+    return doc
+
+
+@usecase
+def choose_deductions(actor: Actor, document_id: int, version: int | None, advance_ids) -> Document:
+    """The advance invoices the (final) invoice's draft deducts, replacing its choice (services/deductions.py)."""
+    doc = for_action(actor, document_id, "edit", version)
+    deductions.choose(doc, advance_ids)
+    doc.updated_at = utcnow()  # a new version: the editor's other forms send it
     return doc
 
 
@@ -458,6 +475,9 @@ class DocumentInput:
     buyer_reference: str = ""  # BT-10; "": the customer's at issue
     e_invoice_format: str | None = None  # None (or drafts.CUSTOMERS_CHOICE): the customer's; "" none; a format
     is_e_invoice: bool | None = None  # seed 004's switch (drafts.e_invoice_choice)
+    exchange_rate: Decimal | None = None  # BT-6 / BT-111 (services/exchange.py)
+    is_advance: bool = False  # an advance (down-payment) invoice
+    deducted_advance_ids: tuple[int, ...] = ()  # a final invoice: the advance invoices it deducts
     lines: tuple[NewLine, ...] = ()
     adjustments: tuple[NewAdjustment, ...] = ()
 
@@ -475,7 +495,7 @@ def _rate_for(actor: Actor, rate_id: int | None, percent: Decimal | None, catego
         return default_tax_rate(actor.org)
     category = category or ("S" if percent and percent > 0 else None)
     if category is None:
-        raise ActionError("tax_category_required", "Name the VAT category of a zero rate (Z, E, AE, K, G or O).",
+        raise ActionError("tax_category_required", "Name the VAT category of a zero rate (Z, E, AE, K, G, O or M).",
                           field)
     stmt = select(TaxRate).where(TaxRate.org_id == actor.org.id, TaxRate.archived.is_(False),
                                  TaxRate.category == category).order_by(TaxRate.is_default.desc(), TaxRate.id)
@@ -536,6 +556,7 @@ class DraftChange:
     header: HeaderInput | None = None
     contact_id: int | None = None
     custom_attributes: dict | None = None  # only the fields named change
+    deducted_advance_ids: tuple[int, ...] | None = None  # the advance invoices it deducts; None: unchanged
 
 
 @usecase
@@ -547,6 +568,8 @@ def change_draft(actor: Actor, document_id: int, version: int | None, data: Draf
         change_header.__wrapped__(actor, document_id, None, data.header)
     if data.custom_attributes is not None:
         attributes.change(doc, data.custom_attributes, attributes.fields(actor.org.id))
+    if data.deducted_advance_ids is not None:
+        deductions.choose(doc, data.deducted_advance_ids)
     return doc
 
 
@@ -577,7 +600,7 @@ def create_document(actor: Actor, data: DocumentInput) -> Document:
     header = {k: getattr(data, k) for k in ("currency", "prices_include_tax", "payment_terms_days",
                                              "chosen_issue_date", "service_date", "service_period_end",
                                              "customer_reference", "notes", "discount_percent", "valid_until",
-                                             "order_reference")
+                                             "order_reference", "exchange_rate")
               if getattr(data, k) is not None}
     if kind != "quote":
         header.pop("valid_until", None)
@@ -591,12 +614,18 @@ def create_document(actor: Actor, data: DocumentInput) -> Document:
             errors += exc.errors
     if data.buyer_reference:
         header["buyer_reference"] = data.buyer_reference
+    if data.is_advance:
+        header["advance"] = True
     try:
         header["e_invoice_format"] = drafts.e_invoice_choice(contact, data.e_invoice_format, data.is_e_invoice)
     except ActionError as exc:
         errors.append(exc)
     if "discount_percent" in header and not 0 <= header["discount_percent"] <= 100:
         errors.append(ActionError("discount_out_of_range", "Between 0 and 100 %.", "discount_percent"))
+    try:  # reported with the other mistakes; what else a rate needs, update_header checks (services/exchange.py)
+        check_rate(data.exchange_rate)
+    except ActionError as exc:
+        errors.append(exc)
     if "currency" in header:
         header["currency"] = drafts.checked_currency(header["currency"])
     for name in ("currency", "prices_include_tax"):  # the lines' prices (from products too) are read in these
@@ -637,4 +666,6 @@ def create_document(actor: Actor, data: DocumentInput) -> Document:
     drafts.update_header(doc, header)  # checks the service period; recalculates with every line, once
     if custom:
         attributes.replace(doc, custom, invoice_fields)
+    if data.deducted_advance_ids:
+        deductions.choose(doc, data.deducted_advance_ids)
     return doc

@@ -3,13 +3,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from webapp.domain.einvoice import FACTURX, FORMATS
+from webapp.domain.einvoice import E_INVOICE_KINDS, FACTURX, FORMATS
 from webapp.domain.errors import ActionError, Text
 from webapp.models import Document
-from webapp.services import einvoice_xml
+from webapp.services import einvoice_check, einvoice_xml
 from webapp.usecases import Actor, load, usecase
 
-E_INVOICE_KINDS = ("invoice", "credit_note")  # EN 16931 knows invoices (380) and credit notes (381)
 DRAFT_HAS_NONE = Text("A draft has no e-invoice yet: issue it first.")
 KIND_HAS_NONE = Text("Only invoices and credit notes have an e-invoice.")
 UNKNOWN_FORMAT = Text("There is no e-invoice format {format}: use xrechnung-ubl, xrechnung-cii or facturx-cii.")
@@ -37,7 +36,7 @@ def check_format(fmt: str) -> str:
 @usecase
 def download(actor: Actor, document_id: int, fmt: str | None = None) -> EInvoiceFile:
     """The document's XML in ``fmt`` (None: ``default_format``): the bytes stored at issue, or for a document
-    issued before e-invoices were stored, built from its frozen figures (nothing is written)."""
+    not stored at issue, built from its frozen figures and checked by the official rules (nothing is written)."""
     actor.require("view")
     doc = load(actor, Document, document_id, "document")
     if doc.is_draft:
@@ -45,4 +44,4 @@ def download(actor: Actor, document_id: int, fmt: str | None = None) -> EInvoice
     if doc.kind not in E_INVOICE_KINDS:
         raise ActionError("no_e_invoice", KIND_HAS_NONE)
     fmt = check_format(fmt) if fmt else default_format(doc)
-    return EInvoiceFile(einvoice_xml.document_xml(doc, actor.org, fmt), einvoice_xml.filename(doc, fmt), fmt)
+    return EInvoiceFile(einvoice_check.served(doc, actor.org, fmt), einvoice_xml.filename(doc, fmt), fmt)
