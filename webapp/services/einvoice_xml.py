@@ -11,7 +11,7 @@ from datetime import date
 from lxml import etree
 from sqlalchemy import select
 
-from webapp.domain.einvoice import FACTURX, FORMATS, SYNTAX
+from webapp.domain.einvoice import FORMATS, SYNTAX
 from webapp.extensions import db
 from webapp.models import Contact, Document, DocumentEInvoice, Organization
 from webapp.services.einvoice_data import AllowanceCharge, EInvoice, Party, amount_text, decimal_text, einvoice
@@ -24,11 +24,6 @@ def effective_format(doc: Document) -> str:
         return doc.e_invoice_format
     contact = db.session.get(Contact, doc.contact_id) if doc.contact_id else None
     return contact.e_invoice_format if contact is not None else ""
-
-
-def facturx_pdf(doc: Document, org: Organization) -> bool:
-    """Whether the document's PDF carries the Factur-X XML: the organization's setting, or the customer's format."""
-    return bool(org.facturx_enabled) or effective_format(doc) == FACTURX
 
 
 def stored(doc: Document, fmt: str) -> DocumentEInvoice | None:
