@@ -118,6 +118,9 @@ def load_config(instance_path: Path) -> dict:
         database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
 
     mail_server = os.environ.get("MAIL_SERVER", "").strip()
+    vies_timeout = _int("VIES_TIMEOUT", 5)
+    if vies_timeout < 1:
+        raise ConfigError(f"VIES_TIMEOUT must be at least 1 (seconds), got {vies_timeout}")
     return {
         "APP_ENV": env,
         "SECRET_KEY": secret_key,
@@ -163,4 +166,9 @@ def load_config(instance_path: Path) -> dict:
         # a serving process (gunicorn worker, flask run) compiles the official e-invoice rules in a background
         # thread from its first request on (seconds, once per process), so issuing does not wait; off in tests
         "EINVOICE_WARM_UP": _bool(os.environ.get("EINVOICE_WARM_UP"), default=env != "testing"),
+        # the online check of EU VAT IDs with the European Commission's VIES (services/vies.py); off: nothing calls
+        # out, the offline check (python-stdnum) alone decides. An empty VIES_URL is the Commission's (vies.DEFAULT_URL)
+        "VIES_CHECK": _bool(os.environ.get("VIES_CHECK")),
+        "VIES_URL": os.environ.get("VIES_URL", "").strip(),
+        "VIES_TIMEOUT": vies_timeout,
     }

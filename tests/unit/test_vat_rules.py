@@ -295,9 +295,9 @@ def test_a_buyer_without_a_valid_vat_id_is_explained():
 
 def test_the_reverse_charge_and_exemption_types_of_seed_001():
     assert decide(Seller("DE"), business("ES"), SERVICES, ON).exemption_type == "REVERSE_CHARGE"
-    assert decide(Seller("DE"), business("ES"), GOODS, ON).exemption_type == "INTRA_COMMUNITY_SUPPLY"
+    assert decide(Seller("DE"), business("ES"), GOODS, ON).exemption_type == "INTRA_EU"
     assert decide(Seller("DE"), consumer("US"), GOODS, ON).exemption_type == "EXPORT"
-    assert decide(Seller("DE"), consumer("US"), SAAS, ON).exemption_type == "OUTSIDE_SCOPE"
+    assert decide(Seller("DE"), consumer("US"), SAAS, ON).exemption_type == "NOT_SUBJECT"
     assert decide(Seller("DE", small_business=True), consumer("DE"), GOODS, ON).exemption_type == "SMALL_BUSINESS"
     assert decide(Seller("DE"), consumer("DE"), GOODS, ON).exemption_type == ""
 

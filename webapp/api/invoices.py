@@ -29,7 +29,8 @@ from webapp.models import AuditEvent, Document, DocumentDeduction, DocumentField
 from webapp.api.customers import FIELD_MAP as CUSTOMER_FIELDS, CustomerIn, _custom_json as custom_json
 from webapp.api.customers import _values as customer_values, custom_filters
 from webapp.queries.contacts import filter_clause
-from webapp.services import attributes
+from webapp.domain.vat_rules import EXEMPTION_TYPES
+from webapp.services import attributes, automatic_tax
 from webapp.services import einvoice_xml
 from webapp.services import deductions
 from webapp.services import pdf as pdf_service
@@ -118,6 +119,22 @@ class ItemAdjustmentIn(Input):
                          "(BT-145, e.g. FC freight, ABK miscellaneous)", examples=["95"]) = ""
 
 
+TAX_CODE = ("What the item is for VAT (docs/vat-rules.md): P00000000 goods, P10000000 food, P20000000 books, "
+            "S10000000 services, S30000000 accommodation, D10000000 electronically supplied services (SaaS), ...; "
+            "read by automatic_tax_calculation. Default: the product's, else the organization's")
+
+
+class ProductTaxRef(Input):
+    """Seed 001's ``product: {tax_code}`` on an item."""
+    tax_code: text(9, TAX_CODE, examples=["D10000000"])
+
+
+class AutomaticTax(Input):
+    enabled: Flag = Field(description="true: the VAT of each item follows from the organization's and the "
+                                      "customer's registrations and the item's tax_code (docs/vat-rules.md); an "
+                                      "item with a tax_rate of its own keeps it (set by hand)")
+
+
 class ItemIn(TaxFields):
     """An item (a line). Give its price one way: ``unit_extratax_amount`` (net) or ``unit_tax_included_amount``
     (gross) in minor units, or ``unit_price`` in major units with up to 6 decimals (net or gross as the
@@ -134,6 +151,8 @@ class ItemIn(TaxFields):
         None, description="Or the unit as its UN/ECE Recommendation 20 code (C62, HUR, KGM ...)")
     discount_percent: decimal_input(4, "A discount on this item, 0-100") | None = None
     product_id: Id | None = Field(None, description="Fill description, unit, price and tax from this product")
+    tax_code: text(9, TAX_CODE, examples=["D10000000"]) | None = None
+    product: ProductTaxRef | None = Field(None, description="Seed 001: the item's product as its tax_code")
     base_quantity: decimal_input(4, "The unit price is per this many units (EN 16931 BT-149), e.g. 100 for a "
                                     "price per 100 kg; above 0, default 1") | None = None
     service_period: ServicePeriod | None = Field(None, description="This item's own service period (BG-26)")
@@ -148,6 +167,8 @@ class ItemIn(TaxFields):
                  if getattr(self, n) is not None]
         if len(given) > 1:
             raise ValueError("give the price once: unit_extratax_amount, unit_tax_included_amount or unit_price")
+        if self.tax_code is not None and self.product is not None and self.tax_code != self.product.tax_code:
+            raise ValueError("give the tax code once: tax_code or product.tax_code")
         return self
 
 
@@ -196,6 +217,8 @@ class InvoiceIn(Input):
     price_tax_inclusive: Flag | None = Field(None, description="Prices include VAT (seed 003); default: as the "
                                                                "items' amounts say, else the organization's")
     calculate_from_net: Flag | None = Field(None, description="Seed 002: true = net prices")
+    automatic_tax_calculation: AutomaticTax | None = Field(None, description="Seed 000; default: the "
+                                                                             "organization's setting")
     payment_terms: PaymentTerms | None = None
     notes: text(5000, "Shown on the document") | None = Field(None, validation_alias=AliasChoices(
         "notes", "memo", "invoice_note"))
@@ -248,6 +271,8 @@ class InvoicePatch(Input):
     issue_date: Day | None = None
     valid_until: Day | None = None
     discount_percent: decimal_input(4, "0-100; 0 removes it") | None = None
+    automatic_tax_calculation: AutomaticTax | None = Field(None, description="On: the rules decide every item "
+                                                                             "(rates set before are let go)")
 
 
 class ItemPatch(ItemIn):
@@ -301,6 +326,13 @@ class ItemTax(Output):
     percentage: str
     category: str
     exemption: Exemption | None
+    jurisdiction: str | None = Field(description="With automatic tax: the country whose VAT applies")
+    tax_code: str | None = Field(description="Items: the tax code the rules read (its own, its product's or the "
+                                             "organization's default)")
+    rule: str | None = Field(description="With automatic tax: the rule applied (docs/vat-rules.md), e.g. "
+                                         "reverse_charge, distance_destination, hand_set")
+    explanation: str | None = Field(description="With automatic tax: the decision in one line")
+    warning: str | None = Field(description="With automatic tax: what the seller must do, e.g. register for OSS")
 
 
 class ItemAdjustmentOut(Output):
@@ -456,19 +488,29 @@ def _jurisdiction(doc: Document) -> str:
     return (doc.seller or {}).get("country") or actor().org.country or ""
 
 
-def _exemption(category: str, note: str):
+def _exemption(category: str, note: str, decided: str | None = None):
     """The exemption of an item or VAT group: the categories that need a legal note, and B (split payment)
-    when its rate has one; none for the taxed categories that take no note (S, Z, L, M)."""
+    when its rate has one; none for the taxed categories that take no note (S, Z, L, M). ``decided``: the type
+    the VAT rules gave (e.g. SMALL_BUSINESS for an E line of a small business)."""
     if category in NOTE_FORBIDDEN or not (category in NOTE_REQUIRED or note):
         return None
-    return {"type": {"AE": "REVERSE_CHARGE", "K": "INTRA_EU", "G": "EXPORT", "E": "EXEMPT",
-                     "O": "NOT_SUBJECT", "B": "SPLIT_PAYMENT"}.get(category, category), "legal_notice": note}
+    return {"type": decided or EXEMPTION_TYPES.get(category, category), "legal_notice": note}
 
 
-def _tax(target) -> dict:
+def _tax(target, doc: Document | None = None) -> dict:
+    """An item's or adjustment's tax; an item of a document with automatic tax (or a decision copied from one)
+    carries the rules' decision (services/automatic_tax.py)."""
+    decision = getattr(target, "tax_decision", None) or {}
+    automatic = doc is not None and isinstance(target, DocumentLine) and (doc.automatic_tax or bool(decision))
+    explanation = automatic_tax.explanation(target) if automatic else None
+    warning = automatic_tax.warning(target) if automatic else None
     return {"tax_rate_id": str(target.tax_rate_id) if target.tax_rate_id else None,
             "percentage": decimal_text(target.tax_percent), "category": target.tax_category,
-            "exemption": _exemption(target.tax_category, target.exemption_note)}
+            "exemption": _exemption(target.tax_category, target.exemption_note, decision.get("exemption_type")),
+            "jurisdiction": (target.tax_jurisdiction or None) if automatic else None,
+            "tax_code": automatic_tax.line_tax_code(actor().org, target) if automatic else None,
+            "rule": (target.tax_rule or None) if automatic else None,
+            "explanation": str(explanation) if explanation else None, "warning": str(warning) if warning else None}
 
 
 def _shares(doc: Document, lines: list[DocumentLine], adjustment_nets: dict[int, int]) -> dict:
@@ -523,7 +565,7 @@ def item_json(doc: Document, line: DocumentLine, shares: dict) -> dict:
                                if line.period_start or line.period_end else None),
             "allowances": _item_adjustments(doc, line, "allowance"), "charges": _item_adjustments(doc, line, "charge"),
             "extratax_amount": line.net_amount, "tax_amount": tax, "tax_included_amount": line.net_amount + tax,
-            "tax": _tax(line)}
+            "tax": _tax(line, doc)}
 
 
 def _adjustment_nets(doc: Document) -> dict[int, int]:
@@ -577,8 +619,9 @@ def invoice_json(doc: Document, with_items: bool = True, attribute_values: dict 
         "allowances": adjustments("allowance"), "charges": adjustments("charge"),
         "taxes": [{"tax_id": "vat", "percentage": decimal_text(Decimal(t["rate"])), "category": t["category"],
                    "category_name": CATEGORIES.get(t["category"], t["category"]), "taxable_amount": t["base"],
-                   "tax_amount": t["tax"], "jurisdiction": _jurisdiction(doc),
-                   "exemption": _exemption(t["category"], t.get("note", ""))} for t in doc.tax_breakdown],
+                   "tax_amount": t["tax"], "jurisdiction": t.get("jurisdiction") or _jurisdiction(doc),
+                   "exemption": _exemption(t["category"], t.get("note", ""), t.get("exemption_type"))}
+                  for t in doc.tax_breakdown],
         "total_lines_amount": doc.line_total, "total_allowance_amount": doc.allowance_total,
         "total_charge_amount": doc.charge_total, "total_extratax_amount": doc.net_total,
         "total_tax_amount": doc.tax_total, "total_tax_included_amount": doc.gross_total,
@@ -690,7 +733,8 @@ def _new_line(item: ItemIn, currency: str) -> tuple[draft_usecases.NewLine, bool
         item.product_id is None else None, unit_price=price, unit=unit, discount_percent=item.discount_percent,
         product_id=int(item.product_id) if item.product_id else None, base_quantity=item.base_quantity,
         period=_period(item), allowances=_item_adjustments_in(item.allowances, currency),
-        charges=_item_adjustments_in(item.charges, currency), **_tax_args(item)), gross
+        charges=_item_adjustments_in(item.charges, currency), **_tax_args(item),
+        tax_code=item.tax_code if item.tax_code is not None else (item.product.tax_code if item.product else None)), gross
 
 
 def _currency_of(body: InvoiceIn) -> str:
@@ -792,6 +836,7 @@ def _document_input(body: InvoiceIn) -> draft_usecases.DocumentInput:
         order_reference=body.order_id, buyer_reference=body.buyer_reference or "",
         e_invoice_format=body.e_invoice_format, is_e_invoice=body.is_e_invoice, exchange_rate=body.exchange_rate,
         is_advance=bool(body.is_advance),
+        automatic_tax=body.automatic_tax_calculation.enabled if body.automatic_tax_calculation else None,
         deducted_advance_ids=tuple(int(i) for i in body.deducted_advance_ids or ()),
         valid_until=body.valid_until, lines=tuple(line for line, _ in parsed), adjustments=tuple(adjustments))
 
@@ -807,7 +852,7 @@ def _field_map(body_items: int = 0, body: InvoiceIn | None = None) -> dict:
         for name, api in (("description", "description"), ("quantity", "quantity"), ("unit", "unit"),
                           ("unit_price", "unit_price"), ("discount_percent", "discount_percent"),
                           ("tax_rate", "tax_rate"), ("product_id", "product_id"), ("base_quantity", "base_quantity"),
-                          *LINE_FIELD_MAP.items()):
+                          ("tax_code", "tax_code"), *LINE_FIELD_MAP.items()):
             mapping[f"lines.{i}.{name}"] = f"items.{i}.{api}"
         if body is not None:
             for kind in ("allowances", "charges"):
@@ -965,6 +1010,7 @@ def update_invoice(document_id: int):
             e_invoice_format=(body.e_invoice_format if body.e_invoice_format is not None else CUSTOMERS_CHOICE)
             if "e_invoice_format" in given else None,
             is_e_invoice=body.is_e_invoice, is_advance=body.is_advance,
+            automatic_tax=body.automatic_tax_calculation.enabled if body.automatic_tax_calculation else None,
             exchange_rate=body.exchange_rate if "exchange_rate" in given else doc.exchange_rate)
     change = draft_usecases.DraftChange(header=header,
                                         contact_id=int(body.customer_id) if body.customer_id else None,
@@ -1045,7 +1091,8 @@ def update_item(document_id: int, line_id: int):
         base_quantity=body.base_quantity if "base_quantity" in given and body.base_quantity is not None else None,
         period=(_period(body) or draft_usecases.LinePeriod()) if "service_period" in given else None,
         allowances=_item_adjustments_in(body.allowances, doc.currency) if "allowances" in given else None,
-        charges=_item_adjustments_in(body.charges, doc.currency) if "charges" in given else None)
+        charges=_item_adjustments_in(body.charges, doc.currency) if "charges" in given else None,
+        tax_code=body.tax_code if body.tax_code is not None else (body.product.tax_code if body.product else None))
     g.api_field_map = {"tax_rate_id": "tax_rate_id", **LINE_FIELD_MAP}
     change = draft_usecases.change_line(actor(), document_id, line_id, wanted_version(body.version), data)
     return _item_answer(change.document, line_id)

@@ -192,3 +192,41 @@ FORBIDDEN = Text("Your role in this organization does not allow this.")
 class Forbidden(ActionError):
     def __init__(self, message: "str | Text" = FORBIDDEN):
         super().__init__("forbidden", message)
+
+
+def text_json(text: "Text | str | None"):
+    """A message as JSON (to store it and read it later in any language): ``{"t": template, "p": {name: value}}``
+    with nested Texts, Decimals and dates tagged; ``text_from_json`` reads it back."""
+    if text is None or isinstance(text, str):
+        return text
+
+    def value(v):
+        if isinstance(v, Text):
+            return {"text": text_json(v)}
+        if isinstance(v, Amount):
+            return {"amount": v.minor, "currency": v.currency}
+        if isinstance(v, Decimal):
+            return {"decimal": f"{v.normalize():f}"}
+        if isinstance(v, date):
+            return {"date": v.isoformat()}
+        return v
+    return {"t": text.template, "p": {k: value(v) for k, v in text.params.items()}}
+
+
+def text_from_json(data) -> "Text | str | None":
+    if data is None or isinstance(data, str):
+        return data
+
+    def value(v):
+        if isinstance(v, dict):
+            if "text" in v:
+                return text_from_json(v["text"])
+            if "amount" in v:
+                return Amount(v["amount"], v["currency"])
+            if "decimal" in v:
+                return Decimal(v["decimal"])
+            if "date" in v:
+                return date.fromisoformat(v["date"])
+        return v
+    template = data["t"]
+    return Text(template, **{k: value(v) for k, v in (data.get("p") or {}).items()})

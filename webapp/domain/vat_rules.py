@@ -65,9 +65,9 @@ SME_NOTES = {
 # EN 16931 exemption reason codes (BT-121, CEF VATEX list as vendored in webapp/einvoice/artefacts). The SME
 # scheme has no VATEX code there: its e-invoice carries category E and the notice as the reason text (BT-120).
 VATEX = {"AE": "VATEX-EU-AE", "K": "VATEX-EU-IC", "G": "VATEX-EU-G", "O": "VATEX-EU-O"}
-# seed 001's ``exemption.type``
-EXEMPTION_TYPES = {"AE": "REVERSE_CHARGE", "K": "INTRA_COMMUNITY_SUPPLY", "G": "EXPORT", "O": "OUTSIDE_SCOPE",
-                   "E": "EXEMPT"}
+# seed 001's ``exemption.type`` by category (the API's ``exemption.type``; a small business's E is SMALL_BUSINESS)
+EXEMPTION_TYPES = {"AE": "REVERSE_CHARGE", "K": "INTRA_EU", "G": "EXPORT", "O": "NOT_SUBJECT", "E": "EXEMPT",
+                   "B": "SPLIT_PAYMENT"}
 
 # explanations: one line each, templates with placeholders (translated where shown)
 DOMESTIC = _n("Sale within {country}: {product} at {country}'s rate of {rate} %.")

@@ -7,7 +7,7 @@ from webapp.models.document import Document, DocumentAdjustment, DocumentLine, D
 from webapp.models.document import DocumentDeduction, DocumentEInvoice, DocumentNoteFile
 from webapp.models.imports import ImportJob
 from webapp.models.numbering import NumberCounter, NumberSeries
-from webapp.models.org import Invitation, Membership, Organization
+from webapp.models.org import Invitation, Membership, Organization, VatRegistration
 from webapp.models.outbox import OutboxMessage
 from webapp.models.payment import Payment
 from webapp.models.totals import DocumentTotal, PaymentTotal
@@ -39,6 +39,7 @@ __all__ = [
     "NumberCounter",
     "NumberSeries",
     "Organization",
+    "VatRegistration",
     "OutboxMessage",
     "Payment",
     "PaymentTotal",

@@ -58,6 +58,8 @@ class Product(db.Model):
     price_includes_tax: Mapped[bool] = mapped_column(Boolean, default=False)
     tax_rate_id: Mapped[int | None] = mapped_column(ForeignKey("tax_rate.id", ondelete="RESTRICT"), nullable=True)
     sku: Mapped[str] = mapped_column(String(64), default="")
+    # what it is for VAT (domain/tax_codes.py, e.g. D10000000 SaaS); "": the organization's default_tax_code
+    tax_code: Mapped[str] = mapped_column(String(9), default="", server_default="")
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
     search_text: Mapped[str] = mapped_column(Text, default="")
     sort_name: Mapped[str] = mapped_column(String(200), default="")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.domain.einvoice import PREFERENCE_SQL
@@ -38,6 +38,12 @@ class Contact(db.Model):
     locale: Mapped[str] = mapped_column(String(10), default="")
     currency: Mapped[str] = mapped_column(String(3), default="")
     vat_id: Mapped[str] = mapped_column(String(20), default="")
+    # a business (B2B) or a consumer (B2C): what the VAT rules need besides the country and VAT ID
+    is_business: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # the optional online check of ``vat_id`` (services/vies.py) and when it answered; None: not checked (the
+    # offline check by python-stdnum is all the rules use then)
+    vat_id_valid: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    vat_id_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # the reference the buyer wants on its invoices (BT-10: e.g. the Leitweg-ID of a German public buyer)
     buyer_reference: Mapped[str] = mapped_column(String(100), default="", server_default="")
     # the e-invoice this customer receives (domain/einvoice.PREFERENCES): "" none (the PDF alone)

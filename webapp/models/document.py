@@ -47,6 +47,9 @@ class Document(db.Model):
         # filter[order_id]: every document of an order, cancelled ones too
         Index("ix_document_org_order", "org_id", "order_reference", sqlite_where=text("order_reference IS NOT NULL"),
               postgresql_where=text("order_reference IS NOT NULL")),
+        # the EUR 10,000 threshold: the distance sales of an organization's issue dates in a year
+        Index("ix_document_org_distance", "org_id", "issue_date", sqlite_where=text("distance_sales_eur IS NOT NULL"),
+              postgresql_where=text("distance_sales_eur IS NOT NULL")),
         # the domain's enums (domain/status.py); the naming convention makes these ck_document_<name>
         CheckConstraint(one_of("kind", state_model.KINDS), name="kind"),
         CheckConstraint(one_of("flow", state_model.FLOWS), name="flow"),
@@ -119,6 +122,11 @@ class Document(db.Model):
     # in ``paid_total`` too, so the amount due is what remains after them
     advance: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     prepaid_total: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # automatic VAT (services/automatic_tax.py): a draft's lines take the rules' decision; frozen with them at issue
+    automatic_tax: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # frozen at issue: the net of its cross-border distance sales to consumers (goods, electronically supplied
+    # services) in EUR cents (negative for a credit note), which the EUR 10,000 threshold adds up; None: none
+    distance_sales_eur: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     valid_until: Mapped[date | None] = mapped_column(Date, nullable=True)  # quotes: the offer's expiry
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)  # quotes: accepted/declined
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -239,6 +247,13 @@ class DocumentLine(db.Model):
     # EN 16931 BG-26: the line's own service period (BT-134 start, BT-135 end; either or both)
     period_start: Mapped[date | None] = mapped_column(Date, nullable=True)
     period_end: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # the product's tax code (domain/tax_codes.py) the VAT rules read; "": the product's, else the organization's
+    tax_code: Mapped[str] = mapped_column(String(9), default="", server_default="")
+    # the country whose VAT the line follows, and the rule that said so (domain/vat_rules.py), with its decision:
+    # {explanation, warning, vatex, exemption_type, oss, hand_set} (explanation/warning as domain.errors.text_json)
+    tax_jurisdiction: Mapped[str] = mapped_column(String(2), default="", server_default="")
+    tax_rule: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    tax_decision: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     # a credit note's line: the invoice line it credits (the quantity credited is the negated quantity)
     source_line_id: Mapped[int | None] = mapped_column(ForeignKey("document_line.id", ondelete="SET NULL"),
                                                        nullable=True, index=True)
@@ -310,6 +325,7 @@ FROZEN_FIELDS = frozenset({
     "discount_percent", "order_reference", "imported", "buyer_reference", "e_invoice_format", "buyer_name", "search_text", "seller", "buyer", "line_total", "allowance_total", "charge_total",
     "net_total", "tax_total", "gross_total", "tax_breakdown", "org_id", "pdf", "pdf_sha256", "valid_until",
     "related_id", "exchange_rate", "tax_total_accounting", "accounting_currency", "advance", "prepaid_total",
+    "automatic_tax", "distance_sales_eur",
 })
 
 

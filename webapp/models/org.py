@@ -1,9 +1,10 @@
 """Organizations (tenants), memberships and invitations."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
@@ -56,6 +57,16 @@ class Organization(db.Model):
     contact_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
     # every issued PDF is a Factur-X (PDF/A-3b with the EN 16931 CII embedded); off: a plain PDF
     facturx_enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
+    # Automatic VAT (services/automatic_tax.py, docs/vat-rules.md): new drafts decide each line's VAT from the
+    # parties and the product's tax code (``automatic_tax``); ``default_tax_code`` is a product's without one
+    automatic_tax: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    default_tax_code: Mapped[str] = mapped_column(String(9), default="S10000000", server_default="S10000000")
+    # a small business exempt from VAT (Kleinunternehmer, Section 19 UStG; the EU SME scheme): no VAT charged
+    small_business: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    # enrolled in the One-Stop-Shop (union scheme; non-Union scheme outside the EU) from this day
+    oss_since: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # opted for taxation at destination below the EUR 10,000 threshold (Article 59c(3), Directive 2006/112/EC)
+    destination_opt_in: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     memberships: Mapped[list["Membership"]] = relationship(back_populates="organization", cascade="all, delete-orphan")
@@ -94,6 +105,21 @@ class Organization(db.Model):
         if not (self.vat_id or self.tax_number):
             missing.append("VAT ID or tax number")
         return missing
+
+
+class VatRegistration(db.Model):
+    """A VAT registration of the organization in another country than its own (its home one is ``country`` and
+    ``vat_id``): sales taxed there need no "register" warning."""
+
+    __tablename__ = "vat_registration"
+    __table_args__ = (UniqueConstraint("org_id", "country"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"), index=True)
+    country: Mapped[str] = mapped_column(String(2))
+    vat_id: Mapped[str] = mapped_column(String(20), default="")
+    valid_from: Mapped[date | None] = mapped_column(Date, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Membership(db.Model):

@@ -6,6 +6,7 @@ updates the draft's copies), an issued document's copies never change.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import func, or_, select
@@ -146,27 +147,47 @@ def _first_notes(items) -> dict[tuple[str, Decimal], str]:
     return notes
 
 
-def _store(doc: Document, totals: Totals, notes: dict[tuple[str, Decimal], str]) -> None:
+def _decisions(lines) -> dict[tuple[str, Decimal], dict]:
+    """Each VAT group's automatic decision (services/automatic_tax.py), from its first line that has one: the
+    jurisdiction, the exemption reason code (BT-121) and type, kept in the group's breakdown entry."""
+    found: dict[tuple[str, Decimal], dict] = {}
+    for line in lines:
+        decision = line.tax_decision or {}
+        if line.tax_jurisdiction and not decision.get("undecided"):
+            found.setdefault((line.tax_category, line.tax_percent.normalize()), {
+                k: v for k, v in (("jurisdiction", line.tax_jurisdiction), ("vatex", decision.get("vatex", "")),
+                                  ("exemption_type", decision.get("exemption_type", ""))) if v})
+    return found
+
+
+def _store(doc: Document, totals: Totals, notes: dict[tuple[str, Decimal], str], decided=None) -> None:
     for name in ("line_total", "allowance_total", "charge_total", "net_total", "tax_total", "gross_total"):
         setattr(doc, name, to_minor(getattr(totals, name), doc.currency))
+    decided = decided or {}
     doc.tax_breakdown = [
         {"category": g.category, "rate": f"{g.rate.normalize():f}", "base": to_minor(g.base, doc.currency),
-         "tax": to_minor(g.tax, doc.currency), "note": notes.get((g.category, g.rate.normalize()), "")}
+         "tax": to_minor(g.tax, doc.currency), "note": notes.get((g.category, g.rate.normalize()), ""),
+         **decided.get((g.category, g.rate.normalize()), {})}
         for g in totals.tax_groups]
     doc.refresh_search()
     doc.updated_at = utcnow()
 
 
-def recalculate(doc: Document) -> Totals:
-    """Every figure of the document from all its lines and adjustments."""
+def recalculate(doc: Document, on: date | None = None) -> Totals:
+    """Every figure of the document from all its lines and adjustments; a draft with automatic VAT decides its
+    lines' VAT first, as of ``on`` (default: its chosen issue date, else today)."""
     if doc.is_draft:
         _refresh_rate_copies(doc)
+        if doc.automatic_tax:
+            from webapp.services import automatic_tax
+
+            automatic_tax.apply(db.session.get(Organization, doc.org_id), doc, on)
     totals = _totals_of(doc)
     _check_size(doc, [*totals.line_nets, totals.net_total, totals.gross_total, totals.tax_total])
     for line, net in zip(doc.lines, totals.line_nets):
         line.net_amount = to_minor(net, doc.currency)
     _store(doc, totals, _first_notes([(x.tax_category, x.tax_percent, x.exemption_note)
-                                      for x in [*doc.lines, *doc.adjustments]]))
+                                      for x in [*doc.lines, *doc.adjustments]]), _decisions(doc.lines))
     return totals
 
 
@@ -187,9 +208,9 @@ def recalculate_changed(doc: Document, changed=()) -> set[int]:
 
     Falls back to ``recalculate`` where every line can move: with prices including VAT (the cent corrections
     of a group spread over its lines), on a document that is not a draft, and when a line still carries an old
-    copy of an edited tax rate."""
+    copy of an edited tax rate, and with automatic VAT (a line can move every line's decision: the threshold)."""
     changed = list(changed)
-    if doc.prices_include_tax or not doc.is_draft or _line_rate_copies_stale(doc):
+    if doc.prices_include_tax or not doc.is_draft or doc.automatic_tax or _line_rate_copies_stale(doc):
         before = {line.id: line.net_amount for line in doc.lines}
         recalculate(doc)
         return {line.id for line in doc.lines if before.get(line.id) != line.net_amount}

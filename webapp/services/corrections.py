@@ -17,7 +17,7 @@ from webapp.domain.money import from_minor, round_money, to_minor
 from webapp.extensions import db
 from webapp.i18n import document_text
 from webapp.models import Contact, Document, DocumentAdjustment, DocumentLine, Organization, User
-from webapp.services import audit, deductions, drafts, issuing
+from webapp.services import audit, automatic_tax, deductions, drafts, issuing
 from webapp.services.calculation import recalculate
 from webapp.services.ledger import (ROUNDING_TOLERANCE, check_limits, creditable, credited_groups,
                                     remaining_quantities)
@@ -53,7 +53,10 @@ def _credit_line(invoice_line: DocumentLine, quantity: Decimal, position: int, c
                         exemption_note=invoice_line.exemption_note, source_line_id=invoice_line.id,
                         base_quantity=invoice_line.base_quantity, period_start=invoice_line.period_start,
                         period_end=invoice_line.period_end,
-                        adjustments=drafts.copied_adjustments(invoice_line, factor, currency))
+                        adjustments=drafts.copied_adjustments(invoice_line, factor, currency),
+                        tax_code=invoice_line.tax_code, tax_jurisdiction=invoice_line.tax_jurisdiction,
+                        tax_rule=invoice_line.tax_rule,
+                        tax_decision=dict(invoice_line.tax_decision) if invoice_line.tax_decision else None)
 
 
 def _finish(org: Organization, actor: User, invoice: Document, note: Document, what: str) -> Document:
@@ -93,7 +96,8 @@ def full_credit_note(org: Organization, actor: User, invoice: Document, reason: 
                 position=position, description=document_text(
                     invoice, org, "Remaining amount of %(number)s", number=invoice.number), quantity=Decimal(-1),
                 unit="lump_sum", unit_price=from_minor(rest, invoice.currency), tax_rate_id=None,
-                tax_percent=Decimal(g["rate"]), tax_category=g["category"], exemption_note=g.get("note", "")))
+                tax_percent=Decimal(g["rate"]), tax_category=g["category"], exemption_note=g.get("note", ""),
+                **automatic_tax.group_decision(g)))
     return _finish(org, actor, invoice, note, "the remaining amount")
 
 
@@ -157,7 +161,7 @@ def amount_credit_note(org: Organization, actor: User, invoice: Document, amount
         position=0, description=reason or document_text(
             invoice, org, "Credit on %(number)s", number=invoice.number), quantity=Decimal(-1), unit="lump_sum",
         unit_price=amount, tax_rate_id=None, tax_percent=Decimal(group[1]), tax_category=group[0],
-        exemption_note=groups[group].get("note", "")))
+        exemption_note=groups[group].get("note", ""), **automatic_tax.group_decision(groups[group])))
     return _finish(org, actor, invoice, note, "an amount")
 
 

@@ -34,7 +34,7 @@ def new_draft(org: Organization, actor: User, contact: Contact, kind: str = "inv
     doc = Document(org_id=org.id, kind=kind, flow="sales", status="draft", contact_id=contact.id,
                    currency=contact.currency or org.currency, prices_include_tax=org.prices_include_tax,
                    payment_terms_days=org.payment_terms_days, buyer_name=contact.display_name,
-                   created_by_id=actor.id,
+                   created_by_id=actor.id, automatic_tax=org.automatic_tax,
                    valid_until=date.today() + timedelta(days=QUOTE_VALIDITY_DAYS) if kind == "quote" else None)
     db.session.add(doc)
     db.session.flush()
@@ -56,7 +56,7 @@ def set_contact(doc: Document, contact: Contact) -> None:
 
 HEADER_FIELDS = ("currency", "prices_include_tax", "chosen_issue_date", "service_date", "service_period_end",
                  "payment_terms_days", "customer_reference", "notes", "discount_percent", "valid_until",
-                 "order_reference", "buyer_reference", "e_invoice_format", "exchange_rate", "advance")
+                 "order_reference", "buyer_reference", "e_invoice_format", "exchange_rate", "advance", "automatic_tax")
 CUSTOMERS_CHOICE = "customer"  # an e-invoice choice: the customer's preference, decided at issue (stored as None)
 MAX_BUYER_REFERENCE = 100
 
@@ -125,6 +125,8 @@ def update_header(doc: Document, values: dict) -> None:
 
         deductions.check_advance(doc)
     values = exchange.header_rate(doc, values)
+    if "automatic_tax" in values and bool(values["automatic_tax"]) != doc.automatic_tax:
+        _switch_automatic_tax(doc, bool(values["automatic_tax"]))
     for key, value in values.items():
         if key not in HEADER_FIELDS:
             raise KeyError(key)
@@ -132,6 +134,16 @@ def update_header(doc: Document, values: dict) -> None:
     if doc.service_period_end and (not doc.service_date or doc.service_period_end < doc.service_date):
         raise ActionError("service_period_invalid", "The service period ends before it starts.", "service_period_end")
     recalculate(doc)
+
+
+def _switch_automatic_tax(doc: Document, on: bool) -> None:
+    """Automatic VAT switched on: the rules decide every line, discount and charge (rates chosen before are let
+    go). Switched off: the lines keep the rates the rules gave, as rates of their own, without the decision."""
+    for item in [*doc.lines, *doc.adjustments]:
+        if on:
+            apply_rate(item, None)
+        elif isinstance(item, DocumentLine):
+            item.tax_jurisdiction, item.tax_rule, item.tax_decision = "", "", None
 
 
 def line_count(doc: Document) -> int:
@@ -155,7 +167,7 @@ def add_line(org: Organization, doc: Document, product: Product | None = None) -
     if product is not None:
         fill_from_product(doc, line, product)
     else:
-        apply_rate(line, default_tax_rate(org))
+        apply_rate(line, None if doc.automatic_tax else default_tax_rate(org))
     return append_line(doc, line)
 
 
@@ -187,7 +199,8 @@ def fill_from_product(doc: Document, line: DocumentLine, product: Product) -> No
         factor = (100 + rate) / 100
         line.unit_price = (product.unit_price / factor if product.price_includes_tax
                            else product.unit_price * factor).quantize(Decimal("0.000001"))
-    apply_rate(line, product.tax_rate)
+    # with automatic VAT the product's tax code decides (services/automatic_tax.py), its rate only converts prices
+    apply_rate(line, None if doc.automatic_tax else product.tax_rate)
 
 
 def apply_product(doc: Document, line: DocumentLine, product: Product) -> set[int]:
@@ -198,7 +211,7 @@ def apply_product(doc: Document, line: DocumentLine, product: Product) -> set[in
 
 
 LINE_FIELDS = ("description", "quantity", "unit", "unit_price", "discount_percent", "base_quantity", "period_start",
-               "period_end")
+               "period_end", "tax_code")
 
 
 def line_adjustments(allowances=(), charges=()) -> list[DocumentLineAdjustment]:
@@ -281,7 +294,7 @@ def add_adjustment(org: Organization, doc: Document, kind: str) -> DocumentAdjus
     adjustment = DocumentAdjustment(kind=kind, amount=Decimal("0"),
                                     reason=document_text(doc, org, "Discount") if kind == "allowance"
                                     else document_text(doc, org, "Shipping"))
-    apply_rate(adjustment, default_tax_rate(org))
+    apply_rate(adjustment, None if doc.automatic_tax else default_tax_rate(org))
     doc.adjustments.append(adjustment)
     recalculate_changed(doc)  # the lines' nets stay: only the totals move
     db.session.flush()
@@ -327,6 +340,7 @@ def copy_document(org: Organization, actor: User, doc: Document, kind: str | Non
                     payment_terms_days=doc.payment_terms_days, customer_reference=doc.customer_reference,
                     notes=doc.notes, discount_percent=doc.discount_percent, buyer_name=doc.buyer_name,
                     related_id=doc.id, created_by_id=actor.id, exchange_rate=doc.exchange_rate,
+                    automatic_tax=doc.automatic_tax,
                     advance=doc.advance and kind == "invoice",  # a copy of an advance invoice is one too
                     # the order goes along where the original no longer bills it (reactivated, re-addressed,
                     # a quote's invoice), never into a duplicate of a live invoice (one order, one invoice)
@@ -346,7 +360,8 @@ def copy_document(org: Organization, actor: User, doc: Document, kind: str | Non
             quantity=line.quantity, unit=line.unit, unit_price=line.unit_price,
             discount_percent=line.discount_percent, tax_rate_id=line.tax_rate_id, tax_percent=line.tax_percent,
             tax_category=line.tax_category, exemption_note=line.exemption_note, base_quantity=line.base_quantity,
-            period_start=line.period_start, period_end=line.period_end, adjustments=copied_adjustments(line)))
+            period_start=line.period_start, period_end=line.period_end, adjustments=copied_adjustments(line),
+            tax_code=line.tax_code))
     for adj in doc.adjustments:
         copy.adjustments.append(DocumentAdjustment(
             kind=adj.kind, reason=adj.reason, reason_code=adj.reason_code, amount=adj.amount, tax_rate_id=adj.tax_rate_id,

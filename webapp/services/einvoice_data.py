@@ -22,13 +22,13 @@ from webapp.domain.einvoice import FACTURX, SPEC_EN16931, SPEC_XRECHNUNG, XRECHN
 from webapp.domain.money import from_minor, precision, round_money
 from webapp.domain.tax import NOTE_REQUIRED
 from webapp.domain.units import unece_code
+from webapp.domain.vat_rules import VATEX  # BT-121
 from webapp.i18n import document_locale, document_text, format_day, format_money
 from webapp.models import Document, Organization
 from webapp.services.calculation import compute
 from webapp.services.snapshots import parties
 
 PEPPOL_BILLING = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"  # BT-23 (XRechnung requires it)
-VATEX = {"AE": "VATEX-EU-AE", "K": "VATEX-EU-IC", "G": "VATEX-EU-G", "O": "VATEX-EU-O"}  # BT-121
 DISCOUNT_CODE = "95"  # UNTDID 5189: discount
 HUNDRED = Decimal(100)
 PRICE_PLACES = Decimal("0.000001")
@@ -309,7 +309,8 @@ def einvoice(doc: Document, org: Organization, fmt: str) -> EInvoice:
     groups = tuple(
         TaxGroup(category=g["category"], rate=Decimal(g["rate"]), base=money(g["base"]), tax=money(g["tax"]),
                  reason=g.get("note") or "" if g["category"] in NOTE_REQUIRED else "",
-                 reason_code=VATEX.get(g["category"], ""))
+                 reason_code=(g.get("vatex") or VATEX.get(g["category"], "")) if g["category"] in NOTE_REQUIRED
+                 else "")
         for g in doc.tax_breakdown)
     line_total, allowance_total, charge_total = money(doc.line_total), money(doc.allowance_total), money(doc.charge_total)
     _check(sum((x.net_amount for x in lines), Decimal(0)) == line_total, "the lines' nets", doc)

@@ -15,7 +15,7 @@ from webapp.domain.errors import ActionError, Text, joined
 from webapp.extensions import db
 from webapp.models import Contact, Document, DocumentLine, Organization, TaxRate, User
 from webapp.models.types import utcnow
-from webapp.services import audit, deductions, einvoice_check, ledger, pdf
+from webapp.services import audit, automatic_tax, deductions, einvoice_check, ledger, pdf
 from webapp.services.calculation import recalculate
 from webapp.services.links import new_token
 from webapp.services.numbering import date_out_of_order, peek_number, take_number
@@ -66,6 +66,12 @@ def issue_problems(org: Organization, doc: Document, dates: bool = True) -> list
         problems.append(Text("Line {line} needs a description.", line=position + 1))
     if len(blank) > BLANK_LINES_NAMED:
         problems.append(Text("More lines need a description."))
+    if doc.automatic_tax:  # lines the VAT rules could not decide (services/automatic_tax.py) say why
+        for line in doc.lines:
+            decision = line.tax_decision or {}
+            if decision.get("undecided"):
+                problems.append(Text("Line {line}: {reason}", line=line.position + 1,
+                                     reason=automatic_tax.explanation(line)))
     missing = org.missing_details()
     if missing:
         problems.append(Text("Complete your company details first: {details}.",
@@ -108,7 +114,7 @@ def prepare_issue_pdf(org: Organization, doc: Document, today: date | None = Non
     try:
         with db.session.no_autoflush:
             on = _issue_date(org, doc, today)
-            recalculate(doc)
+            recalculate(doc, on)
             number = peek_number(org, doc.kind, on)
             if number is None:
                 return None
@@ -155,6 +161,7 @@ def _freeze(org: Organization, doc: Document, contact: Contact, number: str, on:
         doc.e_invoice_format = contact.e_invoice_format
     from webapp.services import exchange  # BT-6 / BT-111: the VAT total in the organization's currency, frozen
     exchange.freeze(doc, org)
+    automatic_tax.freeze(org, doc)  # its distance sales in EUR, which the threshold of later invoices adds up
     doc.refresh_search()
     doc.issued_at = utcnow()
 
@@ -187,7 +194,9 @@ def issue(org: Organization, actor: User, doc: Document, today: date | None = No
     exactly what would be rendered now. ``number``: an invoice issued elsewhere, imported with its own number
     (marked ``imported``; the series is not touched)."""
     on = _issue_date(org, doc, today)
-    recalculate(doc)
+    if doc.automatic_tax:  # the EUR 10,000 threshold reads the invoices issued before: one issue at a time
+        db.session.execute(select(Organization.id).where(Organization.id == org.id).with_for_update())
+    recalculate(doc, on)  # with automatic VAT: each line decided on the issue date, then frozen with it
     if doc.kind == "credit_note":  # refuses a credit beyond what remains; books it on the invoice (locked)
         ledger.check_and_book(org, doc)
     if number is not None:

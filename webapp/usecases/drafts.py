@@ -18,7 +18,7 @@ from webapp.domain.units import UNITS
 from webapp.extensions import db
 from webapp.models import Contact, Document, DocumentAdjustment, DocumentLine, Product, TaxRate
 from webapp.models.types import utcnow
-from webapp.services import attributes, contacts, deductions, drafts, notes
+from webapp.services import attributes, automatic_tax, contacts, deductions, drafts, notes
 from webapp.services.calculation import apply_rate, default_tax_rate
 from webapp.services.drafts import line_count  # noqa: F401 - the editor shows how many lines a draft has
 from webapp.usecases import Actor, load, usecase
@@ -91,6 +91,7 @@ class HeaderInput:
     # BT-6 / BT-111: 1 unit of ``currency`` = this many of the organization's (services/exchange.py); None: none
     exchange_rate: Decimal | None = None
     is_advance: bool | None = None  # an advance (down-payment) invoice (services/deductions.py); None: unchanged
+    automatic_tax: bool | None = None  # the VAT rules decide each line (services/automatic_tax.py); None: unchanged
 
 
 def _e_invoice(doc: Document, choice: str | None, switch: bool | None) -> dict:
@@ -120,6 +121,8 @@ def change_header(actor: Actor, document_id: int, version: int | None, data: Hea
     values.update(_e_invoice(doc, data.e_invoice_format, data.is_e_invoice))
     if data.is_advance is not None:
         values["advance"] = data.is_advance
+    if data.automatic_tax is not None:
+        values["automatic_tax"] = data.automatic_tax
     drafts.update_header(doc, values)
     return doc
 
@@ -199,6 +202,7 @@ class LineInput:
     period: LinePeriod | None = None
     allowances: tuple[LineAdjustmentInput, ...] | None = None
     charges: tuple[LineAdjustmentInput, ...] | None = None
+    tax_code: str | None = None  # what the line sells for VAT (domain/tax_codes.py); "": its product's; None: unchanged
 
 
 def _rate(actor: Actor, rate_id: int | None, current: int | None) -> TaxRate | None:
@@ -292,6 +296,8 @@ def change_line(actor: Actor, document_id: int, line_id: int, version: int | Non
         rate = _rate(actor, data.tax_rate_id, line.tax_rate_id)
     values = {"description": data.description.strip(), "quantity": data.quantity, "unit": data.unit,
               "unit_price": data.unit_price, "discount_percent": data.discount_percent or None}
+    if data.tax_code is not None:
+        values["tax_code"] = automatic_tax.checked_tax_code(data.tax_code)
     if data.base_quantity is not None:
         values["base_quantity"] = data.base_quantity
     if data.period is not None:
@@ -439,6 +445,7 @@ class NewLine:
     period: LinePeriod | None = None  # BG-26
     allowances: tuple[LineAdjustmentInput, ...] = ()  # BG-27
     charges: tuple[LineAdjustmentInput, ...] = ()  # BG-28
+    tax_code: str | None = None  # domain/tax_codes.py (seed 000's tax_code, seed 001's product.tax_code)
 
 
 @dataclass(frozen=True)
@@ -478,6 +485,7 @@ class DocumentInput:
     exchange_rate: Decimal | None = None  # BT-6 / BT-111 (services/exchange.py)
     is_advance: bool = False  # an advance (down-payment) invoice
     deducted_advance_ids: tuple[int, ...] = ()  # a final invoice: the advance invoices it deducts
+    automatic_tax: bool | None = None  # seed 000's automatic_tax_calculation.enabled; None: the organization's
     lines: tuple[NewLine, ...] = ()
     adjustments: tuple[NewAdjustment, ...] = ()
 
@@ -529,8 +537,15 @@ def _new_line(actor: Actor, doc: Document, item: NewLine, prefix: str = "") -> t
     if item.period is not None:
         line.period_start, line.period_end = item.period.start, item.period.end
     line.adjustments = drafts.line_adjustments(_cleaned("allowance", item.allowances), _cleaned("charge", item.charges))
-    if product is None or item.tax_rate_id is not None or item.tax_percent is not None \
-            or item.tax_category is not None:
+    if item.tax_code is not None:
+        try:
+            line.tax_code = automatic_tax.checked_tax_code(item.tax_code, prefix + "tax_code")
+        except ActionError as exc:
+            errors.append(exc)
+    explicit = item.tax_rate_id is not None or item.tax_percent is not None or item.tax_category is not None
+    if doc.automatic_tax and not explicit:
+        apply_rate(line, None)  # the rules decide (services/automatic_tax.py); a rate given is set by hand
+    elif product is None or explicit:
         try:
             apply_rate(line, _rate_for(actor, item.tax_rate_id, item.tax_percent, item.tax_category,
                                        prefix + "tax_rate"))
@@ -597,6 +612,8 @@ def create_document(actor: Actor, data: DocumentInput) -> Document:
         raise ActionError("too_many_lines", "At most {max} lines at once; add more one by one.", "lines",
                           max=MAX_NEW_LINES)
     doc = drafts.new_draft(actor.org, actor.user, contact, kind=kind)
+    if data.automatic_tax is not None:
+        doc.automatic_tax = data.automatic_tax
     header = {k: getattr(data, k) for k in ("currency", "prices_include_tax", "payment_terms_days",
                                              "chosen_issue_date", "service_date", "service_period_end",
                                              "customer_reference", "notes", "discount_percent", "valid_until",
@@ -654,8 +671,12 @@ def create_document(actor: Actor, data: DocumentInput) -> Document:
         adjustment = DocumentAdjustment(kind=item.kind, amount=item.amount, reason=item.reason.strip(),
                                         reason_code=code)
         try:
-            apply_rate(adjustment, _rate_for(actor, item.tax_rate_id, item.tax_percent, item.tax_category,
-                                             prefix + "tax_rate"))
+            if doc.automatic_tax and item.tax_rate_id is None and item.tax_percent is None \
+                    and item.tax_category is None:
+                apply_rate(adjustment, None)  # follows the lines' decision (services/automatic_tax.py)
+            else:
+                apply_rate(adjustment, _rate_for(actor, item.tax_rate_id, item.tax_percent, item.tax_category,
+                                                 prefix + "tax_rate"))
         except ActionError as exc:
             errors.append(exc)
         adjustments.append(adjustment)
