@@ -30,7 +30,7 @@ from flask import has_app_context, has_request_context, request
 from flask_babel import force_locale, get_locale, gettext
 from flask_login import current_user
 
-from webapp.domain.errors import Amount, Text, fill
+from webapp.domain.errors import Amount, Country, Text, fill
 from webapp.domain.money import from_minor
 from webapp.domain.timezones import zone
 from webapp.tenancy import load_current_membership
@@ -147,6 +147,10 @@ def translate_text(template: str, params: dict) -> str:
             return format_number(Decimal(value), number_locale)
         if isinstance(value, date):
             return format_day(value, number_locale)
+        if isinstance(value, Country):
+            from flask_babel import get_locale  # the language being read (a forced one too)
+
+            return value.name(str(get_locale() or "en") if has_app_context() else "en")
         return str(value)
 
     return fill(gettext(template) if has_app_context() else template, params, show)

@@ -142,3 +142,88 @@ def test_every_outcome_passes_the_official_rules(seller):
         stored = db.session.scalars(select(DocumentEInvoice).where(
             DocumentEInvoice.document_id == int(invoice["id"]))).all()
         assert stored and all(not any(x["flag"] == "fatal" for x in s.findings) for s in stored), (country, code)
+
+
+def _threshold_customer(org) -> str:
+    return customer(org, "FR", business=False, e_invoice_format="xrechnung-ubl", buyer_reference=E.LEITWEG_ID,
+                    street="1 rue de la Paix", city="Paris", postal_code="75002", email="camille@example.fr")
+
+
+def _issue(api, customer_id: str, cents: int, on: date | None = None, **extra) -> dict:
+    body = {"customer_id": customer_id, "automatic_tax_calculation": {"enabled": True}, "status": "issued",
+            "items": [{"description": "Espresso machine", "unit_extratax_amount": cents, "tax_code": "P00000000"}],
+            **extra}
+    if on is not None:
+        body["issue_date"] = on.isoformat()
+    answer = api.post("/invoices", json=body)
+    if answer.status_code != 201:
+        pytest.fail(json.dumps(answer.get_json()))
+    return answer.get_json()
+
+
+def _decided(invoice: dict) -> tuple:
+    tax = invoice["items"][0]["tax"]
+    return tax["percentage"], tax["jurisdiction"], tax["rule"], tax["warning"] is not None
+
+
+@pytest.fixture
+def below(api):
+    """A German seller outside the One-Stop-Shop, selling goods to French consumers."""
+    E.ready(api.org)
+    api.org.country, api.org.vat_id, api.org.oss_since = "DE", "DE136695976", None
+    db.session.commit()
+    return api
+
+
+def test_the_sale_that_crosses_eur_10000_is_taxed_in_france_and_those_after_it(below):
+    buyer = _threshold_customer(below.org)
+    first = _issue(below, buyer, 600000)  # 6,000.00
+    second = _issue(below, buyer, 399900)  # 9,999.00 in all: not passed
+    crossing = _issue(below, buyer, 200)  # 10,001.00: this sale passes it, so it is taxed at destination
+    after = _issue(below, buyer, 5000)
+    assert [_decided(i) for i in (first, second)] == [("19", "DE", "distance_home", False)] * 2
+    assert _decided(crossing) == ("20", "FR", "distance_destination", True)
+    assert _decided(after) == ("20", "FR", "distance_destination", True)
+    assert "register" in crossing["items"][0]["tax"]["warning"]
+    assert (crossing["total_tax_amount"], after["total_tax_amount"]) == (40, 1000)
+    frozen = [db.session.get(Document, int(i["id"])).distance_sales_eur for i in (first, second, crossing, after)]
+    assert frozen == [600000, 399900, 200, 5000]
+    # frozen: a later change of the settings leaves issued invoices as they are
+    below.org.oss_since = date(2020, 1, 1)
+    db.session.commit()
+    assert _decided(below.get(f"/invoices/{crossing['id']}").get_json()) == ("20", "FR", "distance_destination", True)
+
+
+def test_a_draft_shows_the_switch_before_it_is_issued_and_counts_other_currencies_at_their_rate(below):
+    buyer = _threshold_customer(below.org)
+    _issue(below, buyer, 900000)  # 9,000.00 EUR
+    # 900.00 GBP at 1.2 = 1,080.00 EUR: 10,080.00 in all
+    draft = below.post("/invoices", json={
+        "customer_id": buyer, "currency": "GBP", "exchange_rate": "1.2", "automatic_tax_calculation": {"enabled": True},
+        "items": [{"description": "Grinder", "unit_extratax_amount": 90000, "tax_code": "P00000000"}]}).get_json()
+    assert _decided(draft) == ("20", "FR", "distance_destination", True)
+    smaller = below.patch(f"/invoices/{draft['id']}/items/{draft['items'][0]['id']}",
+                          json={"unit_extratax_amount": 80000, "version": draft["version"]})  # 960.00 EUR: 9,960.00
+    assert smaller.status_code == 200, smaller.get_json()
+    assert _decided(below.get(f"/invoices/{draft['id']}").get_json()) == ("19", "DE", "distance_home", False)
+
+
+def test_a_credit_note_takes_its_invoice_back_out_of_the_sum(below):
+    buyer = _threshold_customer(below.org)
+    big = _issue(below, buyer, 990000)
+    credited = below.post(f"/invoices/{big['id']}/credit-notes", json={})
+    assert credited.status_code == 201, credited.get_json()
+    issued = below.post(f"/invoices/{credited.get_json()['id']}/finalize")
+    assert issued.status_code == 200, issued.get_json()
+    note = db.session.get(Document, int(credited.get_json()["id"]))
+    assert note.distance_sales_eur == -990000 and note.lines[0].tax_jurisdiction == "DE"
+    assert _decided(_issue(below, buyer, 200000)) == ("19", "DE", "distance_home", False)  # 2,000.00 in all
+
+
+def test_passed_last_year_is_at_destination_from_the_first_sale(below):
+    buyer = _threshold_customer(below.org)
+    year = date.today().year - 1
+    assert _decided(_issue(below, buyer, 600000, on=date(year, 6, 1))) == ("19", "DE", "distance_home", False)
+    assert _decided(_issue(below, buyer, 400001, on=date(year, 7, 1))) == ("20", "FR", "distance_destination", True)
+    # last year's sales passed EUR 10,000 (10,000.01): this year's first sale, however small, is at destination
+    assert _decided(_issue(below, buyer, 100)) == ("20", "FR", "distance_destination", True)

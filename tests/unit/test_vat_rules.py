@@ -290,7 +290,7 @@ def test_a_hand_set_rate_overrides_the_rule_and_says_so():
 
 def test_a_buyer_without_a_valid_vat_id_is_explained():
     d = decide(Seller("DE"), business("ES", "ES123"), SERVICES, ON)
-    assert d.explanation.english().startswith("The customer has no valid VAT ID for ES")
+    assert d.explanation.english().startswith("The customer has no valid VAT ID for Spain")
 
 
 def test_the_reverse_charge_and_exemption_types_of_seed_001():

@@ -40,6 +40,23 @@ class Amount:
         return f"{from_minor(self.minor, self.currency)} {self.currency}"
 
 
+@dataclass(frozen=True)
+class Country:
+    """A country (ISO 3166 alpha-2 code) as a message value: shown by its name in the reader's language."""
+    code: str
+
+    def __str__(self) -> str:
+        return self.code
+
+    def name(self, locale: str = "en") -> str:
+        from babel import Locale
+
+        try:
+            return Locale.parse(locale or "en").territories.get(self.code, self.code)
+        except (ValueError, LookupError):
+            return self.code
+
+
 class Text:
     """An English message template with ``{name}`` placeholders and the values to fill them with. ``str()``
     gives it in the reader's language once the web installed a translator, in English otherwise. Values may be
@@ -96,6 +113,8 @@ def _english(template: str, params: dict) -> str:
             return value.isoformat()
         if isinstance(value, Decimal):
             return f"{value.normalize():f}"
+        if isinstance(value, Country):
+            return value.name("en")
         return str(value)
     return fill(template, params, show)
 
@@ -205,6 +224,8 @@ def text_json(text: "Text | str | None"):
             return {"text": text_json(v)}
         if isinstance(v, Amount):
             return {"amount": v.minor, "currency": v.currency}
+        if isinstance(v, Country):
+            return {"country": v.code}
         if isinstance(v, Decimal):
             return {"decimal": f"{v.normalize():f}"}
         if isinstance(v, date):
@@ -223,6 +244,8 @@ def text_from_json(data) -> "Text | str | None":
                 return text_from_json(v["text"])
             if "amount" in v:
                 return Amount(v["amount"], v["currency"])
+            if "country" in v:
+                return Country(v["country"])
             if "decimal" in v:
                 return Decimal(v["decimal"])
             if "date" in v:

@@ -31,7 +31,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
-from webapp.domain.errors import Text, joined
+from webapp.domain.errors import Country, Text, joined
 from webapp.domain.tax import EU_MEMBER_STATES, EXPORT_NOTE, INTRA_EU_NOTE, REVERSE_CHARGE_NOTE
 from webapp.domain.tax_codes import TaxCode, tax_code as lookup_tax_code
 from webapp.domain.units import _n
@@ -226,25 +226,25 @@ def _rule(seller: Seller, buyer: Buyer, code: TaxCode, on: date, sale_eur: Decim
           last_year: Decimal) -> Decision:
     home, there = seller.country, buyer.country
     seller_in_eu, buyer_in_eu = home in EU_MEMBER_STATES, there in EU_MEMBER_STATES
-    where = {"seller": home, "buyer": there}
+    where = {"seller": Country(home), "buyer": Country(there)}
 
     if code.kind == "exempt":
         if buyer_in_eu or there == home:
             return Decision("E", Decimal(0), home,
                             Text(EXEMPT_SERVICE, product=_product(code)), code.exemption_note, code.vatex,
                             "EXEMPT", "exempt_service")
-        return _zero("O", there, Text(EXEMPT_OUTSIDE, product=_product(code), buyer=there), "exempt_outside_eu",
+        return _zero("O", there, Text(EXEMPT_OUTSIDE, product=_product(code), buyer=Country(there)), "exempt_outside_eu",
                      OUTSIDE_SCOPE_NOTE if seller_in_eu else NON_EU_OUTSIDE_NOTE)
     if code.kind == "local":
-        return _taxed(home, code, on, LOCAL, LOCAL_EXEMPT, "local", country=home)
+        return _taxed(home, code, on, LOCAL, LOCAL_EXEMPT, "local", country=Country(home))
     if there == home:
-        return _taxed(home, code, on, DOMESTIC, DOMESTIC_EXEMPT, "domestic", country=home)
+        return _taxed(home, code, on, DOMESTIC, DOMESTIC_EXEMPT, "domestic", country=Country(home))
 
     goods = code.kind == "goods"
     business = buyer.business
     prefix = None
     if business and buyer_in_eu and not buyer.has_valid_vat_id():
-        business, prefix = False, Text(NO_VALID_VAT_ID, buyer=there)
+        business, prefix = False, Text(NO_VALID_VAT_ID, buyer=Country(there))
 
     decision = (_from_eu if seller_in_eu else _from_outside_eu)(
         seller, buyer, code, on, sale_eur, this_year, last_year, goods, business, buyer_in_eu, where)
@@ -254,7 +254,7 @@ def _rule(seller: Seller, buyer: Buyer, code: TaxCode, on: date, sale_eur: Decim
 
 
 def _from_eu(seller, buyer, code, on, sale_eur, this_year, last_year, goods, business, buyer_in_eu, where):
-    home, there = where["seller"], where["buyer"]
+    home, there = where["seller"].code, where["buyer"].code
     if not buyer_in_eu:
         if goods:
             return _zero("G", home, Text(EXPORT, **where), "export")
@@ -263,33 +263,33 @@ def _from_eu(seller, buyer, code, on, sale_eur, this_year, last_year, goods, bus
         if code.kind == "electronic":
             return _zero("O", there, Text(ESERVICE_OUTSIDE, **where), "outside_scope_eservice",
                          ESERVICE_OUTSIDE_NOTE)
-        return _taxed(home, code, on, SERVICE_HOME, DOMESTIC_EXEMPT, "service_home", country=home, **where)
+        return _taxed(home, code, on, SERVICE_HOME, DOMESTIC_EXEMPT, "service_home", country=Country(home), **where)
     if business:
         if goods:
             return _zero("K", there, Text(INTRA_EU_GOODS, **where), "intra_eu_goods")
         return _zero("AE", there, Text(REVERSE_CHARGE, **where), "reverse_charge")
     if code.kind == "service":
-        return _taxed(home, code, on, SERVICE_HOME, DOMESTIC_EXEMPT, "service_home", country=home, **where)
+        return _taxed(home, code, on, SERVICE_HOME, DOMESTIC_EXEMPT, "service_home", country=Country(home), **where)
     # distance sales of goods, electronically supplied and telecom services to consumers (Article 59c)
     oss = seller.in_oss(on)
     passed = last_year > THRESHOLD_EUR or this_year + sale_eur > THRESHOLD_EUR
     if oss:
-        decision = _taxed(there, code, on, VIA_OSS, DOMESTIC_EXEMPT, "distance_oss", country=there, **where)
+        decision = _taxed(there, code, on, VIA_OSS, DOMESTIC_EXEMPT, "distance_oss", country=Country(there), **where)
         return replace(decision, oss=True)
     if passed:
         decision = _taxed(there, code, on, ABOVE_THRESHOLD, DOMESTIC_EXEMPT, "distance_destination",
-                          country=there, **where)
+                          country=Country(there), **where)
         if there in seller.registrations:
             return decision
-        return replace(decision, warning=Text(MUST_REGISTER, buyer=there))
+        return replace(decision, warning=Text(MUST_REGISTER, buyer=Country(there)))
     if seller.destination_opt_in:
-        return _taxed(there, code, on, OPTED_IN, DOMESTIC_EXEMPT, "distance_opted_in", country=there, **where)
-    return _taxed(home, code, on, BELOW_THRESHOLD, DOMESTIC_EXEMPT, "distance_home", country=home, **where)
+        return _taxed(there, code, on, OPTED_IN, DOMESTIC_EXEMPT, "distance_opted_in", country=Country(there), **where)
+    return _taxed(home, code, on, BELOW_THRESHOLD, DOMESTIC_EXEMPT, "distance_home", country=Country(home), **where)
 
 
 def _from_outside_eu(seller, buyer, code, on, sale_eur, this_year, last_year, goods, business, buyer_in_eu,
                      where):
-    home, there = where["seller"], where["buyer"]
+    home, there = where["seller"].code, where["buyer"].code
     if goods:
         return _zero("G", home, Text(NON_EU_EXPORT, **where), "export", NON_EU_EXPORT_NOTE)
     if business:
@@ -299,14 +299,14 @@ def _from_outside_eu(seller, buyer, code, on, sale_eur, this_year, last_year, go
     if code.kind == "electronic" and buyer_in_eu:
         if seller.in_oss(on):
             decision = _taxed(there, code, on, NON_EU_ESERVICE, DOMESTIC_EXEMPT, "eservice_non_union_oss",
-                              country=there, **where)
+                              country=Country(there), **where)
             return replace(decision, oss=True)
         decision = _taxed(there, code, on, NON_EU_ESERVICE_UNREGISTERED, DOMESTIC_EXEMPT,
-                          "eservice_destination", country=there, **where)
+                          "eservice_destination", country=Country(there), **where)
         if there in seller.registrations:
             return decision
-        return replace(decision, warning=Text(NON_EU_MUST_REGISTER, buyer=there))
-    return _taxed(home, code, on, SERVICE_HOME, DOMESTIC_EXEMPT, "service_home", country=home, **where)
+        return replace(decision, warning=Text(NON_EU_MUST_REGISTER, buyer=Country(there)))
+    return _taxed(home, code, on, SERVICE_HOME, DOMESTIC_EXEMPT, "service_home", country=Country(home), **where)
 
 
 def _explained(decision: Decision, explanation: Text) -> Decision:
@@ -319,5 +319,5 @@ def _small_business(seller: Seller, decision: Decision) -> Decision:
     at_home = decision.category in ("S", "Z") and decision.jurisdiction == seller.country
     if not (at_home or decision.category == "K"):
         return decision
-    return Decision("E", Decimal(0), seller.country, Text(SMALL_BUSINESS, seller=seller.country),
+    return Decision("E", Decimal(0), seller.country, Text(SMALL_BUSINESS, seller=Country(seller.country)),
                     SME_NOTES.get(seller.country, SME_NOTE), "", "SMALL_BUSINESS", "small_business")

@@ -12,11 +12,11 @@ from webapp.extensions import db
 from webapp.forms import ButtonForm, clean_line
 from webapp.htmx import render
 from webapp.invoices.forms import (AdjustmentForm, HeaderForm, LineForm, MarkPaidForm, QuickCustomerForm,
-                                   e_invoice_choices, rate_choices)
+                                   e_invoice_choices, rate_choices, tax_code_choices)
 from webapp.domain.einvoice import FORMAT_LABELS
 from webapp.models import (AuditEvent, Contact, Document, DocumentAdjustment, DocumentEInvoice, DocumentLine,
                            DocumentNote, OutboxMessage, TaxRate)
-from webapp.services import attributes, deductions, einvoice_xml, issuing, links, payments, snapshots
+from webapp.services import attributes, automatic_tax, deductions, einvoice_xml, issuing, links, payments, snapshots
 from webapp.services import notes as note_rules
 from webapp.services.drafts import PAYMENT_TERMS
 from webapp.tenancy import current_actor, current_org, get_or_404, scoped
@@ -81,13 +81,15 @@ def deduction_choices(doc: Document) -> list[tuple[Document, bool]]:
 
 def line_form(line: DocumentLine, choices, formdata=None) -> LineForm:
     form = LineForm(formdata=formdata, obj=line, prefix=f"l{line.id}", tax_rate_id=line.tax_rate_id or 0)
-    form.tax_rate_id.choices = rate_choices(choices)
+    automatic = line.document is not None and line.document.automatic_tax
+    form.tax_rate_id.choices = rate_choices(choices, automatic)
+    form.tax_code.choices = tax_code_choices(current_org().default_tax_code)
     return form
 
 
 def adjustment_form(adj: DocumentAdjustment, choices, formdata=None) -> AdjustmentForm:
     form = AdjustmentForm(formdata=formdata, obj=adj, prefix=f"a{adj.id}", tax_rate_id=adj.tax_rate_id or 0)
-    form.tax_rate_id.choices = rate_choices(choices)
+    form.tax_rate_id.choices = rate_choices(choices, adj.document is not None and adj.document.automatic_tax)
     return form
 
 
@@ -109,7 +111,8 @@ def line_context(doc: Document, lines=(), **extra) -> dict:
     context = {"doc": doc, "rates": rates(rate_ids), "terms": PAYMENT_TERMS, "seller": seller, "buyer": buyer,
                "problems": issuing.issue_problems(current_org(), doc), "button_form": ButtonForm(),
                "header_form_for": header_form, "deduction_choices": deduction_choices, "line_form_for": line_form, "adjustment_form_for": adjustment_form,
-               "quick_form": QuickCustomerForm(formdata=None, country=current_org().country)}
+               "quick_form": QuickCustomerForm(formdata=None, country=current_org().country),
+               "tax_explanation": automatic_tax.explanation, "tax_warning": automatic_tax.warning}
     context.update(extra)
     return context
 

@@ -129,6 +129,7 @@ def _header_input(doc: Document, form: HeaderForm) -> drafts.HeaderInput:
         discount_percent=form.discount_percent.decimal, valid_until=form.valid_until.data,
         exchange_rate=form.exchange_rate.decimal,
         is_advance=form.advance.data if doc.kind == "invoice" else None,
+        automatic_tax=form.automatic_tax.data,
         **({} if doc.kind == "quote" else {"buyer_reference": form.buyer_reference.data,
                                            "e_invoice_format": form.e_invoice.data}))
 
@@ -139,11 +140,15 @@ def _header_input(doc: Document, form: HeaderForm) -> drafts.HeaderInput:
 def update_header(document_id: int):
     doc = load(document_id)
     form = header_form(doc, request.form)
-    currency = doc.currency
+    currency, automatic = doc.currency, doc.automatic_tax
     if form.validate():
         with refused(form, default_field="notes") as refusal:
             drafts.change_header(current_actor(), document_id, sent_version(), _header_input(doc, form))
         if refusal.error is None:
+            if doc.automatic_tax != automatic and is_htmx():  # every line's tax inputs change: the editor anew
+                response = make_response("", 200)
+                response.headers["HX-Refresh"] = "true"
+                return response
             return _header_answer(doc, form, currency_changed=doc.currency != currency)
         if _about_the_draft(refusal.error):
             return _stale(refusal.error, document_id)
@@ -309,7 +314,8 @@ def update_line(document_id: int, line_id: int):
         return _line_answer(doc, line, form, status=422)
     data = drafts.LineInput(description=form.description.data, quantity=form.quantity.decimal, unit=form.unit.data,
                             unit_price=form.unit_price.decimal, discount_percent=form.discount_percent.decimal,
-                            tax_rate_id=form.tax_rate_id.data or None)
+                            tax_rate_id=form.tax_rate_id.data or None,
+                            tax_code=form.tax_code.data if doc.automatic_tax else None)
     with refused(form, default_field="quantity") as refusal:
         change = drafts.change_line(current_actor(), document_id, line_id, sent_version(), data)
     if refusal.error is not None:
@@ -340,6 +346,9 @@ def _figures_out_of_band(doc: Document, ctx: dict, lines=None) -> str:
     others = doc.lines if lines is None else [drafts.line_of(doc, i) for i in lines]
     html = "".join(render_template("invoices/_line_net.html", **{**ctx, "line": other, "oob": True})
                    for other in others)
+    if doc.automatic_tax:  # any change can move every line's VAT decision (the customer, the date, the threshold)
+        html += "".join(render_template("invoices/_tax_decision.html", **{**ctx, "line": line, "oob": True})
+                        for line in doc.lines)
     for partial in ("_totals.html", "_version.html", "_issue.html"):
         html += render_template(f"invoices/{partial}", **{**ctx, "oob": True})
     return html

@@ -8,6 +8,7 @@ from webapp.contact_form import DecimalText
 from webapp.domain import identifiers
 from webapp.domain.einvoice import FORMAT_LABELS, PREFERENCES
 from webapp.domain.errors import ActionError
+from webapp.domain.tax_codes import TAX_CODES
 from webapp.domain.units import UNITS
 from webapp.forms import MAX_ID, Form, as_choices, country_field, currency_choices, known_placeholders, normalized_by
 from webapp.i18n import member_locale, tax_rate_label
@@ -18,9 +19,19 @@ from webapp.services.sending import normalize_addresses
 UNIT_CHOICES = as_choices((key, _l(label)) for key, (label, _code) in UNITS.items())
 
 
-def rate_choices(rates) -> list:
+def rate_choices(rates, automatic: bool = False) -> list:
+    """The tax rates a line or adjustment may choose; with automatic VAT the first choice lets the rules decide
+    (services/automatic_tax.py), a rate chosen is set by hand."""
     locale = member_locale()
-    return as_choices([(0, _("No tax rate"))] + [(r.id, tax_rate_label(r, locale)) for r in rates])
+    first = _("Automatic (VAT rules)") if automatic else _("No tax rate")
+    return as_choices([(0, first)] + [(r.id, tax_rate_label(r, locale)) for r in rates])
+
+
+def tax_code_choices(default_code: str) -> list:
+    """The product tax codes (domain/tax_codes.py) a line may name; "" is its product's, else the default."""
+    default = TAX_CODES.get(default_code)
+    first = _("As the product (else %(label)s)", label=_(default.label)) if default else _("As the product")
+    return as_choices([("", first)] + [(code, f"{_(c.label)} · {code}") for code, c in TAX_CODES.items()])
 
 
 class LineForm(Form):
@@ -30,6 +41,7 @@ class LineForm(Form):
     unit_price = DecimalText(_l("Unit price"), places=6, min_places=2)
     discount_percent = DecimalText(_l("Discount %"), places=4, allow_negative=False)
     tax_rate_id = SelectField(_l("Tax"), coerce=int)
+    tax_code = SelectField(_l("Tax code"), choices=[])  # with automatic VAT (common.line_form sets the choices)
 
     def validate_quantity(self, field):
         if field.errors:
@@ -60,6 +72,9 @@ class HeaderForm(Form):
     prices_include_tax = BooleanField(_l("Prices include tax"))
     # invoices: an advance (down-payment) invoice, which a final invoice deducts later (services/deductions.py)
     advance = BooleanField(_l("Advance invoice (down payment)"))
+    # the VAT rules decide each line (services/automatic_tax.py)
+    automatic_tax = BooleanField(_l("Automatic VAT"), description=_l(
+        "Each line's VAT follows from your registrations, the customer and the product's tax code."))
     chosen_issue_date = DateField(_l("Issue date"), validators=[Optional()],
                                   description=_l("Empty: the day you issue it."))
     service_date = DateField(_l("Service date / period from"), validators=[Optional()])

@@ -13,6 +13,7 @@ from wtforms.validators import URL, DataRequired, Email, InputRequired, Length, 
 from webapp.domain import identifiers, timezones
 from webapp.domain.numbering import NumberFormatError, parse_format
 from webapp.domain.roles import BOOKKEEPER, OWNER, ROLE_LABELS, ROLES, STAFF
+from webapp.domain.tax_codes import TAX_CODES
 from webapp.services.webhooks import EVENT_TYPES as WEBHOOK_EVENTS
 from webapp.forms import (PHONE_RE, Form, as_choices, country_field, currency_choices, email_field, known_placeholders,
                           locale_choices, normalized_by, with_scheme)
@@ -169,6 +170,37 @@ class WebhookEndpointForm(Form):
     events = SelectMultipleField(_l("Events"), choices=as_choices((e, e) for e in WEBHOOK_EVENTS), validate_choice=False,
                                  widget=widgets.ListWidget(prefix_label=False), option_widget=widgets.CheckboxInput(),
                                  description=_l("None ticked: every event."))
+
+
+def tax_code_choices() -> list:
+    """The product tax codes (domain/tax_codes.py), labelled in the reader's language."""
+    return as_choices((code, f"{_(c.label)} · {code}") for code, c in TAX_CODES.items())
+
+
+class VatForm(Form):
+    """The organization's VAT settings. Only the types are read here; the rules (a tax code from the list) are the
+    use case's (usecases/settings.save_vat), so the code is not checked against the choices."""
+    automatic_tax = BooleanField(_l("Calculate VAT automatically on new invoices"), description=_l(
+        "New drafts take each line's VAT from your registrations, the customer and the product's tax code."))
+    default_tax_code = SelectField(_l("Default tax code for products without one"), choices=tax_code_choices,
+                                   validate_choice=False)
+    small_business = BooleanField(_l("Small business, no VAT charged (e.g. Kleinunternehmer, § 19 UStG)"),
+                                  description=_l("No VAT on your invoices; the legal notice of the exemption is "
+                                                 "printed on them."))
+    oss_since = DateField(_l("Enrolled in the One-Stop-Shop since"), validators=[Optional()],
+                          description=_l("Empty: not enrolled."))
+    destination_opt_in = BooleanField(_l("Tax consumer sales in other EU countries at their rates from the first euro "
+                                         "(opt-in below EUR 10,000)"),
+                                      description=_l("The option of Article 59c(3) of the VAT Directive; it binds "
+                                                     "you for at least two calendar years."))
+
+
+class VatRegistrationForm(Form):
+    """A VAT registration in another country; the rules (a country other than the home one, once, a valid VAT ID
+    of that country) are the use case's (usecases/settings.add_vat_registration)."""
+    country = SelectField(_l("Country"), choices=[], validate_choice=False)  # the route sets the choices
+    vat_id = StringField(_l("VAT ID"), validators=[Length(max=30)], description=_l("E.g. ATU12345678."))
+    valid_from = DateField(_l("Valid from"), validators=[Optional()], description=_l("Empty: already registered."))
 
 
 class InvoiceEmailForm(Form):

@@ -1,4 +1,4 @@
-"""Organization settings: company details, numbering, members, API tokens, audit log, outbox."""
+"""Organization settings: company details, numbering, VAT, members, API tokens, audit log, outbox."""
 from __future__ import annotations
 
 import re
@@ -15,14 +15,15 @@ from webapp.auth.routes import form_page
 from webapp.domain.placeholders import PLACEHOLDERS
 from webapp.domain.roles import ROLE_DESCRIPTIONS, ROLE_LABELS
 from webapp.extensions import db
-from webapp.forms import ButtonForm, id_arg
+from webapp.forms import ButtonForm, as_choices, country_choices, id_arg
 from webapp.htmx import redirect_to, render
-from webapp.models import ApiToken, AuditEvent, Invitation, Membership, OutboxMessage, User, WebhookAttempt
+from webapp.models import (ApiToken, AuditEvent, Invitation, Membership, OutboxMessage, User, VatRegistration,
+                           WebhookAttempt)
 from webapp.models.types import utcnow
 from webapp.services import orgs
 from webapp.services.sending import DEFAULT_BODY, DEFAULT_SUBJECT
 from webapp.settings.forms import (ApiTokenForm, CompanyForm, InviteForm, InvoiceEmailForm, NumberingForm, RoleForm,
-                                  WebhookEndpointForm)
+                                  VatForm, VatRegistrationForm, WebhookEndpointForm)
 from webapp.tenancy import current_actor, current_org, get_or_404, require_permission, scoped
 from webapp.usecases import api_tokens as token_usecases
 from webapp.usecases import members as member_usecases
@@ -113,6 +114,62 @@ def numbering_preview(kind: str):
     pattern = request.args.get(f"{kind}_format", "")
     reset = request.args.get(f"{kind}_reset") in {"y", "on", "true", "1"}
     return render("settings/_number_preview.html", kind=kind, preview=_preview(series, pattern, reset))
+
+
+# --- VAT ------------------------------------------------------------------------------------------
+
+def _vat_context(form=None, registration_form=None) -> dict:
+    org = current_org()
+    if registration_form is None:
+        registration_form = VatRegistrationForm(formdata=None)
+    registration_form.country.choices = as_choices(
+        [("", _("Choose..."))] + [(code, name) for code, name in country_choices() if code != org.country])
+    registrations = db.session.scalars(scoped(VatRegistration).order_by(VatRegistration.country)).all()
+    return {"org": org, "form": form or VatForm(formdata=None, obj=org), "registration_form": registration_form,
+            "registrations": registrations}
+
+
+def _country_name(code: str) -> str:
+    return dict(country_choices()).get(code, code)
+
+
+@bp.route("/vat", methods=["GET", "POST"])
+@require_permission("manage_settings")
+def vat():
+    """Automatic VAT, the default tax code, the small-business exemption, the One-Stop-Shop and the destination
+    option; below, the VAT registrations in other countries (docs/vat-rules.md)."""
+    form = VatForm(obj=current_org())
+    if form.validate_on_submit():
+        with refused(form):
+            settings.save_vat(current_actor(), settings.VatInput(
+                automatic_tax=form.automatic_tax.data, default_tax_code=form.default_tax_code.data,
+                small_business=form.small_business.data, oss_since=form.oss_since.data,
+                destination_opt_in=form.destination_opt_in.data))
+            flash(_("VAT settings saved."), "success")
+            return redirect_to(url_for("settings.vat"))
+    return render("settings/vat.html", status=422 if form.errors else 200, **_vat_context(form=form))
+
+
+@bp.post("/vat/registrations")
+@require_permission("manage_settings")
+def add_vat_registration():
+    form = VatRegistrationForm()
+    if form.validate_on_submit():
+        with refused(form):
+            added = settings.add_vat_registration(current_actor(), settings.VatRegistrationInput(
+                country=form.country.data, vat_id=form.vat_id.data, valid_from=form.valid_from.data))
+            flash(_("The VAT registration in %(country)s is added.", country=_country_name(added.country)), "success")
+            return redirect_to(url_for("settings.vat"))
+    return render("settings/vat.html", status=422, **_vat_context(registration_form=form))
+
+
+@bp.post("/vat/registrations/<int:registration_id>/remove")
+@require_permission("manage_settings")
+def remove_vat_registration(registration_id: int):
+    registration = settings.remove_vat_registration(current_actor(), registration_id)
+    flash(_("The VAT registration in %(country)s is removed.", country=_country_name(registration.country)),
+          "success")
+    return redirect_to(url_for("settings.vat"))
 
 
 # --- members ------------------------------------------------------------------------------------

@@ -75,6 +75,9 @@ def usecase(fn: F) -> F:
             if "uq_document_org_id_kind_flow_number" in str(exc.orig) or "document.number" in str(exc.orig):
                 raise ActionError("number_taken", Text("Another request used this number at the same moment."),
                                   "number") from exc
+            if "uq_vat_registration_org_id_country" in str(exc.orig) or "vat_registration.country" in str(exc.orig):
+                raise ActionError("vat_registration_exists", Text("Another request added a registration in this "
+                                                                  "country at the same moment."), "country") from exc
             raise
         return result
 
