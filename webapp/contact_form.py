@@ -6,7 +6,8 @@ import re
 from decimal import Decimal
 
 from flask_babel import gettext, lazy_gettext as _l
-from wtforms import BooleanField, DateField, SelectField, SelectMultipleField, StringField, TextAreaField, widgets
+from wtforms import (BooleanField, DateField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField,
+                     widgets)
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from webapp.domain.einvoice import FORMAT_LABELS, PREFERENCES
@@ -57,6 +58,11 @@ class DecimalText(StringField):
             raise ValidationError(str(exc)) from exc
 
 
+def as_flag(value) -> bool:
+    """A yes/no choice as a bool: a stored bool as it is, the form's "1"/"0" (and the CSV import's "y"/"n")."""
+    return value if isinstance(value, bool) else str(value).strip().lower() in {"1", "y", "yes", "true"}
+
+
 class MultiCheckboxField(SelectMultipleField):
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
@@ -78,6 +84,12 @@ class CustomerForm(Form):
     currency = SelectField(_l("Currency"), choices=_optional_choice(currency_choices, _l("Organization default")),
                            validate_choice=False)
     vat_id = StringField(_l("VAT number"), validators=[Length(max=30)])
+    # business (B2B) or consumer (B2C): the VAT rules (docs/vat-rules.md) treat them differently
+    is_business = RadioField(_l("Customer type"), choices=as_choices([("1", _l("Business")), ("0", _l("Consumer"))]),
+                             coerce=as_flag, default=True,
+                             description=_l("Automatic VAT needs it: sales to businesses and to consumers follow "
+                                            "different rules (e.g. reverse charge for a business in another EU "
+                                            "country)."))
     street = StringField(_l("Street and number"), validators=[Length(max=200)])
     street2 = StringField(_l("Address line 2"), validators=[Length(max=200)])
     postal_code = StringField(_l("Postal code"), validators=[Length(max=20)])
@@ -105,7 +117,7 @@ class CustomerForm(Form):
     notes = TextAreaField(_l("Notes"), validators=[Length(max=5000)])
 
     CONTACT_FIELDS = ("person_name", "company_name", "is_customer", "is_supplier", "email", "phone", "locale",
-                      "currency", "vat_id", *ADDRESS_FIELDS, "has_shipping_address", "shipping_name",
+                      "currency", "vat_id", "is_business", *ADDRESS_FIELDS, "has_shipping_address", "shipping_name",
                       "shipping_street", "shipping_street2", "shipping_postal_code", "shipping_city",
                       "shipping_region", "shipping_country", "notes", "buyer_reference", "e_invoice_format")
 

@@ -227,3 +227,72 @@ def test_passed_last_year_is_at_destination_from_the_first_sale(below):
     assert _decided(_issue(below, buyer, 400001, on=date(year, 7, 1))) == ("20", "FR", "distance_destination", True)
     # last year's sales passed EUR 10,000 (10,000.01): this year's first sale, however small, is at destination
     assert _decided(_issue(below, buyer, 100)) == ("20", "FR", "distance_destination", True)
+
+
+def test_the_online_check_decides_whether_a_vat_id_is_valid(seller, app):
+    from webapp.services.vies import EXTENSION_KEY, FakeChecker
+
+    fake = FakeChecker({"ESA12345674": False, "ESB58378431": True})
+    app.extensions[EXTENSION_KEY] = fake
+    try:
+        rejected = seller.post("/customers", json={"company": "Gone SL", "vat_number": "ESA12345674",
+                                                   "address": {"country_code": "ES"}})
+        confirmed = seller.post("/customers", json={"company": "Live SL", "vat_number": "ESB58378431",
+                                                    "address": {"country_code": "ES"}})
+        assert rejected.status_code == confirmed.status_code == 201, rejected.get_json()
+    finally:
+        del app.extensions[EXTENSION_KEY]
+    assert fake.calls == ["ESA12345674", "ESB58378431"]
+    answers = []
+    for created in (rejected, confirmed):
+        invoice = seller.post("/invoices", json={
+            "customer_id": created.get_json()["id"], "automatic_tax_calculation": {"enabled": True},
+            "items": [{"description": "Consulting", "unit_extratax_amount": 10000, "tax_code": "S10000000"}]})
+        answers.append(invoice.get_json()["items"][0]["tax"])
+    assert (answers[0]["category"], answers[0]["jurisdiction"]) == ("S", "DE")  # treated as a consumer
+    assert "no valid VAT ID" in answers[0]["explanation"]
+    assert (answers[1]["category"], answers[1]["rule"]) == ("AE", "reverse_charge")
+
+
+def test_nothing_calls_out_by_default(seller, app):
+    from webapp.services import vies
+
+    assert vies.checker(app.config, app.extensions) is None
+
+
+def test_a_small_business_charges_no_vat_and_prints_the_legal_notice(seller):
+    from tests.einvoice.test_advance import pdf_text
+
+    seller.org.small_business, seller.org.oss_since = True, None
+    db.session.commit()
+    buyer = customer(seller.org, "DE", business=False, e_invoice_format="xrechnung-ubl",
+                     buyer_reference=E.LEITWEG_ID, street="Hauptstr. 2", city="Köln", postal_code="50667",
+                     email="kunde@example.de", locale="de")
+    invoice = seller.post("/invoices", json={  # automatic for a small business even without asking
+        "customer_id": buyer, "status": "issued",
+        "items": [{"description": "Webdesign", "unit_extratax_amount": 50000, "tax_code": "S10000000"}]})
+    assert invoice.status_code == 201, invoice.get_json()
+    body = invoice.get_json()
+    [group] = body["taxes"]
+    assert (group["category"], group["percentage"], group["tax_amount"]) == ("E", "0", 0)
+    assert group["exemption"] == {"type": "SMALL_BUSINESS",
+                                  "legal_notice": "Gemäß § 19 UStG wird keine Umsatzsteuer berechnet."}
+    assert body["total_tax_included_amount"] == 50000
+    doc = db.session.get(Document, int(body["id"]))
+    assert "Gemäß § 19 UStG wird keine Umsatzsteuer berechnet." in pdf_text(doc.pdf)
+    stored = db.session.scalars(select(DocumentEInvoice).where(DocumentEInvoice.document_id == doc.id)).all()
+    assert {s.format for s in stored} == {"xrechnung-ubl", "facturx-cii"}
+    assert b"19 UStG" in next(s for s in stored if s.format == "xrechnung-ubl").xml
+
+
+def test_the_reverse_charge_notice_is_printed_in_the_customers_language(seller):
+    from tests.einvoice.test_advance import pdf_text
+
+    buyer = customer(seller.org, "ES", business=True, vat_id="ESA12345674", locale="fr")
+    body = seller.post("/invoices", json={
+        "customer_id": buyer, "status": "issued", "automatic_tax_calculation": {"enabled": True},
+        "items": [{"description": "Conseil", "unit_extratax_amount": 10000, "tax_code": "S10000000"}]}).get_json()
+    notice = body["taxes"][0]["exemption"]["legal_notice"]
+    assert "196" in notice and notice != "Reverse charge: VAT to be accounted for by the recipient (Article 196, " \
+                                          "Council Directive 2006/112/EC)."  # French: the customer's language
+    assert notice.split()[0] in pdf_text(db.session.get(Document, int(body["id"])).pdf)

@@ -42,7 +42,8 @@ def test_create_a_product_and_read_it_back(api):
     assert created.headers["Location"].endswith(f"/api/v1/products/{body['id']}")
     assert {k: v for k, v in body.items() if k not in ("id", "created_on", "last_updated_on")} == {
         "name": "Sourdough loaf", "description": "1 kg, rye", "sku": "BR-1", "unit": "kg", "unit_code": "KGM",
-        "unit_price": "0.0125", "price_tax_inclusive": True, "tax_rate_id": str(seven.id), "archived": False}
+        "unit_price": "0.0125", "price_tax_inclusive": True, "tax_rate_id": str(seven.id), "tax_code": "",
+        "archived": False}
     product = db.session.get(Product, int(body["id"]))
     assert (product.org_id, product.name, product.unit, product.unit_price, product.tax_rate_id,
             product.price_includes_tax) == (api.org.id, "Sourdough loaf", "kg", Decimal("0.0125"), seven.id, True)

@@ -47,6 +47,10 @@ class ProductIn(Input):
     price_tax_inclusive: Flag | None = Field(None, description=(
         "true: unit_price includes the tax; not given or null: the organization's setting (a change: unchanged)"))
     tax_rate_id: Id | None = None
+    tax_code: text(9, "What the product is for automatic VAT (docs/vat-rules.md): P00000000 goods, P10000000 food, "
+                      "P20000000 printed books, S10000000 services, D10000000 electronically supplied services "
+                      "(SaaS) ... (the list: webapp/domain/tax_codes.py); empty: the organization's default "
+                      "tax code", examples=["D10000000"]) = ""
 
 
 class ProductPatch(ProductIn):
@@ -63,6 +67,8 @@ class ProductOut(Output):
     unit_price: str = Field(description="In major units, plain digits: \"4.8\", \"0.0125\"")
     price_tax_inclusive: bool
     tax_rate_id: Id | None
+    tax_code: str = Field(description="What the product is for automatic VAT, e.g. D10000000; empty: the "
+                                      "organization's default tax code")
     archived: bool
     created_on: datetime
     last_updated_on: datetime
@@ -85,7 +91,8 @@ def product_json(product: Product) -> dict:
         "id": str(product.id), "name": product.name, "description": product.description, "sku": product.sku,
         "unit": product.unit, "unit_code": UNITS[product.unit][1] if product.unit in UNITS else "",
         "unit_price": decimal_text(product.unit_price), "price_tax_inclusive": product.price_includes_tax,
-        "tax_rate_id": str(product.tax_rate_id) if product.tax_rate_id else None, "archived": product.archived,
+        "tax_rate_id": str(product.tax_rate_id) if product.tax_rate_id else None, "tax_code": product.tax_code,
+        "archived": product.archived,
         "created_on": product.created_at.isoformat(), "last_updated_on": product.updated_at.isoformat(),
     }
 
@@ -101,7 +108,7 @@ def _product_input(body: ProductIn, base: usecase.ProductInput) -> usecase.Produ
     given = body.model_fields_set
     changes = {column: getattr(body, api) for api, column in (
         ("name", "name"), ("description", "description"), ("sku", "sku"), ("unit", "unit"),
-        ("unit_price", "unit_price")) if api in given}
+        ("unit_price", "unit_price"), ("tax_code", "tax_code")) if api in given}
     if body.price_tax_inclusive is not None:
         changes["price_includes_tax"] = body.price_tax_inclusive
     if "tax_rate_id" in given:
@@ -166,7 +173,7 @@ def update_product(product_id: int):
     product = load(actor(), Product, product_id, "product")
     stored = usecase.ProductInput(name=product.name, unit_price=product.unit_price, description=product.description,
                                   sku=product.sku, unit=product.unit, price_includes_tax=product.price_includes_tax,
-                                  tax_rate_id=product.tax_rate_id)
+                                  tax_rate_id=product.tax_rate_id, tax_code=product.tax_code)
     g.api_field_map = PRODUCT_FIELDS
     return _product_answer(usecase.save_product(actor(), product_id, _product_input(request.context.json, stored)))
 

@@ -34,7 +34,8 @@ FIELD_MAP = {"company_name": "company", "phone": "phone", "vat_id": "vat_number"
              "street2": "address.street_address_2", "postal_code": "address.zip_code", "city": "address.city",
              "region": "address.region", "country": "address.country_code",
              "shipping_country": "shipping_address.country_code", "external_id": "external_id",
-             "buyer_reference": "buyer_reference", "e_invoice_format": "e_invoice_format"}
+             "buyer_reference": "buyer_reference", "e_invoice_format": "e_invoice_format",
+             "is_business": "is_business"}
 ADDRESS = {"street_address": "street", "street_address_2": "street2", "zip_code": "postal_code", "city": "city",
            "region": "region", "country_code": "country"}
 SHIPPING = {"name": "shipping_name", "street_address": "shipping_street", "street_address_2": "shipping_street2",
@@ -69,6 +70,9 @@ class CustomerIn(Input):
                  examples=["de"]) = ""
     currency: text(3, "Default currency of new documents; empty: the organization's", examples=["EUR"]) = ""
     vat_number: text(30, examples=["DE123456789"]) = ""
+    is_business: Flag | None = Field(None, description=(
+        "true: a business (B2B), false: a consumer (B2C); automatic VAT decides by it (reverse charge, distance "
+        "sales: docs/vat-rules.md). Not given or null: a new customer is a business, a change leaves it as it is"))
     buyer_reference: text(100, "The reference the buyer wants on its invoices (BT-10, e.g. a Leitweg-ID)") = ""
     e_invoice_format: Literal[*PREFERENCES] = Field(  # type: ignore[valid-type]
         "", description="The e-invoice the customer receives: empty none (the PDF; a Factur-X when the "
@@ -114,6 +118,8 @@ class CustomerOut(Output):
     locale: str
     currency: str
     vat_number: str
+    is_business: bool = Field(description="true: a business (B2B), false: a consumer (B2C), as automatic VAT "
+                                          "reads it")
     buyer_reference: str
     e_invoice_format: Literal[*PREFERENCES] = Field(  # type: ignore[valid-type]
         description="The e-invoice the customer receives (empty: none)")
@@ -204,7 +210,7 @@ def customer_json(contact: Contact, fields: list[CustomField], with_address: boo
         "object": "customer" if contact.is_customer or not contact.is_supplier else "supplier",
         "person_name": contact.person_name, "company": contact.company_name, "display_name": contact.display_name,
         "email": contact.email, "phone": contact.phone, "locale": contact.locale, "currency": contact.currency,
-        "vat_number": contact.vat_id, "buyer_reference": contact.buyer_reference,
+        "vat_number": contact.vat_id, "is_business": contact.is_business, "buyer_reference": contact.buyer_reference,
         "e_invoice_format": contact.e_invoice_format, "notes": contact.notes,
         "external_id": contact.external_id,
         "is_customer": contact.is_customer, "is_supplier": contact.is_supplier, "archived": contact.archived,
@@ -229,7 +235,7 @@ def _values(body: CustomerIn) -> dict:
     given = body.model_fields_set
     values: dict = {}
     simple = {"person_name": "person_name", "company": "company_name", "email": "email", "phone": "phone",
-              "locale": "locale", "currency": "currency", "vat_number": "vat_id",
+              "locale": "locale", "currency": "currency", "vat_number": "vat_id", "is_business": "is_business",
               "buyer_reference": "buyer_reference", "e_invoice_format": "e_invoice_format", "notes": "notes",
               "external_id": "external_id",
               "is_customer": "is_customer",

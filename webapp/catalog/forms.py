@@ -7,6 +7,7 @@ from wtforms.validators import Length
 from webapp.contact_form import DecimalText
 from webapp.domain.errors import InvalidInput
 from webapp.domain.tax import CATEGORIES
+from webapp.domain.tax_codes import TAX_CODES
 from webapp.domain.units import UNITS
 from webapp.forms import Form, as_choices
 from webapp.services import catalog
@@ -31,6 +32,15 @@ def _rules(form: Form, check, values: dict) -> bool:
     return True
 
 
+def tax_code_choices(default_code: str) -> list:
+    """The product tax codes (domain/tax_codes.py), each as "label · code"; the first, "", is the organization's
+    default (``Organization.default_tax_code``, named)."""
+    default = TAX_CODES.get(default_code)
+    first = (_("Organization's default (%(label)s)", label=_(default.label)) if default
+             else _("Organization's default"))
+    return as_choices([("", first)] + [(code, f"{_(c.label)} · {code}") for code, c in TAX_CODES.items()])
+
+
 class ProductForm(Form):
     name = StringField(_l("Name"), validators=[Length(max=200)], render_kw={"required": True})
     description = TextAreaField(_l("Description"), validators=[Length(max=5000)],
@@ -41,11 +51,15 @@ class ProductForm(Form):
                              description=_l("Up to 4 decimals, e.g. 12.5 or 0.0125. Discounts go on the invoice."))
     price_includes_tax = BooleanField(_l("The price includes tax"))
     tax_rate_id = SelectField(_l("Tax rate"), coerce=int)
+    tax_code = SelectField(_l("Tax code"), choices=[],  # the route sets them (tax_code_choices)
+                           description=_l("What the product is for automatic VAT: goods, services, electronically "
+                                          "supplied services ... decide where it is taxed and at which rate."))
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
         return _rules(self, catalog.check_product, {"name": self.name.data, "unit": self.unit.data,
-                                                    "unit_price": self.unit_price.decimal}) and ok
+                                                    "unit_price": self.unit_price.decimal,
+                                                    "tax_code": self.tax_code.data}) and ok
 
 
 class TaxRateForm(Form):

@@ -4,7 +4,8 @@ from __future__ import annotations
 from flask import Blueprint, flash, request, url_for
 from flask_babel import gettext as _, ngettext
 
-from webapp.catalog.forms import ProductForm, TaxRateForm
+from webapp.catalog.forms import ProductForm, TaxRateForm, tax_code_choices
+from webapp.domain.tax_codes import TAX_CODES
 from webapp.domain.units import UNITS
 from webapp.extensions import db
 from webapp.forms import ButtonForm, as_choices, clean_line
@@ -42,7 +43,7 @@ def products():
     args = {"q": q or None, "status": status if status != "active" else None, "page": page.page if page.page > 1 else None}
     rates = {r.id: r for r in _tax_rates(include_archived=True)}
     response = render("catalog/products.html", "catalog/_products.html", page=page, q=q, status_filter=status,
-                      rates=rates, units=UNITS, list_args=args)
+                      rates=rates, units=UNITS, tax_codes=TAX_CODES, list_args=args)
     if is_htmx():
         response.headers["HX-Push-Url"] = url_for("catalog.products", **args)
     return response
@@ -60,6 +61,7 @@ def _product_form(product: Product | None) -> ProductForm:
         form = ProductForm(obj=product)
     locale = member_locale()
     form.tax_rate_id.choices = as_choices([(0, _("No default rate"))] + [(r.id, tax_rate_label(r, locale)) for r in rates])
+    form.tax_code.choices = tax_code_choices(org.default_tax_code)
     return form
 
 
@@ -68,7 +70,8 @@ def _save_product(product: Product | None):
     if form.validate_on_submit():
         data = catalog.ProductInput(name=form.name.data, description=form.description.data, sku=form.sku.data,
                                     unit=form.unit.data, price_includes_tax=form.price_includes_tax.data,
-                                    unit_price=form.unit_price.decimal, tax_rate_id=form.tax_rate_id.data or None)
+                                    unit_price=form.unit_price.decimal, tax_rate_id=form.tax_rate_id.data or None,
+                                    tax_code=form.tax_code.data)
         with refused(form):
             saved = catalog.save_product(current_actor(), product.id if product else None, data)
             flash(_("%(name)s was saved.", name=saved.name), "success")

@@ -36,9 +36,10 @@ POSITIVE_CATEGORIES = {"S", "L", "B"}
 NOTE_REQUIRED = {"E", "AE", "K", "G", "O"}
 NOTE_FORBIDDEN = {"S", "Z", "L", "M"}
 
-REVERSE_CHARGE_NOTE = "Reverse charge: VAT to be accounted for by the recipient (Article 196, Council Directive 2006/112/EC)."
-INTRA_EU_NOTE = "Intra-Community supply of goods, exempt from VAT (Article 138, Council Directive 2006/112/EC)."
-EXPORT_NOTE = "Export outside the EU, exempt from VAT (Article 146, Council Directive 2006/112/EC)."
+REVERSE_CHARGE_NOTE = _n("Reverse charge: VAT to be accounted for by the recipient (Article 196, Council Directive "
+                         "2006/112/EC).")
+INTRA_EU_NOTE = _n("Intra-Community supply of goods, exempt from VAT (Article 138, Council Directive 2006/112/EC).")
+EXPORT_NOTE = _n("Export outside the EU, exempt from VAT (Article 146, Council Directive 2006/112/EC).")
 
 EU_MEMBER_STATES = {
     "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IT", "LT",

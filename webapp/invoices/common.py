@@ -137,6 +137,7 @@ def show_page(document_id: int, status: int = 200, note_draft: str = "", note_er
                                                .order_by(DocumentEInvoice.id)).all() if has_einvoice else [],
                   **attributes.page_context(doc),
                   events=events, rates=[], public_link=links.public_link(doc), seller=seller, buyer=buyer,
+                  tax_explanation=automatic_tax.explanation, tax_warning=automatic_tax.warning,
                   deliveries=deliveries, payments=payments.payments_of(doc) if not doc.is_draft else [],
                   notes=db.session.scalars(scoped(DocumentNote).where(DocumentNote.document_id == doc.id)
                                            .options(selectinload(DocumentNote.files))

@@ -12,6 +12,7 @@ from webapp.domain.units import UNITS
 from webapp.extensions import db
 from webapp.models import Organization, Product, TaxRate, User
 from webapp.services import audit
+from webapp.services.automatic_tax import checked_tax_code
 
 
 def add_default_tax_rates(org: Organization) -> list[TaxRate]:
@@ -47,8 +48,9 @@ def _number_error(value, field: str, required: ActionError, maximum: Decimal | i
 
 def check_product(values: dict) -> dict:
     """A product's fields checked and normalized: the one place of the rules every way in (the web form, the
-    API, the demo) goes through. ``values`` has name, unit and unit_price (a Decimal, or None when not given);
-    returns them normalized (the name stripped) or raises ``InvalidInput`` with one error per field."""
+    API, the demo) goes through. ``values`` has name, unit, unit_price (a Decimal, or None when not given) and
+    tax_code ("" or missing: the organization's default); returns them normalized (the name stripped, the code upper
+    case) or raises ``InvalidInput`` with one error per field."""
     values = dict(values)
     errors: list[ActionError] = []
     values["name"] = (values.get("name") or "").strip()
@@ -62,6 +64,10 @@ def check_product(values: dict) -> dict:
                           ActionError("number_too_large", "This number is too large.", "unit_price"))
     if price is not None:
         errors.append(price)
+    try:
+        values["tax_code"] = checked_tax_code(values.get("tax_code"))
+    except ActionError as exc:
+        errors.append(exc)
     if errors:
         raise InvalidInput(errors)
     return values
@@ -128,7 +134,7 @@ def check_tax_rate(values: dict) -> dict:
 
 
 RATE_FIELDS = ("name", "percent", "category", "exemption_note")
-PRODUCT_FIELDS = ("name", "unit", "unit_price")
+PRODUCT_FIELDS = ("name", "unit", "unit_price", "tax_code")
 
 
 def _make_only_default(rate: TaxRate) -> None:

@@ -251,11 +251,26 @@ def save_contact(org: Organization, actor: User, contact: Contact | None, values
     if created:
         contact = Contact(org_id=org.id)
         db.session.add(contact)
+    vat_key = (contact.country, contact.vat_id)
     apply(contact, values, custom, fields)
+    if created or (contact.country, contact.vat_id) != vat_key:
+        check_vat_id_online(contact)
     db.session.flush()
     audit.record(org, actor, "contact.created" if created else "contact.updated", contact,
                  summary=f"{actor.email} {'added' if created else 'changed'} {contact.display_name}")
     return contact
+
+
+def check_vat_id_online(contact: Contact) -> None:
+    """The optional online check of the contact's VAT ID (services/vies.py, off unless VIES_CHECK): its answer is
+    kept on the contact for the VAT rules (``vat_id_valid``); no answer, no check or no VAT ID: None, and the
+    rules use the offline check (python-stdnum)."""
+    from webapp.services import vies
+
+    checker = vies.current_checker() if contact.vat_id else None
+    answer = checker.check(contact.country, contact.vat_id) if checker is not None else None
+    contact.vat_id_valid = answer.valid if answer is not None else None
+    contact.vat_id_checked_at = answer.checked_at if answer is not None and answer.valid is not None else None
 
 
 def duplicates_of_email(org_id: int, email: str, exclude_id: int | None = None) -> list[Contact]:

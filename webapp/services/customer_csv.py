@@ -26,14 +26,16 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 20_000
 USE_YES_OR_NO = Text("Use yes or no.")
-BOOLEAN_FIELDS = {"is_customer", "is_supplier", "has_shipping_address", "archived"}
+BOOLEAN_FIELDS = {"is_customer", "is_supplier", "is_business", "has_shipping_address", "archived"}
+TRUE_BY_DEFAULT = {"is_business"}  # an empty cell (or no such column): yes
 TRUE_WORDS = {"1", "true", "yes", "y", "x", "ja", "oui", "on"}
 FALSE_WORDS = {"", "0", "false", "no", "n", "nein", "non", "off"}
 STANDARD_COLUMNS = CustomerForm.CONTACT_FIELDS + ("archived",)
 COLUMN_LABELS = {
     "person_name": _n("Person"), "company_name": _n("Company"), "is_customer": _n("Customer (yes/no)"),
     "is_supplier": _n("Supplier (yes/no)"), "email": _n("E-mail"), "phone": _n("Phone"), "locale": _n("Language"),
-    "currency": _n("Currency"), "vat_id": _n("VAT number"), "street": _n("Street"), "street2": _n("Address line 2"),
+    "currency": _n("Currency"), "vat_id": _n("VAT number"),
+    "is_business": _n("Business customer (yes/no; no: a consumer)"), "street": _n("Street"), "street2": _n("Address line 2"),
     "postal_code": _n("Postal code"), "city": _n("City"), "region": _n("Region"), "country": _n("Country"),
     "has_shipping_address": _n("Separate shipping address (yes/no)"), "shipping_name": _n("Shipping recipient"),
     "shipping_street": _n("Shipping street"), "shipping_street2": _n("Shipping address line 2"),
@@ -174,10 +176,12 @@ def _formdata(row: list[str], mapping: dict[str, str], fields_by_key: dict[str, 
         cell = unneutralize(row[int(index)].strip())
         if target in BOOLEAN_FIELDS:
             word = cell.lower()
-            if word in TRUE_WORDS:
+            if word in TRUE_WORDS or (word == "" and target in TRUE_BY_DEFAULT):
                 data[target] = "y"
             elif word not in FALSE_WORDS:
                 data[target] = "?invalid"
+            elif target in TRUE_BY_DEFAULT:  # a choice, not a checkbox: "no" is said, not left out
+                data[target] = "n"
             continue
         if target.startswith("cf:"):
             f = fields_by_key[target[3:]]

@@ -34,7 +34,9 @@ def new_draft(org: Organization, actor: User, contact: Contact, kind: str = "inv
     doc = Document(org_id=org.id, kind=kind, flow="sales", status="draft", contact_id=contact.id,
                    currency=contact.currency or org.currency, prices_include_tax=org.prices_include_tax,
                    payment_terms_days=org.payment_terms_days, buyer_name=contact.display_name,
-                   created_by_id=actor.id, automatic_tax=org.automatic_tax,
+                   created_by_id=actor.id,
+                   # a small business charges no VAT: the rules print its notice (services/automatic_tax.py)
+                   automatic_tax=org.automatic_tax or org.small_business,
                    valid_until=date.today() + timedelta(days=QUOTE_VALIDITY_DAYS) if kind == "quote" else None)
     db.session.add(doc)
     db.session.flush()

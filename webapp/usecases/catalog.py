@@ -23,6 +23,7 @@ class ProductInput:
     unit: str = "piece"
     price_includes_tax: bool = False
     tax_rate_id: int | None = None
+    tax_code: str = ""  # what it is for automatic VAT (domain/tax_codes.py); "": the organization's default
 
 
 @usecase
@@ -36,7 +37,7 @@ def save_product(actor: Actor, product_id: int | None, data: ProductInput) -> Pr
         if rate is None or rate.archived and (product is None or product.tax_rate_id != rate.id):
             raise ActionError("invalid_tax_rate", "Choose one of the tax rates.", "tax_rate_id")
     values = {k: getattr(data, k) for k in ("name", "description", "sku", "unit", "price_includes_tax",
-                                             "unit_price")}
+                                             "unit_price", "tax_code")}
     values["tax_rate_id"] = data.tax_rate_id or None
     return catalog.save_product(actor.org, actor.user, product, **values)
 

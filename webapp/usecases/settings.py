@@ -191,10 +191,10 @@ def add_vat_registration(actor: Actor, data: VatRegistrationInput) -> VatRegistr
         raise from_value_error("invalid_country", exc, "country") from exc
     if country == org.country:
         raise ActionError("home_country_registration", HOME_COUNTRY, "country", country=country)
-    vat_id = _registration_vat_id(data.vat_id, country)
     if db.session.scalar(select(VatRegistration.id).where(VatRegistration.org_id == org.id,
                                                           VatRegistration.country == country)) is not None:
         raise ActionError("vat_registration_exists", REGISTRATION_EXISTS, "country", country=country)
+    vat_id = _registration_vat_id(data.vat_id, country)
     registration = VatRegistration(org_id=org.id, country=country, vat_id=vat_id, valid_from=data.valid_from)
     db.session.add(registration)
     db.session.flush()
