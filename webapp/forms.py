@@ -98,6 +98,23 @@ def as_choices(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
+def tax_code_choices(first: str | None = None) -> list[SelectChoice]:
+    """The product tax codes (domain/tax_codes.py) as "label · code" in the reader's language; ``first``: the label
+    of a first choice "" (a line's product, the organization's default)."""
+    from webapp.domain.tax_codes import TAX_CODES
+
+    pairs = [(code, f"{gettext(c.label)} · {code}") for code, c in TAX_CODES.items()]
+    return as_choices(([("", first)] if first is not None else []) + pairs)
+
+
+def tax_code_label(code: str) -> str:
+    """A tax code's label in the reader's language ("" for an unknown code)."""
+    from webapp.domain.tax_codes import TAX_CODES
+
+    found = TAX_CODES.get(code)
+    return gettext(found.label) if found else ""
+
+
 def country_choices() -> list[tuple[str, str]]:
     """Every country, named in the reader's language (Babel) and sorted by that name; pycountry's English name
     where Babel has none."""

@@ -57,7 +57,8 @@ ALLOWED = {
     **{f"settings.{name}": OWNER for name in (
         "company", "invoice_email", "numbering", "numbering_preview", "members", "invite", "change_role",
         "remove_member", "revoke_invitation", "mail", "mail_message", "api", "revoke_api_token", "create_webhook",
-        "webhook", "toggle_webhook", "rotate_webhook", "delete_webhook", "resend_webhook")},
+        "webhook", "toggle_webhook", "rotate_webhook", "delete_webhook", "resend_webhook", "vat",
+        "add_vat_registration", "remove_vat_registration")},
 }
 # documents the route is tried on (the others: a draft)
 ON_ISSUED = {"send", "new_payment", "void_payment", "mark_paid", "credit", "cancel", "change_recipient",

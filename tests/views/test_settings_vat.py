@@ -124,13 +124,16 @@ def test_owner_adds_and_removes_registrations(owner):
     assert r.status_code == 303 and r.headers["Location"].endswith("/settings/vat")
     r = owner.client.post("/settings/vat/registrations", data={"country": "FR", "vat_id": "40303265045"})
     assert r.status_code == 303
-    assert registrations(owner.org.id) == [("AT", "ATU13585627", date(2025, 1, 1)), ("FR", "FR40303265045", None)]
-    (added, _) = events("settings.vat_registration_added")
+    r = owner.client.post("/settings/vat/registrations", data={"country": "GR", "vat_id": "094259216"})
+    assert r.status_code == 303  # Greece's VAT IDs read EL
+    assert registrations(owner.org.id) == [("AT", "ATU13585627", date(2025, 1, 1)), ("FR", "FR40303265045", None),
+                                           ("GR", "EL094259216", None)]
+    (added, _, _) = events("settings.vat_registration_added")
     assert added.data == {"country": "AT", "vat_id": "ATU13585627", "valid_from": "2025-01-01"}
     assert added.object_type == "vatregistration" and "AT (ATU13585627) from 2025-01-01" in added.summary
 
     page = owner.client.get("/settings/vat").data.decode()
-    assert "The VAT registration in France is added." in page
+    assert "The VAT registration in Greece is added." in page
     austria_id = db.session.scalar(select(VatRegistration.id).where(VatRegistration.country == "AT"))
     row = page.split(f'id="registration-{austria_id}"')[1].split("</tr>")[0]
     assert "Austria" in row and "ATU13585627" in row and format_day(date(2025, 1, 1), owner.org.locale) in row
@@ -139,7 +142,7 @@ def test_owner_adds_and_removes_registrations(owner):
 
     r = owner.client.post(f"/settings/vat/registrations/{austria_id}/remove")
     assert r.status_code == 303
-    assert registrations(owner.org.id) == [("FR", "FR40303265045", None)]
+    assert registrations(owner.org.id) == [("FR", "FR40303265045", None), ("GR", "EL094259216", None)]
     (removed,) = events("settings.vat_registration_removed")
     assert removed.data == {"country": "AT", "vat_id": "ATU13585627"} and removed.object_id == austria_id
     assert "The VAT registration in Austria is removed." in owner.client.get("/settings/vat").data.decode()
@@ -148,10 +151,11 @@ def test_owner_adds_and_removes_registrations(owner):
 
 
 @pytest.mark.parametrize("data, field, message", [
-    ({"country": "DE", "vat_id": "DE136695976"}, "country", "DE is your home country"),
-    ({"country": "AT", "vat_id": "ATU99999999"}, "country", "There is a registration in AT already"),
+    ({"country": "DE", "vat_id": "DE136695976"}, "country", "Germany is your home country"),
+    ({"country": "AT", "vat_id": "ATU99999999"}, "country", "There is a registration in Austria already"),
     ({"country": "FR", "vat_id": "FR40303265046"}, "vat_id", "is not a valid VAT ID for FR"),
-    ({"country": "FR", "vat_id": "ATU13585627"}, "vat_id", "ATU13585627 is a VAT ID of AT, not of FR."),
+    ({"country": "FR", "vat_id": "ATU13585627"}, "vat_id", "ATU13585627 is a VAT ID of Austria, not of France."),
+    ({"country": "CY", "vat_id": "EL094259216"}, "vat_id", "EL094259216 is a VAT ID of Greece, not of Cyprus."),
     ({"country": "FR", "vat_id": "FR-40?3"}, "vat_id", "is not a VAT ID: use letters and digits only."),
     ({"country": "FR", "vat_id": ""}, "vat_id", "Enter the VAT ID of the registration."),
     ({"country": "ZZ", "vat_id": "FR40303265045"}, "country", "Choose a country from the list"),
@@ -207,7 +211,7 @@ def test_the_page_reads_in_german_and_french(owner):
                     "Im One-Stop-Shop (OSS) registriert seit", "Umsatzsteuer-Registrierungen in anderen Ländern",
                     "Deutschland")),
             ("fr", ("Calculer la TVA automatiquement sur les nouvelles factures", "Kleinunternehmer, § 19 UStG",
-                    "Inscrit au guichet unique (OSS) depuis", "Immatriculations à la TVA dans d'autres pays",
+                    "Inscrit au guichet unique (OSS) depuis", "Immatriculations à la TVA dans d’autres pays",
                     "Allemagne"))):
         headers = {"Accept-Language": language}
         html = owner.client.get("/settings/vat", headers=headers).data.decode()
@@ -217,5 +221,26 @@ def test_the_page_reads_in_german_and_french(owner):
         r = owner.client.post("/settings/vat/registrations", data={"country": "DE", "vat_id": "DE136695976"},
                               headers=headers)
         assert r.status_code == 422 and "is your home country" not in r.data.decode()
+        assert texts[-1] in error_beside(r.data.decode(), "country")  # the country named in the language
         r = owner.client.post("/settings/vat", data={**GOOD, "default_tax_code": "X99"}, headers=headers)
         assert r.status_code == 422 and "is not a tax code from the list" not in r.data.decode()
+
+
+def test_a_registration_in_the_same_country_at_the_same_moment_is_a_refusal_not_a_500(owner):
+    """The unique constraint (org, country), broken by a request past the check at the same moment, is the use
+    cases' ``vat_registration_exists`` on the country field (usecases.usecase)."""
+    from webapp.domain.errors import ActionError
+    from webapp.usecases import usecase
+
+    db.session.add(VatRegistration(org_id=owner.org.id, country="AT", vat_id="ATU13585627"))
+    db.session.commit()
+
+    @usecase
+    def the_other_request():
+        db.session.add(VatRegistration(org_id=owner.org.id, country="AT", vat_id="ATU13585627"))
+
+    with pytest.raises(ActionError) as refused:
+        the_other_request()
+    db.session.rollback()
+    assert (refused.value.code, refused.value.field) == ("vat_registration_exists", "country")
+    assert registrations(owner.org.id) == [("AT", "ATU13585627", None)]

@@ -7,9 +7,8 @@ from wtforms.validators import Length
 from webapp.contact_form import DecimalText
 from webapp.domain.errors import InvalidInput
 from webapp.domain.tax import CATEGORIES
-from webapp.domain.tax_codes import TAX_CODES
 from webapp.domain.units import UNITS
-from webapp.forms import Form, as_choices
+from webapp.forms import Form, as_choices, tax_code_choices, tax_code_label
 from webapp.services import catalog
 
 # the fields read any number; how many decimals a price or rate may have, and its sign, are the service's rules
@@ -32,13 +31,11 @@ def _rules(form: Form, check, values: dict) -> bool:
     return True
 
 
-def tax_code_choices(default_code: str) -> list:
-    """The product tax codes (domain/tax_codes.py), each as "label · code"; the first, "", is the organization's
-    default (``Organization.default_tax_code``, named)."""
-    default = TAX_CODES.get(default_code)
-    first = (_("Organization's default (%(label)s)", label=_(default.label)) if default
-             else _("Organization's default"))
-    return as_choices([("", first)] + [(code, f"{_(c.label)} · {code}") for code, c in TAX_CODES.items()])
+def product_tax_code_choices(default_code: str) -> list:
+    """The product tax codes; the first, "", is the organization's default (``Organization.default_tax_code``)."""
+    label = tax_code_label(default_code)
+    return tax_code_choices(_("Organization's default (%(label)s)", label=label) if label
+                            else _("Organization's default"))
 
 
 class ProductForm(Form):

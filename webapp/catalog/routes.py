@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, request, url_for
 from flask_babel import gettext as _, ngettext
 
-from webapp.catalog.forms import ProductForm, TaxRateForm, tax_code_choices
+from webapp.catalog.forms import ProductForm, TaxRateForm, product_tax_code_choices
 from webapp.domain.tax_codes import TAX_CODES
 from webapp.domain.units import UNITS
 from webapp.extensions import db
@@ -61,7 +61,7 @@ def _product_form(product: Product | None) -> ProductForm:
         form = ProductForm(obj=product)
     locale = member_locale()
     form.tax_rate_id.choices = as_choices([(0, _("No default rate"))] + [(r.id, tax_rate_label(r, locale)) for r in rates])
-    form.tax_code.choices = tax_code_choices(org.default_tax_code)
+    form.tax_code.choices = product_tax_code_choices(org.default_tax_code)
     return form
 
 

@@ -12,7 +12,7 @@ from webapp.extensions import db
 from webapp.forms import ButtonForm, clean_line
 from webapp.htmx import render
 from webapp.invoices.forms import (AdjustmentForm, HeaderForm, LineForm, MarkPaidForm, QuickCustomerForm,
-                                   e_invoice_choices, rate_choices, tax_code_choices)
+                                   e_invoice_choices, line_tax_code_choices, rate_choices)
 from webapp.domain.einvoice import FORMAT_LABELS
 from webapp.models import (AuditEvent, Contact, Document, DocumentAdjustment, DocumentEInvoice, DocumentLine,
                            DocumentNote, OutboxMessage, TaxRate)
@@ -83,7 +83,7 @@ def line_form(line: DocumentLine, choices, formdata=None) -> LineForm:
     form = LineForm(formdata=formdata, obj=line, prefix=f"l{line.id}", tax_rate_id=line.tax_rate_id or 0)
     automatic = line.document is not None and line.document.automatic_tax
     form.tax_rate_id.choices = rate_choices(choices, automatic)
-    form.tax_code.choices = tax_code_choices(current_org().default_tax_code)
+    form.tax_code.choices = line_tax_code_choices(current_org().default_tax_code)
     return form
 
 

@@ -8,9 +8,8 @@ from webapp.contact_form import DecimalText
 from webapp.domain import identifiers
 from webapp.domain.einvoice import FORMAT_LABELS, PREFERENCES
 from webapp.domain.errors import ActionError
-from webapp.domain.tax_codes import TAX_CODES
 from webapp.domain.units import UNITS
-from webapp.forms import MAX_ID, Form, as_choices, country_field, currency_choices, known_placeholders, normalized_by
+from webapp.forms import MAX_ID, Form, as_choices, tax_code_choices, tax_code_label, country_field, currency_choices, known_placeholders, normalized_by
 from webapp.i18n import member_locale, tax_rate_label
 from webapp.services.drafts import PAYMENT_TERMS
 from webapp.models.payment import METHODS
@@ -27,11 +26,10 @@ def rate_choices(rates, automatic: bool = False) -> list:
     return as_choices([(0, first)] + [(r.id, tax_rate_label(r, locale)) for r in rates])
 
 
-def tax_code_choices(default_code: str) -> list:
-    """The product tax codes (domain/tax_codes.py) a line may name; "" is its product's, else the default."""
-    default = TAX_CODES.get(default_code)
-    first = _("As the product (else %(label)s)", label=_(default.label)) if default else _("As the product")
-    return as_choices([("", first)] + [(code, f"{_(c.label)} · {code}") for code, c in TAX_CODES.items()])
+def line_tax_code_choices(default_code: str) -> list:
+    """The product tax codes a line may name; "" is its product's, else the organization's default."""
+    label = tax_code_label(default_code)
+    return tax_code_choices(_("As the product (else %(label)s)", label=label) if label else _("As the product"))
 
 
 class LineForm(Form):

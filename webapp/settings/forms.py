@@ -13,10 +13,9 @@ from wtforms.validators import URL, DataRequired, Email, InputRequired, Length, 
 from webapp.domain import identifiers, timezones
 from webapp.domain.numbering import NumberFormatError, parse_format
 from webapp.domain.roles import BOOKKEEPER, OWNER, ROLE_LABELS, ROLES, STAFF
-from webapp.domain.tax_codes import TAX_CODES
 from webapp.services.webhooks import EVENT_TYPES as WEBHOOK_EVENTS
 from webapp.forms import (PHONE_RE, Form, as_choices, country_field, currency_choices, email_field, known_placeholders,
-                          locale_choices, normalized_by, with_scheme)
+                          locale_choices, normalized_by, tax_code_choices, with_scheme)
 
 LOGO_MAX_BYTES = 1024 * 1024
 LOGO_MAX_PIXELS = 4000 * 4000
@@ -170,11 +169,6 @@ class WebhookEndpointForm(Form):
     events = SelectMultipleField(_l("Events"), choices=as_choices((e, e) for e in WEBHOOK_EVENTS), validate_choice=False,
                                  widget=widgets.ListWidget(prefix_label=False), option_widget=widgets.CheckboxInput(),
                                  description=_l("None ticked: every event."))
-
-
-def tax_code_choices() -> list:
-    """The product tax codes (domain/tax_codes.py), labelled in the reader's language."""
-    return as_choices((code, f"{_(c.label)} · {code}") for code, c in TAX_CODES.items())
 
 
 class VatForm(Form):

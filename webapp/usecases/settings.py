@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import select
 
 from webapp.domain import identifiers, timezones
-from webapp.domain.errors import ActionError, Text, from_value_error
+from webapp.domain.errors import ActionError, Country, Text, from_value_error
 from webapp.domain.numbering import NumberFormatError, parse_format
 from webapp.extensions import db
 from webapp.models import VatRegistration
@@ -176,7 +176,7 @@ def _registration_vat_id(value: str, country: str) -> str:
     prefix = vat_id[:2]
     if prefix.isalpha() and prefix not in {country, "EL" if country == "GR" else country}:
         raise ActionError("vat_id_country_mismatch", VAT_ID_OF_ANOTHER_COUNTRY, "vat_id", vat_id=vat_id,
-                          prefix=prefix, country=country)
+                          prefix=Country("GR" if prefix == "EL" else prefix), country=Country(country))
     return vat_id
 
 
@@ -190,10 +190,10 @@ def add_vat_registration(actor: Actor, data: VatRegistrationInput) -> VatRegistr
     except ValueError as exc:
         raise from_value_error("invalid_country", exc, "country") from exc
     if country == org.country:
-        raise ActionError("home_country_registration", HOME_COUNTRY, "country", country=country)
+        raise ActionError("home_country_registration", HOME_COUNTRY, "country", country=Country(country))
     if db.session.scalar(select(VatRegistration.id).where(VatRegistration.org_id == org.id,
                                                           VatRegistration.country == country)) is not None:
-        raise ActionError("vat_registration_exists", REGISTRATION_EXISTS, "country", country=country)
+        raise ActionError("vat_registration_exists", REGISTRATION_EXISTS, "country", country=Country(country))
     vat_id = _registration_vat_id(data.vat_id, country)
     registration = VatRegistration(org_id=org.id, country=country, vat_id=vat_id, valid_from=data.valid_from)
     db.session.add(registration)
