@@ -45,6 +45,7 @@ def seed_demo():
         org.email, org.phone, org.website = "hallo@sonnenschein.example", "+49 30 1234567", "https://sonnenschein.example"
         org.bank_name, org.iban, org.bic = "Commerzbank", "DE89370400440532013000", "COBADEFFXXX"
         org.footer_text = "Sonnenschein Bäckerei GmbH · Amtsgericht Charlottenburg HRB 123456 · Geschäftsführerin Dana Demo"
+        org.automatic_tax = True  # the VAT rules decide each line: intra-EU supplies, exports, consumers at home
         demo.add_catalog_and_customers(org, user)
         demo.add_invoices(org, user)
         demo.add_payments_corrections_and_quotes(org, user)

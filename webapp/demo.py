@@ -35,14 +35,16 @@ CUSTOMERS = [
 ]
 
 PRODUCTS = [
-    # name, unit, price, tax rate name, sku, description
-    ("Sourdough loaf 1 kg", "piece", "4.80", "Reduced 7 %", "BR-001", "Rye and wheat, baked daily."),
-    ("Butter croissant", "piece", "1.35", "Reduced 7 %", "PA-010", ""),
-    ("Wedding cake, three tiers", "piece", "389.00", "Reduced 7 %", "CK-300", "Designed with the couple."),
-    ("Catering service", "hour", "45.00", "Standard 19 %", "SV-100", "Staff on site, per person and hour."),
-    ("Delivery within Berlin", "lump_sum", "12.50", "Standard 19 %", "SV-200", ""),
-    ("Flour type 1050", "kg", "0.9875", "Reduced 7 %", "RM-050", "Wholesale, 25 kg bags."),
-    ("Baking course", "day", "180.00", "Standard 19 %", "SV-300", "Bread basics, one day, materials included."),
+    # name, unit, price, tax rate name, sku, description, tax code (domain/tax_codes.py: what automatic VAT reads)
+    ("Sourdough loaf 1 kg", "piece", "4.80", "Reduced 7 %", "BR-001", "Rye and wheat, baked daily.", "P10000000"),
+    ("Butter croissant", "piece", "1.35", "Reduced 7 %", "PA-010", "", "P10000000"),
+    ("Wedding cake, three tiers", "piece", "389.00", "Reduced 7 %", "CK-300", "Designed with the couple.", "P10000000"),
+    ("Catering service", "hour", "45.00", "Standard 19 %", "SV-100", "Staff on site, per person and hour.",
+     "S40000000"),
+    ("Delivery within Berlin", "lump_sum", "12.50", "Standard 19 %", "SV-200", "", "S10000000"),
+    ("Flour type 1050", "kg", "0.9875", "Reduced 7 %", "RM-050", "Wholesale, 25 kg bags.", "P10000000"),
+    ("Baking course", "day", "180.00", "Standard 19 %", "SV-300", "Bread basics, one day, materials included.",
+     "S10000000"),
 ]
 
 
@@ -58,15 +60,15 @@ def add_catalog_and_customers(org: Organization, owner: User) -> None:
         contacts.apply(contact, {
             "company_name": company, "person_name": person, "email": email, "phone": phone, "vat_id": vat_id,
             "street": street, "postal_code": postal, "city": city, "country": country, "locale": locale,
-            "currency": currency, "is_customer": True,
+            "currency": currency, "is_customer": True, "is_business": bool(company),
         }, {"tier": level, "newsletter": news}, fields)
         db.session.add(contact)
     rates = {r.name: r for r in db.session.scalars(select(TaxRate).where(TaxRate.org_id == org.id))}
-    for name, unit, price, rate_name, sku, description in PRODUCTS:
+    for name, unit, price, rate_name, sku, description, tax_code in PRODUCTS:
         rate = rates.get(rate_name)
         catalog.save_product(org, owner, None, name=name, unit=unit, unit_price=Decimal(price),
                              tax_rate_id=rate.id if rate else None, sku=sku, description=description,
-                             price_includes_tax=False)
+                             price_includes_tax=False, tax_code=tax_code)
     db.session.flush()
 
 

@@ -3,20 +3,10 @@ checked by ``automatic_tax.checked_tax_code``; a code not in the list is a 422 a
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
 
+from tests.api.test_catalog import pointers, product_count
 from webapp.extensions import db
 from webapp.models import Product
-
-
-def product_count() -> int:
-    return db.session.scalar(select(func.count()).select_from(Product))
-
-
-def pointers(answer) -> dict:
-    assert answer.status_code == 422, (answer.status_code, answer.get_json())
-    assert answer.mimetype == "application/problem+json"
-    return {e["pointer"]: e["code"] for e in answer.get_json()["errors"]}
 
 
 def test_create_read_change_and_list_the_tax_code(api):

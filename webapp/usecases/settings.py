@@ -78,14 +78,19 @@ class InvoiceEmailInput:
 @usecase
 def save_invoice_email(actor: Actor, data: InvoiceEmailInput) -> list[str]:
     actor.require("manage_settings")
-    org = actor.org
     values = dict(zip(INVOICE_EMAIL_FIELDS, (data.subject, data.body, data.attach_pdf)))
+    return _save_fields(actor, values, lambda changed: f"{actor.email} changed the invoice e-mail")
+
+
+def _save_fields(actor: Actor, values: dict, summary) -> list[str]:
+    """Set the organization's fields to ``values``; the names of those that changed, audited with
+    ``summary(changed)`` when any did."""
+    org = actor.org
     changed = [name for name, value in values.items() if getattr(org, name) != value]
     for name, value in values.items():
         setattr(org, name, value)
     if changed:
-        audit.record(org, actor.user, "settings.updated", org,
-                     summary=f"{actor.email} changed the invoice e-mail", fields=changed)
+        audit.record(org, actor.user, "settings.updated", org, summary=summary(changed), fields=changed)
     return changed
 
 
@@ -141,20 +146,14 @@ class VatInput:
 def save_vat(actor: Actor, data: VatInput) -> list[str]:
     """Save the organization's VAT settings; returns the names of the fields that changed (audited)."""
     actor.require("manage_settings")
-    org = actor.org
     code = automatic_tax.checked_tax_code(data.default_tax_code, "default_tax_code")
     if not code:
         raise ActionError("tax_code_required", TAX_CODE_REQUIRED, "default_tax_code")
     values = {"automatic_tax": bool(data.automatic_tax), "default_tax_code": code,
               "small_business": bool(data.small_business), "oss_since": data.oss_since,
               "destination_opt_in": bool(data.destination_opt_in)}
-    changed = [name for name, value in values.items() if getattr(org, name) != value]
-    for name, value in values.items():
-        setattr(org, name, value)
-    if changed:
-        audit.record(org, actor.user, "settings.updated", org,
-                     summary=f"{actor.email} changed the VAT settings: {', '.join(changed)}", fields=changed)
-    return changed
+    return _save_fields(actor, values,
+                        lambda changed: f"{actor.email} changed the VAT settings: {', '.join(changed)}")
 
 
 @dataclass(frozen=True)
