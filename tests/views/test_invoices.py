@@ -372,6 +372,11 @@ def test_add_a_new_customer_without_leaving_the_editor(shop, f):
     assert r.status_code == 200 and "Neu GmbH" in r.data.decode()
     contact = db.session.scalar(select(Contact).where(Contact.company_name == "Neu GmbH"))
     assert contact.country == "AT" and db.session.get(Document, doc.id).contact_id == contact.id
+    assert contact.is_business  # a company; a person alone is a consumer (the VAT rules tell them apart)
+    r = shop.client.post(f"/invoices/{doc.id}/customer/new", headers=HX, data={
+        "current_version": db.session.get(Document, doc.id).version, "person_name": "Eva Muster", "country": "AT"})
+    assert r.status_code == 200
+    assert db.session.scalar(select(Contact).where(Contact.person_name == "Eva Muster")).is_business is False
 
 
 def test_list_sums_count_what_is_invoiced_and_owed_and_columns_say_what_they_hold(shop, f):

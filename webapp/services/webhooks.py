@@ -203,7 +203,7 @@ def customer_data(contact: Contact) -> dict:
         "id": str(contact.id), "object": "customer", "display_name": contact.display_name,
         "company": contact.company_name, "person_name": contact.person_name, "email": contact.email,
         "locale": contact.locale, "currency": contact.currency, "vat_number": contact.vat_id,
-        "country_code": contact.country, "archived": contact.archived,
+        "country_code": contact.country, "is_business": contact.is_business, "archived": contact.archived,
     }
 
 

@@ -48,8 +48,11 @@ def _kind(kind: str) -> str:
 def _add_customer(actor: Actor, customer: QuickCustomer) -> Contact:
     if not (customer.company_name or customer.person_name):
         raise ActionError("name_required", "Enter a company or a person's name.", "company_name")
+    # a company is a business, a person alone a consumer (the VAT rules tell them apart; the customer's page can
+    # change it)
     values = {"company_name": customer.company_name, "person_name": customer.person_name,
-              "email": customer.email, "country": customer.country, "is_customer": True}
+              "email": customer.email, "country": customer.country, "is_customer": True,
+              "is_business": bool(customer.company_name.strip())}
     return contacts.save_contact(actor.org, actor.user, None, values, {}, contacts.custom_fields(actor.org.id))
 
 
