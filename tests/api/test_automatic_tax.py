@@ -297,3 +297,30 @@ def test_the_reverse_charge_notice_is_printed_in_the_customers_language(seller):
     assert "196" in notice and notice != "Reverse charge: VAT to be accounted for by the recipient (Article 196, " \
                                           "Council Directive 2006/112/EC)."  # French: the customer's language
     assert notice.split()[0] in pdf_text(db.session.get(Document, int(body["id"])).pdf)
+
+
+def test_without_the_customers_country_a_draft_says_why_and_is_not_issued_until_a_rate_is_set(seller):
+    nowhere = customer(seller.org, "", business=False)
+    invoice = seller.post("/invoices", json={
+        "customer_id": nowhere, "automatic_tax_calculation": {"enabled": True},
+        "items": [{"description": "Thing", "unit_extratax_amount": 1000, "tax_code": "P00000000"}]}).get_json()
+    assert "customer's country" in invoice["items"][0]["tax"]["explanation"]
+    refused = seller.post(f"/invoices/{invoice['id']}/finalize")
+    assert refused.status_code == 422 and "customer's country" in refused.get_json()["detail"]
+    assert db.session.get(Document, int(invoice["id"])).status == "draft"
+    line = invoice["items"][0]["id"]
+    hand = seller.patch(f"/invoices/{invoice['id']}/items/{line}", json={"tax_rate": 19, "version": invoice["version"]})
+    assert hand.status_code == 200, hand.get_json()
+    assert seller.post(f"/invoices/{invoice['id']}/finalize").status_code == 200  # the rate set by hand stands
+
+
+def test_a_credit_note_keeps_the_vat_of_its_invoice(seller):
+    invoice = seller.post("/invoices", json={
+        "customer_id": customer(seller.org, "ES", business=True, vat_id="ESA12345674"), "status": "issued",
+        "automatic_tax_calculation": {"enabled": True},
+        "items": [{"description": "Consulting", "unit_extratax_amount": 10000, "tax_code": "S10000000"}]}).get_json()
+    note = seller.post(f"/invoices/{invoice['id']}/credit-notes", json={}).get_json()
+    assert note["items"][0]["tax"]["jurisdiction"] == "ES" and note["items"][0]["tax"]["category"] == "AE"
+    refused = seller.patch(f"/invoices/{note['id']}", json={"automatic_tax_calculation": {"enabled": True},
+                                                           "version": note["version"]})
+    assert refused.status_code == 422 and refused.get_json()["code"] == "action_not_allowed"

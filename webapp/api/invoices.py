@@ -62,7 +62,8 @@ FIELD_MAP = {"chosen_issue_date": "issue_date", "service_date": "billing_period.
              "discount_percent": "discount.value", "contact_id": "customer_id",
              "order_reference": "order_id", "buyer_reference": "buyer_reference",
              "e_invoice_format": "e_invoice_format", "is_e_invoice": "is_e_invoice", "exchange_rate": "exchange_rate",
-             "advance": "is_advance", "deducted_advance_ids": "deducted_advance_ids"}
+             "advance": "is_advance", "deducted_advance_ids": "deducted_advance_ids",
+             "automatic_tax": "automatic_tax_calculation.enabled"}
 IS_ADVANCE = ("An advance (down-payment) invoice: EN 16931 type code 386, titled so; a final invoice deducts it "
               "(deducted_advance_ids)")
 DEDUCTED_ADVANCE_IDS = ("The customer's issued advance invoices (is_advance) in this currency that this invoice "

@@ -105,9 +105,12 @@ def _decision_json(decision: vat_rules.Decision, base_rule: str) -> dict:
 
 
 def _undecided(line, why: Text) -> None:
+    """The rules could not decide the line: it keeps its rate and says why; one without a rate set by hand keeps
+    the draft from being issued (``issuing.issue_problems``)."""
     line.tax_jurisdiction, line.tax_rule = "", ""
+    hand_set = line.tax_rate_id is not None
     line.tax_decision = {"explanation": text_json(why), "warning": None, "vatex": "", "exemption_type": "",
-                         "oss": False, "hand_set": line.tax_rate_id is not None, "base_rule": "", "undecided": True}
+                         "oss": False, "hand_set": hand_set, "base_rule": "", "undecided": not hand_set}
 
 
 def apply(org: Organization, doc: Document, on: date | None = None) -> None:
@@ -172,13 +175,6 @@ def apply(org: Organization, doc: Document, on: date | None = None) -> None:
         if adjustment.tax_rate_id is None and first is not None:
             adjustment.tax_category, adjustment.tax_percent = first.tax_category, first.tax_percent
             adjustment.exemption_note = first.exemption_note
-
-
-def undecided_lines(doc: Document) -> list[int]:
-    """The positions (from 1) of an automatic draft's lines the rules could not decide."""
-    if not doc.automatic_tax:
-        return []
-    return [line.position + 1 for line in doc.lines if (line.tax_decision or {}).get("undecided")]
 
 
 def counts_as_distance_sale(line) -> bool:
