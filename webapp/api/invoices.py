@@ -63,7 +63,7 @@ FIELD_MAP = {"chosen_issue_date": "issue_date", "service_date": "billing_period.
              "order_reference": "order_id", "buyer_reference": "buyer_reference",
              "e_invoice_format": "e_invoice_format", "is_e_invoice": "is_e_invoice", "exchange_rate": "exchange_rate",
              "advance": "is_advance", "deducted_advance_ids": "deducted_advance_ids",
-             "automatic_tax": "automatic_tax_calculation.enabled"}
+             "automatic_tax": "automatic_tax_calculation.enabled", "supplier_number": "supplier_number"}
 IS_ADVANCE = ("An advance (down-payment) invoice: EN 16931 type code 386, titled so; a final invoice deducts it "
               "(deducted_advance_ids)")
 DEDUCTED_ADVANCE_IDS = ("The customer's issued advance invoices (is_advance) in this currency that this invoice "
@@ -203,8 +203,14 @@ class InvoiceIn(Input):
     paid with ``payment_details``), as seed 004."""
     kind: Literal["invoice", "quote"] = "invoice"
     is_quote: Flag | None = Field(None, description="true: a quote (seed 002); the same as kind=quote")
-    flow: Literal["sales"] = "sales"
+    flow: Literal["sales", "purchases"] = Field("sales", description="sales: you invoice a customer; purchases "
+                                                                    "(seed 001): a supplier's invoice you record "
+                                                                    "(supplier_id), booked by finalize")
     customer_id: Id | None = Field(None, description="The customer; or recipient_identifier (exactly one of them)")
+    supplier_id: Id | None = Field(None, description="flow purchases: the supplier (a contact; it becomes a "
+                                                     "supplier); the customer is your organization")
+    supplier_number: text(60, "flow purchases: the supplier's own number of its invoice, unique per supplier",
+                          examples=["RE-2026-0815"]) | None = None
     recipient_identifier: text(100, "Instead of customer_id (seed 004): your own id of the customer; the customer "
                                     "with this external_id, else a new one made from recipient",
                                examples=["shop-customer-4711"]) | None = None
@@ -253,6 +259,7 @@ class InvoiceIn(Input):
 class InvoicePatch(Input):
     """A change of a draft: only the fields given change. Send the version (If-Match or ``version``)."""
     version: int | None = Field(None, ge=1)
+    supplier_number: text(60, "flow purchases: the supplier's number; an empty string removes it") | None = None
     customer_id: Id | None = None
     custom_attributes: CustomAttributes | None = Field(None, description="Only the keys given change")
     price_tax_inclusive: Flag | None = None
@@ -305,6 +312,7 @@ class InvoiceListQuery(ListQuery):
     model_config = ListQuery.model_config | {"extra": "allow"}  # filter[custom_attributes][KEY][...]: checked below
 
     kind: Literal[*KINDS] | None = Field(None, alias="filter[kind]")  # type: ignore[valid-type]
+    flow: Literal["sales", "purchases"] | None = Field(None, alias="filter[flow]", description="Sales or purchases")
     status: Literal[*status_table.STATUSES] | None = Field(None, alias="filter[status]")  # type: ignore
     customer_id: Id | None = Field(None, alias="filter[customer_id]")
     order_id: str | None = Field(None, alias="filter[order_id]", max_length=100, description="The shop's order")
@@ -416,7 +424,9 @@ class InvoiceOut(Output):
     document_date: date | None
     due_date: date | None
     currency: str
-    customer_id: str | None
+    customer_id: str | None = Field(description="Sales: the customer")
+    supplier_id: str | None = Field(description="Purchases: the supplier")
+    supplier_number: str | None = Field(description="Purchases: the supplier's own number")
     customer_name: str
     price_tax_inclusive: bool
     payment_terms: dict
@@ -602,7 +612,10 @@ def invoice_json(doc: Document, with_items: bool = True, attribute_values: dict 
         "flow": doc.flow, "status": doc.current_status, "document_number": doc.number,
         "imported": doc.imported,
         "document_date": doc.issue_date, "due_date": doc.due_date if doc.kind == "invoice" else None,
-        "currency": doc.currency, "customer_id": str(doc.contact_id) if doc.contact_id else None,
+        "currency": doc.currency,
+        "customer_id": str(doc.contact_id) if doc.contact_id and doc.flow == "sales" else None,
+        "supplier_id": str(doc.contact_id) if doc.contact_id and doc.flow == "purchases" else None,
+        "supplier_number": doc.supplier_number,
         "customer_name": doc.buyer_name, "price_tax_inclusive": doc.prices_include_tax,
         "payment_terms": {"type": "NET", "days": doc.payment_terms_days}, "notes": doc.notes,
         "customer_reference": doc.customer_reference, "buyer_reference": doc.buyer_reference,
@@ -636,7 +649,8 @@ def invoice_json(doc: Document, with_items: bool = True, attribute_values: dict 
         "related_id": str(doc.related_id) if doc.related_id else None,
         "kpis": None, "created_by": None, "created_on": doc.created_at, "last_updated_by": None,
         "last_updated_on": doc.updated_at, "issued_on": doc.issued_at, "version": doc.version,
-        "pdf_url": url_for("api.invoice_pdf", document_id=doc.id, _external=True) if not doc.is_draft else None,
+        "pdf_url": url_for("api.invoice_pdf", document_id=doc.id, _external=True)
+        if not doc.is_draft and doc.flow == "sales" else None,
         "customer_url": (url_for("public.document", token=doc.public_token, _external=True)
                          if doc.public_token else None),
         "credit_note_ids": None,
@@ -749,12 +763,29 @@ def _currency_of(body: InvoiceIn) -> str:
         found = by_external_id(actor().org.id, body.recipient_identifier)
         return (found.currency if found else (body.recipient.currency if body.recipient else "")
                 ) or actor().org.currency
-    contact = load(actor(), Contact, int(body.customer_id), "customer")
+    if body.flow == "purchases":
+        contact = load(actor(), Contact, int(body.supplier_id), "supplier")
+    else:
+        contact = load(actor(), Contact, int(body.customer_id), "customer")
     return contact.currency or actor().org.currency
 
 
 def _one_customer(body: InvoiceIn) -> None:
-    """Exactly one of customer_id and recipient_identifier; recipient only with recipient_identifier."""
+    """Exactly one of customer_id and recipient_identifier; recipient only with recipient_identifier. A purchase:
+    supplier_id (the customer is the organization itself), no customer."""
+    if body.flow == "purchases":
+        if body.supplier_id is None:
+            raise problems.Problem(422, "supplier_required", gettext("Give the supplier: supplier_id."),
+                                   [{"code": "supplier_required", "detail": "", "pointer": "/supplier_id"}])
+        if body.customer_id is not None or body.recipient_identifier is not None:
+            raise problems.Problem(422, "customer_of_purchase", gettext(
+                "A purchase's customer is your organization: give supplier_id only."),
+                [{"code": "customer_of_purchase", "detail": "", "pointer": "/customer_id"}])
+        return
+    if body.supplier_id is not None or body.supplier_number is not None:
+        raise problems.Problem(422, "supplier_of_sale", gettext(
+            "supplier_id and supplier_number are for purchases (flow purchases)."),
+            [{"code": "supplier_of_sale", "detail": "", "pointer": "/supplier_id"}])
     if body.customer_id is not None and body.recipient_identifier is not None:
         raise problems.Problem(422, "customer_twice", gettext(
             "Give customer_id or recipient_identifier, not both."),
@@ -826,7 +857,8 @@ def _document_input(body: InvoiceIn) -> draft_usecases.DocumentInput:
         values.pop("is_supplier", None)
         recipient = CustomerInput(values=values, custom=body.recipient.custom_fields)
     return draft_usecases.DocumentInput(
-        contact_id=int(body.customer_id) if body.customer_id else None,
+        contact_id=int(body.supplier_id if body.flow == "purchases" else body.customer_id or 0) or None,
+        flow=body.flow, supplier_number=body.supplier_number,
         recipient_identifier=body.recipient_identifier, recipient=recipient,
         custom_attributes=body.custom_attributes, kind=kind, currency=body.currency, prices_include_tax=inclusive,
         payment_terms_days=body.payment_terms.days if body.payment_terms else None,
@@ -890,6 +922,8 @@ def list_invoices():
     stmt = select(Document).where(Document.org_id == actor().org.id)
     if query.kind:
         stmt = stmt.where(Document.kind == query.kind)
+    if query.flow:
+        stmt = stmt.where(Document.flow == query.flow)
     if query.status:
         stmt = stmt.where(Document.status == query.status)
     if query.customer_id:
@@ -1012,6 +1046,7 @@ def update_invoice(document_id: int):
             if "e_invoice_format" in given else None,
             is_e_invoice=body.is_e_invoice, is_advance=body.is_advance,
             automatic_tax=body.automatic_tax_calculation.enabled if body.automatic_tax_calculation else None,
+            supplier_number=body.supplier_number,
             exchange_rate=body.exchange_rate if "exchange_rate" in given else doc.exchange_rate)
     change = draft_usecases.DraftChange(header=header,
                                         contact_id=int(body.customer_id) if body.customer_id else None,

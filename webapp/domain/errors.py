@@ -188,6 +188,7 @@ NOT_FOUND = {
     "adjustment": Text("This discount or charge does not exist, or you have no access to it."),
     "payment": Text("This payment does not exist, or you have no access to it."),
     "customer": Text("This customer does not exist, or you have no access to it."),
+    "supplier": Text("This supplier does not exist, or you have no access to it."),
     "product": Text("This product does not exist, or you have no access to it."),
     "tax rate": Text("This tax rate does not exist, or you have no access to it."),
     "member": Text("This member does not exist, or you have no access to it."),

@@ -33,6 +33,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "correct_documents": frozenset({OWNER, BOOKKEEPER}),  # credit notes, cancel, change recipient, reactivate
     "add_notes": frozenset(ROLES),
     "manage_api": frozenset({OWNER}),  # API tokens and webhooks
+    "book_purchases": frozenset({OWNER, BOOKKEEPER}),  # suppliers' invoices: enter, book, pay
 }
 
 

@@ -75,7 +75,17 @@ KIND_PERMISSIONS = {(CREDIT_NOTE, "issue"): "correct_documents", (CREDIT_NOTE, "
                     (CREDIT_NOTE, "send"): "correct_documents"}
 
 
-def permission_for(kind: str, action: str) -> str:
+# Purchases (a supplier's invoice, booked): the owner's and the bookkeeper's, every action but a note; the sales
+# actions that speak to the customer or correct what Tallybook issued are not theirs (a supplier corrects its
+# invoice with its own credit note)
+PURCHASE_PERMISSION = "book_purchases"
+NOT_FOR_PURCHASES = frozenset({"send", "change_recipient", "reactivate", "credit", "cancel", "accept", "decline",
+                               "convert", "duplicate"})
+
+
+def permission_for(kind: str, action: str, flow: str = SALES) -> str:
+    if flow == PURCHASES:
+        return ACTION_PERMISSIONS[action] if action == "note" else PURCHASE_PERMISSION
     return KIND_PERMISSIONS.get((kind, action), ACTION_PERMISSIONS[action])
 
 
@@ -138,8 +148,15 @@ class TransitionError(ActionError):
         super().__init__(code, message, **params)
 
 
-def allowed(kind: str, status: str, action: str) -> bool:
+def allowed(kind: str, status: str, action: str, flow: str = SALES) -> bool:
+    if flow == PURCHASES and action in NOT_FOR_PURCHASES:
+        return False
     return action in ACTIONS.get((kind, status), frozenset())
+
+
+def actions_of(kind: str, status: str, flow: str = SALES) -> frozenset[str]:
+    """What a document of ``kind`` and ``flow`` may do in ``status``."""
+    return frozenset(a for a in ACTIONS.get((kind, status), ()) if allowed(kind, status, a, flow))
 
 
 # The refusals, each a whole sentence (translators cannot build one from "cancelled", "invoice" and "sent").
@@ -252,10 +269,16 @@ REFUSALS = {
 REFUSAL_OTHER = Text("This action is not allowed for this document in its current status.")
 
 
-def require(kind: str, status: str, action: str) -> None:
-    if allowed(kind, status, action):
+NOT_FOR_PURCHASES_REFUSAL = Text("A supplier's invoice is booked as the supplier wrote it: it is not sent, credited, "
+                                 "cancelled or copied here (the supplier corrects it with a credit note of its own).")
+
+
+def require(kind: str, status: str, action: str, flow: str = SALES) -> None:
+    if allowed(kind, status, action, flow):
         return
     params = {"kind": kind, "status": status, "action": action}
+    if flow == PURCHASES and action in NOT_FOR_PURCHASES:
+        raise TransitionError(NOT_FOR_PURCHASES_REFUSAL, **params)
     if status != DRAFT and action in NOT_DRAFT_ACTIONS:
         raise TransitionError(NOT_DRAFT_REFUSALS.get((kind, status), NOT_DRAFT_OTHER), "document_not_draft", **params)
     if status == DRAFT and action in DRAFT_REFUSED_ACTIONS:

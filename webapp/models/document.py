@@ -19,6 +19,7 @@ from webapp.models.types import ScaledDecimal, UTCDateTime, one_of, utcnow
 OPEN_DUE_SQL = "status = 'issued' AND gross_total - credited_total - paid_total > 0"
 ORDER_REFERENCE_SQL = "order_reference IS NOT NULL AND kind = 'invoice' AND status <> 'cancelled'"
 EXCHANGE_RATE_SQL = "exchange_rate IS NULL OR exchange_rate > 0"  # migration 0022 repeats it
+SUPPLIER_NUMBER_SQL = "flow = 'purchases' AND supplier_number IS NOT NULL AND status <> 'cancelled'"  # and 0025
 
 
 class Document(db.Model):
@@ -51,6 +52,9 @@ class Document(db.Model):
         Index("ix_document_org_distance", "org_id", "issue_date", sqlite_where=text("distance_sales_eur IS NOT NULL"),
               postgresql_where=text("distance_sales_eur IS NOT NULL")),
         # the domain's enums (domain/status.py); the naming convention makes these ck_document_<name>
+        # a supplier's number once per supplier and kind (cancelled ones aside)
+        Index("uq_document_supplier_number", "org_id", "contact_id", "kind", "supplier_number", unique=True,
+              sqlite_where=text(SUPPLIER_NUMBER_SQL), postgresql_where=text(SUPPLIER_NUMBER_SQL)),
         CheckConstraint(one_of("kind", state_model.KINDS), name="kind"),
         CheckConstraint(one_of("flow", state_model.FLOWS), name="flow"),
         CheckConstraint(one_of("status", state_model.STATUSES), name="status"),
@@ -86,6 +90,9 @@ class Document(db.Model):
     # decided at issue ("" none)
     e_invoice_format: Mapped[str | None] = mapped_column(String(20), nullable=True)
     imported: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # purchases: the supplier's own number of its document (unique per supplier; never from Tallybook's series,
+    # which gives the booking number ``number``); a draft may carry it
+    supplier_number: Mapped[str | None] = mapped_column(String(60), nullable=True)
     notes: Mapped[str] = mapped_column(Text, default="")
     discount_percent: Mapped[Decimal | None] = mapped_column(ScaledDecimal(4), nullable=True)
     buyer_name: Mapped[str] = mapped_column(String(200), default="")  # for lists and search
@@ -217,7 +224,8 @@ class Document(db.Model):
         return None if minor is None else (minor, org_currency)
 
     def refresh_search(self) -> None:
-        self.search_text = f"{self.number or ''} {self.buyer_name}".strip().lower()[:300]
+        parts = (self.number or "", self.supplier_number or "", self.buyer_name)
+        self.search_text = " ".join(p for p in parts if p).lower()[:300]
 
 
 class DocumentLine(db.Model):
@@ -325,7 +333,7 @@ FROZEN_FIELDS = frozenset({
     "discount_percent", "order_reference", "imported", "buyer_reference", "e_invoice_format", "buyer_name", "search_text", "seller", "buyer", "line_total", "allowance_total", "charge_total",
     "net_total", "tax_total", "gross_total", "tax_breakdown", "org_id", "pdf", "pdf_sha256", "valid_until",
     "related_id", "exchange_rate", "tax_total_accounting", "accounting_currency", "advance", "prepaid_total",
-    "automatic_tax", "distance_sales_eur",
+    "automatic_tax", "distance_sales_eur", "supplier_number",
 })
 
 

@@ -19,7 +19,17 @@ DEFAULT_FORMATS = {
     "invoice": "INV-{YYYY}-{SEQ:4}",
     "credit_note": "CN-{YYYY}-{SEQ:4}",
     "quote": "QUO-{YYYY}-{SEQ:4}",
+    # purchases: the organization's own booking (voucher) numbers of suppliers' documents, in the order booked
+    "purchase_invoice": "PUR-{YYYY}-{SEQ:4}",
+    "purchase_credit_note": "PCN-{YYYY}-{SEQ:4}",
 }
+# a purchases series -> the kind of document it numbers (flow purchases)
+PURCHASE_SERIES = {"purchase_invoice": "invoice", "purchase_credit_note": "credit_note"}
+
+
+def series_kind(kind: str, flow: str) -> str:
+    """The series a document of ``kind`` and ``flow`` takes its number from."""
+    return f"purchase_{kind}" if flow == "purchases" else kind
 
 
 class NumberSeries(db.Model):

@@ -40,7 +40,11 @@ def issue_problems(org: Organization, doc: Document, dates: bool = True) -> list
     """What keeps the draft from being issued, in words (``Text``: shown in the reader's language). Lines already in memory are read there; otherwise two
     small queries answer, so the editor's line changes leave the draft's other lines unread. With ``dates``, a
     chosen issue date in the future or before the series' last is named too (issuing refuses those itself, each
-    with its own code)."""
+    with its own code). A purchase: what keeps it from being booked (services/purchases.py)."""
+    if doc.flow == "purchases":
+        from webapp.services import purchases
+
+        return purchases.book_problems(doc)
     problems = []
     if dates and doc.chosen_issue_date is not None:
         if doc.chosen_issue_date > date.today():
@@ -110,7 +114,10 @@ def prepare_issue_pdf(org: Organization, doc: Document, today: date | None = Non
     draft is frozen in memory with the number that is next now, rendered, checked, and everything is rolled
     back: nothing is written. ``issue`` builds the HTML and the XML again under the lock and uses these bytes
     and reports only when they are identical (same number, figures, snapshots, language); otherwise it renders
-    and checks anew. Returns None when the draft cannot be issued (``issue`` then says why)."""
+    and checks anew. Returns None when the draft cannot be issued (``issue`` then says why), and for a purchase
+    (booked without a PDF of its own)."""
+    if doc.flow == "purchases":
+        return None
     try:
         with db.session.no_autoflush:
             on = _issue_date(org, doc, today)
@@ -192,7 +199,11 @@ def issue(org: Organization, actor: User, doc: Document, today: date | None = No
 
     ``prepared`` is the PDF ``prepare_issue_pdf`` rendered before the lock; it is stored only if it is
     exactly what would be rendered now. ``number``: an invoice issued elsewhere, imported with its own number
-    (marked ``imported``; the series is not touched)."""
+    (marked ``imported``; the series is not touched). A purchase is booked instead (services/purchases.py)."""
+    if doc.flow == "purchases":
+        from webapp.services import purchases
+
+        return purchases.book(org, actor, doc, today)
     on = _issue_date(org, doc, today)
     if doc.automatic_tax:  # the EUR 10,000 threshold reads the invoices issued before: one issue at a time
         db.session.execute(select(Organization.id).where(Organization.id == org.id).with_for_update())

@@ -16,7 +16,7 @@ from webapp.domain.errors import ActionError, Text
 from webapp.domain.numbering import parse_format
 from webapp.extensions import db
 from webapp.models import Document, NumberCounter, NumberSeries, Organization
-from webapp.models.numbering import DEFAULT_FORMATS
+from webapp.models.numbering import DEFAULT_FORMATS, PURCHASE_SERIES
 
 
 def _series(org: Organization, kind: str) -> NumberSeries:
@@ -102,8 +102,9 @@ def _next_number(org: Organization, kind: str, on: date, take: bool) -> str:
         number = fmt.render(value, on)
         # After a format change (e.g. yearly reset switched off) the counter may point at numbers that exist:
         # continue after them, never hand one out twice.
+        doc_kind, flow = (PURCHASE_SERIES[kind], "purchases") if kind in PURCHASE_SERIES else (kind, "sales")
         taken = db.session.scalar(select(Document.id).where(
-            Document.org_id == org.id, Document.kind == kind, Document.flow == "sales", Document.number == number))
+            Document.org_id == org.id, Document.kind == doc_kind, Document.flow == flow, Document.number == number))
         if taken is None:
             break
     if take:

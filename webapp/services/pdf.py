@@ -91,7 +91,13 @@ def filename(doc: Document) -> str:
 
 
 def document_pdf(doc: Document, org: Organization) -> bytes:
-    """The PDF a download serves: an issued document's stored bytes, unchanged; a draft rendered now."""
+    """The PDF a download serves: an issued document's stored bytes, unchanged; a draft rendered now. A purchase
+    has none of Tallybook's (the supplier's document is its own)."""
+    if doc.flow == "purchases":
+        from webapp.domain.errors import ActionError
+
+        raise ActionError("purchase_has_no_pdf", "A supplier's invoice has no PDF made by Tallybook: the supplier's "
+                          "document is its own.")
     return doc.pdf if not doc.is_draft and doc.pdf else render_document_pdf(doc, org)
 
 

@@ -11,7 +11,7 @@ STALE_MESSAGE = Text("Someone else changed this draft meanwhile. You now see the
 
 def require(doc: Document, action: str) -> None:
     """Refuse (``ActionError``) unless ``action`` is allowed in the document's current status."""
-    status_table.require(doc.kind, doc.current_status, action)
+    status_table.require(doc.kind, doc.current_status, action, doc.flow)
 
 
 def check_version(doc: Document, version: int | None, message: Text = STALE_MESSAGE) -> None:

@@ -15,7 +15,7 @@ def for_action(actor: Actor, document_id: int, action: str, version: int | None 
     """The document ``action`` is about to change, with every check done; ``lock`` takes its row lock first
     (a fresh write transaction: on SQLite the database's write lock)."""
     doc = load(actor, Document, document_id, "document")
-    actor.require(status_table.permission_for(doc.kind, action))
+    actor.require(status_table.permission_for(doc.kind, action, doc.flow))
     if lock:
         doc = locks.lock_document(actor.org, document_id)
         if doc is None:
@@ -32,8 +32,8 @@ def check_action(actor: Actor, document_id: int, action: str) -> Document:
 
 def allowed_actions(actor: Actor, doc: Document) -> list[str]:
     """The actions the document's status allows and the actor's role may do: the buttons to show."""
-    return [a for a in sorted(status_table.ACTIONS.get((doc.kind, doc.current_status), ()))
-            if actor.can(status_table.permission_for(doc.kind, a))]
+    return [a for a in sorted(status_table.actions_of(doc.kind, doc.current_status, doc.flow))
+            if actor.can(status_table.permission_for(doc.kind, a, doc.flow))]
 
 
 def child(items, item_id: int, what: str):

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from webapp.domain import status as status_table
 from webapp.domain.errors import ActionError, InvalidInput, NotFound
 from webapp.domain.exchange import check_rate
 from webapp.domain.money import precision
@@ -18,7 +19,7 @@ from webapp.domain.units import UNITS
 from webapp.extensions import db
 from webapp.models import Contact, Document, DocumentAdjustment, DocumentLine, Product, TaxRate
 from webapp.models.types import utcnow
-from webapp.services import attributes, automatic_tax, contacts, deductions, drafts, notes
+from webapp.services import attributes, automatic_tax, contacts, deductions, drafts, notes, purchases
 from webapp.services.calculation import apply_rate, default_tax_rate
 from webapp.services.drafts import line_count  # noqa: F401 - the editor shows how many lines a draft has
 from webapp.usecases import Actor, load, usecase
@@ -95,6 +96,7 @@ class HeaderInput:
     exchange_rate: Decimal | None = None
     is_advance: bool | None = None  # an advance (down-payment) invoice (services/deductions.py); None: unchanged
     automatic_tax: bool | None = None  # the VAT rules decide each line (services/automatic_tax.py); None: unchanged
+    supplier_number: str | None = None  # purchases: the supplier's number; None: unchanged, "": none
 
 
 def _e_invoice(doc: Document, choice: str | None, switch: bool | None) -> dict:
@@ -126,6 +128,14 @@ def change_header(actor: Actor, document_id: int, version: int | None, data: Hea
         values["advance"] = data.is_advance
     if data.automatic_tax is not None:
         values["automatic_tax"] = data.automatic_tax
+    if data.supplier_number is not None:
+        if doc.flow != "purchases":
+            raise ActionError("supplier_number_for_purchases", "Only a supplier's invoice has a supplier's number.",
+                              "supplier_number")
+        values["supplier_number"] = purchases.checked_supplier_number(doc, data.supplier_number)
+    if doc.flow == "purchases":  # what the supplier sends is not decided here
+        values.pop("e_invoice_format", None)
+        values.pop("automatic_tax", None)
     drafts.update_header(doc, values)
     return doc
 
@@ -489,6 +499,8 @@ class DocumentInput:
     is_advance: bool = False  # an advance (down-payment) invoice
     deducted_advance_ids: tuple[int, ...] = ()  # a final invoice: the advance invoices it deducts
     automatic_tax: bool | None = None  # seed 000's automatic_tax_calculation.enabled; None: the organization's
+    flow: str = "sales"  # "purchases": a supplier's invoice (``contact_id`` the supplier; services/purchases.py)
+    supplier_number: str | None = None  # purchases: the supplier's own number of it
     lines: tuple[NewLine, ...] = ()
     adjustments: tuple[NewAdjustment, ...] = ()
 
@@ -603,9 +615,15 @@ def change_attributes(actor: Actor, document_id: int, version: int | None, custo
 def create_document(actor: Actor, data: DocumentInput) -> Document:
     """A new draft with everything it says at once, totals calculated once; every line and adjustment checked
     as the editor checks them, all mistakes reported together (``lines.2.quantity``, ``adjustments.0.amount``)."""
-    actor.require("edit_drafts")
+    purchase = data.flow == "purchases"
+    actor.require(status_table.permission_for(data.kind, "edit", data.flow))
     kind = _kind(data.kind)
-    if data.recipient_identifier is not None:
+    if purchase and (kind != "invoice" or data.recipient_identifier is not None or data.order_reference):
+        raise ActionError("purchase_fields", "A supplier's invoice names its supplier; quotes, orders and "
+                          "recipients are for sales.", "flow")
+    if purchase:
+        contact = load(actor, Contact, data.contact_id, "supplier")
+    elif data.recipient_identifier is not None:
         from webapp.usecases.customers import customer_for_recipient
 
         contact = customer_for_recipient.__wrapped__(actor, data.recipient_identifier, data.recipient)
@@ -614,8 +632,11 @@ def create_document(actor: Actor, data: DocumentInput) -> Document:
     if len(data.lines) > MAX_NEW_LINES:
         raise ActionError("too_many_lines", "At most {max} lines at once; add more one by one.", "lines",
                           max=MAX_NEW_LINES)
-    doc = drafts.new_draft(actor.org, actor.user, contact, kind=kind)
-    if data.automatic_tax is not None:
+    if purchase:
+        doc = purchases.new_purchase(actor.org, actor.user, contact, kind=kind)
+    else:
+        doc = drafts.new_draft(actor.org, actor.user, contact, kind=kind)
+    if data.automatic_tax is not None and not purchase:  # a supplier's invoice has the VAT it states
         doc.automatic_tax = data.automatic_tax
     header = {k: getattr(data, k) for k in ("currency", "prices_include_tax", "payment_terms_days",
                                              "chosen_issue_date", "service_date", "service_period_end",
@@ -637,7 +658,10 @@ def create_document(actor: Actor, data: DocumentInput) -> Document:
     if data.is_advance:
         header["advance"] = True
     try:
-        header["e_invoice_format"] = drafts.e_invoice_choice(contact, data.e_invoice_format, data.is_e_invoice)
+        if purchase:
+            doc.supplier_number = purchases.checked_supplier_number(doc, data.supplier_number)
+        else:
+            header["e_invoice_format"] = drafts.e_invoice_choice(contact, data.e_invoice_format, data.is_e_invoice)
     except ActionError as exc:
         errors.append(exc)
     if "discount_percent" in header and not 0 <= header["discount_percent"] <= 100:

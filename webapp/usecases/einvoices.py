@@ -11,6 +11,7 @@ from webapp.usecases import Actor, load, usecase
 
 DRAFT_HAS_NONE = Text("A draft has no e-invoice yet: issue it first.")
 KIND_HAS_NONE = Text("Only invoices and credit notes have an e-invoice.")
+PURCHASE_HAS_NONE = Text("A supplier's invoice has no e-invoice made by Tallybook: the supplier's file is its own.")
 UNKNOWN_FORMAT = Text("There is no e-invoice format {format}: use xrechnung-ubl, xrechnung-cii or facturx-cii.")
 
 
@@ -43,5 +44,7 @@ def download(actor: Actor, document_id: int, fmt: str | None = None) -> EInvoice
         raise ActionError("document_is_draft", DRAFT_HAS_NONE)
     if doc.kind not in E_INVOICE_KINDS:
         raise ActionError("no_e_invoice", KIND_HAS_NONE)
+    if doc.flow == "purchases":
+        raise ActionError("no_e_invoice", PURCHASE_HAS_NONE)
     fmt = check_format(fmt) if fmt else default_format(doc)
     return EInvoiceFile(einvoice_check.served(doc, actor.org, fmt), einvoice_xml.filename(doc, fmt), fmt)

@@ -38,7 +38,7 @@ def issue(actor: Actor, document_id: int, version: int | None, today: date | Non
     The PDF is rendered first, without the write lock (milliseconds under the lock instead of up to seconds);
     under the lock the draft is read again and the prepared PDF used only if nothing changed meanwhile."""
     doc = load(actor, Document, document_id, "document")
-    actor.require(status_table.permission_for(doc.kind, "issue"))
+    actor.require(status_table.permission_for(doc.kind, "issue", doc.flow))
     was_draft = doc.is_draft
     prepared = issuing.prepare_issue_pdf(actor.org, doc, today) if doc.version == version else None
     locks.begin_write()  # the number lock: the number is taken in this transaction
@@ -69,11 +69,11 @@ def create_issued(actor: Actor, data: "DocumentInput", paid: PaidWith | None = N
     from webapp.usecases.drafts import create_document
     from webapp.usecases.sending import send_checked
 
-    actor.require(status_table.permission_for(data.kind, "issue"))
+    actor.require(status_table.permission_for(data.kind, "issue", data.flow))
     if paid is not None:
-        actor.require(status_table.permission_for(data.kind, "pay"))
+        actor.require(status_table.permission_for(data.kind, "pay", data.flow))
     if send is not None:
-        actor.require(status_table.permission_for(data.kind, "send"))
+        actor.require(status_table.permission_for(data.kind, "send", data.flow))
     locks.begin_write()
     doc = create_document(actor, data)
     issuing.issue(actor.org, actor.user, doc, number=number)  # number: imported with its own

@@ -1,0 +1,111 @@
+"""Purchases: a supplier's invoice, entered as a draft (``flow = 'purchases'``) and booked (docs/purchases.md).
+
+A purchase is a ``Document`` like a sale, read the other way round: its contact is the supplier (who sold), the
+organization is the buyer. It keeps the supplier's own number (``supplier_number``: unique per supplier, never from
+Tallybook's series) and gets, when booked, the organization's booking number from its own purchases series
+(``PUR-…``, in the order booked: suppliers' dates arrive out of order, so the date order of the sales series does not
+apply). Booking is "issuing" a purchase: its figures, the supplier's and the organization's copies are frozen and
+audited; no PDF is made and nothing is sent. Payments out use the payment use case as payments in do (the same
+balance, payment state and overdue logic).
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from webapp.domain import status as status_table
+from webapp.domain.errors import ActionError, Text
+from webapp.extensions import db
+from webapp.models import Contact, Document, Organization, User
+from webapp.models.numbering import series_kind
+from webapp.models.types import utcnow
+from webapp.services import audit
+from webapp.services.calculation import recalculate
+from webapp.services.numbering import take_number
+from webapp.services.snapshots import buyer_snapshot, seller_snapshot
+from webapp.services.state import require
+
+MAX_SUPPLIER_NUMBER = 60
+SUPPLIER_NUMBER_TAKEN = Text("{supplier} already has a document numbered {number} here.")
+DATE_IN_FUTURE = Text("The supplier's invoice date {date} is in the future.")
+
+
+def new_purchase(org: Organization, actor: User, supplier: Contact, kind: str = "invoice") -> Document:
+    """A draft of a supplier's invoice (or credit note); the contact becomes a supplier if it was not one."""
+    if not supplier.is_supplier:
+        supplier.is_supplier = True
+    doc = Document(org_id=org.id, kind=kind, flow="purchases", status="draft", contact_id=supplier.id,
+                   currency=supplier.currency or org.currency, prices_include_tax=False,
+                   payment_terms_days=org.payment_terms_days, buyer_name=supplier.display_name,
+                   created_by_id=actor.id, automatic_tax=False)
+    db.session.add(doc)
+    db.session.flush()
+    recalculate(doc)
+    audit.record(org, actor, "document.created", doc,
+                 summary=f"{actor.email} started a purchase from {supplier.display_name}")
+    return doc
+
+
+def checked_supplier_number(doc: Document, value: str | None) -> str | None:
+    """The supplier's number as stored (trimmed; None for none), refused when the supplier has it already."""
+    number = (value or "").strip() or None
+    if number is None:
+        return None
+    if len(number) > MAX_SUPPLIER_NUMBER:
+        raise ActionError("invalid_supplier_number", "At most {count} characters.", "supplier_number",
+                          count=MAX_SUPPLIER_NUMBER)
+    other = db.session.scalar(select(Document).where(
+        Document.org_id == doc.org_id, Document.flow == "purchases", Document.contact_id == doc.contact_id,
+        Document.kind == doc.kind, Document.supplier_number == number, Document.status != "cancelled",
+        Document.id != doc.id).limit(1))
+    if other is not None:
+        contact = db.session.get(Contact, doc.contact_id)
+        raise ActionError("supplier_number_taken", SUPPLIER_NUMBER_TAKEN, "supplier_number", number=number,
+                          supplier=contact.display_name if contact else "", document_id=other.id)
+    return number
+
+
+def book_problems(doc: Document) -> list[Text]:
+    """What keeps the purchase from being booked."""
+    problems = []
+    if doc.contact_id is None:
+        problems.append(Text("Choose the supplier."))
+    if not doc.lines:
+        problems.append(Text("Add at least one line."))
+    if doc.chosen_issue_date is not None and doc.chosen_issue_date > date.today():
+        problems.append(Text(DATE_IN_FUTURE.template, date=doc.chosen_issue_date))
+    return problems
+
+
+def book(org: Organization, actor: User, doc: Document, today: date | None = None) -> str:
+    """Book the purchase: its booking number, the supplier's date (default: today) and due date, frozen copies of
+    the supplier (seller) and the organization (buyer); call after ``locks.begin_write()``. Returns the number."""
+    require(doc, "issue")
+    problems = book_problems(doc)
+    if problems:
+        from webapp.domain.errors import joined
+
+        raise ActionError("not_ready_to_book", "This purchase cannot be booked yet: {problems}",
+                          problems=joined(problems))
+    today = today or date.today()
+    on = doc.chosen_issue_date or today
+    recalculate(doc)
+    doc.supplier_number = checked_supplier_number(doc, doc.supplier_number)
+    number = take_number(org, series_kind(doc.kind, doc.flow), today)  # the booking order, not the supplier's
+    supplier = db.session.get(Contact, doc.contact_id)
+    doc.number = number
+    doc.status = status_table.next_status(doc.kind, doc.status, "issue")
+    doc.issue_date = on
+    doc.due_date = on + timedelta(days=doc.payment_terms_days)
+    doc.seller = buyer_snapshot(supplier)  # the supplier sold
+    doc.buyer = seller_snapshot(org)  # the organization bought
+    doc.buyer_name = supplier.display_name  # the lists name the other party
+    doc.e_invoice_format = ""
+    doc.refresh_search()
+    doc.issued_at = utcnow()
+    db.session.flush()
+    audit.record(org, actor, "document.booked", doc,
+                 summary=f"{actor.email} booked {number} ({doc.supplier_number or 'no supplier number'}) from "
+                         f"{supplier.display_name}", number=number, supplier_number=doc.supplier_number)
+    return number
