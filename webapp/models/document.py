@@ -350,7 +350,8 @@ def _committed_status(document: Document) -> str | None:
 
 @event.listens_for(Session, "before_flush")
 def _refuse_changes_to_issued_documents(session, flush_context, instances):
-    for obj in list(session.dirty) + list(session.deleted):
+    dirty = session.dirty  # computed once: each read walks the whole identity map
+    for obj in list(dirty) + list(session.deleted):
         if isinstance(obj, Document):
             status = _committed_status(obj)
             if status in (None, "draft"):
@@ -365,17 +366,17 @@ def _refuse_changes_to_issued_documents(session, flush_context, instances):
                 raise ImmutableDocumentError(f"document {obj.id} is {status}; it cannot become {new_status}")
             if changed:
                 raise ImmutableDocumentError(f"document {obj.id} is {status}; cannot change {sorted(changed)}")
-    for obj in list(session.dirty) + list(session.deleted):
+    for obj in list(dirty) + list(session.deleted):
         if isinstance(obj, DocumentEInvoice) and (obj in session.deleted or session.is_modified(obj)):
             raise ImmutableDocumentError(f"the e-invoice {obj.id} of document {obj.document_id} cannot change")
-    for obj in list(session.new) + list(session.dirty) + list(session.deleted):
-        if isinstance(obj, DocumentDeduction) and (obj not in session.dirty or session.is_modified(obj)):
+    for obj in list(session.new) + list(dirty) + list(session.deleted):
+        if isinstance(obj, DocumentDeduction) and (obj not in dirty or session.is_modified(obj)):
             final = session.get(Document, obj.final_id) if obj.final_id is not None else obj.final
             if final is not None and _committed_status(final) not in (None, "draft"):
                 raise ImmutableDocumentError(f"document {final.id} is {final.status}; its deductions cannot change")
             continue
         if isinstance(obj, DocumentLineAdjustment):
-            if obj in session.dirty and not session.is_modified(obj):
+            if obj in dirty and not session.is_modified(obj):
                 continue
             # the line it belongs to now, and the one it belonged to: neither may be on an issued document
             line_ids = {obj.line_id, *inspect(obj).attrs.line_id.history.deleted}
@@ -388,7 +389,7 @@ def _refuse_changes_to_issued_documents(session, flush_context, instances):
                     raise ImmutableDocumentError(f"document {document.id} is {document.status}; its lines cannot change")
             continue  # a new line carrying it is checked as a line below
         if isinstance(obj, (DocumentLine, DocumentAdjustment)):
-            if obj in session.dirty and not session.is_modified(obj):
+            if obj in dirty and not session.is_modified(obj):
                 continue
             # the document it belongs to now, and the one it belonged to (a line may not leave an issued one)
             owners = {obj.document_id, *inspect(obj).attrs.document_id.history.deleted}

@@ -85,12 +85,12 @@ def _entered_sale_eur(org: Organization, doc: Document, home: str, on: date, can
     """This draft's distance-sale lines in EUR, net: the amounts as entered (with prices including VAT, without
     the home rate of each line's class, since the rate is what is being decided)."""
     total = Decimal(0)
-    for line, code in candidates:
-        entered = compute_totals(lines=[Line(quantity=line.quantity, unit_price=line.unit_price, tax_rate=Decimal(0),
-                                             tax_category="Z", discount_percent=line.discount_percent,
-                                             base_quantity=line.base_quantity or Decimal(1),
-                                             allowances=line.amounts("allowance"), charges=line.amounts("charge"))],
-                                 currency=doc.currency).line_nets[0]
+    nets = compute_totals(lines=[Line(quantity=line.quantity, unit_price=line.unit_price, tax_rate=Decimal(0),
+                                      tax_category="Z", discount_percent=line.discount_percent,
+                                      base_quantity=line.base_quantity or Decimal(1),
+                                      allowances=line.amounts("allowance"), charges=line.amounts("charge"))
+                                 for line, _ in candidates], currency=doc.currency).line_nets
+    for (line, code), entered in zip(candidates, nets):
         if doc.prices_include_tax:
             entered = entered * 100 / (100 + rate_on(home, code.rate_class, on).percent)
         eur = _in_eur(to_minor(round_money(entered, doc.currency), doc.currency), doc, org)
@@ -104,13 +104,20 @@ def _decision_json(decision: vat_rules.Decision, base_rule: str) -> dict:
             "hand_set": decision.hand_set, "base_rule": base_rule}
 
 
+def _set(target, **values) -> None:
+    """Set what differs only: an unchanged line stays clean (a 1,000-line draft's edit flushes the lines it moved)."""
+    for name, value in values.items():
+        if getattr(target, name) != value:
+            setattr(target, name, value)
+
+
 def _undecided(line, why: Text) -> None:
     """The rules could not decide the line: it keeps its rate and says why; one without a rate set by hand keeps
     the draft from being issued (``issuing.issue_problems``)."""
-    line.tax_jurisdiction, line.tax_rule = "", ""
     hand_set = line.tax_rate_id is not None
-    line.tax_decision = {"explanation": text_json(why), "warning": None, "vatex": "", "exemption_type": "",
-                         "oss": False, "hand_set": hand_set, "base_rule": "", "undecided": not hand_set}
+    _set(line, tax_jurisdiction="", tax_rule="", tax_decision={
+        "explanation": text_json(why), "warning": None, "vatex": "", "exemption_type": "", "oss": False,
+        "hand_set": hand_set, "base_rule": "", "undecided": not hand_set})
 
 
 def apply(org: Organization, doc: Document, on: date | None = None) -> None:
@@ -151,30 +158,44 @@ def apply(org: Organization, doc: Document, on: date | None = None) -> None:
         if candidates:
             this_year, last_year = distance_sales(org, on.year), distance_sales(org, on.year - 1)
             sale = _entered_sale_eur(org, doc, seller.country, on, candidates)
+    notices: dict[str, str] = {}
+
+    def notice(text: str) -> str:  # in the document's language, once per notice
+        if text not in notices:
+            notices[text] = document_text(doc, org, text)
+        return notices[text]
+
+    decided: dict = {}
     first = None
     for line, code in coded:
         if code is None:
             _undecided(line, Text("{code} is not a tax code from the list.", code=line_tax_code(org, line, products)))
             continue
-        hand_set = (line.tax_category, line.tax_percent) if line.tax_rate_id is not None else None
-        try:
-            decision = vat_rules.decide(seller, buyer, code.code, on, sale_eur=sale, b2c_this_year_eur=this_year,
-                                        b2c_last_year_eur=last_year, hand_set=hand_set)
-            base_rule = (vat_rules.decide(seller, buyer, code.code, on, sale_eur=sale, b2c_this_year_eur=this_year,
-                                          b2c_last_year_eur=last_year).rule if hand_set else decision.rule)
-        except LookupError:
+        hand_set = (line.tax_category, line.tax_percent.normalize()) if line.tax_rate_id is not None else None
+        key = (code.code, hand_set)
+        if key not in decided:  # the lines of one code (and hand-set rate) share the decision
+            try:
+                decision = vat_rules.decide(seller, buyer, code.code, on, sale_eur=sale, b2c_this_year_eur=this_year,
+                                            b2c_last_year_eur=last_year, hand_set=hand_set)
+                base_rule = (vat_rules.decide(seller, buyer, code.code, on, sale_eur=sale,
+                                              b2c_this_year_eur=this_year, b2c_last_year_eur=last_year).rule
+                             if hand_set else decision.rule)
+                decided[key] = (decision, base_rule, _decision_json(decision, base_rule))
+            except LookupError:
+                decided[key] = None
+        if decided[key] is None:
             _undecided(line, NOT_DECIDED)
             continue
+        decision, base_rule, decision_json = decided[key]
         if not decision.hand_set:
-            line.tax_category, line.tax_percent = decision.category, decision.rate
-            line.exemption_note = document_text(doc, org, decision.legal_notice) if decision.legal_notice else ""
-        line.tax_jurisdiction, line.tax_rule = decision.jurisdiction, decision.rule
-        line.tax_decision = _decision_json(decision, base_rule)
+            _set(line, tax_category=decision.category, tax_percent=decision.rate,
+                 exemption_note=notice(decision.legal_notice) if decision.legal_notice else "")
+        _set(line, tax_jurisdiction=decision.jurisdiction, tax_rule=decision.rule, tax_decision=decision_json)
         first = first or line
     for adjustment in doc.adjustments:
         if adjustment.tax_rate_id is None and first is not None:
-            adjustment.tax_category, adjustment.tax_percent = first.tax_category, first.tax_percent
-            adjustment.exemption_note = first.exemption_note
+            _set(adjustment, tax_category=first.tax_category, tax_percent=first.tax_percent,
+                 exemption_note=first.exemption_note)
 
 
 def counts_as_distance_sale(line) -> bool:

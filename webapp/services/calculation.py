@@ -185,7 +185,9 @@ def recalculate(doc: Document, on: date | None = None) -> Totals:
     totals = _totals_of(doc)
     _check_size(doc, [*totals.line_nets, totals.net_total, totals.gross_total, totals.tax_total])
     for line, net in zip(doc.lines, totals.line_nets):
-        line.net_amount = to_minor(net, doc.currency)
+        minor = to_minor(net, doc.currency)
+        if line.net_amount != minor:  # an unchanged line stays clean: the flush writes the lines that moved
+            line.net_amount = minor
     _store(doc, totals, _first_notes([(x.tax_category, x.tax_percent, x.exemption_note)
                                       for x in [*doc.lines, *doc.adjustments]]), _decisions(doc.lines))
     return totals
