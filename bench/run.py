@@ -186,17 +186,20 @@ def draft_with_lines(app, org_id: int, user_id: int, count: int) -> int:
         return doc.id
 
 
-def long_draft(app, org_id: int, user_id: int, count: int) -> int:
+def long_draft(app, org_id: int, user_id: int, count: int, automatic: bool = False) -> int:
     """A draft with ``count`` lines, inserted at once and calculated once (building it line by line through the
-    editor would cost the square of its length)."""
+    editor would cost the square of its length). ``automatic``: with automatic VAT, half its lines goods, half
+    services (every change decides every line again: services/automatic_tax.py)."""
     with app.app_context():
         org, user = db.session.get(Organization, org_id), db.session.get(User, user_id)
         contact = db.session.scalar(select(Contact).where(Contact.org_id == org_id).order_by(Contact.id).limit(1))
         doc = drafts.new_draft(org, user, contact)
-        rate = calculation.default_tax_rate(org)
+        doc.automatic_tax = automatic
+        rate = None if automatic else calculation.default_tax_rate(org)
         for i in range(count):
             line = DocumentLine(document_id=doc.id, position=i, description=f"Line {i}", quantity=Decimal(i % 9 + 1),
-                                unit="piece", unit_price=Decimal("12.34"))
+                                unit="piece", unit_price=Decimal("12.34"),
+                                tax_code=("P00000000" if i % 2 else "S10000000") if automatic else "")
             calculation.apply_rate(line, rate)
             doc.lines.append(line)
         calculation.recalculate(doc)
@@ -204,7 +207,8 @@ def long_draft(app, org_id: int, user_id: int, count: int) -> int:
         return doc.id
 
 
-LONG_DRAFTS = (10, 100, 999)  # lines; a draft holds at most 1,000, and the measured add is the last one
+# lines (a draft holds at most 1,000, and the measured add is the last one), and whether its VAT is automatic
+LONG_DRAFTS = ((10, False), (100, False), (999, False), (100, True), (999, True))
 
 
 def measure_long_drafts(app, client, org_id: int, user_id: int, runs: int = 30, warmup: int = 10) -> dict:
@@ -213,8 +217,8 @@ def measure_long_drafts(app, client, org_id: int, user_id: int, runs: int = 30, 
     meets the same length."""
     version_re = re.compile(rb'id="doc-version" name="current_version" value="(\d+)"')
     out = {}
-    for count in LONG_DRAFTS:
-        doc_id = long_draft(app, org_id, user_id, count)
+    for count, automatic in LONG_DRAFTS:
+        doc_id = long_draft(app, org_id, user_id, count, automatic)
         with app.app_context():
             line_ids = [line.id for line in db.session.get(Document, doc_id).lines]
         state = {"version": version_of(app, doc_id)}
@@ -241,10 +245,12 @@ def measure_long_drafts(app, client, org_id: int, user_id: int, runs: int = 30, 
                 t0 = time.perf_counter()
                 response = post(f"/invoices/{doc_id}/lines/{line_id}", {
                     f"l{line_id}-description": f"Changed {i}", f"l{line_id}-quantity": str(i % 7 + 1),
-                    f"l{line_id}-unit": "piece", f"l{line_id}-unit_price": "9.99"})
+                    f"l{line_id}-unit": "piece", f"l{line_id}-unit_price": "9.99",
+                    **({f"l{line_id}-tax_rate_id": "0"} if automatic else {})})  # the browser sends "Automatic"
                 if i >= warmup:
                     changed.append(((time.perf_counter() - t0) * 1000, len(response.data), counter.count))
-        out[count + (1 if count == LONG_DRAFTS[-1] else 0)] = {
+        shown = count + (1 if count == 999 else 0)
+        out[f"{shown:,}" + (" (automatic VAT)" if automatic else "")] = {
             name: (statistics.median(t for t, _, _ in rows), statistics.median(b for _, b, _ in rows),
                    max(q for _, _, q in rows))
             for name, rows in (("add", added), ("change", changed))}
@@ -624,7 +630,7 @@ def table(results: dict, chromium: dict[str, str], started: datetime) -> str:
         for label in labels:
             row = results[label]["long_drafts"][count]
             cells.append(" | ".join(f"{row[op][0]:.1f} ms | {row[op][1]:,.0f} | {row[op][2]}" for op in ("add", "change")))
-        out.append(f"| {count:,} | " + " | ".join(cells) + " |")
+        out.append(f"| {count} | " + " | ".join(cells) + " |")
     notes = [
         "",
         f"Run {started:%Y-%m-%d %H:%M} UTC on {machine()}.",

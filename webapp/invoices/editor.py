@@ -346,9 +346,10 @@ def _figures_out_of_band(doc: Document, ctx: dict, lines=None) -> str:
     others = doc.lines if lines is None else [drafts.line_of(doc, i) for i in lines]
     html = "".join(render_template("invoices/_line_net.html", **{**ctx, "line": other, "oob": True})
                    for other in others)
-    if doc.automatic_tax:  # any change can move every line's VAT decision (the customer, the date, the threshold)
+    if doc.automatic_tax:  # any change can move any line's VAT decision (the customer, the date, the threshold)
+        moved = getattr(doc, "tax_decisions_moved", None)  # set by the recalculation (services/calculation.py)
         html += "".join(render_template("invoices/_tax_decision.html", **{**ctx, "line": line, "oob": True})
-                        for line in doc.lines)
+                        for line in doc.lines if moved is None or line.id in moved)
     for partial in ("_totals.html", "_version.html", "_issue.html"):
         html += render_template(f"invoices/{partial}", **{**ctx, "oob": True})
     return html

@@ -104,40 +104,41 @@ def _decision_json(decision: vat_rules.Decision, base_rule: str) -> dict:
             "hand_set": decision.hand_set, "base_rule": base_rule}
 
 
-def _set(target, **values) -> None:
-    """Set what differs only: an unchanged line stays clean (a 1,000-line draft's edit flushes the lines it moved)."""
+def _set(target, **values) -> bool:
+    """Set what differs only: an unchanged line stays clean (a 1,000-line draft's edit flushes the lines it moved).
+    Whether anything changed."""
+    changed = False
     for name, value in values.items():
         if getattr(target, name) != value:
             setattr(target, name, value)
+            changed = True
+    return changed
 
 
-def _undecided(line, why: Text) -> None:
+def _undecided(line, why: Text) -> bool:
     """The rules could not decide the line: it keeps its rate and says why; one without a rate set by hand keeps
     the draft from being issued (``issuing.issue_problems``)."""
     hand_set = line.tax_rate_id is not None
-    _set(line, tax_jurisdiction="", tax_rule="", tax_decision={
+    return _set(line, tax_jurisdiction="", tax_rule="", tax_decision={
         "explanation": text_json(why), "warning": None, "vatex": "", "exemption_type": "", "oss": False,
         "hand_set": hand_set, "base_rule": "", "undecided": not hand_set})
 
 
-def apply(org: Organization, doc: Document, on: date | None = None) -> None:
+def apply(org: Organization, doc: Document, on: date | None = None) -> set[int]:
     """Decide the VAT of every line of the draft (``doc.automatic_tax``) as of ``on`` (default: its chosen issue
     date, else today). Lines the rules cannot decide (no countries, an unknown code) keep their rate and carry
-    the reason (``undecided``); ``issue_problems`` refuses to issue them."""
+    the reason (``undecided``); ``issue_problems`` refuses to issue them. Returns the ids of the lines whose
+    decision changed (what the editor shows anew)."""
     on = on or doc.chosen_issue_date or date.today()
     contact = doc.contact if doc.contact_id is not None else None
     lines = list(doc.lines)
     if not org.country or contact is None or not contact.country:
-        for line in lines:
-            _undecided(line, NEEDS_COUNTRIES)
-        return
+        return {line.id for line in lines if _undecided(line, NEEDS_COUNTRIES)}
     seller, buyer = seller_of(org, on), buyer_of(contact)
     try:
         standard_rate(seller.country, on)
     except LookupError:
-        for line in lines:
-            _undecided(line, Text(UNSUPPORTED_SELLER.template, country=seller.country))
-        return
+        return {line.id for line in lines if _undecided(line, Text(UNSUPPORTED_SELLER.template, country=seller.country))}
     products = {}
     ids = {line.product_id for line in lines if line.product_id and not line.tax_code}
     if ids:
@@ -166,10 +167,12 @@ def apply(org: Organization, doc: Document, on: date | None = None) -> None:
         return notices[text]
 
     decided: dict = {}
+    moved: set[int] = set()
     first = None
     for line, code in coded:
         if code is None:
-            _undecided(line, Text("{code} is not a tax code from the list.", code=line_tax_code(org, line, products)))
+            if _undecided(line, Text("{code} is not a tax code from the list.", code=line_tax_code(org, line, products))):
+                moved.add(line.id)
             continue
         hand_set = (line.tax_category, line.tax_percent.normalize()) if line.tax_rate_id is not None else None
         key = (code.code, hand_set)
@@ -184,18 +187,21 @@ def apply(org: Organization, doc: Document, on: date | None = None) -> None:
             except LookupError:
                 decided[key] = None
         if decided[key] is None:
-            _undecided(line, NOT_DECIDED)
+            if _undecided(line, NOT_DECIDED):
+                moved.add(line.id)
             continue
         decision, base_rule, decision_json = decided[key]
-        if not decision.hand_set:
-            _set(line, tax_category=decision.category, tax_percent=decision.rate,
-                 exemption_note=notice(decision.legal_notice) if decision.legal_notice else "")
-        _set(line, tax_jurisdiction=decision.jurisdiction, tax_rule=decision.rule, tax_decision=decision_json)
+        if not decision.hand_set and _set(line, tax_category=decision.category, tax_percent=decision.rate,
+                                          exemption_note=notice(decision.legal_notice) if decision.legal_notice else ""):
+            moved.add(line.id)
+        if _set(line, tax_jurisdiction=decision.jurisdiction, tax_rule=decision.rule, tax_decision=decision_json):
+            moved.add(line.id)
         first = first or line
     for adjustment in doc.adjustments:
         if adjustment.tax_rate_id is None and first is not None:
             _set(adjustment, tax_category=first.tax_category, tax_percent=first.tax_percent,
                  exemption_note=first.exemption_note)
+    return moved
 
 
 def counts_as_distance_sale(line) -> bool:

@@ -181,7 +181,8 @@ def recalculate(doc: Document, on: date | None = None) -> Totals:
         if doc.automatic_tax:
             from webapp.services import automatic_tax
 
-            automatic_tax.apply(db.session.get(Organization, doc.org_id), doc, on)
+            # the lines whose decision moved, for the editor to show anew (kept on the object, not stored)
+            doc.tax_decisions_moved = automatic_tax.apply(db.session.get(Organization, doc.org_id), doc, on)
     totals = _totals_of(doc)
     _check_size(doc, [*totals.line_nets, totals.net_total, totals.gross_total, totals.tax_total])
     for line, net in zip(doc.lines, totals.line_nets):
