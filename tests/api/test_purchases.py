@@ -109,3 +109,15 @@ def test_owners_and_bookkeepers_book_purchases(api_as, role, allowed):
     answer = client.post("/invoices", json={"flow": "purchases", "supplier_id": str(supplier.id),
                                             "items": SUPPLIES})
     assert answer.status_code == (201 if allowed else 403), answer.get_json()
+
+
+def test_a_booked_purchase_shows_on_its_page_without_sales_actions(api, supplier, login_as):
+    booked = api.post("/invoices", json={"flow": "purchases", "supplier_id": supplier, "supplier_number": "PC-1",
+                                         "status": "issued", "items": SUPPLIES}).get_json()
+    page = login_as("owner", org=api.org).client.get(f"/invoices/{booked['id']}")
+    assert page.status_code == 200
+    html = page.data.decode()
+    assert booked["document_number"] in html and "Paper &amp; Co" in html
+    assert 'id="e-invoice"' not in html and "Credit note</a>" not in html and ">Send<" not in html
+    staff = login_as("staff", org=api.org).client.get(f"/invoices/{booked['id']}")
+    assert staff.status_code == 200 and "Record payment" not in staff.data.decode()  # owners and bookkeepers pay

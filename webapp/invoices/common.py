@@ -129,7 +129,7 @@ def show_page(document_id: int, status: int = 200, note_draft: str = "", note_er
                                 .order_by(AuditEvent.id.desc()).limit(50)).all()
     deliveries = {m.id: m for m in db.session.scalars(scoped(OutboxMessage).where(OutboxMessage.document_id == doc.id))}
     seller, buyer = parties(doc)
-    has_einvoice = not doc.is_draft and doc.kind in E_INVOICE_KINDS
+    has_einvoice = not doc.is_draft and doc.kind in E_INVOICE_KINDS and doc.flow == "sales"
     return render("invoices/show.html", status=status, doc=doc, actions=allowed_actions(current_actor(), doc),
                   has_einvoice=has_einvoice, format_labels=FORMAT_LABELS,
                   einvoice_format=einvoice_xml.effective_format(doc) if has_einvoice else "",
