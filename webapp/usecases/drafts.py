@@ -133,9 +133,9 @@ def change_header(actor: Actor, document_id: int, version: int | None, data: Hea
             raise ActionError("supplier_number_for_purchases", "Only a supplier's invoice has a supplier's number.",
                               "supplier_number")
         values["supplier_number"] = purchases.checked_supplier_number(doc, data.supplier_number)
-    if doc.flow == "purchases":  # what the supplier sends is not decided here
-        values.pop("e_invoice_format", None)
-        values.pop("automatic_tax", None)
+    if doc.flow == "purchases":  # what the supplier sends is not decided here; orders and advances are sales'
+        for name in ("e_invoice_format", "automatic_tax", "order_reference", "advance"):
+            values.pop(name, None)
     drafts.update_header(doc, values)
     return doc
 
@@ -618,9 +618,10 @@ def create_document(actor: Actor, data: DocumentInput) -> Document:
     purchase = data.flow == "purchases"
     actor.require(status_table.permission_for(data.kind, "edit", data.flow))
     kind = _kind(data.kind)
-    if purchase and (kind != "invoice" or data.recipient_identifier is not None or data.order_reference):
-        raise ActionError("purchase_fields", "A supplier's invoice names its supplier; quotes, orders and "
-                          "recipients are for sales.", "flow")
+    if purchase and (kind != "invoice" or data.recipient_identifier is not None or data.order_reference
+                     or data.is_advance or data.deducted_advance_ids):
+        raise ActionError("purchase_fields", "A supplier's invoice names its supplier; quotes, orders, recipients "
+                          "and advance invoices are for sales.", "flow")
     if purchase:
         contact = load(actor, Contact, data.contact_id, "supplier")
     elif data.recipient_identifier is not None:
