@@ -26,16 +26,21 @@ run: $(VENV)/.installed
 	trap 'kill $$deliverer 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-## make test: the whole suite on SQLite, then on PostgreSQL when TEST_DATABASE_URL is set; the slow tests run once:
+## make test: the whole suite on SQLite and, when TEST_DATABASE_URL is set, on PostgreSQL at the same time (one
+## process per core; the SQLite pass's output follows the PostgreSQL one's); the slow tests run once:
 ## on PostgreSQL when it is there, else on SQLite
 test: $(VENV)/.installed
 	@if [ "$$REQUIRE_POSTGRES" = "1" ] && [ -z "$$TEST_DATABASE_URL" ]; then \
 	  echo "REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set" >&2; exit 1; fi
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
-	  echo "== test suite on SQLite: -m 'not postgres_only and not slow' (the slow tests run on PostgreSQL) =="; \
-	  env -u TEST_DATABASE_URL $(PY) -m pytest -q tests -m "not postgres_only and not slow" $(PYTEST_ARGS) || exit $$?; \
-	  echo "== test suite on PostgreSQL ($$TEST_DATABASE_URL): -m 'not browser' =="; \
-	  $(PY) -m pytest -q tests -m "not browser" $(PYTEST_ARGS); \
+	  log=$$(mktemp /tmp/tallybook-sqlite-pass.XXXXXX); \
+	  echo "== both passes at once (two cores): SQLite -m 'not postgres_only and not slow' into $$log, PostgreSQL ($$TEST_DATABASE_URL) -m 'not browser' here =="; \
+	  env -u TEST_DATABASE_URL $(PY) -m pytest -q -p no:cacheprovider tests -m "not postgres_only and not slow" $(PYTEST_ARGS) >"$$log" 2>&1 & sqlite=$$!; \
+	  $(PY) -m pytest -q tests -m "not browser" $(PYTEST_ARGS); pg=$$?; \
+	  wait $$sqlite; lite=$$?; \
+	  echo "== test suite on SQLite (exit $$lite) =="; cat "$$log"; rm -f "$$log"; \
+	  echo "== test suite on PostgreSQL: exit $$pg =="; \
+	  [ $$lite -eq 0 ] && [ $$pg -eq 0 ]; \
 	else \
 	  echo "== test suite on SQLite: -m 'not postgres_only' (slow tests included) =="; \
 	  env -u TEST_DATABASE_URL $(PY) -m pytest -q tests -m "not postgres_only" $(PYTEST_ARGS) || exit $$?; \
