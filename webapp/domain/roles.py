@@ -34,6 +34,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "add_notes": frozenset(ROLES),
     "manage_api": frozenset({OWNER}),  # API tokens and webhooks
     "book_purchases": frozenset({OWNER, BOOKKEEPER}),  # suppliers' invoices: enter, book, pay
+    "upload_purchases": frozenset(ROLES),  # the purchases inbox: a supplier's file becomes a draft to book
 }
 
 

@@ -4,7 +4,7 @@ from webapp.models.audit import AuditEvent
 from webapp.models.catalog import Product, TaxRate
 from webapp.models.contact import Contact, ContactFieldValue, CustomField, DocumentFieldValue
 from webapp.models.document import Document, DocumentAdjustment, DocumentLine, DocumentLineAdjustment, DocumentNote
-from webapp.models.document import DocumentDeduction, DocumentEInvoice, DocumentNoteFile
+from webapp.models.document import DocumentDeduction, DocumentEInvoice, DocumentFile, DocumentNoteFile
 from webapp.models.imports import ImportJob
 from webapp.models.numbering import NumberCounter, NumberSeries
 from webapp.models.org import Invitation, Membership, Organization, VatRegistration
@@ -29,6 +29,7 @@ __all__ = [
     "DocumentLine",
     "DocumentLineAdjustment",
     "DocumentNote",
+    "DocumentFile",
     "DocumentNoteFile",
     "DocumentTotal",
     "ImportJob",

@@ -93,6 +93,9 @@ class Document(db.Model):
     # purchases: the supplier's own number of its document (unique per supplier; never from Tallybook's series,
     # which gives the booking number ``number``); a draft may carry it
     supplier_number: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    # a purchase read from a supplier's e-invoice: the totals and VAT breakdown it states, in minor units
+    # (services/inbox.py); they are the document's figures, whatever the calculator gets (purchases.differences)
+    stated_totals: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     notes: Mapped[str] = mapped_column(Text, default="")
     discount_percent: Mapped[Decimal | None] = mapped_column(ScaledDecimal(4), nullable=True)
     buyer_name: Mapped[str] = mapped_column(String(200), default="")  # for lists and search
@@ -170,14 +173,19 @@ class Document(db.Model):
     def deducted_total(self) -> int:
         """The gross totals of the advance invoices this invoice deducts: frozen at issue (``prepaid_total``, BT-113);
         a draft's as chosen now."""
-        if not self.is_draft:
+        if not self.is_draft or self.flow == "purchases":  # a purchase: what the supplier's invoice deducts
             return self.prepaid_total
         return sum(d.amount for d in self.deductions)
 
     @property
     def payable_total(self) -> int:
         """What the document asks to be paid: the total less the advance invoices it deducts (BT-115)."""
-        return self.gross_total - self.deducted_total
+        return self.gross_total - self.deducted_total + self.stated_rounding
+
+    @property
+    def stated_rounding(self) -> int:
+        """The rounding amount a supplier's e-invoice adds to what is payable (BT-114; 0 for all else)."""
+        return int((self.stated_totals or {}).get("rounding") or 0)
 
     @property
     def current_status(self) -> str:
@@ -262,6 +270,7 @@ class DocumentLine(db.Model):
     tax_jurisdiction: Mapped[str] = mapped_column(String(2), default="", server_default="")
     tax_rule: Mapped[str] = mapped_column(String(40), default="", server_default="")
     tax_decision: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    stated_net: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # a supplier's BT-131 (inbox)
     # a credit note's line: the invoice line it credits (the quantity credited is the negated quantity)
     source_line_id: Mapped[int | None] = mapped_column(ForeignKey("document_line.id", ondelete="SET NULL"),
                                                        nullable=True, index=True)
@@ -333,7 +342,7 @@ FROZEN_FIELDS = frozenset({
     "discount_percent", "order_reference", "imported", "buyer_reference", "e_invoice_format", "buyer_name", "search_text", "seller", "buyer", "line_total", "allowance_total", "charge_total",
     "net_total", "tax_total", "gross_total", "tax_breakdown", "org_id", "pdf", "pdf_sha256", "valid_until",
     "related_id", "exchange_rate", "tax_total_accounting", "accounting_currency", "advance", "prepaid_total",
-    "automatic_tax", "distance_sales_eur", "supplier_number",
+    "automatic_tax", "distance_sales_eur", "supplier_number", "stated_totals",
 })
 
 
@@ -475,3 +484,29 @@ class DocumentNoteFile(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     note: Mapped[DocumentNote] = relationship(back_populates="files")
+
+
+class DocumentFile(db.Model):
+    """The supplier's file of a purchase (services/inbox.py): kept by services/storage.py under <org id>/<file_key>;
+    the same bytes (``sha256``) once per organization. An e-invoice keeps its syntax, the official rules'
+    findings (as ``DocumentEInvoice.findings``) and what the import noted (``text_json`` messages)."""
+    __tablename__ = "document_file"
+    __table_args__ = (UniqueConstraint("org_id", "sha256", name="uq_document_file_sha256"),
+                      UniqueConstraint("document_id", name="uq_document_file_document"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"))
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"))
+    file_name: Mapped[str] = mapped_column(String(200))
+    file_mime: Mapped[str] = mapped_column(String(60))
+    file_size: Mapped[int] = mapped_column(Integer)
+    file_key: Mapped[str] = mapped_column(String(64))
+    sha256: Mapped[str] = mapped_column(String(64))
+    syntax: Mapped[str] = mapped_column(String(10), default="", server_default="")  # cii, ubl; "" not an e-invoice
+    rules: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    findings: Mapped[list | None] = mapped_column(JSON, nullable=True)  # None: not validated (not an e-invoice)
+    notes: Mapped[list | None] = mapped_column(JSON, nullable=True)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    document: Mapped[Document] = relationship()

@@ -160,6 +160,10 @@ def _decisions(lines) -> dict[tuple[str, Decimal], dict]:
     return found
 
 
+# the totals a supplier's e-invoice states that stand for the calculator's (``Document.stated_totals``)
+STATED_FIELDS = ("line_total", "allowance_total", "charge_total", "net_total", "tax_total", "gross_total")
+
+
 def _store(doc: Document, totals: Totals, notes: dict[tuple[str, Decimal], str], decided=None) -> None:
     for name in ("line_total", "allowance_total", "charge_total", "net_total", "tax_total", "gross_total"):
         setattr(doc, name, to_minor(getattr(totals, name), doc.currency))
@@ -169,6 +173,15 @@ def _store(doc: Document, totals: Totals, notes: dict[tuple[str, Decimal], str],
          "tax": to_minor(g.tax, doc.currency), "note": notes.get((g.category, g.rate.normalize()), ""),
          **decided.get((g.category, g.rate.normalize()), {})}
         for g in totals.tax_groups]
+    if doc.stated_totals:  # a supplier's e-invoice: its figures are the document's (purchases.differences)
+        stated = doc.stated_totals
+        for name in STATED_FIELDS:
+            if stated.get(name) is not None:
+                setattr(doc, name, stated[name])
+        if stated.get("tax_breakdown"):
+            doc.tax_breakdown = stated["tax_breakdown"]
+        if doc.is_draft:
+            doc.prepaid_total = stated.get("prepaid") or 0
     doc.refresh_search()
     doc.updated_at = utcnow()
 
@@ -186,7 +199,8 @@ def recalculate(doc: Document, on: date | None = None) -> Totals:
     totals = _totals_of(doc)
     _check_size(doc, [*totals.line_nets, totals.net_total, totals.gross_total, totals.tax_total])
     for line, net in zip(doc.lines, totals.line_nets):
-        minor = to_minor(net, doc.currency)
+        # a line of a supplier's e-invoice shows the net it states (purchases.differences names the calculator's)
+        minor = line.stated_net if line.stated_net is not None else to_minor(net, doc.currency)
         if line.net_amount != minor:  # an unchanged line stays clean: the flush writes the lines that moved
             line.net_amount = minor
     _store(doc, totals, _first_notes([(x.tax_category, x.tax_percent, x.exemption_note)
@@ -211,9 +225,11 @@ def recalculate_changed(doc: Document, changed=()) -> set[int]:
 
     Falls back to ``recalculate`` where every line can move: with prices including VAT (the cent corrections
     of a group spread over its lines), on a document that is not a draft, and when a line still carries an old
-    copy of an edited tax rate, and with automatic VAT (a line can move every line's decision: the threshold)."""
+    copy of an edited tax rate, with automatic VAT (a line can move every line's decision: the threshold), and on
+    a supplier's e-invoice (its stated figures stand)."""
     changed = list(changed)
-    if doc.prices_include_tax or not doc.is_draft or doc.automatic_tax or _line_rate_copies_stale(doc):
+    if (doc.prices_include_tax or not doc.is_draft or doc.automatic_tax or doc.stated_totals
+            or _line_rate_copies_stale(doc)):
         before = {line.id: line.net_amount for line in doc.lines}
         recalculate(doc)
         return {line.id for line in doc.lines if before.get(line.id) != line.net_amount}

@@ -252,6 +252,7 @@ def update_line(doc: Document, line: DocumentLine, values: dict, rate: TaxRate |
         setattr(line, key, value)
     if set_rate:
         apply_rate(line, rate)
+    line.stated_net = None  # a line changed by hand is no longer the supplier's (services/inbox.py)
     return recalculate_changed(doc, [line])
 
 

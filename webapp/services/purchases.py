@@ -10,7 +10,9 @@ balance, payment state and overdue logic).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 from sqlalchemy import select
 
@@ -31,19 +33,21 @@ SUPPLIER_NUMBER_TAKEN = Text("{supplier} already has a document numbered {number
 DATE_IN_FUTURE = Text("The supplier's invoice date {date} is in the future.")
 
 
-def new_purchase(org: Organization, actor: User, supplier: Contact, kind: str = "invoice") -> Document:
-    """A draft of a supplier's invoice (or credit note); the contact becomes a supplier if it was not one."""
-    if not supplier.is_supplier:
+def new_purchase(org: Organization, actor: User, supplier: Contact | None, kind: str = "invoice") -> Document:
+    """A draft of a supplier's invoice (or credit note); the contact becomes a supplier if it was not one. Without
+    a supplier (a scan from the inbox, entered by hand) it is chosen before booking."""
+    if supplier is not None and not supplier.is_supplier:
         supplier.is_supplier = True
-    doc = Document(org_id=org.id, kind=kind, flow="purchases", status="draft", contact_id=supplier.id,
-                   currency=supplier.currency or org.currency, prices_include_tax=False,
-                   payment_terms_days=org.payment_terms_days, buyer_name=supplier.display_name,
+    doc = Document(org_id=org.id, kind=kind, flow="purchases", status="draft",
+                   contact_id=supplier.id if supplier else None,
+                   currency=(supplier.currency if supplier else "") or org.currency, prices_include_tax=False,
+                   payment_terms_days=org.payment_terms_days, buyer_name=supplier.display_name if supplier else "",
                    created_by_id=actor.id, automatic_tax=False)
     db.session.add(doc)
     db.session.flush()
     recalculate(doc)
     audit.record(org, actor, "document.created", doc,
-                 summary=f"{actor.email} started a purchase from {supplier.display_name}")
+                 summary=f"{actor.email} started a purchase from {supplier.display_name if supplier else 'a file'}")
     return doc
 
 
@@ -104,8 +108,64 @@ def book(org: Organization, actor: User, doc: Document, today: date | None = Non
     doc.e_invoice_format = ""
     doc.refresh_search()
     doc.issued_at = utcnow()
+    # what the supplier's invoice deducts (BT-113) less its rounding (BT-114) counts as settled, as a sale's
+    # advance invoices do (services/deductions.freeze): the amount due is what it asks to be paid (BT-115)
+    doc.paid_total += doc.prepaid_total - doc.stated_rounding
     db.session.flush()
     audit.record(org, actor, "document.booked", doc,
                  summary=f"{actor.email} booked {number} ({doc.supplier_number or 'no supplier number'}) from "
                          f"{supplier.display_name}", number=number, supplier_number=doc.supplier_number)
     return number
+
+
+@dataclass(frozen=True)
+class Difference:
+    """Where Tallybook's calculator gets another figure than the supplier's e-invoice states (minor units)."""
+    where: Text
+    stated: int
+    calculated: int
+
+
+TOTAL_NAMES = {"line_total": "Sum of the lines (BT-106)", "allowance_total": "Discounts (BT-107)",
+               "charge_total": "Charges (BT-108)", "net_total": "Total without VAT (BT-109)",
+               "tax_total": "VAT (BT-110)", "gross_total": "Total with VAT (BT-112)"}
+
+
+def differences(doc: Document) -> list[Difference]:
+    """The supplier's stated figures (``stated_totals``, the lines' ``stated_net``) against the calculator's, where
+    they differ: each line, each total, each VAT group (none for a purchase entered by hand)."""
+    if not doc.stated_totals:
+        return []
+    from webapp.domain.money import to_minor
+    from webapp.services.calculation import compute
+
+    totals = compute(doc)
+    found = []
+    for line, net in zip(doc.lines, totals.line_nets):
+        calculated = to_minor(net, doc.currency)
+        if line.stated_net is not None and line.stated_net != calculated:
+            found.append(Difference(Text("Line {number}", number=line.position + 1), line.stated_net, calculated))
+    stated = doc.stated_totals
+    for name, label in TOTAL_NAMES.items():
+        calculated = to_minor(getattr(totals, name), doc.currency)
+        if stated.get(name) is not None and stated[name] != calculated:
+            found.append(Difference(Text(label), stated[name], calculated))
+    groups = {(g.category, g.rate.normalize()): g for g in totals.tax_groups}
+    seen = set()
+    for entry in stated.get("tax_breakdown") or []:
+        key = (entry["category"], Decimal(entry["rate"]).normalize())
+        seen.add(key)
+        group = groups.get(key)
+        base = to_minor(group.base, doc.currency) if group else 0
+        tax = to_minor(group.tax, doc.currency) if group else 0
+        where = {"category": entry["category"], "rate": Decimal(entry["rate"])}
+        if entry["base"] != base:
+            found.append(Difference(Text("VAT {category} {rate} %: base", **where), entry["base"], base))
+        if entry["tax"] != tax:
+            found.append(Difference(Text("VAT {category} {rate} %: VAT", **where), entry["tax"], tax))
+    for key, group in groups.items():
+        if key not in seen and stated.get("tax_breakdown"):
+            where = {"category": key[0], "rate": key[1]}
+            found.append(Difference(Text("VAT {category} {rate} %: base", **where), 0,
+                                    to_minor(group.base, doc.currency)))
+    return found

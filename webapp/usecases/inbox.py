@@ -1,0 +1,61 @@
+"""The purchases inbox (issue 17): uploaded files become purchase drafts (services/inbox.py), each on its own."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from webapp.domain.errors import ActionError
+from webapp.extensions import db
+from webapp.models import Document, DocumentFile
+from webapp.services import inbox
+from webapp.usecases import Actor, load, usecase
+
+MAX_FILES = 20
+
+
+@dataclass(frozen=True)
+class Upload:
+    name: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One file's result: the draft it became, or why it was refused (nothing of it stored)."""
+    name: str
+    document: Document | None = None
+    file: DocumentFile | None = None
+    error: ActionError | None = None
+
+
+@usecase
+def receive_files(actor: Actor, uploads: list[Upload]) -> list[Outcome]:
+    """Each file becomes a purchase draft or is refused on its own (a savepoint each): one bad file among ten
+    leaves the other nine."""
+    actor.require("upload_purchases")
+    if not uploads:
+        raise ActionError("file_required", "Choose one or more files.", "file")
+    if len(uploads) > MAX_FILES:
+        raise ActionError("too_many_files", "At most {count} files at once.", "file", count=MAX_FILES)
+    outcomes = []
+    for upload in uploads:
+        name = inbox.clean_name(upload.name)
+        savepoint = db.session.begin_nested()
+        try:
+            received = inbox.receive(actor.org, actor.user, name, upload.data)
+        except ActionError as exc:
+            savepoint.rollback()
+            outcomes.append(Outcome(name, error=exc))
+            continue
+        savepoint.commit()
+        outcomes.append(Outcome(name, received.document, received.file))
+    return outcomes
+
+
+def supplier_file(actor: Actor, document_id: int) -> DocumentFile:
+    """The supplier's file of a purchase the member may see (404 for another organization's)."""
+    actor.require("view")
+    doc = load(actor, Document, document_id, "document")
+    found = db.session.query(DocumentFile).filter_by(org_id=actor.org.id, document_id=doc.id).one_or_none()
+    if found is None:
+        raise ActionError("no_supplier_file", "This document has no supplier's file.")
+    return found
