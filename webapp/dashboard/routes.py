@@ -6,12 +6,12 @@ from datetime import date
 from flask import Blueprint, current_app, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from webapp.htmx import redirect_to, render
 from webapp.domain.roles import can
 from webapp.extensions import db
-from webapp.models import Contact, Document, Payment
+from webapp.models import Contact, Document
 from webapp.queries import dashboard as dashboard_queries
 from webapp.queries.documents import open_balances
 from webapp.tenancy import current_org, current_role, load_current_membership, require_permission
@@ -56,28 +56,30 @@ def index():
     return _dashboard()
 
 
-def money_summary(org, today: date | None = None) -> dict[str, list[tuple[str, int]]]:
-    """Outstanding and overdue (amount due of issued invoices) and paid this month, per currency: two queries."""
+def money_summary(org, today: date | None = None, flow: str = "sales") -> dict[str, list[tuple[str, int]]]:
+    """Outstanding and overdue (amount due of issued invoices) and paid this month, per currency, of ``flow``:
+    the receivables (sales: what customers owe and paid) or the payables (purchases: what is owed to suppliers
+    and was paid to them). Two queries."""
     today = today or date.today()
-    due = open_balances(org.id, today=today)
-    paid = db.session.execute(
-        select(Payment.currency, func.sum(Payment.amount))
-        .where(Payment.org_id == org.id, Payment.voided_at.is_(None), Payment.paid_on >= today.replace(day=1),
-               Payment.paid_on <= today)
-        .group_by(Payment.currency)).all()
+    due = open_balances(org.id, today=today, flow=flow)
     return {"outstanding": [(c, o) for c, o, _ in due],
             "overdue": [(c, v) for c, _, v in due if v],
-            "paid": sorted((c, int(p)) for c, p in paid if p)}
+            "paid": dashboard_queries.paid_in_month(org.id, today, flow=flow)}
 
 
 @require_permission("view")
 def _dashboard():
-    """Everyone sees the money, the invoices overdue longest and the latest payments; the set-up steps only
-    while one is left that the member's role can do (a bookkeeper cannot, so they never see them)."""
+    """Everyone sees the money (what customers owe beside what is owed to suppliers: all roles may view
+    purchases), the invoices and purchases overdue longest, the suppliers owed most and the latest payments; the
+    set-up steps only while one is left that the member's role can do (a bookkeeper cannot, so they never see
+    them)."""
     org = current_org()
     steps = first_steps(org)
     if all(step["done"] or not step["url"] for step in steps):
         steps = []
     return render("dashboard/index.html", org=org, steps=steps, summary=money_summary(org),
                   overdue=dashboard_queries.overdue_invoices(org.id),
-                  payments=dashboard_queries.recent_payments(org.id))
+                  payments=dashboard_queries.recent_payments(org.id),
+                  payables=money_summary(org, flow="purchases"),
+                  overdue_purchases=dashboard_queries.overdue_invoices(org.id, flow="purchases"),
+                  suppliers=dashboard_queries.top_contacts(org.id, flow="purchases"))

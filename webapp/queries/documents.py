@@ -220,22 +220,25 @@ def search_documents(org_id: int, query: DocumentQuery, kind: str = "invoice") -
     return page
 
 
-def open_balances(org_id: int, contact_id: int | None = None, today: date | None = None) -> list[tuple[str, int, int]]:
+def open_balances(org_id: int, contact_id: int | None = None, today: date | None = None,
+                  flow: str = "sales") -> list[tuple[str, int, int]]:
     """(currency, outstanding, of which overdue) of the issued invoices with something due, per currency;
-    for one customer with ``contact_id``. One query: for the whole organization over the running totals,
-    for one customer over its invoices."""
+    for one customer (or supplier) with ``contact_id``. ``flow``: what customers owe (sales, the receivables) or
+    what is owed to suppliers (purchases, the payables). Credit notes count as they reduce their invoice's
+    ``credited_total``. One query: for the whole organization over the running totals, for one contact over its
+    invoices."""
     today = today or date.today()
     if contact_id is None:
         t = DocumentTotal
         overdue = and_(t.due_date < today, t.due_date > NO_DUE_DATE)
         stmt = (select(t.currency, func.sum(t.due_sum), func.sum(case((overdue, t.due_sum), else_=0)))
-                .where(t.org_id == org_id, t.kind == "invoice", t.flow == "sales", t.status == "issued",
+                .where(t.org_id == org_id, t.kind == "invoice", t.flow == flow, t.status == "issued",
                        t.state.in_(OPEN_STATES))
                 .group_by(t.currency).having(func.sum(t.doc_count) > 0).order_by(t.currency))
     else:
         stmt = (select(Document.currency, func.sum(AMOUNT_DUE),
                        func.sum(case((Document.due_date < today, AMOUNT_DUE), else_=0)))
                 .where(Document.org_id == org_id, Document.contact_id == contact_id, Document.kind == "invoice",
-                       Document.flow == "sales", Document.status == "issued", AMOUNT_DUE > 0)
+                       Document.flow == flow, Document.status == "issued", AMOUNT_DUE > 0)
                 .group_by(Document.currency).order_by(Document.currency))
     return [(currency, int(outstanding), int(overdue)) for currency, outstanding, overdue in db.session.execute(stmt)]

@@ -110,9 +110,10 @@ class _Notes(list):
         self.append(Text(template, **params))
 
 
-def _minor(value: Decimal | None, currency: str, notes: _Notes, what: str) -> int | None:
+def _minor(value: Decimal | None, currency: str, notes: _Notes, what: str, sign: int = 1) -> int | None:
     if value is None:
         return None
+    value = value * sign
     try:
         return to_minor(value, currency)
     except MoneyError:
@@ -195,7 +196,9 @@ UNIT_KEYS = {code: key for key, (_label_, code) in units.UNITS.items()}
 
 
 def _line(number: int, read: einvoice_read.ReadLine, currency: str, rates, exemption: dict, notes: _Notes,
-          unknown_units: set[str]) -> DocumentLine:
+          unknown_units: set[str], sign: int) -> DocumentLine:
+    """A line as the supplier wrote it; a credit note's negated (a credit note's figures are negative here, as a
+    sale's are: ``services/corrections``), which its stated positive amounts become."""
     what = Text("Line {number}", number=read.line_id or number)
     description = "\n".join(p for p in (read.name, read.description, read.note) if p) or str(what)
     unit = UNIT_KEYS.get(read.unit_code.strip().upper())
@@ -206,13 +209,14 @@ def _line(number: int, read: einvoice_read.ReadLine, currency: str, rates, exemp
     category = (read.category or "S").strip().upper()
     rate = _rate(read.rate)
     line = DocumentLine(position=number - 1, description=description[:5000], unit=unit,
-                        quantity=_quantized(read.quantity if read.quantity is not None else Decimal(1), 4, notes, what),
+                        quantity=sign * _quantized(read.quantity if read.quantity is not None else Decimal(1), 4,
+                                                   notes, what),
                         unit_price=_quantized(read.unit_price if read.unit_price is not None else Decimal(0), 6,
                                               notes, what),
                         base_quantity=_quantized(read.base_quantity or Decimal(1), 4, notes, what),
                         tax_category=category, tax_percent=rate, exemption_note=exemption.get((category, rate), ""),
                         period_start=read.period_start, period_end=read.period_end,
-                        stated_net=_minor(read.net_amount, currency, notes, str(what)))
+                        stated_net=_minor(read.net_amount, currency, notes, str(what), sign))
     known = rates.get((category, rate))
     line.tax_rate_id = known.id if known is not None else None
     for position, (kind, items) in enumerate((("allowance", read.allowances), ("charge", read.charges))):
@@ -220,7 +224,7 @@ def _line(number: int, read: einvoice_read.ReadLine, currency: str, rates, exemp
             amount = _adjustment_amount(adj, notes, what)
             if amount is None:
                 continue
-            line.adjustments.append(DocumentLineAdjustment(kind=kind, amount=amount, reason=adj.reason[:200],
+            line.adjustments.append(DocumentLineAdjustment(kind=kind, amount=sign * amount, reason=adj.reason[:200],
                                                            reason_code=adj.reason_code[:3],
                                                            position=position * 100 + index))
     return line
@@ -236,9 +240,9 @@ def _adjustment_amount(adj: einvoice_read.ReadAdjustment, notes: _Notes, what) -
     return _quantized(amount, 4, notes, what)
 
 
-def _stated(invoice: einvoice_read.ReadInvoice, currency: str, notes: _Notes) -> dict:
+def _stated(invoice: einvoice_read.ReadInvoice, currency: str, notes: _Notes, sign: int) -> dict:
     t = invoice.totals
-    stated = {name: _minor(getattr(t, name), currency, notes, label) for name, label in (
+    stated = {name: _minor(getattr(t, name), currency, notes, label, sign) for name, label in (
         ("line_total", "BT-106"), ("allowance_total", "BT-107"), ("charge_total", "BT-108"),
         ("net_total", "BT-109"), ("tax_total", "BT-110"), ("gross_total", "BT-112"), ("prepaid", "BT-113"),
         ("rounding", "BT-114"), ("payable", "BT-115"))}
@@ -248,7 +252,8 @@ def _stated(invoice: einvoice_read.ReadInvoice, currency: str, notes: _Notes) ->
     stated["rounding"] = stated["rounding"] or 0
     stated["tax_breakdown"] = [
         {"category": (g.category or "S").upper(), "rate": f"{_rate(g.rate):f}",
-         "base": _minor(g.base, currency, notes, "BT-116") or 0, "tax": _minor(g.tax, currency, notes, "BT-117") or 0,
+         "base": _minor(g.base, currency, notes, "BT-116", sign) or 0,
+         "tax": _minor(g.tax, currency, notes, "BT-117", sign) or 0,
          "note": g.exemption_reason, **({"vatex": g.exemption_code} if g.exemption_code else {})}
         for g in invoice.tax_breakdown]
     return stated
@@ -272,6 +277,7 @@ def _import(org: Organization, actor: User, invoice: einvoice_read.ReadInvoice, 
     currency = _currency(invoice)
     supplier = _supplier(org, actor, invoice.seller, notes)
     kind = "credit_note" if invoice.is_credit_note else "invoice"
+    sign = -1 if invoice.is_credit_note else 1
     doc = purchases.new_purchase(org, actor, supplier, kind)
     if invoice.number:
         try:
@@ -300,7 +306,7 @@ def _import(org: Organization, actor: User, invoice: einvoice_read.ReadInvoice, 
     rates = _tax_rates(org)
     unknown_units: set[str] = set()
     for number, read_line in enumerate(invoice.lines, start=1):
-        doc.lines.append(_line(number, read_line, currency, rates, exemption, notes, unknown_units))
+        doc.lines.append(_line(number, read_line, currency, rates, exemption, notes, unknown_units, sign))
     if unknown_units:
         notes.add("The unit codes {codes} are shown as \"unit\".", codes=", ".join(sorted(unknown_units)))
     for kind_, items in (("allowance", invoice.allowances), ("charge", invoice.charges)):
@@ -311,13 +317,13 @@ def _import(org: Organization, actor: User, invoice: einvoice_read.ReadInvoice, 
             category, rate = (adj.category or "S").upper(), _rate(adj.rate)
             known = rates.get((category, rate))
             doc.adjustments.append(DocumentAdjustment(
-                kind=kind_, amount=amount, reason=adj.reason[:200], reason_code=adj.reason_code[:3],
+                kind=kind_, amount=sign * amount, reason=adj.reason[:200], reason_code=adj.reason_code[:3],
                 tax_category=category, tax_percent=rate, tax_rate_id=known.id if known else None,
                 exemption_note=exemption.get((category, rate), "")))
     if invoice.tax_currency and invoice.tax_currency.upper() != currency:
         notes.add("The VAT total in {currency} (BT-111) is not kept: {amount}.", currency=invoice.tax_currency,
                   amount=f"{invoice.tax_total_accounting:f}" if invoice.tax_total_accounting is not None else "-")
-    doc.stated_totals = _stated(invoice, currency, notes)
+    doc.stated_totals = _stated(invoice, currency, notes, sign)
     db.session.flush()
     recalculate(doc)
     report = einvoice.validate(invoice.xml, xrechnung="xrechnung" in invoice.customization_id.lower())
