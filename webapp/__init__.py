@@ -215,6 +215,7 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.customers.routes import bp as customers_bp
     from webapp.invoices.routes import bp as invoices_bp
     from webapp.payments.routes import bp as payments_bp
+    from webapp.purchases.routes import bp as purchases_bp
     from webapp.public.routes import bp as public_bp
     from webapp.dashboard.routes import bp as dashboard_bp
     from webapp.settings.routes import bp as settings_bp
@@ -226,6 +227,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(catalog_bp, url_prefix="/catalog")
     app.register_blueprint(invoices_bp, url_prefix="/invoices")
     app.register_blueprint(payments_bp, url_prefix="/payments")
+    app.register_blueprint(purchases_bp, url_prefix="/purchases")
     app.register_blueprint(public_bp, url_prefix="/p")
     _register_api(app)
 

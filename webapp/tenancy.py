@@ -87,6 +87,37 @@ def get_or_404(model: type[M], object_id: int) -> M:
     return obj
 
 
+def require_document_permission(action: str):
+    """Route decorator for ``/<document_id>/...``: log-in, a current organization and a role holding the
+    permission ``action`` takes on that document (``domain/status.permission_for``: a purchase's is
+    ``book_purchases``, a sale's the action's own); another organization's document or none is a 404."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                from webapp.extensions import login_manager
+
+                return login_manager.unauthorized()
+            role = current_role()
+            if role is None:
+                abort(404)
+            from webapp.domain.status import permission_for
+            from webapp.models import Document
+
+            doc = db.session.scalar(scoped(Document).where(Document.id == kwargs.get("document_id")))
+            if doc is None:
+                abort(404)
+            if not can(role, permission_for(doc.kind, action, doc.flow)):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.required_permission = f"document:{action}"
+        return wrapped
+
+    return decorator
+
+
 def require_permission(permission: str):
     """Route decorator: log-in, a current organization and a role holding ``permission``."""
 

@@ -102,6 +102,31 @@
   }
   menuFollowsScreen();
   wideScreen.addEventListener("change", menuFollowsScreen);
+  // The purchases inbox: files dropped on <label data-dropzone> go into its file input and the form is sent;
+  // after an upload the form is emptied (the results list what became of each file).
+  document.addEventListener("dragover", function (event) {
+    var zone = event.target.closest && event.target.closest("[data-dropzone]");
+    if (!zone) { return; }
+    event.preventDefault();
+    zone.classList.add("dragover");
+  });
+  document.addEventListener("dragleave", function (event) {
+    var zone = event.target.closest && event.target.closest("[data-dropzone]");
+    if (zone) { zone.classList.remove("dragover"); }
+  });
+  document.addEventListener("drop", function (event) {
+    var zone = event.target.closest && event.target.closest("[data-dropzone]");
+    if (!zone || !event.dataTransfer || !event.dataTransfer.files.length) { return; }
+    event.preventDefault();
+    zone.classList.remove("dragover");
+    var input = zone.querySelector("input[type=file]");
+    input.files = event.dataTransfer.files;
+    input.form.requestSubmit();
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = event.detail.elt;
+    if (form.id === "inbox-form" && event.detail.successful) { form.reset(); }
+  });
   // Close the account dropdown after a click elsewhere.
   document.addEventListener("click", function (event) {
     document.querySelectorAll("details.dropdown[open]").forEach(function (menu) {

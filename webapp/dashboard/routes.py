@@ -82,4 +82,5 @@ def _dashboard():
                   payments=dashboard_queries.recent_payments(org.id),
                   payables=money_summary(org, flow="purchases"),
                   overdue_purchases=dashboard_queries.overdue_invoices(org.id, flow="purchases"),
-                  suppliers=dashboard_queries.top_contacts(org.id, flow="purchases"))
+                  suppliers=dashboard_queries.top_contacts(org.id, flow="purchases"),
+                  purchases_list="purchases.index" if "purchases.index" in current_app.view_functions else None)

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import secrets
 
+from babel.numbers import format_decimal
 from flask import abort, request
+from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from webapp.domain import status as status_table
 from webapp.extensions import db
 from webapp.forms import ButtonForm, clean_line
 from webapp.htmx import render
+from webapp.i18n import member_locale
 from webapp.invoices.forms import (AdjustmentForm, HeaderForm, LineForm, MarkPaidForm, QuickCustomerForm,
                                    e_invoice_choices, line_tax_code_choices, rate_choices)
 from webapp.domain.einvoice import FORMAT_LABELS
-from webapp.models import (AuditEvent, Contact, Document, DocumentAdjustment, DocumentEInvoice, DocumentLine,
+from webapp.models import (AuditEvent, Contact, Document, DocumentAdjustment, DocumentEInvoice, DocumentFile, DocumentLine,
                            DocumentNote, OutboxMessage, TaxRate)
-from webapp.services import attributes, automatic_tax, deductions, einvoice_xml, issuing, links, payments, snapshots
+from webapp.services import attributes, automatic_tax, deductions, einvoice_xml, issuing, links, payments, purchases, snapshots
+from webapp.domain.errors import text_from_json
 from webapp.services import notes as note_rules
 from webapp.services.drafts import PAYMENT_TERMS
 from webapp.tenancy import current_actor, current_org, get_or_404, scoped
@@ -68,6 +72,10 @@ def header_form(doc: Document, formdata=None) -> HeaderForm:
                       e_invoice="customer" if doc.e_invoice_format is None else doc.e_invoice_format)
     contact = db.session.get(Contact, doc.contact_id) if doc.contact_id else None
     form.e_invoice.choices = e_invoice_choices(contact.e_invoice_format if contact is not None else "")
+    if doc.flow == "purchases":  # the supplier's document: its date, the organization's order reference
+        form.chosen_issue_date.label.text = _("Invoice date")
+        form.chosen_issue_date.description = _("The supplier's date; empty: the day you book it.")
+        form.customer_reference.label.text = _("Our order reference")
     return form
 
 
@@ -79,10 +87,25 @@ def deduction_choices(doc: Document) -> list[tuple[Document, bool]]:
     return [(a, a.id in chosen) for a in sorted({**offered, **chosen}.values(), key=lambda a: (a.issue_date, a.id))]
 
 
+KEEP_TAX = -1  # a tax choice: the VAT as entered (read from a supplier's e-invoice), no rate of the organization's
+
+
+def _as_entered(form, item, formdata) -> None:
+    """A line or adjustment whose VAT names none of the organization's rates (a supplier's rate, read from its
+    e-invoice) is offered that VAT as entered (``KEEP_TAX``), chosen until another rate is."""
+    if item.tax_rate_id is None and (item.tax_category != "O" or item.tax_percent):
+        label = _("%(category)s %(rate)s %% (as entered)", category=item.tax_category,
+                  rate=format_decimal(item.tax_percent.normalize(), locale=member_locale()))
+        form.tax_rate_id.choices = [(KEEP_TAX, label), *form.tax_rate_id.choices]
+        if formdata is None:
+            form.tax_rate_id.data = KEEP_TAX
+
+
 def line_form(line: DocumentLine, choices, formdata=None) -> LineForm:
     form = LineForm(formdata=formdata, obj=line, prefix=f"l{line.id}", tax_rate_id=line.tax_rate_id or 0)
     automatic = line.document is not None and line.document.automatic_tax
     form.tax_rate_id.choices = rate_choices(choices, automatic)
+    _as_entered(form, line, formdata)
     form.tax_code.choices = line_tax_code_choices(current_org().default_tax_code)
     return form
 
@@ -90,6 +113,7 @@ def line_form(line: DocumentLine, choices, formdata=None) -> LineForm:
 def adjustment_form(adj: DocumentAdjustment, choices, formdata=None) -> AdjustmentForm:
     form = AdjustmentForm(formdata=formdata, obj=adj, prefix=f"a{adj.id}", tax_rate_id=adj.tax_rate_id or 0)
     form.tax_rate_id.choices = rate_choices(choices, adj.document is not None and adj.document.automatic_tax)
+    _as_entered(form, adj, formdata)
     return form
 
 
@@ -130,8 +154,12 @@ def show_page(document_id: int, status: int = 200, note_draft: str = "", note_er
     deliveries = {m.id: m for m in db.session.scalars(scoped(OutboxMessage).where(OutboxMessage.document_id == doc.id))}
     seller, buyer = parties(doc)
     has_einvoice = not doc.is_draft and doc.kind in E_INVOICE_KINDS and doc.flow == "sales"
+    supplier_file = db.session.scalar(scoped(DocumentFile).where(DocumentFile.document_id == doc.id)) \
+        if doc.flow == "purchases" else None
     return render("invoices/show.html", status=status, doc=doc, actions=allowed_actions(current_actor(), doc),
-                  has_einvoice=has_einvoice, format_labels=FORMAT_LABELS,
+                  has_einvoice=has_einvoice, format_labels=FORMAT_LABELS, supplier_file=supplier_file,
+                  supplier_file_notes=[text_from_json(n) for n in (supplier_file.notes or [])] if supplier_file else [],
+                  differences=purchases.differences(doc) if doc.flow == "purchases" else [],
                   einvoice_format=einvoice_xml.effective_format(doc) if has_einvoice else "",
                   einvoices=db.session.scalars(scoped(DocumentEInvoice).where(DocumentEInvoice.document_id == doc.id)
                                                .order_by(DocumentEInvoice.id)).all() if has_einvoice else [],

@@ -20,13 +20,13 @@ from webapp.forms import ButtonForm, clean_line, id_arg
 from webapp.htmx import is_htmx, redirect_to, render
 from webapp.invoices import bp
 from webapp.i18n import customer_language, document_locale
-from webapp.invoices.common import (customer_matches, editor_context, header_form, line_context, line_form, load,
+from webapp.invoices.common import (KEEP_TAX, customer_matches, editor_context, header_form, line_context, line_form, load,
                                     parties, rates, adjustment_form, sent_version)
 from webapp.invoices.forms import HeaderForm, LineForm, QuickCustomerForm
 from webapp.models import Document, DocumentLine, Product
 from webapp.services import attributes
 from webapp.extensions import db
-from webapp.tenancy import current_actor, current_org, require_permission, scoped
+from webapp.tenancy import require_document_permission, current_actor, current_org, require_permission, scoped
 from webapp.usecases import drafts
 from webapp.usecases.documents import check_action, child
 from webapp.web.actions import on_refusal, refused
@@ -72,7 +72,7 @@ def create_with_customer():
 
 
 @bp.get("/<int:document_id>/edit")
-@require_permission("edit_drafts")
+@require_document_permission("edit")
 def edit(document_id: int):
     doc = load(document_id)
     if not doc.is_draft:
@@ -130,12 +130,13 @@ def _header_input(doc: Document, form: HeaderForm) -> drafts.HeaderInput:
         exchange_rate=form.exchange_rate.decimal,
         is_advance=form.advance.data if doc.kind == "invoice" else None,
         automatic_tax=form.automatic_tax.data,
+        supplier_number=form.supplier_number.data if doc.flow == "purchases" else None,
         **({} if doc.kind == "quote" else {"buyer_reference": form.buyer_reference.data,
                                            "e_invoice_format": form.e_invoice.data}))
 
 
 @bp.post("/<int:document_id>/header")
-@require_permission("edit_drafts")
+@require_document_permission("edit")
 @on_refusal(_stale)
 def update_header(document_id: int):
     doc = load(document_id)
@@ -173,7 +174,7 @@ def _header_answer(doc: Document, form: HeaderForm, status: int = 200, currency_
 
 
 @bp.post("/<int:document_id>/deductions")
-@require_permission("edit_drafts")
+@require_document_permission("edit")
 @on_refusal(_stale)
 def set_deductions(document_id: int):
     """The advance invoices the final invoice's draft deducts (every box: an unticked one is not deducted)."""
@@ -183,7 +184,7 @@ def set_deductions(document_id: int):
 
 
 @bp.post("/<int:document_id>/attributes")
-@require_permission("edit_drafts")
+@require_document_permission("edit")
 def set_attributes(document_id: int):
     """The draft's custom attributes from the form (every field: an absent checkbox is unticked); back to the
     editor or the document page."""
@@ -240,13 +241,16 @@ def preview(document_id: int):
     # the caption speaks to the member, in their language; the document below it in the customer's
     language_name = Locale.parse(locale).get_display_name(str(get_locale() or "en"))
     caption = _("Preview: what the customer will read (%(language)s)", language=language_name)
+    if doc.flow == "purchases":  # the supplier's document as entered, in the member's language
+        locale = str(get_locale() or "en")
+        caption = _("Preview: the supplier's document as entered")
     with customer_language(locale):
         return render("invoices/_preview.html", doc=doc, seller=seller, buyer=buyer, locale=locale,
                       language_name=language_name, caption=caption)
 
 
 @bp.get("/<int:document_id>/customers")
-@require_permission("edit_drafts")
+@require_document_permission("edit")
 def customer_search(document_id: int):
     """htmx: customers to switch the draft to."""
     q, results = customer_matches()
@@ -254,7 +258,7 @@ def customer_search(document_id: int):
 
 
 @bp.post("/<int:document_id>/customer")
-@require_permission("edit_drafts")
+@require_document_permission("edit")
 @on_refusal(_stale)
 def change_customer(document_id: int):
     doc = drafts.change_customer(current_actor(), document_id, sent_version(), id_arg(request.form, "contact_id") or 0)
@@ -262,7 +266,7 @@ def change_customer(document_id: int):
 
 
 @bp.post("/<int:document_id>/customer/new")
-@require_permission("edit_drafts")
+@require_document_permission("edit")
 @on_refusal(_stale)
 def new_customer(document_id: int):
     """Add a customer without leaving the editor and make it the draft's customer."""
@@ -287,7 +291,7 @@ def _lines_answer(doc: Document, lines=(), moved=(), **headers):
 
 
 @bp.post("/<int:document_id>/lines")
-@require_permission("edit_drafts")
+@require_document_permission("edit")
 @on_refusal(_stale)
 def add_line(document_id: int):
     """htmx: the new line, appended to the rows (focus in its description), and the figures."""
@@ -303,7 +307,7 @@ def add_line(document_id: int):
 
 
 @bp.post("/<int:document_id>/lines/<int:line_id>")
-@require_permission("edit_drafts")
+@require_document_permission("edit")
 @on_refusal(_stale)
 def update_line(document_id: int, line_id: int):
     doc = check_action(current_actor(), document_id, "edit")  # an issued one answers with its page
@@ -314,7 +318,8 @@ def update_line(document_id: int, line_id: int):
         return _line_answer(doc, line, form, status=422)
     data = drafts.LineInput(description=form.description.data, quantity=form.quantity.decimal, unit=form.unit.data,
                             unit_price=form.unit_price.decimal, discount_percent=form.discount_percent.decimal,
-                            tax_rate_id=form.tax_rate_id.data or None,
+                            tax_rate_id=form.tax_rate_id.data if form.tax_rate_id.data not in (0, KEEP_TAX) else None,
+                            keep_tax=form.tax_rate_id.data == KEEP_TAX,
                             tax_code=form.tax_code.data if doc.automatic_tax else None)
     with refused(form, default_field="quantity") as refusal:
         change = drafts.change_line(current_actor(), document_id, line_id, sent_version(), data)
@@ -356,7 +361,7 @@ def _figures_out_of_band(doc: Document, ctx: dict, lines=None) -> str:
 
 
 @bp.post("/<int:document_id>/lines/<int:line_id>/product")
-@require_permission("edit_drafts")
+@require_document_permission("edit")
 @on_refusal(_stale)
 def apply_product(document_id: int, line_id: int):
     change = drafts.apply_product(current_actor(), document_id, line_id, sent_version(),
@@ -368,7 +373,7 @@ def apply_product(document_id: int, line_id: int):
 
 
 @bp.get("/<int:document_id>/products")
-@require_permission("edit_drafts")
+@require_document_permission("edit")
 def product_search(document_id: int):
     doc = load(document_id)
     line_id = id_arg(request.args, "line")
@@ -382,7 +387,7 @@ def product_search(document_id: int):
 
 
 @bp.post("/<int:document_id>/lines/<int:line_id>/delete")
-@require_permission("edit_drafts")
+@require_document_permission("edit")
 @on_refusal(_stale)
 def remove_line(document_id: int, line_id: int):
     """htmx: the line's row goes (an empty answer replaces it); the focus moves to the line that took its place,
@@ -402,7 +407,7 @@ def remove_line(document_id: int, line_id: int):
 
 
 @bp.post("/<int:document_id>/lines/<int:line_id>/move")
-@require_permission("edit_drafts")
+@require_document_permission("edit")
 @on_refusal(_stale)
 def move_line(document_id: int, line_id: int):
     """htmx: the line and the neighbour it swapped places with, in their new order, replace the line's row (the
@@ -422,7 +427,7 @@ def move_line(document_id: int, line_id: int):
 
 
 @bp.post("/<int:document_id>/adjustments")
-@require_permission("edit_drafts")
+@require_document_permission("edit")
 @on_refusal(_stale)
 def add_adjustment(document_id: int):
     adjustment = drafts.add_adjustment(current_actor(), document_id, sent_version(), request.form.get("kind", ""))
@@ -430,7 +435,7 @@ def add_adjustment(document_id: int):
 
 
 @bp.post("/<int:document_id>/adjustments/<int:adjustment_id>")
-@require_permission("edit_drafts")
+@require_document_permission("edit")
 @on_refusal(_stale)
 def update_adjustment(document_id: int, adjustment_id: int):
     doc = check_action(current_actor(), document_id, "edit")  # an issued one answers with its page
@@ -438,7 +443,8 @@ def update_adjustment(document_id: int, adjustment_id: int):
     form = adjustment_form(adj, rates([adj.tax_rate_id]), request.form)
     if form.validate():
         data = drafts.AdjustmentInput(reason=form.reason.data, amount=form.amount.decimal,
-                                      tax_rate_id=form.tax_rate_id.data or None)
+                                      tax_rate_id=form.tax_rate_id.data if form.tax_rate_id.data not in (0, KEEP_TAX)
+                                      else None, keep_tax=form.tax_rate_id.data == KEEP_TAX)
         with refused(form, default_field="amount") as refusal:
             drafts.change_adjustment(current_actor(), document_id, adjustment_id, sent_version(), data)
             return _editor_answer(doc, "invoices/_adjustments.html")
@@ -449,7 +455,7 @@ def update_adjustment(document_id: int, adjustment_id: int):
 
 
 @bp.post("/<int:document_id>/adjustments/<int:adjustment_id>/delete")
-@require_permission("edit_drafts")
+@require_document_permission("edit")
 @on_refusal(_stale)
 def remove_adjustment(document_id: int, adjustment_id: int):
     doc = drafts.remove_adjustment(current_actor(), document_id, adjustment_id, sent_version())

@@ -81,6 +81,7 @@ class HeaderForm(Form):
         [(str(d), ngettext("%(num)d day", "%(num)d days", d)) for d in PAYMENT_TERMS] + [("custom", _("Other…"))]))
     payment_terms_custom = IntegerField(_l("Days"), validators=[Optional(), NumberRange(0, 365, _l("Between 0 and 365 days."))])
     customer_reference = StringField(_l("Customer reference / PO"), validators=[Length(max=100)])
+    supplier_number = StringField(_l("Supplier's invoice number"), validators=[Length(max=60)])  # purchases
     buyer_reference = StringField(_l("Buyer reference (Leitweg-ID)"), validators=[Length(max=100)],
                                   description=_l("Empty: the customer's, if it has one."))
     # the choices name the customer's format (common.header_form); "customer": decided at issue

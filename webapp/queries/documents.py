@@ -23,6 +23,7 @@ STATUSES = {"all": _n("All"), "draft": _n("Drafts"), "open": _n("Open (not paid)
 QUOTE_STATUSES = {"all": _n("All"), "draft": _n("Drafts"), "sent": _n("Open (awaiting an answer)"),
                   "expired": _n("Expired"), "accepted": _n("Accepted"), "declined": _n("Declined")}
 KINDS = ("invoice", "quote", "credit_note")
+PURCHASE_KINDS = ("invoice", "credit_note")  # a supplier's invoices and credit notes
 AMOUNT_DUE = Document.amount_due  # gross - credited - paid (the services keep the balance columns)
 SORTS = {
     # newest/oldest follow creation (ids), which an index serves at any size; issue order follows it
@@ -66,6 +67,7 @@ SORT_LABELS = {"newest": _n("Newest"), "oldest": _n("Oldest"), "due": _n("Due da
 class DocumentQuery:
     status: str = "all"
     kind: str = "invoice"
+    flow: str = "sales"  # sales, or purchases (the purchases list)
     q: str = ""
     contact_id: int | None = None
     date_from: date | None = None
@@ -89,10 +91,11 @@ class DocumentQuery:
 
 
 
-def parse_query(args: MultiDict) -> DocumentQuery:
+def parse_query(args: MultiDict, flow: str = "sales") -> DocumentQuery:
     errors: list[str] = []
-    query = DocumentQuery(errors=errors)
-    query.kind = args.get("kind") if args.get("kind") in KINDS else "invoice"
+    query = DocumentQuery(errors=errors, flow=flow)
+    kinds = PURCHASE_KINDS if flow == "purchases" else KINDS
+    query.kind = args.get("kind") if args.get("kind") in kinds else "invoice"
     statuses = QUOTE_STATUSES if query.kind == "quote" else STATUSES
     query.status = args.get("status") if args.get("status") in statuses else "all"
     query.q = clean_line(args.get("q", ""))[:100]
@@ -108,7 +111,7 @@ def parse_query(args: MultiDict) -> DocumentQuery:
 
 def document_select(org_id: int, query: DocumentQuery, kind: str = "invoice", today: date | None = None) -> Select:
     today = today or date.today()
-    stmt = select(Document).where(Document.org_id == org_id, Document.kind == kind, Document.flow == "sales")
+    stmt = select(Document).where(Document.org_id == org_id, Document.kind == kind, Document.flow == query.flow)
     issued = Document.status == "issued"
     conditions = {
         "draft": [Document.status == "draft"],
@@ -191,7 +194,7 @@ def _counts_and_sums(org_id: int, query: DocumentQuery, kind: str, stmt: Select)
         rows = db.session.execute(
             select(t.status, t.currency, func.sum(t.doc_count), func.sum(t.gross_sum),
                    func.sum(case((t.state.in_(OPEN_STATES), t.due_sum), else_=0)))
-            .where(t.org_id == org_id, t.kind == kind, t.flow == "sales", *conditions)
+            .where(t.org_id == org_id, t.kind == kind, t.flow == query.flow, *conditions)
             .group_by(t.status, t.currency).having(func.sum(t.doc_count) > 0))
     else:
         # grouped by status and currency, the order of ix_document_org_search: aggregated while the index is read

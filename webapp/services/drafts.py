@@ -48,6 +48,8 @@ def new_draft(org: Organization, actor: User, contact: Contact, kind: str = "inv
 
 def set_contact(doc: Document, contact: Contact) -> None:
     require(doc, "edit")
+    if doc.flow == "purchases" and not contact.is_supplier:  # a purchase's contact is its supplier
+        contact.is_supplier = True
     doc.contact_id = contact.id
     doc.buyer_name = contact.display_name
     if contact.currency and contact.currency != doc.currency:
@@ -306,13 +308,14 @@ def add_adjustment(org: Organization, doc: Document, kind: str) -> DocumentAdjus
 
 
 def update_adjustment(doc: Document, adjustment: DocumentAdjustment, reason: str, amount: Decimal,
-                      rate: TaxRate | None, reason_code: str | None = None) -> None:
-    """``reason_code`` None: unchanged (the web editor does not show it)."""
+                      rate: TaxRate | None, reason_code: str | None = None, set_rate: bool = True) -> None:
+    """``reason_code`` None: unchanged (the web editor does not show it); ``set_rate`` False keeps the VAT."""
     require(doc, "edit")
     adjustment.reason, adjustment.amount = reason, amount
     if reason_code is not None:
         adjustment.reason_code = reason_code
-    apply_rate(adjustment, rate)
+    if set_rate:
+        apply_rate(adjustment, rate)
     recalculate_changed(doc)  # the lines' nets stay: only the totals move
 
 

@@ -23,8 +23,12 @@ def buyer_snapshot(contact: Contact) -> dict:
 def parties(doc: Document, org: Organization) -> tuple[dict, dict]:
     """(seller, buyer) as the document shows them: the copies frozen at issue, or for a draft the copies it
     would freeze now (``org`` is the document's organization)."""
+    if doc.seller and doc.buyer:
+        return doc.seller, doc.buyer
+    contact = db.session.get(Contact, doc.contact_id) if doc.contact_id else None
+    if doc.flow == "purchases":  # the supplier sold, the organization bought (purchases.book freezes them so)
+        return buyer_snapshot(contact) if contact else {"name": "No supplier yet"}, seller_snapshot(org)
     seller = doc.seller or seller_snapshot(org)
     if doc.buyer:
         return seller, doc.buyer
-    contact = db.session.get(Contact, doc.contact_id) if doc.contact_id else None
     return seller, buyer_snapshot(contact) if contact else {"name": "No customer yet"}

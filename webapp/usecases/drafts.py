@@ -213,6 +213,7 @@ class LineInput:
     tax_category: str | None = None
     base_quantity: Decimal | None = None  # BT-149: the unit price is per this many units
     period: LinePeriod | None = None
+    keep_tax: bool = False  # keep the line's VAT as entered (a supplier's rate the organization has not)
     allowances: tuple[LineAdjustmentInput, ...] | None = None
     charges: tuple[LineAdjustmentInput, ...] | None = None
     tax_code: str | None = None  # what the line sells for VAT (domain/tax_codes.py); "": its product's; None: unchanged
@@ -303,7 +304,9 @@ def change_line(actor: Actor, document_id: int, line_id: int, version: int | Non
         raise errors[0]
     if errors:
         raise InvalidInput(errors)
-    if data.tax_rate_id is None and (data.tax_percent is not None or data.tax_category is not None):
+    if data.keep_tax:
+        rate = None
+    elif data.tax_rate_id is None and (data.tax_percent is not None or data.tax_category is not None):
         rate = _rate_for(actor, None, data.tax_percent, data.tax_category, "tax_rate")
     else:
         rate = _rate(actor, data.tax_rate_id, line.tax_rate_id)
@@ -319,7 +322,7 @@ def change_line(actor: Actor, document_id: int, line_id: int, version: int | Non
         values["adjustments"] = drafts.line_adjustments(
             _cleaned("allowance", data.allowances if data.allowances is not None else _kept(line, "allowance")),
             _cleaned("charge", data.charges if data.charges is not None else _kept(line, "charge")))
-    moved = drafts.update_line(doc, line, values, rate=rate, set_rate=True)
+    moved = drafts.update_line(doc, line, values, rate=rate, set_rate=not data.keep_tax)
     return LineChange(doc, line, frozenset(moved))
 
 
@@ -393,6 +396,7 @@ class AdjustmentInput:
     amount: Decimal
     tax_rate_id: int | None = None
     reason_code: str | None = None  # BT-98 / BT-105; None: unchanged (the web editor does not show it)
+    keep_tax: bool = False  # keep its VAT as entered (a supplier's rate the organization has not)
 
 
 @usecase
@@ -412,7 +416,8 @@ def change_adjustment(actor: Actor, document_id: int, adjustment_id: int, versio
     if errors:
         raise errors[0]
     drafts.update_adjustment(doc, adjustment, data.reason, data.amount,
-                             _rate(actor, data.tax_rate_id, adjustment.tax_rate_id), reason_code=code)
+                             None if data.keep_tax else _rate(actor, data.tax_rate_id, adjustment.tax_rate_id),
+                             reason_code=code, set_rate=not data.keep_tax)
     return adjustment
 
 

@@ -7,7 +7,7 @@ from webapp.domain.errors import ActionError
 from webapp.extensions import db
 from webapp.models import Document, DocumentFile
 from webapp.services import inbox
-from webapp.usecases import Actor, load, usecase
+from webapp.usecases import Actor, NotFound, load, usecase
 
 MAX_FILES = 20
 
@@ -57,5 +57,5 @@ def supplier_file(actor: Actor, document_id: int) -> DocumentFile:
     doc = load(actor, Document, document_id, "document")
     found = db.session.query(DocumentFile).filter_by(org_id=actor.org.id, document_id=doc.id).one_or_none()
     if found is None:
-        raise ActionError("no_supplier_file", "This document has no supplier's file.")
+        raise NotFound("file")
     return found
