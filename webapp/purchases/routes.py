@@ -1,7 +1,7 @@
 """The purchases list, the inbox (upload a supplier's files) and a purchase's supplier file."""
 from __future__ import annotations
 
-from flask import abort, request, url_for
+from flask import abort, current_app, request, url_for
 
 from webapp.domain import status as status_table
 from webapp.extensions import db
@@ -33,6 +33,12 @@ def index():
     return response
 
 
+def _max_mb() -> int:
+    """What one upload may carry in all, in MB: the request limit (``MAX_CONTENT_LENGTH``) or a file's."""
+    limit = min(inbox.MAX_BYTES, current_app.config.get("MAX_CONTENT_LENGTH") or inbox.MAX_BYTES)
+    return limit // (1024 * 1024)
+
+
 def _uploads() -> list[Upload]:
     parts = [u for u in request.files.getlist("files") if u is not None and u.filename]
     # one more than allowed: the limit is told, not cut; each read one byte over the limit to tell it
@@ -43,7 +49,7 @@ def _uploads() -> list[Upload]:
 @require_permission("upload_purchases")
 def inbox_page():
     return render("purchases/inbox.html", outcomes=None, max_files=MAX_FILES,
-                  max_mb=inbox.MAX_BYTES // (1024 * 1024))
+                  max_mb=_max_mb())
 
 
 @bp.post("/inbox")
@@ -52,9 +58,9 @@ def upload():
     with refused() as refusal:
         outcomes = inbox_usecases.receive_files(current_actor(), _uploads())
         return render("purchases/inbox.html", "purchases/_results.html", outcomes=outcomes, max_files=MAX_FILES,
-                      max_mb=inbox.MAX_BYTES // (1024 * 1024))
+                      max_mb=_max_mb())
     return render("purchases/inbox.html", "purchases/_results.html", status=422, outcomes=None,
-                  error=refusal.error.message, max_files=MAX_FILES, max_mb=inbox.MAX_BYTES // (1024 * 1024))
+                  error=refusal.error.message, max_files=MAX_FILES, max_mb=_max_mb())
 
 
 @bp.get("/<int:document_id>/file")
