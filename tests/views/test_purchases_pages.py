@@ -1,0 +1,109 @@
+"""The purchases screens (issue 17): the inbox without JavaScript, the list with its filters and sums, the
+supplier's file (a sandboxed download, the organization's own), an e-invoice failing the official rules shown
+with its errors, and who may edit a purchase draft (owners and bookkeepers; staff only upload)."""
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+from webapp.extensions import db
+from webapp.models import Document, DocumentFile
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "einvoice"
+
+
+def upload(client, *files):
+    return client.post("/purchases/inbox", data={"files": [(io.BytesIO(d), n) for n, d in files]},
+                       content_type="multipart/form-data")
+
+
+def test_the_inbox_without_javascript_lists_each_file(owner):
+    page = owner.client.get("/purchases/inbox")
+    assert page.status_code == 200 and b'name="files" multiple' in page.data
+    answer = upload(owner.client, ("a.xml", (FIXTURES / "CII_example4.xml").read_bytes()), ("b.txt", b"hello"))
+    assert answer.status_code == 200
+    text = answer.get_data(as_text=True)
+    assert "a.xml</strong>:" in text and "a purchase draft from SellerCompany" in text
+    assert "This file is neither an e-invoice (XML) nor a PDF." in text
+    doc = db.session.query(Document).filter_by(org_id=owner.org.id, flow="purchases").one()
+    assert f'/invoices/{doc.id}"' in text
+
+
+def test_an_upload_without_files_says_so_and_changes_nothing(owner):
+    answer = owner.client.post("/purchases/inbox", data={}, content_type="multipart/form-data")
+    assert answer.status_code == 422 and "Choose one or more files." in answer.get_data(as_text=True)
+    assert db.session.query(Document).filter_by(org_id=owner.org.id).count() == 0
+
+
+def test_a_duplicate_links_to_the_existing_purchase(owner):
+    data = (FIXTURES / "CII_example4.xml").read_bytes()
+    upload(owner.client, ("a.xml", data))
+    doc = db.session.query(Document).filter_by(org_id=owner.org.id, flow="purchases").one()
+    text = upload(owner.client, ("again.xml", data)).get_data(as_text=True)
+    assert "This file was uploaded already" in text and f'href="/invoices/{doc.id}"' in text
+
+
+def test_the_purchases_list_shows_purchases_only_with_their_sums(owner, f):
+    f.issued(owner.org)  # a sale: never in this list
+    upload(owner.client, ("a.xml", (FIXTURES / "ubl-tc434-example1.xml").read_bytes()))
+    page = owner.client.get("/purchases/")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "1–1 of 1 purchase" in text
+    assert "De Koksmaat" in text and "12115118" in text
+    assert re.search(r"drafts \(not booked yet\) <strong>[^<]*250,33", text) or "250.33" in text
+    assert "Buyer" not in text.split('id="invoice-list"')[1]  # the sale's customer is not listed
+    found = owner.client.get("/purchases/?q=koksmaat").get_data(as_text=True)
+    assert "1–1 of 1 purchase" in found
+    assert "No purchases match." in owner.client.get("/purchases/?q=nothing-like-it").get_data(as_text=True)
+
+
+def test_the_supplier_file_is_a_sandboxed_download_of_the_organizations_own(owner, login_as):
+    data = (FIXTURES / "CII_example4.xml").read_bytes()
+    upload(owner.client, ("supplier invoice.xml", data))
+    doc = db.session.query(Document).filter_by(org_id=owner.org.id, flow="purchases").one()
+    answer = owner.client.get(f"/purchases/{doc.id}/file")
+    assert answer.status_code == 200 and answer.data == data
+    assert answer.headers["Content-Disposition"].startswith("attachment")
+    assert "sandbox" in answer.headers["Content-Security-Policy"]
+    page = owner.client.get(f"/invoices/{doc.id}").get_data(as_text=True)
+    assert 'id="supplier-file"' in page and "supplier invoice.xml" in page
+    assert 'id="supplier-file-passed"' in page
+    stranger = login_as("owner")
+    assert stranger.client.get(f"/purchases/{doc.id}/file").status_code == 404
+    assert stranger.client.get(f"/invoices/{doc.id}").status_code == 404
+
+
+def test_an_e_invoice_failing_the_rules_shows_its_errors_prominently(owner):
+    data = (FIXTURES / "CII_example4.xml").read_bytes()
+    broken = data.replace(b"<ram:GrandTotalAmount>4675</ram:GrandTotalAmount>",
+                          b"<ram:GrandTotalAmount>4675.01</ram:GrandTotalAmount>")
+    assert broken != data
+    text = upload(owner.client, ("broken.xml", broken)).get_data(as_text=True)
+    assert "The official rules found" in text
+    doc = db.session.query(Document).filter_by(org_id=owner.org.id, flow="purchases").one()
+    file = db.session.query(DocumentFile).filter_by(document_id=doc.id).one()
+    fatal = [x["rule"] for x in file.findings if x["flag"] == "fatal"]
+    assert "BR-CO-15" in fatal
+    page = owner.client.get(f"/invoices/{doc.id}").get_data(as_text=True)
+    assert 'id="supplier-file-fatal"' in page and "BR-CO-15" in page
+    assert doc.gross_total == 467501  # the supplier's figure, kept as stated; the difference is named
+    assert 'id="calculation-differences"' in page
+
+
+def test_owners_and_bookkeepers_edit_a_purchase_draft_staff_only_upload(owner, login_as, f):
+    upload(owner.client, ("a.xml", (FIXTURES / "CII_example4.xml").read_bytes()))
+    doc = db.session.query(Document).filter_by(org_id=owner.org.id, flow="purchases").one()
+    sale = f.draft(owner.org)
+    bookkeeper, staff = login_as("bookkeeper", org=owner.org), login_as("staff", org=owner.org)
+    assert owner.client.get(f"/invoices/{doc.id}/edit").status_code == 200
+    assert bookkeeper.client.get(f"/invoices/{doc.id}/edit").status_code == 200
+    assert bookkeeper.client.get(f"/invoices/{sale.id}/edit").status_code == 403  # a sale's draft: staff's
+    assert staff.client.get(f"/invoices/{doc.id}/edit").status_code == 403
+    assert staff.client.get("/purchases/inbox").status_code == 200
+    answer = bookkeeper.client.post(f"/invoices/{doc.id}/header", data={
+        "version": doc.version, "supplier_number": "TOSL110-B", "currency": "DKK", "payment_terms": "14",
+        "chosen_issue_date": "2013-04-10"})
+    assert answer.status_code == 303  # without htmx: back to the editor
+    db.session.expire_all()
+    assert db.session.get(Document, doc.id).supplier_number == "TOSL110-B"
