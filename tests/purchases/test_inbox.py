@@ -222,3 +222,26 @@ def test_booking_an_imported_purchase_freezes_the_stated_figures(actor):
     assert doc.status == "issued" and doc.number.startswith("PUR-")
     assert (doc.gross_total, doc.tax_total, doc.amount_due, doc.payment_state) == (25033, 2073, 25033, "unpaid")
     assert str(doc.due_date) == "2015-01-09"  # no due date stated: the invoice date with 0 days' terms
+
+
+def test_a_supplier_credit_note_corrects_the_purchase_it_names_and_books_in_its_own_series(actor):
+    from tests.einvoice.test_matrix import CASES, make
+    from webapp.usecases.issuing import issue
+
+    seller, (sale, sale_credit) = make(next(c for c in CASES if c.name == "full credit note"))
+    bought = upload(actor, "invoice.pdf", sale.pdf).document
+    credit = upload(actor, "credit.pdf", sale_credit.pdf).document
+    assert (credit.kind, credit.related_id, credit.gross_total) == ("credit_note", bought.id, -bought.gross_total)
+    db.session.commit()
+    issue(actor, bought.id, bought.version)
+    db.session.commit()
+    issue(actor, credit.id, db.session.get(Document, credit.id).version)
+    db.session.commit()
+    bought, credit = db.session.get(Document, bought.id), db.session.get(Document, credit.id)
+    assert bought.number.startswith("PUR-") and credit.number.startswith("PCN-")
+    assert (bought.credited_total, bought.amount_due, bought.payment_state) == (bought.gross_total, 0, "credited")
+
+
+def test_a_credit_note_for_an_invoice_not_here_stands_alone(actor):
+    outcome = upload(actor, "cn.xml", (FIXTURES / "ubl-tc434-creditnote1.xml").read_bytes())
+    assert outcome.document.related_id is None

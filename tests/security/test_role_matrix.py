@@ -38,6 +38,7 @@ ALLOWED = {
     "customers.fields": OWNER, "customers.delete_field": OWNER,
     "payments.index": ALL,
     "purchases.index": ALL, "purchases.inbox_page": ALL, "purchases.upload": ALL, "purchases.supplier_file": ALL,
+    "purchases.create": OWNER_BOOKKEEPER,
     "invoices.index": ALL, "invoices.show": ALL, "invoices.pdf": ALL, "invoices.einvoice_xml": ALL,
     "public.einvoice": PUBLIC, "invoices.note_file": ALL,
     "invoices.note_first_file": ALL, "invoices.add_note_files": ALL,

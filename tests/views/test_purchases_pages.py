@@ -107,3 +107,23 @@ def test_owners_and_bookkeepers_edit_a_purchase_draft_staff_only_upload(owner, l
     assert answer.status_code == 303  # without htmx: back to the editor
     db.session.expire_all()
     assert db.session.get(Document, doc.id).supplier_number == "TOSL110-B"
+
+
+def test_a_purchase_entered_by_hand_gets_its_supplier_in_the_editor(owner, login_as, f):
+    answer = owner.client.post("/purchases/new", data={})
+    assert answer.status_code == 303 and "/edit" in answer.headers["Location"]
+    doc = db.session.query(Document).filter_by(org_id=owner.org.id, flow="purchases").one()
+    assert (doc.kind, doc.status, doc.contact_id) == ("invoice", "draft", None)
+    editor = owner.client.get(f"/invoices/{doc.id}/edit").get_data(as_text=True)
+    assert "Draft purchase" in editor and "Find the supplier" in editor
+    supplier = f.contact(owner.org, company="Mühle Meier")
+    assert not supplier.is_supplier
+    chosen = owner.client.post(f"/invoices/{doc.id}/customer", data={"contact_id": supplier.id,
+                                                                     "version": doc.version})
+    assert chosen.status_code in (200, 303)
+    db.session.expire_all()
+    assert db.session.get(Document, doc.id).contact_id == supplier.id and supplier.is_supplier
+    credit = owner.client.post("/purchases/new", data={"kind": "credit_note"})
+    assert credit.status_code == 303
+    assert db.session.query(Document).filter_by(org_id=owner.org.id, kind="credit_note").count() == 1
+    assert login_as("staff", org=owner.org).client.post("/purchases/new", data={}).status_code == 403

@@ -5,7 +5,7 @@ from flask import abort, current_app, request, url_for
 
 from webapp.domain import status as status_table
 from webapp.extensions import db
-from webapp.htmx import is_htmx, render
+from webapp.htmx import is_htmx, redirect_to, render
 from webapp.models import Contact
 from webapp.purchases import bp
 from webapp.queries import documents as document_queries
@@ -43,6 +43,15 @@ def _uploads() -> list[Upload]:
     parts = [u for u in request.files.getlist("files") if u is not None and u.filename]
     # one more than allowed: the limit is told, not cut; each read one byte over the limit to tell it
     return [Upload(u.filename, u.read(inbox.MAX_BYTES + 1)) for u in parts[:MAX_FILES + 1]]
+
+
+@bp.post("/new")
+@require_permission("book_purchases")
+def create():
+    """A blank purchase draft (``kind`` invoice or credit_note), straight into the editor."""
+    kind = "credit_note" if request.form.get("kind") == "credit_note" else "invoice"
+    doc = inbox_usecases.start_purchase(current_actor(), kind)
+    return redirect_to(url_for("invoices.edit", document_id=doc.id))
 
 
 @bp.get("/inbox")

@@ -271,6 +271,19 @@ def _notes_text(invoice: einvoice_read.ReadInvoice) -> str:
     return "\n".join(parts)[:10000]
 
 
+def _corrected(org: Organization, supplier: Contact, number: str, notes: _Notes) -> int | None:
+    """The supplier's invoice a credit note corrects (BT-25), when it is here: its balance falls when the credit
+    note is booked (services/ledger.py)."""
+    found = db.session.scalar(select(Document.id).where(
+        Document.org_id == org.id, Document.flow == "purchases", Document.kind == "invoice",
+        Document.contact_id == supplier.id, Document.supplier_number == number[:60],
+        Document.status != "cancelled").limit(1))
+    if found is None:
+        notes.add("The invoice {number} it corrects is not among your purchases: this credit note stands alone.",
+                  number=number)
+    return found
+
+
 def _import(org: Organization, actor: User, invoice: einvoice_read.ReadInvoice, name: str, data: bytes,
             digest: str) -> Received:
     notes = _Notes()
@@ -324,6 +337,8 @@ def _import(org: Organization, actor: User, invoice: einvoice_read.ReadInvoice, 
         notes.add("The VAT total in {currency} (BT-111) is not kept: {amount}.", currency=invoice.tax_currency,
                   amount=f"{invoice.tax_total_accounting:f}" if invoice.tax_total_accounting is not None else "-")
     doc.stated_totals = _stated(invoice, currency, notes, sign)
+    if invoice.is_credit_note and invoice.preceding_invoice:
+        doc.related_id = _corrected(org, supplier, invoice.preceding_invoice, notes)
     db.session.flush()
     recalculate(doc)
     report = einvoice.validate(invoice.xml, xrechnung="xrechnung" in invoice.customization_id.lower())

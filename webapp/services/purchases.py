@@ -96,6 +96,10 @@ def book(org: Organization, actor: User, doc: Document, today: date | None = Non
     on = doc.chosen_issue_date or today
     recalculate(doc)
     doc.supplier_number = checked_supplier_number(doc, doc.supplier_number)
+    if doc.kind == "credit_note" and doc.related_id is not None:  # it corrects a purchase: that balance falls
+        from webapp.services import ledger
+
+        ledger.check_and_book(org, doc)
     number = take_number(org, series_kind(doc.kind, doc.flow), today)  # the booking order, not the supplier's
     supplier = db.session.get(Contact, doc.contact_id)
     doc.number = number

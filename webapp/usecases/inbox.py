@@ -59,3 +59,14 @@ def supplier_file(actor: Actor, document_id: int) -> DocumentFile:
     if found is None:
         raise NotFound("file")
     return found
+
+
+@usecase
+def start_purchase(actor: Actor, kind: str = "invoice") -> Document:
+    """A blank purchase draft to enter by hand (the supplier is chosen in the editor)."""
+    actor.require("book_purchases")
+    if kind not in ("invoice", "credit_note"):
+        raise ActionError("invalid_kind", "A purchase is an invoice or a credit note.", "kind")
+    from webapp.services import purchases
+
+    return purchases.new_purchase(actor.org, actor.user, None, kind)
