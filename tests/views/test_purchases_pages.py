@@ -127,3 +127,17 @@ def test_a_purchase_entered_by_hand_gets_its_supplier_in_the_editor(owner, login
     assert credit.status_code == 303
     assert db.session.query(Document).filter_by(org_id=owner.org.id, kind="credit_note").count() == 1
     assert login_as("staff", org=owner.org).client.post("/purchases/new", data={}).status_code == 403
+
+
+def test_the_suppliers_page_lists_its_purchases_and_what_is_to_pay(owner):
+    upload(owner.client, ("a.xml", (FIXTURES / "CII_example4.xml").read_bytes()))
+    doc = db.session.query(Document).filter_by(org_id=owner.org.id, flow="purchases").one()
+    owner.client.post(f"/invoices/{doc.id}/issue", data={"version": doc.version})
+    db.session.expire_all()
+    doc = db.session.get(Document, doc.id)
+    assert doc.status == "issued"
+    page = owner.client.get(f"/customers/{doc.contact_id}").get_data(as_text=True)
+    assert 'id="supplier-purchases"' in page and doc.number in page and "TOSL110" in page
+    balance = page.split('id="supplier-balance"')[1].split("</p>")[0]
+    assert "To pay" in balance and "4.675,00" in balance or "4,675.00" in balance
+    assert 'id="customer-invoices"' not in page  # a supplier only: no sales block

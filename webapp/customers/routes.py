@@ -92,11 +92,16 @@ def show(contact_id: int):
         scoped(AuditEvent).where(AuditEvent.object_type == "contact", AuditEvent.object_id == contact.id)
         .order_by(AuditEvent.id.desc()).limit(20)).all()
     invoices = db.session.scalars(
-        scoped(Document).where(Document.contact_id == contact.id, Document.kind == "invoice")
+        scoped(Document).where(Document.contact_id == contact.id, Document.kind == "invoice", Document.flow == "sales")
         .order_by(Document.issue_date.desc().nulls_first(), Document.id.desc()).limit(50)).all()
     balance = open_balances(contact.org_id, contact_id=contact.id)
+    # a supplier: its invoices and credit notes to the organization, and what is owed to it
+    bought = db.session.scalars(
+        scoped(Document).where(Document.contact_id == contact.id, Document.flow == "purchases")
+        .order_by(Document.issue_date.desc().nulls_first(), Document.id.desc()).limit(50)).all()
+    payables = open_balances(contact.org_id, contact_id=contact.id, flow="purchases")
     return render("customers/show.html", contact=contact, fields=fields, values=contacts.custom_values(contact, fields),
-                  invoices=invoices, balance=balance, labels=STATUS_LABELS, format_labels=FORMAT_LABELS,
+                  invoices=invoices, balance=balance, purchases=bought, payables=payables, labels=STATUS_LABELS, format_labels=FORMAT_LABELS,
                   format_value=partial(contacts.format_value, locale=member_locale()), events=events,
                   duplicates=contacts.duplicates_of_email(contact.org_id, contact.email, exclude_id=contact.id))
 
