@@ -101,7 +101,8 @@ def show(contact_id: int):
         .order_by(Document.issue_date.desc().nulls_first(), Document.id.desc()).limit(50)).all()
     payables = open_balances(contact.org_id, contact_id=contact.id, flow="purchases")
     return render("customers/show.html", contact=contact, fields=fields, values=contacts.custom_values(contact, fields),
-                  invoices=invoices, balance=balance, purchases=bought, payables=payables, labels=STATUS_LABELS, format_labels=FORMAT_LABELS,
+                  invoices=invoices, balance=balance, purchases=bought, payables=payables, labels=STATUS_LABELS,
+                  format_labels=FORMAT_LABELS,
                   format_value=partial(contacts.format_value, locale=member_locale()), events=events,
                   duplicates=contacts.duplicates_of_email(contact.org_id, contact.email, exclude_id=contact.id))
 

@@ -17,9 +17,10 @@ from webapp.i18n import member_locale
 from webapp.invoices.forms import (AdjustmentForm, HeaderForm, LineForm, MarkPaidForm, QuickCustomerForm,
                                    e_invoice_choices, line_tax_code_choices, rate_choices)
 from webapp.domain.einvoice import FORMAT_LABELS
-from webapp.models import (AuditEvent, Contact, Document, DocumentAdjustment, DocumentEInvoice, DocumentFile, DocumentLine,
-                           DocumentNote, OutboxMessage, TaxRate)
-from webapp.services import attributes, automatic_tax, deductions, einvoice_xml, issuing, links, payments, purchases, snapshots
+from webapp.models import (AuditEvent, Contact, Document, DocumentAdjustment, DocumentEInvoice, DocumentFile,
+                           DocumentLine, DocumentNote, OutboxMessage, TaxRate)
+from webapp.services import (attributes, automatic_tax, deductions, einvoice_xml, issuing, links, payments, purchases,
+                             snapshots)
 from webapp.domain.errors import text_from_json
 from webapp.services import notes as note_rules
 from webapp.services.drafts import PAYMENT_TERMS

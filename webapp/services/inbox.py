@@ -20,6 +20,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from webapp.domain import units
+from webapp.domain.units import _n
 from webapp.domain.errors import ActionError, InvalidInput, Text, text_json
 from webapp.domain.money import MoneyError, precision, round_money, to_minor
 from webapp.extensions import db
@@ -106,8 +107,8 @@ def _attach(org: Organization, actor: User, doc: Document, name: str, mime: str,
 class _Notes(list):
     """What the import could not take as written (shown with the draft)."""
 
-    def add(self, template: str, **params) -> None:
-        self.append(Text(template, **params))
+    def add(self, text: Text) -> None:
+        self.append(text)
 
 
 def _minor(value: Decimal | None, currency: str, notes: _Notes, what: str, sign: int = 1) -> int | None:
@@ -118,8 +119,8 @@ def _minor(value: Decimal | None, currency: str, notes: _Notes, what: str, sign:
         return to_minor(value, currency)
     except MoneyError:
         rounded = round_money(value, currency)
-        notes.add("{what}: {value} has more decimals than {currency} allows; rounded to {rounded}.", what=what,
-                  value=f"{value:f}", currency=currency, rounded=f"{rounded:f}")
+        notes.add(Text("{what}: {value} has more decimals than {currency} allows; rounded to {rounded}.", what=what,
+                  value=f"{value:f}", currency=currency, rounded=f"{rounded:f}"))
         return to_minor(rounded, currency)
 
 
@@ -135,6 +136,10 @@ def _currency(invoice: einvoice_read.ReadInvoice) -> str:
         raise ActionError("file_unknown_currency", "The e-invoice's currency {currency} is not an ISO 4217 "
                           "currency.", "file", currency=invoice.currency or "-") from exc
     return code
+
+
+PARTY_FIELDS = {"vat_id": _n("VAT ID"), "email": _n("e-mail address"), "phone": _n("phone number"),
+                "country": _n("country"), "company_name": _n("name")}
 
 
 def _supplier(org: Organization, actor: User, party: einvoice_read.Party, notes: _Notes) -> Contact:
@@ -163,8 +168,9 @@ def _supplier(org: Organization, actor: User, party: einvoice_read.Party, notes:
     except InvalidInput as exc:  # keep what is valid; say what was left out
         bad = {e.field for e in exc.errors}
         for error in exc.errors:
-            notes.add("The supplier's {field} {value} was left out: {reason}", field=error.field or "",
-                      value=values.get(error.field or "", ""), reason=error.text)
+            notes.add(Text("The supplier's {field} {value} was left out: {reason}",
+                           field=Text(PARTY_FIELDS.get(error.field or "", _n("details"))),
+                           value=values.get(error.field or "", ""), reason=error.text))
         checked = check_values({k: ("" if k in bad else v) for k, v in values.items()})
     contact = Contact(org_id=org.id, is_customer=False, is_supplier=True, is_business=True,
                       currency="", locale="", **{k: v for k, v in checked.items() if k in values})
@@ -187,8 +193,8 @@ def _tax_rates(org: Organization) -> dict[tuple[str, Decimal], TaxRate]:
 def _quantized(value: Decimal, places: int, notes: _Notes, what: str) -> Decimal:
     exact = value.quantize(Decimal(1).scaleb(-places))
     if exact != value:
-        notes.add("{what}: {value} has more than {places} decimals; rounded to {rounded}.", what=what,
-                  value=f"{value:f}", places=places, rounded=f"{exact:f}")
+        notes.add(Text("{what}: {value} has more than {places} decimals; rounded to {rounded}.", what=what,
+                  value=f"{value:f}", places=places, rounded=f"{exact:f}"))
     return exact
 
 
@@ -235,7 +241,7 @@ def _adjustment_amount(adj: einvoice_read.ReadAdjustment, notes: _Notes, what) -
     if amount is None and adj.base is not None and adj.percent is not None:
         amount = adj.base * adj.percent / 100
     if amount is None:
-        notes.add("{what}: an allowance or charge without an amount was left out.", what=what)
+        notes.add(Text("{what}: an allowance or charge without an amount was left out.", what=what))
         return None
     return _quantized(amount, 4, notes, what)
 
@@ -279,8 +285,8 @@ def _corrected(org: Organization, supplier: Contact, number: str, notes: _Notes)
         Document.contact_id == supplier.id, Document.supplier_number == number[:60],
         Document.status != "cancelled").limit(1))
     if found is None:
-        notes.add("The invoice {number} it corrects is not among your purchases: this credit note stands alone.",
-                  number=number)
+        notes.add(Text("The invoice {number} it corrects is not among your purchases: this credit note stands alone.",
+                  number=number))
     return found
 
 
@@ -308,8 +314,8 @@ def _import(org: Organization, actor: User, invoice: einvoice_read.ReadInvoice, 
         days = (invoice.due_date - invoice.issue_date).days
         doc.payment_terms_days = min(max(days, 0), MAX_TERMS_DAYS)
         if days != doc.payment_terms_days:
-            notes.add("The due date {due} was not kept: it is {days} days after the invoice date.",
-                      due=invoice.due_date, days=days)
+            notes.add(Text("The due date {due} was not kept: it is {days} days after the invoice date.",
+                      due=invoice.due_date, days=days))
     doc.service_date = invoice.delivery_date or invoice.period_start
     doc.service_period_end = invoice.period_end if doc.service_date else None
     doc.buyer_reference = invoice.buyer_reference[:100]
@@ -321,7 +327,7 @@ def _import(org: Organization, actor: User, invoice: einvoice_read.ReadInvoice, 
     for number, read_line in enumerate(invoice.lines, start=1):
         doc.lines.append(_line(number, read_line, currency, rates, exemption, notes, unknown_units, sign))
     if unknown_units:
-        notes.add("The unit codes {codes} are shown as \"unit\".", codes=", ".join(sorted(unknown_units)))
+        notes.add(Text("The unit codes {codes} are shown as \"unit\".", codes=", ".join(sorted(unknown_units))))
     for kind_, items in (("allowance", invoice.allowances), ("charge", invoice.charges)):
         for adj in items:
             amount = _adjustment_amount(adj, notes, Text("The document"))
@@ -334,8 +340,8 @@ def _import(org: Organization, actor: User, invoice: einvoice_read.ReadInvoice, 
                 tax_category=category, tax_percent=rate, tax_rate_id=known.id if known else None,
                 exemption_note=exemption.get((category, rate), "")))
     if invoice.tax_currency and invoice.tax_currency.upper() != currency:
-        notes.add("The VAT total in {currency} (BT-111) is not kept: {amount}.", currency=invoice.tax_currency,
-                  amount=f"{invoice.tax_total_accounting:f}" if invoice.tax_total_accounting is not None else "-")
+        notes.add(Text("The VAT total in {currency} (BT-111) is not kept: {amount}.", currency=invoice.tax_currency,
+                  amount=f"{invoice.tax_total_accounting:f}" if invoice.tax_total_accounting is not None else "-"))
     doc.stated_totals = _stated(invoice, currency, notes, sign)
     if invoice.is_credit_note and invoice.preceding_invoice:
         doc.related_id = _corrected(org, supplier, invoice.preceding_invoice, notes)

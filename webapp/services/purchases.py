@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from webapp.domain import status as status_table
 from webapp.domain.errors import ActionError, Text
+from webapp.domain.units import _n
 from webapp.extensions import db
 from webapp.models import Contact, Document, Organization, User
 from webapp.models.numbering import series_kind
@@ -130,9 +131,9 @@ class Difference:
     calculated: int
 
 
-TOTAL_NAMES = {"line_total": "Sum of the lines (BT-106)", "allowance_total": "Discounts (BT-107)",
-               "charge_total": "Charges (BT-108)", "net_total": "Total without VAT (BT-109)",
-               "tax_total": "VAT (BT-110)", "gross_total": "Total with VAT (BT-112)"}
+TOTAL_NAMES = {"line_total": _n("Sum of the lines (BT-106)"), "allowance_total": _n("Discounts (BT-107)"),
+               "charge_total": _n("Charges (BT-108)"), "net_total": _n("Total without VAT (BT-109)"),
+               "tax_total": _n("VAT (BT-110)"), "gross_total": _n("Total with VAT (BT-112)")}
 
 
 def differences(doc: Document) -> list[Difference]:
