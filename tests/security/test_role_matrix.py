@@ -38,7 +38,9 @@ ALLOWED = {
     "customers.fields": OWNER, "customers.delete_field": OWNER,
     "payments.index": ALL,
     "purchases.index": ALL, "purchases.inbox_page": ALL, "purchases.upload": ALL, "purchases.supplier_file": ALL,
-    "purchases.create": OWNER_BOOKKEEPER,
+    "purchases.create": OWNER_BOOKKEEPER, "purchases.categories": ALL,
+    **{f"purchases.{name}": OWNER_BOOKKEEPER for name in (
+        "add_category", "change_category", "archive_category", "add_common_categories")},
     "invoices.index": ALL, "invoices.show": ALL, "invoices.pdf": ALL, "invoices.einvoice_xml": ALL,
     "public.einvoice": PUBLIC, "invoices.note_file": ALL,
     "invoices.note_first_file": ALL, "invoices.add_note_files": ALL,
@@ -53,7 +55,8 @@ ALLOWED = {
     **{f"invoices.{name}": OWNER_STAFF for name in (
         "new", "create", "create_with_customer", "edit", "update_header", "customer_search", "change_customer",
         "new_customer", "add_line", "update_line", "apply_product", "product_search", "remove_line", "move_line",
-        "add_adjustment", "update_adjustment", "remove_adjustment", "duplicate", "convert", "set_attributes", "set_deductions")},
+        "add_adjustment", "update_adjustment", "remove_adjustment", "duplicate", "convert", "set_attributes", "set_deductions",
+        "quick_entry")},
     "settings.logo": ALL,
     "settings.audit_log": OWNER_BOOKKEEPER,  # the bookkeeper reads everything
     **{f"settings.{name}": OWNER for name in (
@@ -82,6 +85,10 @@ def world(f, org, owner):
     note = notes.add(org, owner, issued, "n", [notes.Upload("n.pdf", b"%PDF-1.4 x")])
     job = ImportJob(org_id=org.id, filename="c.csv", content="Company\nX\n", mapping={"0": "company_name"})
     db.session.add(job)
+    from webapp.models import ExpenseCategory
+
+    category = ExpenseCategory(org_id=org.id, name=f"Rent {draft.id}")
+    db.session.add(category)
     db.session.commit()
     return {"contact_id": contact.id, "product_id": f.product(org, "Bread").id,
             "rate_id": db.session.scalar(select(TaxRate.id).where(TaxRate.org_id == org.id)),
@@ -92,7 +99,7 @@ def world(f, org, owner):
             "event_id": db.session.scalar(select(AuditEvent.id).where(AuditEvent.org_id == org.id)),
             "org_id": org.id, "draft": draft, "issued": issued, "line_id": draft.lines[0].id,
             "adjustment_id": adjustment.id, "payment_id": payment.id, "note_id": note.id, "file_id": note.files[0].id,
-            "token": issued.public_token, "kind": "invoice", **webhook_ids(org)}
+            "token": issued.public_token, "kind": "invoice", "category_id": category.id, **webhook_ids(org)}
 
 
 def webhook_ids(org) -> dict:

@@ -141,3 +141,44 @@ def test_the_suppliers_page_lists_its_purchases_and_what_is_to_pay(owner):
     balance = page.split('id="supplier-balance"')[1].split("</p>")[0]
     assert "To pay" in balance and "4.675,00" in balance or "4,675.00" in balance
     assert 'id="customer-invoices"' not in page  # a supplier only: no sales block
+
+
+def test_a_paper_invoice_typed_as_net_and_vat_per_rate(owner, f):
+    from webapp.models import TaxRate
+    from webapp.services import purchases
+
+    supplier = f.contact(owner.org, company="Druckerei Papier")
+    doc = purchases.new_purchase(owner.org, owner.user, supplier)
+    db.session.commit()
+    rates = {r.percent.normalize(): r for r in db.session.query(TaxRate).filter_by(org_id=owner.org.id)}
+    editor = owner.client.get(f"/invoices/{doc.id}/edit").get_data(as_text=True)
+    assert 'id="quick-entry"' in editor
+    # VAT as printed: 19 % of 100.03 is 19.01 (the supplier printed 19.00), 7 % as calculated
+    answer = owner.client.post(f"/invoices/{doc.id}/quick-entry", data={
+        "version": doc.version, "q0-tax_rate_id": rates[19].id, "q0-net": "100,03", "q0-tax": "19,00",
+        "q1-tax_rate_id": rates[7].id, "q1-net": "50,00", "q1-tax": "", "q2-tax_rate_id": "0", "q2-net": ""})
+    assert answer.status_code == 303, answer.get_data(as_text=True)[:300]
+    db.session.expire_all()
+    doc = db.session.get(Document, doc.id)
+    assert [(f"{line.unit_price.normalize():f}", f"{line.tax_percent.normalize():f}") for line in doc.lines] == [
+        ("100.03", "19"), ("50", "7")]
+    assert (doc.net_total, doc.tax_total, doc.gross_total) == (15003, 1900 + 350, 15003 + 2250)
+    assert [(str(d.where), d.stated, d.calculated) for d in purchases.differences(doc)] == [
+        ("VAT (BT-110)", 2250, 2251), ("Total with VAT (BT-112)", 17253, 17254), ("VAT S 19 %: VAT", 1900, 1901)]
+    again = owner.client.post(f"/invoices/{doc.id}/quick-entry", data={
+        "version": doc.version, "q0-tax_rate_id": rates[19].id, "q0-net": "1"})
+    assert again.status_code == 422 and len(db.session.get(Document, doc.id).lines) == 2
+
+
+def test_a_quick_entry_with_a_wrong_amount_says_where(owner, f):
+    from webapp.services import purchases
+
+    doc = purchases.new_purchase(owner.org, owner.user, f.contact(owner.org, company="X"))
+    db.session.commit()
+    for data, message in (({"q0-net": "abc"}, "q0-net"), ({"q0-net": "1,234"}, "at most 2 decimal places"),
+                          ({"q0-net": ""}, "Enter the net amount of at least one rate.")):
+        answer = owner.client.post(f"/invoices/{doc.id}/quick-entry", data={"version": doc.version, **data})
+        assert answer.status_code == 422, data
+        assert message in answer.get_data(as_text=True) or message == "q0-net", data
+    db.session.expire_all()
+    assert db.session.get(Document, doc.id).lines == []

@@ -34,7 +34,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "add_notes": frozenset(ROLES),
     "manage_api": frozenset({OWNER}),  # API tokens and webhooks
     "book_purchases": frozenset({OWNER, BOOKKEEPER}),  # suppliers' invoices: enter, book, pay
-    "upload_purchases": frozenset(ROLES),  # the purchases inbox: a supplier's file becomes a draft to book
+    "upload_purchases": frozenset(ROLES),
+    "manage_expense_categories": frozenset({OWNER, BOOKKEEPER}),  # the list purchase lines are booked to  # the purchases inbox: a supplier's file becomes a draft to book
 }
 
 

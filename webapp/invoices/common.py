@@ -3,6 +3,7 @@ page (the full page a refused note or a reload renders)."""
 from __future__ import annotations
 
 import secrets
+from functools import partial
 
 from babel.numbers import format_decimal
 from flask import abort, request
@@ -22,6 +23,7 @@ from webapp.models import (AuditEvent, Contact, Document, DocumentAdjustment, Do
 from webapp.services import (attributes, automatic_tax, deductions, einvoice_xml, issuing, links, payments, purchases,
                              snapshots)
 from webapp.domain.errors import text_from_json
+from webapp.services import expense_categories
 from webapp.services import notes as note_rules
 from webapp.services.drafts import PAYMENT_TERMS
 from webapp.tenancy import current_actor, current_org, get_or_404, scoped
@@ -102,11 +104,47 @@ def _as_entered(form, item, formdata) -> None:
             form.tax_rate_id.data = KEEP_TAX
 
 
-def line_form(line: DocumentLine, choices, formdata=None) -> LineForm:
+def category_choices(doc: Document, lines) -> list:
+    """A purchase's expense categories to choose from (the archived ones ``lines`` still use too); none for sales."""
+    if doc.flow != "purchases":
+        return []
+    keep = {line.expense_category_id for line in lines if line.expense_category_id}
+    return [(0, "—"), *((c.id, c.label) for c in expense_categories.of(doc.org_id, keep=keep))]
+
+
+QUICK_ROWS = 3  # the quick entry's rows on screen (usecases/inbox.MAX_QUICK_ROWS may be sent)
+
+
+def quick_forms(doc: Document, formdata=None) -> list:
+    """The quick entry's rows of a purchase draft without lines (``q0``, ``q1`` ...): rate, net, VAT, category."""
+    if doc.flow != "purchases" or doc.lines:
+        return []
+    from webapp.purchases.forms import QuickRowForm
+
+    from webapp.services.calculation import default_tax_rate
+
+    rate_list, categories = rate_choices(rates([])), category_choices(doc, [])
+    default = default_tax_rate(current_org())
+    forms = []
+    for index in range(QUICK_ROWS):
+        form = QuickRowForm(formdata=formdata, prefix=f"q{index}")
+        form.tax_rate_id.choices, form.expense_category_id.choices = rate_list, categories
+        if formdata is None and index == 0 and default is not None:
+            form.tax_rate_id.data = default.id
+        forms.append(form)
+    return forms
+
+
+def line_form(line: DocumentLine, choices, formdata=None, categories=None) -> LineForm:
     form = LineForm(formdata=formdata, obj=line, prefix=f"l{line.id}", tax_rate_id=line.tax_rate_id or 0)
     automatic = line.document is not None and line.document.automatic_tax
     form.tax_rate_id.choices = rate_choices(choices, automatic)
     _as_entered(form, line, formdata)
+    if line.document is not None and line.document.flow == "purchases":
+        form.expense_category_id.choices = categories if categories is not None else category_choices(
+            line.document, [line])
+        if formdata is None:
+            form.expense_category_id.data = line.expense_category_id or 0
     form.tax_code.choices = line_tax_code_choices(current_org().default_tax_code)
     return form
 
@@ -135,7 +173,10 @@ def line_context(doc: Document, lines=(), **extra) -> dict:
     seller, buyer = parties(doc)
     context = {"doc": doc, "rates": rates(rate_ids), "terms": PAYMENT_TERMS, "seller": seller, "buyer": buyer,
                "problems": issuing.issue_problems(current_org(), doc), "button_form": ButtonForm(),
-               "header_form_for": header_form, "deduction_choices": deduction_choices, "line_form_for": line_form, "adjustment_form_for": adjustment_form,
+               "header_form_for": header_form, "deduction_choices": deduction_choices,
+               "line_form_for": partial(line_form, categories=category_choices(
+                   doc, doc.lines if lines is None else lines)) if doc.flow == "purchases" else line_form,
+               "adjustment_form_for": adjustment_form, "quick_forms_for": quick_forms,
                "quick_form": QuickCustomerForm(formdata=None, country=current_org().country),
                "tax_explanation": automatic_tax.explanation, "tax_warning": automatic_tax.warning}
     context.update(extra)

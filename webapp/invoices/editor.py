@@ -20,7 +20,8 @@ from webapp.forms import ButtonForm, clean_line, id_arg
 from webapp.htmx import is_htmx, redirect_to, render
 from webapp.invoices import bp
 from webapp.i18n import customer_language, document_locale
-from webapp.invoices.common import (KEEP_TAX, customer_matches, editor_context, header_form, line_context, line_form, load,
+from webapp.usecases import inbox as inbox_usecases
+from webapp.invoices.common import (KEEP_TAX, quick_forms, customer_matches, editor_context, header_form, line_context, line_form, load,
                                     parties, rates, adjustment_form, sent_version)
 from webapp.invoices.forms import HeaderForm, LineForm, QuickCustomerForm
 from webapp.models import Document, DocumentLine, Product
@@ -290,6 +291,26 @@ def _lines_answer(doc: Document, lines=(), moved=(), **headers):
     return response
 
 
+@bp.post("/<int:document_id>/quick-entry")
+@require_document_permission("edit")
+@on_refusal(_stale)
+def quick_entry(document_id: int):
+    """A purchase typed from paper: net and VAT per rate become its lines (a plain post: the editor anew)."""
+    doc = load(document_id)
+    forms = quick_forms(doc, request.form)
+    if all(f.validate() for f in forms):
+        rows = [inbox_usecases.QuickRowInput(tax_rate_id=f.tax_rate_id.data or None, net=f.net.decimal,
+                                             tax=f.tax.decimal, expense_category_id=f.expense_category_id.data or None)
+                for f in forms]
+        with refused(forms[0] if forms else None, default_field="net") as refusal:
+            inbox_usecases.quick_entry(current_actor(), document_id, sent_version(), rows)
+            return redirect_to(url_for("invoices.edit", document_id=document_id))
+        if _about_the_draft(refusal.error):
+            return _stale(refusal.error, document_id)
+        doc = load(document_id)
+    return render("invoices/edit.html", status=422, **editor_context(doc, quick_forms=forms))
+
+
 @bp.post("/<int:document_id>/lines")
 @require_document_permission("edit")
 @on_refusal(_stale)
@@ -320,6 +341,8 @@ def update_line(document_id: int, line_id: int):
                             unit_price=form.unit_price.decimal, discount_percent=form.discount_percent.decimal,
                             tax_rate_id=form.tax_rate_id.data if form.tax_rate_id.data not in (0, KEEP_TAX) else None,
                             keep_tax=form.tax_rate_id.data == KEEP_TAX,
+                            set_category=doc.flow == "purchases",
+                            expense_category_id=form.expense_category_id.data or None,
                             tax_code=form.tax_code.data if doc.automatic_tax else None)
     with refused(form, default_field="quantity") as refusal:
         change = drafts.change_line(current_actor(), document_id, line_id, sent_version(), data)

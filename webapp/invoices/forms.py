@@ -40,6 +40,9 @@ class LineForm(Form):
     discount_percent = DecimalText(_l("Discount %"), places=4, allow_negative=False)
     tax_rate_id = SelectField(_l("Tax"), coerce=int)
     tax_code = SelectField(_l("Tax code"), choices=[])  # with automatic VAT (common.line_form sets the choices)
+    # a purchase line's expense category (common.line_form sets the choices; the use case checks the one sent)
+    expense_category_id = SelectField(_l("Category"), coerce=lambda v: int(v) if v not in (None, "") else 0,
+                                      choices=[], validate_choice=False)
 
     def validate_quantity(self, field):
         if field.errors:

@@ -1,7 +1,7 @@
 """All models, imported here so Alembic and the app see the whole schema."""
 from webapp.models.api import ApiToken, IdempotentRequest
 from webapp.models.audit import AuditEvent
-from webapp.models.catalog import Product, TaxRate
+from webapp.models.catalog import ExpenseCategory, Product, TaxRate
 from webapp.models.contact import Contact, ContactFieldValue, CustomField, DocumentFieldValue
 from webapp.models.document import Document, DocumentAdjustment, DocumentLine, DocumentLineAdjustment, DocumentNote
 from webapp.models.document import DocumentDeduction, DocumentEInvoice, DocumentFile, DocumentNoteFile
@@ -35,6 +35,7 @@ __all__ = [
     "ImportJob",
     "Product",
     "TaxRate",
+    "ExpenseCategory",
     "Invitation",
     "Membership",
     "NumberCounter",

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import false, Boolean, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.domain.tax import TAX_CATEGORIES
@@ -71,3 +71,21 @@ class Product(db.Model):
     def refresh_search(self) -> None:
         self.sort_name = self.name.lower()[:200]
         self.search_text = " ".join(p for p in (self.name, self.sku, (self.description or "")[:200]) if p).lower()
+
+
+class ExpenseCategory(db.Model):
+    """What a purchase line was for (rent, materials, software ...): the organization's own short list, with an
+    optional account number of its chart of accounts for the accountant. Archived, never deleted, once in use."""
+    __tablename__ = "expense_category"
+    __table_args__ = (UniqueConstraint("org_id", "name", name="uq_expense_category_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    account: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    archived: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} ({self.account})" if self.account else self.name

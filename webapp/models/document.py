@@ -271,11 +271,15 @@ class DocumentLine(db.Model):
     tax_rule: Mapped[str] = mapped_column(String(40), default="", server_default="")
     tax_decision: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     stated_net: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # a supplier's BT-131 (inbox)
+    # a purchase line: what it was for (models/catalog.ExpenseCategory); sales lines have none
+    expense_category_id: Mapped[int | None] = mapped_column(
+        ForeignKey("expense_category.id", ondelete="RESTRICT"), nullable=True, index=True)
     # a credit note's line: the invoice line it credits (the quantity credited is the negated quantity)
     source_line_id: Mapped[int | None] = mapped_column(ForeignKey("document_line.id", ondelete="SET NULL"),
                                                        nullable=True, index=True)
 
     document: Mapped[Document] = relationship(back_populates="lines")
+    expense_category: Mapped["ExpenseCategory | None"] = relationship(lazy="selectin")  # noqa: F821
     # EN 16931 BG-27 / BG-28: the line's own allowances and charges (in its net amount, BT-131)
     adjustments: Mapped[list["DocumentLineAdjustment"]] = relationship(
         back_populates="line", order_by="DocumentLineAdjustment.position", cascade="all, delete-orphan",

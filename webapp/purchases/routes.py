@@ -1,7 +1,8 @@
 """The purchases list, the inbox (upload a supplier's files) and a purchase's supplier file."""
 from __future__ import annotations
 
-from flask import abort, current_app, request, url_for
+from flask import abort, current_app, flash, request, url_for
+from flask_babel import gettext as _, ngettext
 
 from webapp.domain import status as status_table
 from webapp.extensions import db
@@ -11,6 +12,9 @@ from webapp.purchases import bp
 from webapp.queries import documents as document_queries
 from webapp.services import inbox, storage
 from webapp.tenancy import current_actor, current_org, require_permission
+from webapp.purchases.forms import CategoryForm
+from webapp.services import expense_categories
+from webapp.usecases import expense_categories as category_usecases
 from webapp.usecases import inbox as inbox_usecases
 from webapp.usecases.inbox import MAX_FILES, Upload
 from webapp.web.actions import refused
@@ -81,3 +85,61 @@ def supplier_file(document_id: int):
     if path is None:
         abort(404)
     return stored_file(path, file.file_name, file.file_mime)
+
+
+# --- expense categories ------------------------------------------------------------------------------------
+
+def _categories_page(status: int = 200, new_form: CategoryForm | None = None, forms: dict | None = None):
+    categories = expense_categories.of(current_org().id, include_archived=True)
+    forms = forms or {}
+    rows = [(c, forms.get(c.id) or CategoryForm(formdata=None, obj=c, prefix=f"c{c.id}")) for c in categories]
+    return render("purchases/categories.html", status=status, rows=rows,
+                  new_form=new_form or CategoryForm(formdata=None, prefix="new"))
+
+
+@bp.get("/categories")
+@require_permission("view")
+def categories():
+    return _categories_page()
+
+
+@bp.post("/categories")
+@require_permission("manage_expense_categories")
+def add_category():
+    form = CategoryForm(prefix="new")
+    with refused(form, default_field="name"):
+        category = category_usecases.add_category(current_actor(), category_usecases.CategoryInput(
+            form.name.data or "", form.account.data or ""))
+        flash(_("The category %(name)s was added.", name=category.name), "success")
+        return redirect_to(url_for("purchases.categories"))
+    return _categories_page(422, new_form=form)
+
+
+@bp.post("/categories/<int:category_id>")
+@require_permission("manage_expense_categories")
+def change_category(category_id: int):
+    form = CategoryForm(prefix=f"c{category_id}")
+    with refused(form, default_field="name"):
+        category = category_usecases.change_category(current_actor(), category_id, category_usecases.CategoryInput(
+            form.name.data or "", form.account.data or ""))
+        flash(_("The category %(name)s was saved.", name=category.name), "success")
+        return redirect_to(url_for("purchases.categories"))
+    return _categories_page(422, forms={category_id: form})
+
+
+@bp.post("/categories/<int:category_id>/archive")
+@require_permission("manage_expense_categories")
+def archive_category(category_id: int):
+    archived = request.form.get("archived", "1") != "0"
+    category = category_usecases.set_archived(current_actor(), category_id, archived)
+    flash(_("The category %(name)s was archived.", name=category.name) if archived
+          else _("The category %(name)s is in use again.", name=category.name), "success")
+    return redirect_to(url_for("purchases.categories"))
+
+
+@bp.post("/categories/common")
+@require_permission("manage_expense_categories")
+def add_common_categories():
+    added = category_usecases.add_common_categories(current_actor(), _)
+    flash(ngettext("%(num)d category was added.", "%(num)d categories were added.", added), "success")
+    return redirect_to(url_for("purchases.categories"))

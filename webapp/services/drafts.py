@@ -216,7 +216,7 @@ def apply_product(doc: Document, line: DocumentLine, product: Product) -> set[in
 
 
 LINE_FIELDS = ("description", "quantity", "unit", "unit_price", "discount_percent", "base_quantity", "period_start",
-               "period_end", "tax_code")
+               "period_end", "tax_code", "expense_category_id")
 
 
 def line_adjustments(allowances=(), charges=()) -> list[DocumentLineAdjustment]:

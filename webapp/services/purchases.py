@@ -20,7 +20,7 @@ from webapp.domain import status as status_table
 from webapp.domain.errors import ActionError, Text
 from webapp.domain.units import _n
 from webapp.extensions import db
-from webapp.models import Contact, Document, Organization, User
+from webapp.models import Contact, Document, Organization, TaxRate, User
 from webapp.models.numbering import series_kind
 from webapp.models.types import utcnow
 from webapp.services import audit
@@ -174,3 +174,58 @@ def differences(doc: Document) -> list[Difference]:
             found.append(Difference(Text("VAT {category} {rate} %: base", **where), 0,
                                     to_minor(group.base, doc.currency)))
     return found
+
+
+@dataclass(frozen=True)
+class QuickRow:
+    """One VAT rate of a supplier's invoice typed from paper: its net amount and, as printed, its VAT."""
+    rate: TaxRate | None
+    net: Decimal
+    tax: Decimal | None = None  # None: as the calculator gets it
+    category_id: int | None = None
+    description: str = ""
+
+
+QUICK_DESCRIPTION = Text("Net amount at {rate} %")
+
+
+def quick_entry(doc: Document, rows: list[QuickRow]) -> None:
+    """A draft without lines gets one line per rate (quantity 1, the net amount as its price, the rate's VAT); where
+    VAT is typed as printed, the figures typed are the document's (``stated_totals``, as an imported e-invoice's):
+    ``differences`` then names a VAT amount the calculator gets otherwise."""
+    from webapp.domain.money import to_minor
+    from webapp.services.calculation import apply_rate
+    from webapp.models import DocumentLine
+
+    require(doc, "edit")
+    if doc.lines:
+        raise ActionError("quick_entry_has_lines", "The quick entry is for a draft without lines.")
+    for position, row in enumerate(rows):
+        line = DocumentLine(position=position, quantity=Decimal(1), unit="lump_sum", unit_price=row.net,
+                            expense_category_id=row.category_id,
+                            description=row.description or str(Text(QUICK_DESCRIPTION.template,
+                                                                    rate=(row.rate.percent if row.rate else 0))))
+        apply_rate(line, row.rate)
+        line.stated_net = to_minor(row.net, doc.currency)
+        doc.lines.append(line)
+    db.session.flush()
+    if any(row.tax is not None for row in rows):
+        from webapp.services.calculation import compute
+
+        totals = compute(doc)
+        groups: dict[tuple[str, Decimal], list] = {}
+        for row, line in zip(rows, doc.lines):
+            key = (line.tax_category, line.tax_percent.normalize())
+            base, tax = groups.get(key, [0, None])
+            typed = to_minor(row.tax, doc.currency) if row.tax is not None else None
+            groups[key] = [base + to_minor(row.net, doc.currency),
+                           typed if tax is None else (tax + typed if typed is not None else tax)]
+        calculated = {(g.category, g.rate.normalize()): to_minor(g.tax, doc.currency) for g in totals.tax_groups}
+        breakdown = [{"category": c, "rate": f"{r:f}", "base": base, "tax": tax if tax is not None else calculated[(c, r)],
+                      "note": ""} for (c, r), (base, tax) in groups.items()]
+        net = sum(g["base"] for g in breakdown)
+        tax = sum(g["tax"] for g in breakdown)
+        doc.stated_totals = {"line_total": net, "allowance_total": 0, "charge_total": 0, "net_total": net,
+                             "tax_total": tax, "gross_total": net + tax, "prepaid": 0, "rounding": 0,
+                             "payable": net + tax, "tax_breakdown": breakdown}
+    recalculate(doc)

@@ -19,7 +19,7 @@ from webapp.domain.units import UNITS
 from webapp.extensions import db
 from webapp.models import Contact, Document, DocumentAdjustment, DocumentLine, Product, TaxRate
 from webapp.models.types import utcnow
-from webapp.services import attributes, automatic_tax, contacts, deductions, drafts, notes, purchases
+from webapp.services import attributes, automatic_tax, contacts, deductions, drafts, expense_categories, notes, purchases
 from webapp.services.calculation import apply_rate, default_tax_rate
 from webapp.services.drafts import line_count  # noqa: F401 - the editor shows how many lines a draft has
 from webapp.usecases import Actor, load, usecase
@@ -214,6 +214,8 @@ class LineInput:
     base_quantity: Decimal | None = None  # BT-149: the unit price is per this many units
     period: LinePeriod | None = None
     keep_tax: bool = False  # keep the line's VAT as entered (a supplier's rate the organization has not)
+    set_category: bool = False  # a purchase line: set its expense category to ``expense_category_id``
+    expense_category_id: int | None = None
     allowances: tuple[LineAdjustmentInput, ...] | None = None
     charges: tuple[LineAdjustmentInput, ...] | None = None
     tax_code: str | None = None  # what the line sells for VAT (domain/tax_codes.py); "": its product's; None: unchanged
@@ -314,6 +316,12 @@ def change_line(actor: Actor, document_id: int, line_id: int, version: int | Non
               "unit_price": data.unit_price, "discount_percent": data.discount_percent or None}
     if data.tax_code is not None:
         values["tax_code"] = automatic_tax.checked_tax_code(data.tax_code)
+    if data.set_category:
+        if doc.flow != "purchases":
+            raise ActionError("category_for_purchases", "Only a purchase line has an expense category.",
+                              "expense_category_id")
+        values["expense_category_id"] = expense_categories.for_line(actor.org, data.expense_category_id,
+                                                                    line.expense_category_id)
     if data.base_quantity is not None:
         values["base_quantity"] = data.base_quantity
     if data.period is not None:

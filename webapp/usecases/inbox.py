@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from webapp.domain.errors import ActionError
 from webapp.extensions import db
@@ -70,3 +71,45 @@ def start_purchase(actor: Actor, kind: str = "invoice") -> Document:
     from webapp.services import purchases
 
     return purchases.new_purchase(actor.org, actor.user, None, kind)
+
+
+@dataclass(frozen=True)
+class QuickRowInput:
+    tax_rate_id: int | None
+    net: Decimal
+    tax: Decimal | None = None
+    expense_category_id: int | None = None
+
+
+MAX_QUICK_ROWS = 10
+
+
+@usecase
+def quick_entry(actor: Actor, document_id: int, version: int | None, rows: list[QuickRowInput]) -> Document:
+    """A purchase typed from paper: the net amount and VAT of each rate (services/purchases.quick_entry)."""
+    from webapp.domain.money import precision
+    from webapp.services import expense_categories, purchases
+    from webapp.usecases.documents import for_action
+    from webapp.usecases.drafts import _rate
+
+    doc = for_action(actor, document_id, "edit", version)
+    if doc.flow != "purchases":
+        raise ActionError("quick_entry_for_purchases", "The quick entry is for a supplier's invoice.")
+    rows = [r for r in rows if r.net is not None]
+    if not rows:
+        raise ActionError("quick_entry_empty", "Enter the net amount of at least one rate.", "rows.0.net")
+    if len(rows) > MAX_QUICK_ROWS:
+        raise ActionError("quick_entry_too_long", "At most {count} rates at once.", count=MAX_QUICK_ROWS)
+    places = precision(doc.currency)
+    checked = []
+    for index, row in enumerate(rows):
+        for name, amount in (("net", row.net), ("tax", row.tax)):
+            exponent = amount.as_tuple().exponent if amount is not None else 0
+            if isinstance(exponent, int) and -exponent > places:
+                raise ActionError("amount_precision", "{currency} amounts have at most {places} decimal places.",
+                                  f"rows.{index}.{name}", currency=doc.currency, places=places)
+        rate = _rate(actor, row.tax_rate_id, None)
+        checked.append(purchases.QuickRow(rate=rate, net=row.net, tax=row.tax, category_id=expense_categories.for_line(
+            actor.org, row.expense_category_id, None)))
+    purchases.quick_entry(doc, checked)
+    return doc
