@@ -148,15 +148,23 @@ class TransitionError(ActionError):
         super().__init__(code, message, **params)
 
 
+# what a purchase may do beyond the sales' table: a supplier's credit note is entered by hand (or read from its
+# e-invoice) and edited as its invoices are, where a sale's comes from the invoice it corrects
+PURCHASE_ACTIONS: dict[tuple[str, str], frozenset[str]] = {(CREDIT_NOTE, DRAFT): frozenset({"edit"})}
+
+
 def allowed(kind: str, status: str, action: str, flow: str = SALES) -> bool:
     if flow == PURCHASES and action in NOT_FOR_PURCHASES:
         return False
+    if flow == PURCHASES and action in PURCHASE_ACTIONS.get((kind, status), frozenset()):
+        return True
     return action in ACTIONS.get((kind, status), frozenset())
 
 
 def actions_of(kind: str, status: str, flow: str = SALES) -> frozenset[str]:
     """What a document of ``kind`` and ``flow`` may do in ``status``."""
-    return frozenset(a for a in ACTIONS.get((kind, status), ()) if allowed(kind, status, a, flow))
+    extra = PURCHASE_ACTIONS.get((kind, status), frozenset()) if flow == PURCHASES else frozenset()
+    return frozenset(a for a in {*ACTIONS.get((kind, status), ()), *extra} if allowed(kind, status, a, flow))
 
 
 # The refusals, each a whole sentence (translators cannot build one from "cancelled", "invoice" and "sent").

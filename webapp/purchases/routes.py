@@ -1,6 +1,8 @@
 """The purchases list, the inbox (upload a supplier's files) and a purchase's supplier file."""
 from __future__ import annotations
 
+from datetime import date
+
 from flask import abort, current_app, flash, request, url_for
 from flask_babel import gettext as _, ngettext
 
@@ -9,7 +11,10 @@ from webapp.extensions import db
 from webapp.htmx import is_htmx, redirect_to, render
 from webapp.models import Contact
 from webapp.purchases import bp
+from webapp.forms import date_arg
+from webapp.domain.units import _n
 from webapp.queries import documents as document_queries
+from webapp.queries import vat as vat_queries
 from webapp.services import inbox, storage
 from webapp.tenancy import current_actor, current_org, require_permission
 from webapp.purchases.forms import CategoryForm
@@ -85,6 +90,21 @@ def supplier_file(document_id: int):
     if path is None:
         abort(404)
     return stored_file(path, file.file_name, file.file_mime)
+
+
+@bp.get("/vat")
+@require_permission("view")
+def input_vat():
+    """The input VAT of the purchases booked in a period (default: this quarter so far), per rate."""
+    errors: list = []
+    today = date.today()
+    quarter_start = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+    given = "from" in request.args or "to" in request.args
+    date_from = date_arg(request.args, "from", _n("From"), errors) if given else quarter_start
+    date_to = date_arg(request.args, "to", _n("Until"), errors) if given else today
+    rows = vat_queries.vat_per_rate(current_org().id, "purchases", date_from, date_to)
+    return render("purchases/vat.html", status=422 if errors else 200, rows=rows, errors=errors,
+                  date_from=date_from, date_to=date_to)
 
 
 # --- expense categories ------------------------------------------------------------------------------------
