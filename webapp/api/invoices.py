@@ -211,6 +211,10 @@ class InvoiceIn(Input):
                                                      "supplier); the customer is your organization")
     supplier_number: text(60, "flow purchases: the supplier's own number of its invoice, unique per supplier",
                           examples=["RE-2026-0815"]) | None = None
+    self_billed: bool = Field(False, description="flow purchases, kind invoice: you make the invoice out for the "
+                                                 "supplier (self-billing, seed 001's marketplace payouts); finalize "
+                                                 "numbers it in your self-billing series and makes its PDF and "
+                                                 "Factur-X of type code 389")
     recipient_identifier: text(100, "Instead of customer_id (seed 004): your own id of the customer; the customer "
                                     "with this external_id, else a new one made from recipient",
                                examples=["shop-customer-4711"]) | None = None
@@ -427,6 +431,7 @@ class InvoiceOut(Output):
     customer_id: str | None = Field(description="Sales: the customer")
     supplier_id: str | None = Field(description="Purchases: the supplier")
     supplier_number: str | None = Field(description="Purchases: the supplier's own number")
+    self_billed: bool = Field(description="Purchases: made out by you for the supplier (type code 389)")
     customer_name: str
     price_tax_inclusive: bool
     payment_terms: dict
@@ -615,7 +620,7 @@ def invoice_json(doc: Document, with_items: bool = True, attribute_values: dict 
         "currency": doc.currency,
         "customer_id": str(doc.contact_id) if doc.contact_id and doc.flow == "sales" else None,
         "supplier_id": str(doc.contact_id) if doc.contact_id and doc.flow == "purchases" else None,
-        "supplier_number": doc.supplier_number,
+        "supplier_number": doc.supplier_number, "self_billed": doc.self_billed,
         "customer_name": doc.buyer_name, "price_tax_inclusive": doc.prices_include_tax,
         "payment_terms": {"type": "NET", "days": doc.payment_terms_days}, "notes": doc.notes,
         "customer_reference": doc.customer_reference, "buyer_reference": doc.buyer_reference,
@@ -650,7 +655,7 @@ def invoice_json(doc: Document, with_items: bool = True, attribute_values: dict 
         "kpis": None, "created_by": None, "created_on": doc.created_at, "last_updated_by": None,
         "last_updated_on": doc.updated_at, "issued_on": doc.issued_at, "version": doc.version,
         "pdf_url": url_for("api.invoice_pdf", document_id=doc.id, _external=True)
-        if not doc.is_draft and doc.flow == "sales" else None,
+        if not doc.is_draft and (doc.flow == "sales" or doc.self_billed) else None,
         "customer_url": (url_for("public.document", token=doc.public_token, _external=True)
                          if doc.public_token else None),
         "credit_note_ids": None,
@@ -782,7 +787,7 @@ def _one_customer(body: InvoiceIn) -> None:
                 "A purchase's customer is your organization: give supplier_id only."),
                 [{"code": "customer_of_purchase", "detail": "", "pointer": "/customer_id"}])
         return
-    if body.supplier_id is not None or body.supplier_number is not None:
+    if body.supplier_id is not None or body.supplier_number is not None or body.self_billed:
         raise problems.Problem(422, "supplier_of_sale", gettext(
             "supplier_id and supplier_number are for purchases (flow purchases)."),
             [{"code": "supplier_of_sale", "detail": "", "pointer": "/supplier_id"}])
@@ -858,7 +863,7 @@ def _document_input(body: InvoiceIn) -> draft_usecases.DocumentInput:
         recipient = CustomerInput(values=values, custom=body.recipient.custom_fields)
     return draft_usecases.DocumentInput(
         contact_id=int(body.supplier_id if body.flow == "purchases" else body.customer_id or 0) or None,
-        flow=body.flow, supplier_number=body.supplier_number,
+        flow=body.flow, supplier_number=body.supplier_number, self_billed=body.self_billed,
         recipient_identifier=body.recipient_identifier, recipient=recipient,
         custom_attributes=body.custom_attributes, kind=kind, currency=body.currency, prices_include_tax=inclusive,
         payment_terms_days=body.payment_terms.days if body.payment_terms else None,

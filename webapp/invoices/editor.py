@@ -132,6 +132,7 @@ def _header_input(doc: Document, form: HeaderForm) -> drafts.HeaderInput:
         is_advance=form.advance.data if doc.kind == "invoice" else None,
         automatic_tax=form.automatic_tax.data,
         supplier_number=form.supplier_number.data if doc.flow == "purchases" else None,
+        self_billed=form.self_billed.data if doc.flow == "purchases" and doc.kind == "invoice" else None,
         **({} if doc.kind == "quote" else {"buyer_reference": form.buyer_reference.data,
                                            "e_invoice_format": form.e_invoice.data}))
 

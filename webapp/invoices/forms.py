@@ -85,6 +85,9 @@ class HeaderForm(Form):
     payment_terms_custom = IntegerField(_l("Days"), validators=[Optional(), NumberRange(0, 365, _l("Between 0 and 365 days."))])
     customer_reference = StringField(_l("Customer reference / PO"), validators=[Length(max=100)])
     supplier_number = StringField(_l("Supplier's invoice number"), validators=[Length(max=60)])  # purchases
+    self_billed = BooleanField(_l("Self-billed"), description=_l(
+        "You make this invoice out for the supplier, as agreed with them: numbered in your self-billing series, "
+        "with a PDF and an e-invoice of type 389."))
     buyer_reference = StringField(_l("Buyer reference (Leitweg-ID)"), validators=[Length(max=100)],
                                   description=_l("Empty: the customer's, if it has one."))
     # the choices name the customer's format (common.header_form); "customer": decided at issue

@@ -96,6 +96,9 @@ class Document(db.Model):
     # a purchase read from a supplier's e-invoice: the totals and VAT breakdown it states, in minor units
     # (services/inbox.py); they are the document's figures, whatever the calculator gets (purchases.differences)
     stated_totals: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    # a purchase invoice the organization makes out for its supplier (self-billing, type code 389): its own series,
+    # a PDF and a Factur-X whose seller is the supplier (services/purchases.book)
+    self_billed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     notes: Mapped[str] = mapped_column(Text, default="")
     discount_percent: Mapped[Decimal | None] = mapped_column(ScaledDecimal(4), nullable=True)
     buyer_name: Mapped[str] = mapped_column(String(200), default="")  # for lists and search
@@ -346,7 +349,7 @@ FROZEN_FIELDS = frozenset({
     "discount_percent", "order_reference", "imported", "buyer_reference", "e_invoice_format", "buyer_name", "search_text", "seller", "buyer", "line_total", "allowance_total", "charge_total",
     "net_total", "tax_total", "gross_total", "tax_breakdown", "org_id", "pdf", "pdf_sha256", "valid_until",
     "related_id", "exchange_rate", "tax_total_accounting", "accounting_currency", "advance", "prepaid_total",
-    "automatic_tax", "distance_sales_eur", "supplier_number", "stated_totals",
+    "automatic_tax", "distance_sales_eur", "supplier_number", "stated_totals", "self_billed",
 })
 
 

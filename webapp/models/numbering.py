@@ -22,13 +22,17 @@ DEFAULT_FORMATS = {
     # purchases: the organization's own booking (voucher) numbers of suppliers' documents, in the order booked
     "purchase_invoice": "PUR-{YYYY}-{SEQ:4}",
     "purchase_credit_note": "PCN-{YYYY}-{SEQ:4}",
+    # self-billed invoices the organization makes out for its suppliers (type code 389), in the order of their dates
+    "self_billing": "SB-{YYYY}-{SEQ:4}",
 }
 # a purchases series -> the kind of document it numbers (flow purchases)
-PURCHASE_SERIES = {"purchase_invoice": "invoice", "purchase_credit_note": "credit_note"}
+PURCHASE_SERIES = {"purchase_invoice": "invoice", "purchase_credit_note": "credit_note", "self_billing": "invoice"}
 
 
-def series_kind(kind: str, flow: str) -> str:
+def series_kind(kind: str, flow: str, self_billed: bool = False) -> str:
     """The series a document of ``kind`` and ``flow`` takes its number from."""
+    if self_billed:
+        return "self_billing"
     return f"purchase_{kind}" if flow == "purchases" else kind
 
 

@@ -61,7 +61,7 @@ def set_contact(doc: Document, contact: Contact) -> None:
 HEADER_FIELDS = ("currency", "prices_include_tax", "chosen_issue_date", "service_date", "service_period_end",
                  "payment_terms_days", "customer_reference", "notes", "discount_percent", "valid_until",
                  "order_reference", "buyer_reference", "e_invoice_format", "exchange_rate", "advance", "automatic_tax",
-                 "supplier_number")
+                 "supplier_number", "self_billed")
 CUSTOMERS_CHOICE = "customer"  # an e-invoice choice: the customer's preference, decided at issue (stored as None)
 MAX_BUYER_REFERENCE = 100
 

@@ -52,6 +52,8 @@ def formats(doc: Document, org: Organization) -> list[tuple[str, bool]]:
     the Factur-X of the PDF when the organization has it on."""
     if doc.kind not in E_INVOICE_KINDS:
         return []
+    if doc.self_billed:  # made out for the supplier: the Factur-X of its PDF, always
+        return [(FACTURX, True)]
     chosen = einvoice_xml.effective_format(doc)
     wanted = [(chosen, True)] if chosen else []
     if org.facturx_enabled and chosen != FACTURX:

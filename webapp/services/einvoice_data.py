@@ -342,7 +342,7 @@ def einvoice(doc: Document, org: Organization, fmt: str) -> EInvoice:
     return EInvoice(
         format=fmt, spec_id=SPEC_XRECHNUNG if xrechnung else SPEC_EN16931,
         process_id=PEPPOL_BILLING if xrechnung else "", number=doc.number,
-        type_code="381" if sign < 0 else ("386" if doc.advance else "380"),
+        type_code="381" if sign < 0 else ("389" if doc.self_billed else ("386" if doc.advance else "380")),
         issue_date=doc.issue_date, due_date=doc.due_date if doc.kind == "invoice" else None, currency=currency,
         buyer_reference=doc.buyer_reference, purchase_order=doc.customer_reference,
         sales_order=doc.order_reference or "", notes=tuple(n for n in [doc.notes.strip()] if n),

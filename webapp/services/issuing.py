@@ -98,7 +98,7 @@ def _pdf_key(html: str, facturx: bytes | None) -> str:
     return digest.hexdigest()
 
 
-def _render(org: Organization, doc: Document, html: str, facturx: bytes | None) -> bytes:
+def render_stored(org: Organization, doc: Document, html: str, facturx: bytes | None) -> bytes:
     """The stored PDF: PDF/A-3b with the Factur-X XML embedded when the document carries one."""
     if facturx is None:
         return pdf.render_html_pdf(html)
@@ -131,7 +131,7 @@ def prepare_issue_pdf(org: Organization, doc: Document, today: date | None = Non
                 return PreparedPdf("", b"", checked)
             html = pdf.render_document_html(doc, org)
             facturx = einvoice_check.facturx_xml(einvoice_check.passing(checked))
-            rendered = _render(org, doc, html, facturx)
+            rendered = render_stored(org, doc, html, facturx)
     except ActionError:
         return None
     finally:
@@ -226,7 +226,7 @@ def issue(org: Organization, actor: User, doc: Document, today: date | None = No
         html = pdf.render_document_html(doc, org)
     facturx = einvoice_check.facturx_xml(checked)
     key = _pdf_key(html, facturx)
-    doc.pdf = prepared.pdf if prepared is not None and prepared.key == key else _render(org, doc, html, facturx)
+    doc.pdf = prepared.pdf if prepared is not None and prepared.key == key else render_stored(org, doc, html, facturx)
     doc.pdf_sha256 = hashlib.sha256(doc.pdf).hexdigest()
     doc.public_token = new_token()
     rate_ids = {x.tax_rate_id for x in [*doc.lines, *doc.adjustments] if x.tax_rate_id}

@@ -54,7 +54,9 @@ def render_document_html(doc: Document, org: Organization) -> str:
     locale = document_locale(doc, org)
     with customer_language(locale):
         seller, buyer = parties(doc, org)
-        return render_template("pdf/invoice.html", doc=doc, org=org, locale=locale, logo=logo_data_uri(org),
+        # a self-billed invoice is the supplier's: the organization (its buyer) puts no logo on it
+        logo = None if doc.flow == "purchases" else logo_data_uri(org)
+        return render_template("pdf/invoice.html", doc=doc, org=org, locale=locale, logo=logo,
                                seller=seller, buyer=buyer,
                                qr=epc_qr_data_uri(doc), page_counter=page_counter_css(gettext("Page {page} of {pages}")))
 
@@ -93,7 +95,7 @@ def filename(doc: Document) -> str:
 def document_pdf(doc: Document, org: Organization) -> bytes:
     """The PDF a download serves: an issued document's stored bytes, unchanged; a draft rendered now. A purchase
     has none of Tallybook's (the supplier's document is its own)."""
-    if doc.flow == "purchases":
+    if doc.flow == "purchases" and not doc.self_billed:
         from webapp.domain.errors import ActionError
 
         raise ActionError("purchase_has_no_pdf", "A supplier's invoice has no PDF made by Tallybook: the supplier's "

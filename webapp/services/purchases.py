@@ -71,6 +71,14 @@ def checked_supplier_number(doc: Document, value: str | None) -> str | None:
     return number
 
 
+def checked_self_billed(doc: Document, value: bool) -> bool:
+    """Self-billing is for a purchase invoice (the organization makes it out for the supplier, by agreement)."""
+    if value and (doc.flow != "purchases" or doc.kind != "invoice"):
+        raise ActionError("self_billing_for_purchase_invoices", "Only a purchase invoice can be self-billed.",
+                          "self_billed")
+    return bool(value)
+
+
 def book_problems(doc: Document) -> list[Text]:
     """What keeps the purchase from being booked."""
     problems = []
@@ -81,6 +89,25 @@ def book_problems(doc: Document) -> list[Text]:
     if doc.chosen_issue_date is not None and doc.chosen_issue_date > date.today():
         problems.append(Text(DATE_IN_FUTURE.template, date=doc.chosen_issue_date))
     return problems
+
+
+def _make_out(org: Organization, doc: Document) -> None:
+    """A self-billed invoice, made out for the supplier: its Factur-X (type code 389, the supplier as the seller)
+    checked by the official rules, a fatal finding refusing the booking, and its PDF, stored as an issue stores
+    them (services/issuing.issue)."""
+    import hashlib
+
+    from webapp.services import einvoice_check, issuing, pdf
+
+    with db.session.no_autoflush:
+        checked = einvoice_check.check(doc, org)
+    einvoice_check.refuse_if_fatal(doc, checked)
+    checked = einvoice_check.passing(checked)
+    with db.session.no_autoflush:
+        html = pdf.render_document_html(doc, org)
+    doc.pdf = issuing.render_stored(org, doc, html, einvoice_check.facturx_xml(checked))
+    doc.pdf_sha256 = hashlib.sha256(doc.pdf).hexdigest()
+    einvoice_check.store(org, doc, checked)
 
 
 def book(org: Organization, actor: User, doc: Document, today: date | None = None) -> str:
@@ -96,12 +123,15 @@ def book(org: Organization, actor: User, doc: Document, today: date | None = Non
     today = today or date.today()
     on = doc.chosen_issue_date or today
     recalculate(doc)
+    if doc.self_billed:  # the organization makes the invoice out: its number is the invoice's, no supplier's
+        doc.supplier_number = None
     doc.supplier_number = checked_supplier_number(doc, doc.supplier_number)
     if doc.kind == "credit_note" and doc.related_id is not None:  # it corrects a purchase: that balance falls
         from webapp.services import ledger
 
         ledger.check_and_book(org, doc)
-    number = take_number(org, series_kind(doc.kind, doc.flow), today)  # the booking order, not the supplier's
+    # the booking order, not the supplier's dates; a self-billed invoice is numbered in the order of its dates
+    number = take_number(org, series_kind(doc.kind, doc.flow, doc.self_billed), on if doc.self_billed else today)
     supplier = db.session.get(Contact, doc.contact_id)
     doc.number = number
     doc.status = status_table.next_status(doc.kind, doc.status, "issue")
@@ -116,6 +146,8 @@ def book(org: Organization, actor: User, doc: Document, today: date | None = Non
     # what the supplier's invoice deducts (BT-113) less its rounding (BT-114) counts as settled, as a sale's
     # advance invoices do (services/deductions.freeze): the amount due is what it asks to be paid (BT-115)
     doc.paid_total += doc.prepaid_total - doc.stated_rounding
+    if doc.self_billed:
+        _make_out(org, doc)
     db.session.flush()
     audit.record(org, actor, "document.booked", doc,
                  summary=f"{actor.email} booked {number} ({doc.supplier_number or 'no supplier number'}) from "

@@ -97,6 +97,7 @@ class HeaderInput:
     is_advance: bool | None = None  # an advance (down-payment) invoice (services/deductions.py); None: unchanged
     automatic_tax: bool | None = None  # the VAT rules decide each line (services/automatic_tax.py); None: unchanged
     supplier_number: str | None = None  # purchases: the supplier's number; None: unchanged, "": none
+    self_billed: bool | None = None  # purchases: made out by the organization for its supplier; None: unchanged
 
 
 def _e_invoice(doc: Document, choice: str | None, switch: bool | None) -> dict:
@@ -133,6 +134,8 @@ def change_header(actor: Actor, document_id: int, version: int | None, data: Hea
             raise ActionError("supplier_number_for_purchases", "Only a supplier's invoice has a supplier's number.",
                               "supplier_number")
         values["supplier_number"] = purchases.checked_supplier_number(doc, data.supplier_number)
+    if data.self_billed is not None:
+        values["self_billed"] = purchases.checked_self_billed(doc, data.self_billed)
     if doc.flow == "purchases":  # what the supplier sends is not decided here; orders and advances are sales'
         for name in ("e_invoice_format", "automatic_tax", "order_reference", "advance"):
             values.pop(name, None)
@@ -514,6 +517,7 @@ class DocumentInput:
     automatic_tax: bool | None = None  # seed 000's automatic_tax_calculation.enabled; None: the organization's
     flow: str = "sales"  # "purchases": a supplier's invoice (``contact_id`` the supplier; services/purchases.py)
     supplier_number: str | None = None  # purchases: the supplier's own number of it
+    self_billed: bool = False  # purchases: made out by the organization for its supplier (type code 389)
     lines: tuple[NewLine, ...] = ()
     adjustments: tuple[NewAdjustment, ...] = ()
 
@@ -674,6 +678,7 @@ def create_document(actor: Actor, data: DocumentInput) -> Document:
     try:
         if purchase:
             doc.supplier_number = purchases.checked_supplier_number(doc, data.supplier_number)
+            doc.self_billed = purchases.checked_self_billed(doc, data.self_billed)
         else:
             header["e_invoice_format"] = drafts.e_invoice_choice(contact, data.e_invoice_format, data.is_e_invoice)
     except ActionError as exc:

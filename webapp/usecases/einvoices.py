@@ -44,7 +44,7 @@ def download(actor: Actor, document_id: int, fmt: str | None = None) -> EInvoice
         raise ActionError("document_is_draft", DRAFT_HAS_NONE)
     if doc.kind not in E_INVOICE_KINDS:
         raise ActionError("no_e_invoice", KIND_HAS_NONE)
-    if doc.flow == "purchases":
+    if doc.flow == "purchases" and not doc.self_billed:
         raise ActionError("no_e_invoice", PURCHASE_HAS_NONE)
     fmt = check_format(fmt) if fmt else default_format(doc)
     return EInvoiceFile(einvoice_check.served(doc, actor.org, fmt), einvoice_xml.filename(doc, fmt), fmt)
