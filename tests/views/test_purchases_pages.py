@@ -182,3 +182,18 @@ def test_a_quick_entry_with_a_wrong_amount_says_where(owner, f):
         assert message in answer.get_data(as_text=True) or message == "q0-net", data
     db.session.expire_all()
     assert db.session.get(Document, doc.id).lines == []
+
+
+def test_what_a_supplier_wrote_is_shown_as_text_never_as_markup(owner):
+    evil = "<script>alert(1)</script>"
+    data = (FIXTURES / "CII_example4.xml").read_bytes().replace(
+        b"<ram:Name>SellerCompany</ram:Name>", b"<ram:Name>&lt;script&gt;alert(1)&lt;/script&gt;</ram:Name>", 1)
+    assert data.count(b"&lt;script&gt;") == 1
+    results = upload(owner.client, ('<img src=x onerror="alert(2)">.xml', data)).get_data(as_text=True)
+    assert evil not in results and "<img src=x" not in results
+    doc = db.session.query(Document).filter_by(org_id=owner.org.id, flow="purchases").one()
+    assert doc.buyer_name == evil  # stored as the supplier wrote it
+    for url in (f"/invoices/{doc.id}", f"/invoices/{doc.id}/edit", "/purchases/", f"/customers/{doc.contact_id}"):
+        page = owner.client.get(url).get_data(as_text=True)
+        assert evil not in page and "<img src=x" not in page, url
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page, url
