@@ -121,3 +121,31 @@ def test_a_booked_purchase_shows_on_its_page_without_sales_actions(api, supplier
     assert 'id="e-invoice"' not in html and "Credit note</a>" not in html and ">Send<" not in html
     staff = login_as("staff", org=api.org).client.get(f"/invoices/{booked['id']}")
     assert staff.status_code == 200 and "Record payment" not in staff.data.decode()  # owners and bookkeepers pay
+
+
+def test_a_purchase_item_names_an_expense_category(api, supplier):
+    from webapp.models import ExpenseCategory
+
+    rent = ExpenseCategory(org_id=api.org.id, name="Rent", account="4210")
+    old = ExpenseCategory(org_id=api.org.id, name="Old", archived=True)
+    db.session.add_all([rent, old])
+    db.session.commit()
+    listed = api.get("/expense-categories").get_json()["data"]
+    assert [(c["name"], c["account"], c["archived"]) for c in listed] == [("Old", "", True), ("Rent", "4210", False)]
+    created = api.post("/invoices", json={"flow": "purchases", "supplier_id": supplier, "items": [
+        {"description": "Office rent", "unit_extratax_amount": 80000, "expense_category_id": str(rent.id)}]})
+    assert created.status_code == 201, created.get_json()
+    item = created.get_json()["items"][0]
+    assert item["expense_category_id"] == str(rent.id)
+    invoice_id = created.get_json()["id"]
+    refused = api.patch(f"/invoices/{invoice_id}/items/{item['id']}", json={"expense_category_id": str(old.id)})
+    assert refused.status_code == 422 and refused.get_json()["errors"][0]["pointer"] == "/expense_category_id"
+    cleared = api.patch(f"/invoices/{invoice_id}/items/{item['id']}", json={"expense_category_id": None})
+    assert cleared.status_code == 200 and cleared.get_json()["expense_category_id"] is None
+    sale = api.post("/invoices", json={"customer_id": str(f_customer(api)), "items": [
+        {"description": "x", "unit_extratax_amount": 100, "expense_category_id": str(rent.id)}]})
+    assert sale.status_code == 422 and sale.get_json()["errors"][0]["pointer"] == "/items/0/expense_category_id"
+
+
+def f_customer(api) -> int:
+    return f.contact(api.org, company="Kunde").id

@@ -52,7 +52,7 @@ DECLARED = {
     "api.get_webhook_endpoint": "manage_api", "api.update_webhook_endpoint": "manage_api",
     "api.delete_webhook_endpoint": "manage_api", "api.rotate_webhook_secret": "manage_api",
     "api.list_webhook_deliveries": "manage_api", "api.resend_webhook_delivery": "manage_api",
-    "api.import_purchase": "upload_purchases",
+    "api.import_purchase": "upload_purchases", "api.list_expense_categories": "view",
 }
 # a body each route accepts, so the walk reaches the use case (and its permission and tenancy checks)
 BODIES = {

@@ -142,6 +142,8 @@ class ItemIn(TaxFields):
     invoice's ``price_tax_inclusive``)."""
     description: text(5000, examples=["Premium Subscription - Monthly"]) | None = Field(
         None, validation_alias=AliasChoices("description", "title"))
+    expense_category_id: Id | None = Field(None, description="flow purchases: the line's expense category (one of "
+                                                            "the organization's, not archived); null none")
     quantity: decimal_input(4, "How many units (not 0; negative for a deduction)") = Decimal(1)
     unit_extratax_amount: MinorAmount | None = Field(None, validation_alias=AliasChoices(
         "unit_extratax_amount", "unit_amount"))
@@ -376,6 +378,7 @@ class ItemOut(Output):
                                         "adjustments' shares add up to the group's tax exactly")
     tax_included_amount: int
     tax: ItemTax
+    expense_category_id: str | None = Field(description="Purchases: the line's expense category")
 
 
 class AdjustmentOut(Output):
@@ -581,7 +584,8 @@ def item_json(doc: Document, line: DocumentLine, shares: dict) -> dict:
                                if line.period_start or line.period_end else None),
             "allowances": _item_adjustments(doc, line, "allowance"), "charges": _item_adjustments(doc, line, "charge"),
             "extratax_amount": line.net_amount, "tax_amount": tax, "tax_included_amount": line.net_amount + tax,
-            "tax": _tax(line, doc)}
+            "tax": _tax(line, doc),
+            "expense_category_id": str(line.expense_category_id) if line.expense_category_id else None}
 
 
 def _adjustment_nets(doc: Document) -> dict[int, int]:
@@ -754,7 +758,8 @@ def _new_line(item: ItemIn, currency: str) -> tuple[draft_usecases.NewLine, bool
         product_id=int(item.product_id) if item.product_id else None, base_quantity=item.base_quantity,
         period=_period(item), allowances=_item_adjustments_in(item.allowances, currency),
         charges=_item_adjustments_in(item.charges, currency), **_tax_args(item),
-        tax_code=item.tax_code if item.tax_code is not None else (item.product.tax_code if item.product else None)), gross
+        tax_code=item.tax_code if item.tax_code is not None else (item.product.tax_code if item.product else None),
+        expense_category_id=int(item.expense_category_id) if item.expense_category_id else None), gross
 
 
 def _currency_of(body: InvoiceIn) -> str:
@@ -890,7 +895,8 @@ def _field_map(body_items: int = 0, body: InvoiceIn | None = None) -> dict:
         for name, api in (("description", "description"), ("quantity", "quantity"), ("unit", "unit"),
                           ("unit_price", "unit_price"), ("discount_percent", "discount_percent"),
                           ("tax_rate", "tax_rate"), ("product_id", "product_id"), ("base_quantity", "base_quantity"),
-                          ("tax_code", "tax_code"), *LINE_FIELD_MAP.items()):
+                          ("tax_code", "tax_code"), ("expense_category_id", "expense_category_id"),
+                          *LINE_FIELD_MAP.items()):
             mapping[f"lines.{i}.{name}"] = f"items.{i}.{api}"
         if body is not None:
             for kind in ("allowances", "charges"):
@@ -1133,7 +1139,9 @@ def update_item(document_id: int, line_id: int):
         period=(_period(body) or draft_usecases.LinePeriod()) if "service_period" in given else None,
         allowances=_item_adjustments_in(body.allowances, doc.currency) if "allowances" in given else None,
         charges=_item_adjustments_in(body.charges, doc.currency) if "charges" in given else None,
-        tax_code=body.tax_code if body.tax_code is not None else (body.product.tax_code if body.product else None))
+        tax_code=body.tax_code if body.tax_code is not None else (body.product.tax_code if body.product else None),
+        set_category="expense_category_id" in given,
+        expense_category_id=int(body.expense_category_id) if body.expense_category_id else None)
     g.api_field_map = {"tax_rate_id": "tax_rate_id", **LINE_FIELD_MAP}
     change = draft_usecases.change_line(actor(), document_id, line_id, wanted_version(body.version), data)
     return _item_answer(change.document, line_id)

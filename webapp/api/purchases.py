@@ -11,7 +11,7 @@ from webapp.api.schemas import Id, Output, Problem, Query
 from webapp.api.spec import bp, spec
 from webapp.domain.errors import ActionError, text_from_json
 from webapp.extensions import db
-from webapp.services import purchases
+from webapp.services import expense_categories, purchases
 from webapp.usecases.inbox import Upload, receive_files
 
 ERRORS = {"HTTP_401": Problem, "HTTP_403": Problem, "HTTP_404": Problem, "HTTP_413": Problem, "HTTP_422": Problem}
@@ -94,6 +94,30 @@ def import_purchase():
     response.status_code = 201
     response.headers["Location"] = url_for("api.get_invoice", document_id=outcome.document.id)
     return response
+
+
+class CategoryOut(Output):
+    id: Id
+    name: str
+    account: str = Field(description="The account number of the chart of accounts; empty: none")
+    archived: bool
+
+
+class CategoryList(Output):
+    data: list[CategoryOut]
+
+
+@bp.get("/expense-categories")
+@spec.validate(resp=Answers(HTTP_200=CategoryList, **ERRORS), tags=TAGS)
+def list_expense_categories():
+    """List the expense categories
+
+    What purchase items name as `expense_category_id` (kept on the purchases' "Expense categories" page), by name,
+    the archived ones too (they stay on the items that have them and are refused on others)."""
+    actor().require("view")
+    rows = expense_categories.of(actor().org.id, include_archived=True)
+    return jsonify({"data": [{"id": str(c.id), "name": c.name, "account": c.account, "archived": c.archived}
+                             for c in rows]})
 
 
 MULTIPART_ENDPOINTS.add("api.import_purchase")

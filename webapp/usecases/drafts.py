@@ -475,6 +475,7 @@ class NewLine:
     allowances: tuple[LineAdjustmentInput, ...] = ()  # BG-27
     charges: tuple[LineAdjustmentInput, ...] = ()  # BG-28
     tax_code: str | None = None  # domain/tax_codes.py (seed 000's tax_code, seed 001's product.tax_code)
+    expense_category_id: int | None = None  # purchases: the line's expense category
 
 
 @dataclass(frozen=True)
@@ -574,6 +575,13 @@ def _new_line(actor: Actor, doc: Document, item: NewLine, prefix: str = "") -> t
             line.tax_code = automatic_tax.checked_tax_code(item.tax_code, prefix + "tax_code")
         except ActionError as exc:
             errors.append(exc)
+    if item.expense_category_id is not None:
+        try:
+            if doc.flow != "purchases":
+                raise ActionError("category_for_purchases", "Only a purchase line has an expense category.")
+            line.expense_category_id = expense_categories.for_line(actor.org, item.expense_category_id, None)
+        except ActionError as exc:
+            errors.append(ActionError(exc.code, exc.text, prefix + "expense_category_id"))
     explicit = item.tax_rate_id is not None or item.tax_percent is not None or item.tax_category is not None
     if doc.automatic_tax and not explicit:
         apply_rate(line, None)  # the rules decide (services/automatic_tax.py); a rate given is set by hand
