@@ -87,55 +87,45 @@ def get_or_404(model: type[M], object_id: int) -> M:
     return obj
 
 
+def _guarded(view, label: str, permission_of):
+    """``view`` behind log-in, a current organization and ``permission_of(role, kwargs)`` (the permission the
+    role needs: 403 without it; None: the object is not the organization's, 404)."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_authenticated:
+            from webapp.extensions import login_manager
+
+            return login_manager.unauthorized()
+        role = current_role()
+        if role is None:
+            abort(404)
+        permission = permission_of(kwargs)
+        if permission is None:
+            abort(404)
+        if not can(role, permission):
+            abort(403)
+        return view(*args, **kwargs)
+
+    wrapped.required_permission = label
+    return wrapped
+
+
 def require_document_permission(action: str):
     """Route decorator for ``/<document_id>/...``: log-in, a current organization and a role holding the
     permission ``action`` takes on that document (``domain/status.permission_for``: a purchase's is
     ``book_purchases``, a sale's the action's own); another organization's document or none is a 404."""
 
-    def decorator(view):
-        @wraps(view)
-        def wrapped(*args, **kwargs):
-            if not current_user.is_authenticated:
-                from webapp.extensions import login_manager
+    def permission_of(kwargs) -> str | None:
+        from webapp.domain.status import permission_for
+        from webapp.models import Document
 
-                return login_manager.unauthorized()
-            role = current_role()
-            if role is None:
-                abort(404)
-            from webapp.domain.status import permission_for
-            from webapp.models import Document
+        doc = db.session.scalar(scoped(Document).where(Document.id == kwargs.get("document_id")))
+        return permission_for(doc.kind, action, doc.flow) if doc is not None else None
 
-            doc = db.session.scalar(scoped(Document).where(Document.id == kwargs.get("document_id")))
-            if doc is None:
-                abort(404)
-            if not can(role, permission_for(doc.kind, action, doc.flow)):
-                abort(403)
-            return view(*args, **kwargs)
-
-        wrapped.required_permission = f"document:{action}"
-        return wrapped
-
-    return decorator
+    return lambda view: _guarded(view, f"document:{action}", permission_of)
 
 
 def require_permission(permission: str):
     """Route decorator: log-in, a current organization and a role holding ``permission``."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapped(*args, **kwargs):
-            if not current_user.is_authenticated:
-                from webapp.extensions import login_manager
-
-                return login_manager.unauthorized()
-            role = current_role()
-            if role is None:
-                abort(404)
-            if not can(role, permission):
-                abort(403)
-            return view(*args, **kwargs)
-
-        wrapped.required_permission = permission
-        return wrapped
-
-    return decorator
+    return lambda view: _guarded(view, permission, lambda kwargs: permission)

@@ -299,7 +299,7 @@ def quick_entry(document_id: int):
     """A purchase typed from paper: net and VAT per rate become its lines (a plain post: the editor anew)."""
     doc = load(document_id)
     forms = quick_forms(doc, request.form)
-    if all(f.validate() for f in forms):
+    if all([f.validate() for f in forms]):  # each row validated: its messages beside its fields
         rows = [inbox_usecases.QuickRowInput(tax_rate_id=f.tax_rate_id.data or None, net=f.net.decimal,
                                              tax=f.tax.decimal, expense_category_id=f.expense_category_id.data or None)
                 for f in forms]

@@ -150,3 +150,11 @@ def store(org: Organization, doc: Document, checked: tuple[Checked, ...]) -> Non
             findings=[{"rule": f.rule_id, "flag": f.flag, "message": f.message, "location": f.location}
                       for f in item.report.warnings]))
 
+
+def render_stored(org: Organization, doc: Document, html: str, facturx: bytes | None) -> bytes:
+    """The stored PDF: PDF/A-3b with the Factur-X XML embedded when the document carries one."""
+    from webapp.services import pdf
+
+    if facturx is None:
+        return pdf.render_html_pdf(html)
+    return embed(pdf.render_html_pdf(html, pdf_a=True), facturx, doc, org)

@@ -98,13 +98,6 @@ def _pdf_key(html: str, facturx: bytes | None) -> str:
     return digest.hexdigest()
 
 
-def render_stored(org: Organization, doc: Document, html: str, facturx: bytes | None) -> bytes:
-    """The stored PDF: PDF/A-3b with the Factur-X XML embedded when the document carries one."""
-    if facturx is None:
-        return pdf.render_html_pdf(html)
-    return einvoice_check.embed(pdf.render_html_pdf(html, pdf_a=True), facturx, doc, org)
-
-
 def prepare_issue_pdf(org: Organization, doc: Document, today: date | None = None) -> PreparedPdf | None:
     """Render the PDF the draft would get if it were issued now, and check its e-invoices, without taking the
     write lock.
@@ -131,7 +124,7 @@ def prepare_issue_pdf(org: Organization, doc: Document, today: date | None = Non
                 return PreparedPdf("", b"", checked)
             html = pdf.render_document_html(doc, org)
             facturx = einvoice_check.facturx_xml(einvoice_check.passing(checked))
-            rendered = render_stored(org, doc, html, facturx)
+            rendered = einvoice_check.render_stored(org, doc, html, facturx)
     except ActionError:
         return None
     finally:
@@ -226,7 +219,7 @@ def issue(org: Organization, actor: User, doc: Document, today: date | None = No
         html = pdf.render_document_html(doc, org)
     facturx = einvoice_check.facturx_xml(checked)
     key = _pdf_key(html, facturx)
-    doc.pdf = prepared.pdf if prepared is not None and prepared.key == key else render_stored(org, doc, html, facturx)
+    doc.pdf = prepared.pdf if prepared is not None and prepared.key == key else einvoice_check.render_stored(org, doc, html, facturx)
     doc.pdf_sha256 = hashlib.sha256(doc.pdf).hexdigest()
     doc.public_token = new_token()
     rate_ids = {x.tax_rate_id for x in [*doc.lines, *doc.adjustments] if x.tax_rate_id}

@@ -97,7 +97,7 @@ def _make_out(org: Organization, doc: Document) -> None:
     them (services/issuing.issue)."""
     import hashlib
 
-    from webapp.services import einvoice_check, issuing, pdf
+    from webapp.services import einvoice_check, pdf
 
     with db.session.no_autoflush:
         checked = einvoice_check.check(doc, org)
@@ -105,7 +105,7 @@ def _make_out(org: Organization, doc: Document) -> None:
     checked = einvoice_check.passing(checked)
     with db.session.no_autoflush:
         html = pdf.render_document_html(doc, org)
-    doc.pdf = issuing.render_stored(org, doc, html, einvoice_check.facturx_xml(checked))
+    doc.pdf = einvoice_check.render_stored(org, doc, html, einvoice_check.facturx_xml(checked))
     doc.pdf_sha256 = hashlib.sha256(doc.pdf).hexdigest()
     einvoice_check.store(org, doc, checked)
 
