@@ -20,6 +20,7 @@ from webapp.usecases import Actor
 from webapp.usecases.inbox import Upload, receive_files
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "einvoice"
+EXAMPLE4 = (FIXTURES / "CII_example4.xml").read_bytes()
 
 
 @pytest.fixture
@@ -194,12 +195,22 @@ def test_hostile_and_broken_files_are_refused_and_leave_nothing(actor, no_networ
         ("feed.xml", b'<?xml version="1.0"?><rss version="2.0"><channel/></rss>', "file_not_an_invoice"),
         ("empty.xml", b"", "file_empty"),
         ("notes.txt", b"just some text", "file_unsupported"),
+        # well-formed e-invoices whose figures cannot be booked: an unknown VAT category, an absurd rate or amount
+        ("odd.xml", EXAMPLE4.replace(b"<ram:CategoryCode>S</ram:CategoryCode>",
+                                     b"<ram:CategoryCode>XX</ram:CategoryCode>", 1), "file_unknown_vat_category"),
+        ("rate.xml", EXAMPLE4.replace(b"<ram:RateApplicablePercent>25</ram:RateApplicablePercent>",
+                                      b"<ram:RateApplicablePercent>250</ram:RateApplicablePercent>", 1),
+         "file_invalid_vat_rate"),
+        ("huge.xml", EXAMPLE4.replace(b"<ram:BilledQuantity unitCode=\"C62\">1000</ram:BilledQuantity>",
+                                      b"<ram:BilledQuantity unitCode=\"C62\">99999999999999</ram:BilledQuantity>", 1),
+         "amount_too_large"),
     ]
     before, files = counts(), stored_files(actor.org.id)
     for name, data, code in cases:
+        assert data != EXAMPLE4, name
         error = upload(actor, name, data).error
         assert error is not None and error.code == code, (name, error)
-        assert error.field == "file" and error.english and "{" not in error.english
+        assert error.field in ("file", None) and error.english and "{" not in error.english
     assert counts() == before and stored_files(actor.org.id) == files
     assert not no_network.reached()
 

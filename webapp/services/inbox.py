@@ -23,6 +23,7 @@ from webapp.domain import units
 from webapp.domain.units import _n
 from webapp.domain.errors import ActionError, InvalidInput, Text, text_json
 from webapp.domain.money import MoneyError, precision, round_money, to_minor
+from webapp.domain.tax import TAX_CATEGORIES
 from webapp.extensions import db
 from webapp.models import (Contact, Document, DocumentAdjustment, DocumentFile, DocumentLine, DocumentLineAdjustment,
                            Organization, TaxRate, User)
@@ -104,11 +105,8 @@ def _attach(org: Organization, actor: User, doc: Document, name: str, mime: str,
 
 # --- an e-invoice ------------------------------------------------------------------------------------------
 
-class _Notes(list):
-    """What the import could not take as written (shown with the draft)."""
-
-    def add(self, text: Text) -> None:
-        self.append(text)
+# what the import could not take as written, as messages shown with the draft (``DocumentFile.notes``)
+_Notes = list[Text]
 
 
 def _minor(value: Decimal | None, currency: str, notes: _Notes, what: str, sign: int = 1) -> int | None:
@@ -119,13 +117,27 @@ def _minor(value: Decimal | None, currency: str, notes: _Notes, what: str, sign:
         return to_minor(value, currency)
     except MoneyError:
         rounded = round_money(value, currency)
-        notes.add(Text("{what}: {value} has more decimals than {currency} allows; rounded to {rounded}.", what=what,
+        notes.append(Text("{what}: {value} has more decimals than {currency} allows; rounded to {rounded}.", what=what,
                   value=f"{value:f}", currency=currency, rounded=f"{rounded:f}"))
         return to_minor(rounded, currency)
 
 
 def _rate(value: Decimal | None) -> Decimal:
     return (value if value is not None else Decimal(0)).normalize()
+
+
+def _vat(category: str, rate: Decimal | None, what) -> tuple[str, Decimal]:
+    """A VAT category (BT-151 / BT-95) and rate as stored, or refused: EN 16931's categories, 0 to 100 % with at
+    most 4 decimals."""
+    category = (category or "S").strip().upper()
+    if category not in TAX_CATEGORIES:
+        raise ActionError("file_unknown_vat_category", "{what} names the VAT category {category}, which EN 16931 "
+                          "does not know.", "file", what=what, category=category[:5])
+    rate = _rate(rate)
+    if not 0 <= rate < 100 or rate != rate.quantize(Decimal("0.0001")):
+        raise ActionError("file_invalid_vat_rate", "{what} names the VAT rate {rate} %, which cannot be right.",
+                          "file", what=what, rate=f"{rate:f}"[:20])
+    return category, rate
 
 
 def _currency(invoice: einvoice_read.ReadInvoice) -> str:
@@ -168,7 +180,7 @@ def _supplier(org: Organization, actor: User, party: einvoice_read.Party, notes:
     except InvalidInput as exc:  # keep what is valid; say what was left out
         bad = {e.field for e in exc.errors}
         for error in exc.errors:
-            notes.add(Text("The supplier's {field} {value} was left out: {reason}",
+            notes.append(Text("The supplier's {field} {value} was left out: {reason}",
                            field=Text(PARTY_FIELDS.get(error.field or "", _n("details"))),
                            value=values.get(error.field or "", ""), reason=error.text))
         checked = check_values({k: ("" if k in bad else v) for k, v in values.items()})
@@ -193,7 +205,7 @@ def _tax_rates(org: Organization) -> dict[tuple[str, Decimal], TaxRate]:
 def _quantized(value: Decimal, places: int, notes: _Notes, what: str) -> Decimal:
     exact = value.quantize(Decimal(1).scaleb(-places))
     if exact != value:
-        notes.add(Text("{what}: {value} has more than {places} decimals; rounded to {rounded}.", what=what,
+        notes.append(Text("{what}: {value} has more than {places} decimals; rounded to {rounded}.", what=what,
                   value=f"{value:f}", places=places, rounded=f"{exact:f}"))
     return exact
 
@@ -212,8 +224,7 @@ def _line(number: int, read: einvoice_read.ReadLine, currency: str, rates, exemp
         unit = "unit"
         if read.unit_code:
             unknown_units.add(read.unit_code.strip())
-    category = (read.category or "S").strip().upper()
-    rate = _rate(read.rate)
+    category, rate = _vat(read.category, read.rate, what)
     line = DocumentLine(position=number - 1, description=description[:5000], unit=unit,
                         quantity=sign * _quantized(read.quantity if read.quantity is not None else Decimal(1), 4,
                                                    notes, what),
@@ -241,7 +252,7 @@ def _adjustment_amount(adj: einvoice_read.ReadAdjustment, notes: _Notes, what) -
     if amount is None and adj.base is not None and adj.percent is not None:
         amount = adj.base * adj.percent / 100
     if amount is None:
-        notes.add(Text("{what}: an allowance or charge without an amount was left out.", what=what))
+        notes.append(Text("{what}: an allowance or charge without an amount was left out.", what=what))
         return None
     return _quantized(amount, 4, notes, what)
 
@@ -285,14 +296,14 @@ def _corrected(org: Organization, supplier: Contact, number: str, notes: _Notes)
         Document.contact_id == supplier.id, Document.supplier_number == number[:60],
         Document.status != "cancelled").limit(1))
     if found is None:
-        notes.add(Text("The invoice {number} it corrects is not among your purchases: this credit note stands alone.",
-                  number=number))
+        notes.append(Text("The invoice {number} it corrects is not among your purchases: this credit note stands "
+                          "alone.", number=number))
     return found
 
 
 def _import(org: Organization, actor: User, invoice: einvoice_read.ReadInvoice, name: str, data: bytes,
             digest: str) -> Received:
-    notes = _Notes()
+    notes: _Notes = []
     currency = _currency(invoice)
     supplier = _supplier(org, actor, invoice.seller, notes)
     kind = "credit_note" if invoice.is_credit_note else "invoice"
@@ -314,8 +325,8 @@ def _import(org: Organization, actor: User, invoice: einvoice_read.ReadInvoice, 
         days = (invoice.due_date - invoice.issue_date).days
         doc.payment_terms_days = min(max(days, 0), MAX_TERMS_DAYS)
         if days != doc.payment_terms_days:
-            notes.add(Text("The due date {due} was not kept: it is {days} days after the invoice date.",
-                      due=invoice.due_date, days=days))
+            notes.append(Text("The due date {due} was not kept: it is {days} days after the invoice date.",
+                              due=invoice.due_date, days=days))
     doc.service_date = invoice.delivery_date or invoice.period_start
     doc.service_period_end = invoice.period_end if doc.service_date else None
     doc.buyer_reference = invoice.buyer_reference[:100]
@@ -327,21 +338,22 @@ def _import(org: Organization, actor: User, invoice: einvoice_read.ReadInvoice, 
     for number, read_line in enumerate(invoice.lines, start=1):
         doc.lines.append(_line(number, read_line, currency, rates, exemption, notes, unknown_units, sign))
     if unknown_units:
-        notes.add(Text("The unit codes {codes} are shown as \"unit\".", codes=", ".join(sorted(unknown_units))))
+        notes.append(Text("The unit codes {codes} are shown as \"unit\".", codes=", ".join(sorted(unknown_units))))
     for kind_, items in (("allowance", invoice.allowances), ("charge", invoice.charges)):
         for adj in items:
             amount = _adjustment_amount(adj, notes, Text("The document"))
             if amount is None:
                 continue
-            category, rate = (adj.category or "S").upper(), _rate(adj.rate)
+            category, rate = _vat(adj.category, adj.rate, Text("The document"))
             known = rates.get((category, rate))
             doc.adjustments.append(DocumentAdjustment(
                 kind=kind_, amount=sign * amount, reason=adj.reason[:200], reason_code=adj.reason_code[:3],
                 tax_category=category, tax_percent=rate, tax_rate_id=known.id if known else None,
                 exemption_note=exemption.get((category, rate), "")))
     if invoice.tax_currency and invoice.tax_currency.upper() != currency:
-        notes.add(Text("The VAT total in {currency} (BT-111) is not kept: {amount}.", currency=invoice.tax_currency,
-                  amount=f"{invoice.tax_total_accounting:f}" if invoice.tax_total_accounting is not None else "-"))
+        notes.append(Text("The VAT total in {currency} (BT-111) is not kept: {amount}.", currency=invoice.tax_currency,
+                          amount=f"{invoice.tax_total_accounting:f}" if invoice.tax_total_accounting is not None
+                          else "-"))
     doc.stated_totals = _stated(invoice, currency, notes, sign)
     if invoice.is_credit_note and invoice.preceding_invoice:
         doc.related_id = _corrected(org, supplier, invoice.preceding_invoice, notes)
