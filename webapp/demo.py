@@ -151,3 +151,60 @@ def add_payments_corrections_and_quotes(org: Organization, owner: User) -> None:
         if answer == "accept":
             quotes.convert(org, owner, quote)
     db.session.flush()
+
+
+SUPPLIERS = [
+    # company, e-mail, VAT ID, street, postal code, city
+    ("Mühle Schmidt GmbH", "rechnung@muehle-schmidt.example", "DE811907980", "Mühlenweg 2", "14513", "Teltow"),
+    ("Stadtwerke Musterstadt AG", "abrechnung@stadtwerke.example", "DE129273398", "Energieplatz 1", "10117",
+     "Berlin"),
+    ("Papierhaus Berlin KG", "buchhaltung@papierhaus.example", "", "Friedrichstraße 90", "10117", "Berlin"),
+]
+PURCHASES = [
+    # supplier, supplier's number, days ago dated, (description, quantity, net price, rate %, category), paid
+    ("Mühle Schmidt GmbH", "MS-2026-1187", 20, [("Flour type 1050, 25 kg bags", "40", "18.50", 7, "Materials"),
+                                                 ("Rye flour, 25 kg bags", "10", "21.90", 7, "Materials")], "full"),
+    ("Stadtwerke Musterstadt AG", "E-77120934", 40, [("Electricity, October", "1", "612.40", 19, "Energy")],
+     "half"),
+]
+
+
+def add_purchases(org: Organization, owner: User) -> None:
+    """Suppliers, the common expense categories, two booked purchases (one paid, one half paid and overdue) and a
+    draft typed as net and VAT per rate (issue 17)."""
+    from webapp.models import ExpenseCategory
+    from webapp.services import expense_categories, payments, purchases
+
+    expense_categories.add_common(org, owner, lambda name: name)
+    categories = {c.name: c for c in db.session.scalars(select(ExpenseCategory).where(ExpenseCategory.org_id == org.id))}
+    categories["Materials"].account = "3400"
+    rates = {r.percent.normalize(): r for r in db.session.scalars(select(TaxRate).where(TaxRate.org_id == org.id))}
+    suppliers = {}
+    for company, email, vat_id, street, postal_code, city in SUPPLIERS:
+        contact = Contact(org_id=org.id, is_customer=False, is_supplier=True, company_name=company, email=email,
+                          vat_id=vat_id, street=street, postal_code=postal_code, city=city, country="DE")
+        contact.refresh_search()
+        db.session.add(contact)
+        suppliers[company] = contact
+    db.session.flush()
+    for company, number, days_ago, lines, paid in PURCHASES:
+        doc = purchases.new_purchase(org, owner, suppliers[company])
+        drafts.update_header(doc, {"supplier_number": number,
+                                   "chosen_issue_date": date.today() - timedelta(days=days_ago)})
+        for description, quantity, price, percent, category in lines:
+            line = drafts.add_line(org, doc)
+            drafts.update_line(doc, line, {"description": description, "quantity": Decimal(quantity),
+                                           "unit_price": Decimal(price), "unit": "unit",
+                                           "expense_category_id": categories[category].id},
+                               rate=rates[Decimal(percent)], set_rate=True)
+        issuing.issue(org, owner, doc)
+        amount = doc.gross_total if paid == "full" else doc.gross_total // 2
+        payments.record(org, owner, doc, payments.PaymentInput(
+            amount=amount, paid_on=doc.issue_date + timedelta(days=7), method="bank_transfer",
+            reference=f"Transfer {number}", key=f"demo-purchase-{number}"))
+    draft = purchases.new_purchase(org, owner, suppliers["Papierhaus Berlin KG"])
+    drafts.update_header(draft, {"supplier_number": "PH-44871", "chosen_issue_date": date.today() - timedelta(days=2)})
+    purchases.quick_entry(draft, [purchases.QuickRow(rate=rates[Decimal(19)], net=Decimal("84.03"),
+                                                     tax=Decimal("15.97"),
+                                                     category_id=categories["Office supplies"].id)])
+    db.session.flush()

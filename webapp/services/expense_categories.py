@@ -16,7 +16,7 @@ MAX_NAME, MAX_ACCOUNT = 100, 20
 ACCOUNT = re.compile(r"[0-9A-Za-z.\-/ ]*")
 # offered to an organization with none yet (names only: account numbers depend on its chart of accounts)
 COMMON = (_n("Goods for resale"), _n("Materials"), _n("Rent"), _n("Office supplies"), _n("Software and subscriptions"),
-          _n("Telephone and internet"), _n("Travel"), _n("Advertising"), _n("Insurance"), _n("Professional fees"))
+          _n("Energy"), _n("Telephone and internet"), _n("Travel"), _n("Advertising"), _n("Insurance"), _n("Professional fees"))
 NAME_TAKEN = Text("There is a category named {name} already.")
 
 
