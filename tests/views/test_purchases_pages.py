@@ -197,3 +197,38 @@ def test_what_a_supplier_wrote_is_shown_as_text_never_as_markup(owner):
         page = owner.client.get(url).get_data(as_text=True)
         assert evil not in page and "<img src=x" not in page, url
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page, url
+
+
+def test_the_suppliers_scan_is_attached_to_a_purchase_entered_by_hand(owner, login_as, f):
+    from tests.unit.test_einvoice_read import plain_pdf
+    from webapp.services import purchases
+
+    doc = purchases.new_purchase(owner.org, owner.user, f.contact(owner.org, company="Handwerker Huber"))
+    db.session.commit()
+    page = owner.client.get(f"/invoices/{doc.id}").get_data(as_text=True)
+    assert 'id="attach-supplier-file"' in page
+    staff, bookkeeper = login_as("staff", org=owner.org), login_as("bookkeeper", org=owner.org)
+    scan = plain_pdf()
+
+    def attach(client, name, data):
+        return client.post(f"/purchases/{doc.id}/file", data={"file": (io.BytesIO(data), name)},
+                           content_type="multipart/form-data")
+
+    assert attach(staff.client, "scan.pdf", scan).status_code == 403
+    refused = attach(owner.client, "x.xml", (FIXTURES / "CII_example4.xml").read_bytes())
+    assert refused.status_code == 303
+    assert "upload it to the purchases inbox" in html_of(owner.client.get(refused.headers["Location"]))
+    assert attach(bookkeeper.client, "Rechnung Huber.pdf", scan).status_code == 303
+    file = db.session.query(DocumentFile).filter_by(document_id=doc.id).one()
+    assert (file.file_name, file.file_mime, file.syntax, file.file_size) == ("Rechnung Huber.pdf", "application/pdf",
+                                                                           "", len(scan))
+    assert owner.client.get(f"/purchases/{doc.id}/file").data == scan
+    again = attach(owner.client, "other.png", b"\\x89PNG\\r\\n\\x1a\\n" + b"\\x00" * 10)
+    assert "has its supplier's file already" in html_of(owner.client.get(again.headers["Location"]))
+    assert db.session.query(DocumentFile).filter_by(document_id=doc.id).count() == 1
+
+
+def html_of(response) -> str:
+    import html
+
+    return html.unescape(response.get_data(as_text=True))

@@ -16,7 +16,7 @@ from webapp.domain.units import _n
 from webapp.queries import documents as document_queries
 from webapp.queries import vat as vat_queries
 from webapp.services import inbox, storage
-from webapp.tenancy import current_actor, current_org, require_permission
+from webapp.tenancy import current_actor, current_org, require_document_permission, require_permission
 from webapp.purchases.forms import CategoryForm
 from webapp.services import expense_categories
 from webapp.usecases import expense_categories as category_usecases
@@ -79,6 +79,18 @@ def upload():
                       max_mb=_max_mb())
     return render("purchases/inbox.html", "purchases/_results.html", status=422, outcomes=None,
                   error=refusal.error.message, max_files=MAX_FILES, max_mb=_max_mb())
+
+
+@bp.post("/<int:document_id>/file")
+@require_document_permission("edit")
+def attach_file(document_id: int):
+    """The supplier's PDF or scan, attached to a purchase draft entered by hand (back to its page)."""
+    part = request.files.get("file")
+    upload_ = Upload(part.filename or "", part.read(inbox.MAX_BYTES + 1)) if part is not None else Upload("", b"")
+    with refused(redirect=url_for("invoices.show", document_id=document_id, _anchor="supplier-file")):
+        inbox_usecases.attach_supplier_file(current_actor(), document_id, upload_)
+        flash(_("The supplier's file was attached."), "success")
+    return redirect_to(url_for("invoices.show", document_id=document_id, _anchor="supplier-file"))
 
 
 @bp.get("/<int:document_id>/file")

@@ -369,3 +369,31 @@ def _import(org: Organization, actor: User, invoice: einvoice_read.ReadInvoice, 
                    findings=findings, notes=notes)
 
 
+
+
+def attach(org: Organization, actor: User, doc: Document, file_name: str, data: bytes) -> Received:
+    """The supplier's file (a PDF or an image) attached to a purchase entered by hand, while it is a draft; an
+    e-invoice is read in the inbox instead (it becomes its own draft with the figures it states)."""
+    from webapp.services.state import require
+
+    require(doc, "edit")
+    if doc.flow != "purchases":
+        raise ActionError("file_for_purchases", "Only a purchase has a supplier's file.", "file")
+    if db.session.scalar(select(DocumentFile.id).where(DocumentFile.document_id == doc.id)) is not None:
+        raise ActionError("file_attached_already", "This purchase has its supplier's file already.", "file")
+    name = clean_name(file_name)
+    if not data:
+        raise ActionError("file_empty", "This file is empty.", "file")
+    if len(data) > MAX_BYTES:
+        raise ActionError("file_too_large", "This file is larger than {limit} MB.", "file",
+                          limit=MAX_BYTES // (1024 * 1024))
+    digest = hashlib.sha256(data).hexdigest()
+    _refuse_same_file(org, digest)
+    try:
+        einvoice_read.read(data, name)
+    except einvoice_read.ReadError as exc:
+        if exc.attachable and exc.media_type in ATTACHABLE:
+            return _attach(org, actor, doc, name, exc.media_type, data, digest)
+        raise ActionError(f"file_{exc.code}", exc.text, "file") from exc
+    raise ActionError("file_is_einvoice", "This file is an e-invoice: upload it to the purchases inbox, which reads "
+                      "its figures into a draft of its own.", "file")

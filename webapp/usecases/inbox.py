@@ -113,3 +113,12 @@ def quick_entry(actor: Actor, document_id: int, version: int | None, rows: list[
             actor.org, row.expense_category_id, None)))
     purchases.quick_entry(doc, checked)
     return doc
+
+
+@usecase
+def attach_supplier_file(actor: Actor, document_id: int, upload: Upload) -> DocumentFile:
+    """The supplier's PDF or scan, attached to a purchase draft entered by hand."""
+    from webapp.usecases.documents import for_action
+
+    doc = for_action(actor, document_id, "edit")
+    return inbox.attach(actor.org, actor.user, doc, upload.name, upload.data).file
