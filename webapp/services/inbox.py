@@ -70,14 +70,20 @@ def _refuse_same_file(org: Organization, digest: str) -> None:
                           document_id=existing.document_id)
 
 
-def receive(org: Organization, actor: User, file_name: str, data: bytes) -> Received:
-    """The purchase draft for one uploaded file; raises ``ActionError`` (nothing stored) when it is refused."""
-    name = clean_name(file_name)
+def _new_bytes(org: Organization, data: bytes) -> str:
+    """The SHA-256 of an upload the organization has not yet and that is not too large, else refused."""
     if len(data) > MAX_BYTES:
         raise ActionError("file_too_large", "This file is larger than {limit} MB.", "file",
                           limit=MAX_BYTES // (1024 * 1024))
     digest = hashlib.sha256(data).hexdigest()
     _refuse_same_file(org, digest)
+    return digest
+
+
+def receive(org: Organization, actor: User, file_name: str, data: bytes) -> Received:
+    """The purchase draft for one uploaded file; raises ``ActionError`` (nothing stored) when it is refused."""
+    name = clean_name(file_name)
+    digest = _new_bytes(org, data)
     try:
         invoice = einvoice_read.read(data, name)
     except einvoice_read.ReadError as exc:
@@ -384,11 +390,7 @@ def attach(org: Organization, actor: User, doc: Document, file_name: str, data: 
     name = clean_name(file_name)
     if not data:
         raise ActionError("file_empty", "This file is empty.", "file")
-    if len(data) > MAX_BYTES:
-        raise ActionError("file_too_large", "This file is larger than {limit} MB.", "file",
-                          limit=MAX_BYTES // (1024 * 1024))
-    digest = hashlib.sha256(data).hexdigest()
-    _refuse_same_file(org, digest)
+    digest = _new_bytes(org, data)
     try:
         einvoice_read.read(data, name)
     except einvoice_read.ReadError as exc:
