@@ -180,6 +180,20 @@ def id_arg(args, name: str) -> int | None:
     return value if value is not None and 0 < value <= MAX_ID else None
 
 
+NO_SUCH_ID = -2  # no row has it: the use case refuses it with its own message
+
+
+def optional_id(value) -> int:
+    """A select's object id: 0 when none is chosen ("" or "0"); ``NO_SUCH_ID`` for anything that is not a
+    plausible id (a database integer cannot hold it)."""
+    text = "" if value is None else str(value).strip()
+    if text in ("", "0"):
+        return 0
+    if not text.isdigit() or len(text) > 10 or int(text) > MAX_ID:
+        return NO_SUCH_ID
+    return int(text)
+
+
 def known_placeholders(form, field):
     """A message template may use only the placeholders that are filled in."""
     unknown = unknown_placeholders(field.data)

@@ -203,7 +203,20 @@ def test_hostile_and_broken_files_are_refused_and_leave_nothing(actor, no_networ
          "file_invalid_vat_rate"),
         ("huge.xml", EXAMPLE4.replace(b"<ram:BilledQuantity unitCode=\"C62\">1000</ram:BilledQuantity>",
                                       b"<ram:BilledQuantity unitCode=\"C62\">99999999999999</ram:BilledQuantity>", 1),
+         "file_number_too_large"),
+        # more digits than a Decimal context holds, or than a BIGINT column: refused before any arithmetic
+        ("price.xml", EXAMPLE4.replace(b"<ram:ChargeAmount>1</ram:ChargeAmount>",
+                                       b"<ram:ChargeAmount>" + b"9" * 40 + b"</ram:ChargeAmount>", 1),
+         "file_number_too_large"),
+        ("total.xml", EXAMPLE4.replace(b"<ram:GrandTotalAmount>4675</ram:GrandTotalAmount>",
+                                       b"<ram:GrandTotalAmount>4675000000000000000</ram:GrandTotalAmount>", 1),
+         "file_number_too_large"),
+        # each number within bounds, their product not
+        ("product.xml", EXAMPLE4.replace(b"<ram:BilledQuantity unitCode=\"C62\">1000</ram:BilledQuantity>",
+                                         b"<ram:BilledQuantity unitCode=\"C62\">999999999999</ram:BilledQuantity>", 1)
+         .replace(b"<ram:ChargeAmount>1</ram:ChargeAmount>", b"<ram:ChargeAmount>999999999</ram:ChargeAmount>", 1),
          "amount_too_large"),
+        ("year1.xml", EXAMPLE4.replace(b">20130410<", b">00010410<", 1), "file_implausible_date"),
     ]
     before, files = counts(), stored_files(actor.org.id)
     for name, data, code in cases:

@@ -11,7 +11,8 @@ from webapp.api.schemas import Id, Output, Problem, Query
 from webapp.api.spec import bp, spec
 from webapp.domain.errors import ActionError, text_from_json
 from webapp.extensions import db
-from webapp.services import expense_categories, purchases
+from webapp.services import purchases
+from webapp.usecases.expense_categories import list_categories
 from webapp.usecases.inbox import Upload, receive_files
 
 ERRORS = {"HTTP_401": Problem, "HTTP_403": Problem, "HTTP_404": Problem, "HTTP_413": Problem, "HTTP_422": Problem}
@@ -114,8 +115,7 @@ def list_expense_categories():
 
     What purchase items name as `expense_category_id` (kept on the purchases' "Expense categories" page), by name,
     the archived ones too (they stay on the items that have them and are refused on others)."""
-    actor().require("view")
-    rows = expense_categories.of(actor().org.id, include_archived=True)
+    rows = list_categories(actor())
     return jsonify({"data": [{"id": str(c.id), "name": c.name, "account": c.account, "archived": c.archived}
                              for c in rows]})
 

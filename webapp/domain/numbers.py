@@ -73,7 +73,12 @@ def as_plain_number(text: str, locale: str | None) -> str:
     return str(value) if value is not None else text
 
 
-def parse_decimal(text: str, places: int = 4, *, allow_negative: bool = True, max_integer_digits: int = 12,
+# what any typed or imported number may reach (quantities, prices, amounts): their integer part has at most 12 digits
+MAX_INTEGER_DIGITS = 12
+
+
+def parse_decimal(text: str, places: int = 4, *, allow_negative: bool = True,
+                  max_integer_digits: int = MAX_INTEGER_DIGITS,
                   locale: str | None = None) -> Decimal:
     """Parse ``text`` ("12.5", "12,50", " -3 "; with ``locale`` also "1.299,00" in de_DE) into a Decimal with at
     most ``places`` decimals. Text that reads as two different numbers (``1.299`` in de_DE) is refused.

@@ -15,7 +15,7 @@ from webapp.extensions import db
 from webapp.forms import ButtonForm, clean_line
 from webapp.htmx import render
 from webapp.i18n import member_locale
-from webapp.invoices.forms import (AdjustmentForm, HeaderForm, LineForm, MarkPaidForm, QuickCustomerForm,
+from webapp.invoices.forms import (KEEP_TAX, AdjustmentForm, HeaderForm, LineForm, MarkPaidForm, QuickCustomerForm,
                                    e_invoice_choices, line_tax_code_choices, rate_choices)
 from webapp.domain.einvoice import FORMAT_LABELS
 from webapp.models import (AuditEvent, Contact, Document, DocumentAdjustment, DocumentEInvoice, DocumentFile,
@@ -90,7 +90,6 @@ def deduction_choices(doc: Document) -> list[tuple[Document, bool]]:
     return [(a, a.id in chosen) for a in sorted({**offered, **chosen}.values(), key=lambda a: (a.issue_date, a.id))]
 
 
-KEEP_TAX = -1  # a tax choice: the VAT as entered (read from a supplier's e-invoice), no rate of the organization's
 
 
 def _as_entered(form, item, formdata) -> None:

@@ -9,7 +9,7 @@ from webapp.domain import identifiers
 from webapp.domain.einvoice import FORMAT_LABELS, PREFERENCES
 from webapp.domain.errors import ActionError
 from webapp.domain.units import UNITS
-from webapp.forms import MAX_ID, Form, as_choices, tax_code_choices, tax_code_label, country_field, currency_choices, known_placeholders, normalized_by
+from webapp.forms import MAX_ID, Form, as_choices, tax_code_choices, tax_code_label, country_field, currency_choices, known_placeholders, normalized_by, optional_id
 from webapp.i18n import member_locale, tax_rate_label
 from webapp.services.drafts import PAYMENT_TERMS
 from webapp.models.payment import METHODS
@@ -32,16 +32,24 @@ def line_tax_code_choices(default_code: str) -> list:
     return tax_code_choices(_("As the product (else %(label)s)", label=label) if label else _("As the product"))
 
 
+KEEP_TAX = -1  # a tax choice: the VAT as entered (read from a supplier's e-invoice), no rate of the organization's
+
+
+def tax_choice(value) -> int:
+    """A line's tax choice: a rate's id, 0 for none, ``KEEP_TAX``, or an id no rate has (refused by the use case)."""
+    return KEEP_TAX if str(value).strip() == str(KEEP_TAX) else optional_id(value)
+
+
 class LineForm(Form):
     description = TextAreaField(_l("Description"), validators=[Length(max=2000)])
     quantity = DecimalText(_l("Quantity"), places=4)
     unit = SelectField(_l("Unit"), choices=UNIT_CHOICES)
     unit_price = DecimalText(_l("Unit price"), places=6, min_places=2)
     discount_percent = DecimalText(_l("Discount %"), places=4, allow_negative=False)
-    tax_rate_id = SelectField(_l("Tax"), coerce=int)
+    tax_rate_id = SelectField(_l("Tax"), coerce=tax_choice)
     tax_code = SelectField(_l("Tax code"), choices=[])  # with automatic VAT (common.line_form sets the choices)
     # a purchase line's expense category (common.line_form sets the choices; the use case checks the one sent)
-    expense_category_id = SelectField(_l("Category"), coerce=lambda v: int(v) if v not in (None, "") else 0,
+    expense_category_id = SelectField(_l("Category"), coerce=optional_id,
                                       choices=[], validate_choice=False)
 
     def validate_quantity(self, field):
@@ -117,7 +125,7 @@ class HeaderForm(Form):
 class AdjustmentForm(Form):
     reason = StringField(_l("Reason"), validators=[Length(max=200)])
     amount = DecimalText(_l("Amount"), places=4, allow_negative=False, min_places=2)
-    tax_rate_id = SelectField(_l("Tax"), coerce=int)
+    tax_rate_id = SelectField(_l("Tax"), coerce=tax_choice)
 
     def validate_amount(self, field):
         if not field.errors and field.decimal is None:

@@ -5,7 +5,7 @@ from wtforms import SelectField, StringField
 
 from webapp.contact_form import DecimalText
 
-from webapp.forms import Form
+from webapp.forms import Form, optional_id
 
 
 class CategoryForm(Form):
@@ -20,8 +20,8 @@ class QuickRowForm(Form):
     class Meta:
         csrf = False  # one form of several in the editor's quick entry: the page's token protects the post
 
-    tax_rate_id = SelectField(_l("VAT rate"), coerce=int, choices=[], validate_choice=False)
+    tax_rate_id = SelectField(_l("VAT rate"), coerce=optional_id, choices=[], validate_choice=False)
     net = DecimalText(_l("Net amount"), places=6)
     tax = DecimalText(_l("VAT as printed"), places=6, description=_l("Empty: as calculated."))
-    expense_category_id = SelectField(_l("Category"), coerce=lambda v: int(v) if v not in (None, "") else 0,
+    expense_category_id = SelectField(_l("Category"), coerce=optional_id,
                                       choices=[], validate_choice=False)

@@ -18,7 +18,6 @@ from webapp.queries import vat as vat_queries
 from webapp.services import inbox, storage
 from webapp.tenancy import current_actor, current_org, require_document_permission, require_permission
 from webapp.purchases.forms import CategoryForm
-from webapp.services import expense_categories
 from webapp.usecases import expense_categories as category_usecases
 from webapp.usecases import inbox as inbox_usecases
 from webapp.usecases.inbox import MAX_FILES, Upload
@@ -109,11 +108,11 @@ def supplier_file(document_id: int):
 def input_vat():
     """The input VAT of the purchases booked in a period (default: this quarter so far), per rate."""
     errors: list = []
-    today = date.today()
-    quarter_start = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
     given = "from" in request.args or "to" in request.args
-    date_from = date_arg(request.args, "from", _n("From"), errors) if given else quarter_start
-    date_to = date_arg(request.args, "to", _n("Until"), errors) if given else today
+    date_from, date_to = vat_queries.quarter_so_far(date.today())
+    if given:
+        date_from = date_arg(request.args, "from", _n("From"), errors)
+        date_to = date_arg(request.args, "to", _n("Until"), errors)
     rows = vat_queries.vat_per_rate(current_org().id, "purchases", date_from, date_to)
     return render("purchases/vat.html", status=422 if errors else 200, rows=rows, errors=errors,
                   date_from=date_from, date_to=date_to)
@@ -122,7 +121,7 @@ def input_vat():
 # --- expense categories ------------------------------------------------------------------------------------
 
 def _categories_page(status: int = 200, new_form: CategoryForm | None = None, forms: dict | None = None):
-    categories = expense_categories.of(current_org().id, include_archived=True)
+    categories = category_usecases.list_categories(current_actor())
     forms = forms or {}
     rows = [(c, forms.get(c.id) or CategoryForm(formdata=None, obj=c, prefix=f"c{c.id}")) for c in categories]
     return render("purchases/categories.html", status=status, rows=rows,

@@ -26,6 +26,11 @@ class VatRow:
     documents: int
 
 
+def quarter_so_far(today: date) -> tuple[date, date]:
+    """The period a VAT report shows unless asked otherwise: this calendar quarter up to ``today``."""
+    return date(today.year, 3 * ((today.month - 1) // 3) + 1, 1), today
+
+
 def vat_per_rate(org_id: int, flow: str, date_from: date | None, date_to: date | None) -> list[VatRow]:
     """The VAT per currency, category and rate of the booked (issued) invoices and credit notes of ``flow``
     dated from ``date_from`` to ``date_to`` (either open): for purchases the input VAT, for sales the output VAT."""

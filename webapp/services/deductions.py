@@ -153,8 +153,11 @@ def freeze(org: Organization, doc: Document) -> None:
 
 def settled_by_advances(doc: Document) -> int:
     """The part of ``paid_total`` that the advance invoices a final invoice deducts settle: its ``prepaid_total``
-    while it is issued (cancelling it releases them)."""
-    return doc.prepaid_total if doc.status == "issued" else 0
+    while it is issued (cancelling it releases them). A booked purchase: what the supplier's invoice deducts
+    (BT-113) less its rounding amount (BT-114), so what is left to pay is what it asks to be paid (BT-115)."""
+    if doc.status != "issued":
+        return 0
+    return doc.prepaid_total - doc.stated_rounding if doc.flow == "purchases" else doc.prepaid_total
 
 
 def paid_in_money(doc: Document) -> int:
@@ -181,5 +184,4 @@ def refuse_credit(invoice: Document) -> None:
 
 def release(invoice: Document) -> None:
     """A final invoice cancelled: its advance invoices count no more as settling it (they may be deducted again)."""
-    if invoice.prepaid_total and invoice.status == "issued":
-        invoice.paid_total -= invoice.prepaid_total
+    invoice.paid_total -= settled_by_advances(invoice)

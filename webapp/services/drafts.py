@@ -50,12 +50,22 @@ def set_contact(doc: Document, contact: Contact) -> None:
     require(doc, "edit")
     if doc.flow == "purchases" and not contact.is_supplier:  # a purchase's contact is its supplier
         contact.is_supplier = True
+    if doc.flow == "purchases" and doc.contact_id != contact.id:
+        doc.related_id = None  # a supplier's credit note corrects an invoice of the same supplier
     doc.contact_id = contact.id
     doc.buyer_name = contact.display_name
     if contact.currency and contact.currency != doc.currency:
         doc.currency = contact.currency
         doc.exchange_rate = None  # the old currency's (services/exchange.py)
+        forget_stated(doc)
     recalculate(doc)
+
+
+def forget_stated(doc: Document) -> None:
+    """A purchase draft moved to another currency: the figures its supplier stated (in the old one) go."""
+    doc.stated_totals = None
+    for line in doc.lines:
+        line.stated_net = None
 
 
 HEADER_FIELDS = ("currency", "prices_include_tax", "chosen_issue_date", "service_date", "service_period_end",
@@ -132,6 +142,8 @@ def update_header(doc: Document, values: dict) -> None:
     values = exchange.header_rate(doc, values)
     if "automatic_tax" in values and bool(values["automatic_tax"]) != doc.automatic_tax:
         _switch_automatic_tax(doc, bool(values["automatic_tax"]))
+    if doc.stated_totals and values.get("currency", doc.currency) != doc.currency:
+        forget_stated(doc)
     for key, value in values.items():
         if key not in HEADER_FIELDS:
             raise KeyError(key)
@@ -246,6 +258,7 @@ def update_line(doc: Document, line: DocumentLine, values: dict, rate: TaxRate |
     (``line_adjustments``), replacing the ones it has."""
     require(doc, "edit")
     values = dict(values)
+    before = _net_inputs(line)
     if "adjustments" in values:
         line.adjustments = values.pop("adjustments")
     for key, value in values.items():
@@ -254,8 +267,18 @@ def update_line(doc: Document, line: DocumentLine, values: dict, rate: TaxRate |
         setattr(line, key, value)
     if set_rate:
         apply_rate(line, rate)
-    line.stated_net = None  # a line changed by hand is no longer the supplier's (services/inbox.py)
+    if any(key in values for key in NET_FIELDS) and _net_inputs(line) != before:
+        line.stated_net = None  # a line whose net was changed by hand is no longer the supplier's (services/inbox)
     return recalculate_changed(doc, [line])
+
+
+# what a line's net amount is computed from: a change to one of them lets the supplier's stated net go
+NET_FIELDS = ("quantity", "unit_price", "discount_percent", "base_quantity", "adjustments")
+
+
+def _net_inputs(line: DocumentLine) -> tuple:
+    return (line.quantity, line.unit_price, line.discount_percent, line.base_quantity,
+            tuple((a.kind, a.amount) for a in line.adjustments))
 
 
 def remove_line(doc: Document, line: DocumentLine) -> set[int]:

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from webapp.domain.errors import ActionError, InvalidInput, Text
 from webapp.domain.units import _n
 from webapp.extensions import db
-from webapp.models import DocumentLine, ExpenseCategory, Organization, User
+from webapp.models import Document, DocumentLine, ExpenseCategory, Organization, User
 from webapp.services import audit
 
 MAX_NAME, MAX_ACCOUNT = 100, 20
@@ -61,7 +61,14 @@ def add(org: Organization, actor: User, name: str, account: str = "") -> Expense
 
 
 def change(org: Organization, actor: User, category: ExpenseCategory, name: str, account: str) -> None:
-    category.name, category.account = checked(org, name, account, category)
+    """A new name (a booked purchase's line keeps its category: the name is how it is shown); an account number
+    added, or changed while no booked purchase uses the category (their bookings would move to another account)."""
+    name, account = checked(org, name, account, category)
+    if category.account and account != category.account and booked(category):
+        raise InvalidInput([ActionError("account_in_use", "Booked purchases use this category with account {account}: "
+                                        "archive it and add a new category for the new account.", "account",
+                                        account=category.account)])
+    category.name, category.account = name, account
     audit.record(org, actor, "expense_category.updated", category,
                  summary=f"{actor.email} changed the expense category {category.name}")
 
@@ -95,6 +102,8 @@ def for_line(org: Organization, category_id: int | None, current_id: int | None)
     return category.id
 
 
-def in_use(category: ExpenseCategory) -> bool:
-    return db.session.scalar(select(DocumentLine.id).where(DocumentLine.expense_category_id == category.id)
+def booked(category: ExpenseCategory) -> bool:
+    """Whether a booked purchase (not a draft) has a line in the category."""
+    return db.session.scalar(select(DocumentLine.id).join(Document, Document.id == DocumentLine.document_id)
+                             .where(DocumentLine.expense_category_id == category.id, Document.status != "draft")
                              .limit(1)) is not None

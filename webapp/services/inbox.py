@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -23,6 +24,7 @@ from webapp.domain import units
 from webapp.domain.units import _n
 from webapp.domain.errors import ActionError, InvalidInput, Text, text_json
 from webapp.domain.money import MoneyError, precision, round_money, to_minor
+from webapp.domain.numbers import MAX_INTEGER_DIGITS
 from webapp.domain.tax import TAX_CATEGORIES
 from webapp.extensions import db
 from webapp.models import (Contact, Document, DocumentAdjustment, DocumentFile, DocumentLine, DocumentLineAdjustment,
@@ -109,16 +111,43 @@ def _attach(org: Organization, actor: User, doc: Document, name: str, mime: str,
     return Received(doc, row)
 
 
+def discard_file_after_commit(doc: Document) -> None:
+    """The supplier's file of a draft being deleted goes once the deletion is committed (its row goes with it)."""
+    for org_id, key in db.session.execute(select(DocumentFile.org_id, DocumentFile.file_key)
+                                          .where(DocumentFile.document_id == doc.id)):
+        storage.delete_after_commit(org_id, key)
+
+
 # --- an e-invoice ------------------------------------------------------------------------------------------
 
 # what the import could not take as written, as messages shown with the draft (``DocumentFile.notes``)
 _Notes = list[Text]
 
 
+LARGEST = Decimal(10) ** MAX_INTEGER_DIGITS  # as a member may type (domain/numbers.parse_decimal)
+EARLIEST, LATEST = date(1900, 1, 1), date(2199, 12, 31)
+
+
+def _bounded(value: Decimal, what) -> Decimal:
+    """``value``, or the file refused: no number Tallybook takes from a member is this large."""
+    if abs(value) >= LARGEST:
+        raise ActionError("file_number_too_large", "{what}: the number {value} is too large.", "file", what=what,
+                          value=f"{value:f}"[:40])
+    return value
+
+
+def _dated(value: date | None, what) -> date | None:
+    """``value``, or the file refused: an invoice's dates lie between 1900 and 2199."""
+    if value is not None and not EARLIEST <= value <= LATEST:
+        raise ActionError("file_implausible_date", "{what}: the date {date} cannot be right.", "file", what=what,
+                          date=value.isoformat())
+    return value
+
+
 def _minor(value: Decimal | None, currency: str, notes: _Notes, what: str, sign: int = 1) -> int | None:
     if value is None:
         return None
-    value = value * sign
+    value = _bounded(value, what) * sign
     try:
         return to_minor(value, currency)
     except MoneyError:
@@ -208,8 +237,8 @@ def _tax_rates(org: Organization) -> dict[tuple[str, Decimal], TaxRate]:
     return found
 
 
-def _quantized(value: Decimal, places: int, notes: _Notes, what: str) -> Decimal:
-    exact = value.quantize(Decimal(1).scaleb(-places))
+def _quantized(value: Decimal, places: int, notes: _Notes, what) -> Decimal:
+    exact = _bounded(value, what).quantize(Decimal(1).scaleb(-places))
     if exact != value:
         notes.append(Text("{what}: {value} has more than {places} decimals; rounded to {rounded}.", what=what,
                   value=f"{value:f}", places=places, rounded=f"{exact:f}"))
@@ -238,7 +267,7 @@ def _line(number: int, read: einvoice_read.ReadLine, currency: str, rates, exemp
                                               notes, what),
                         base_quantity=_quantized(read.base_quantity or Decimal(1), 4, notes, what),
                         tax_category=category, tax_percent=rate, exemption_note=exemption.get((category, rate), ""),
-                        period_start=read.period_start, period_end=read.period_end,
+                        period_start=_dated(read.period_start, what), period_end=_dated(read.period_end, what),
                         stated_net=_minor(read.net_amount, currency, notes, str(what), sign))
     known = rates.get((category, rate))
     line.tax_rate_id = known.id if known is not None else None
@@ -310,6 +339,9 @@ def _corrected(org: Organization, supplier: Contact, number: str, notes: _Notes)
 def _import(org: Organization, actor: User, invoice: einvoice_read.ReadInvoice, name: str, data: bytes,
             digest: str) -> Received:
     notes: _Notes = []
+    for value in (invoice.issue_date, invoice.due_date, invoice.delivery_date, invoice.period_start,
+                  invoice.period_end):
+        _dated(value, Text("The e-invoice"))
     currency = _currency(invoice)
     supplier = _supplier(org, actor, invoice.seller, notes)
     kind = "credit_note" if invoice.is_credit_note else "invoice"

@@ -23,7 +23,8 @@ def _wrote(session, flush_context) -> None:
 @event.listens_for(Session, "after_commit")
 @event.listens_for(Session, "after_rollback")
 def _ended(session) -> None:
-    session.info.pop(_WROTE, None)
+    if not session.in_nested_transaction():  # a savepoint's end leaves the transaction's changes in it
+        session.info.pop(_WROTE, None)
 
 
 def begin_write() -> None:

@@ -11,7 +11,7 @@ when it is confirmed (``allow_overpayment``); a cancelled invoice takes refunds,
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy import func, select
 
@@ -65,7 +65,7 @@ def record(org: Organization, actor: User, doc: Document, data: PaymentInput) ->
         raise ActionError("invalid_method", "Choose a payment method.", "method")
     if data.paid_on > date.today():
         raise ActionError("date_in_future", "A payment cannot be dated in the future.", "paid_on")
-    if doc.issue_date and data.paid_on < doc.issue_date - timedelta(days=366):
+    if doc.issue_date and (doc.issue_date - data.paid_on).days > 366:
         raise ActionError("date_too_early", "A payment cannot be dated more than a year before the invoice.", "paid_on")
     if data.amount < 0 and -data.amount > paid_in_money(doc):
         raise ActionError("refund_exceeds_paid", "A refund cannot be more than what was paid ({paid}).", "amount",

@@ -23,7 +23,7 @@ from webapp.extensions import db
 from webapp.models import Contact, Document, Organization, TaxRate, User
 from webapp.models.numbering import series_kind
 from webapp.models.types import utcnow
-from webapp.services import audit
+from webapp.services import audit, deductions
 from webapp.services.calculation import recalculate
 from webapp.services.numbering import take_number
 from webapp.services.snapshots import buyer_snapshot, seller_snapshot
@@ -88,6 +88,13 @@ def book_problems(doc: Document) -> list[Text]:
         problems.append(Text("Add at least one line."))
     if doc.chosen_issue_date is not None and doc.chosen_issue_date > date.today():
         problems.append(Text(DATE_IN_FUTURE.template, date=doc.chosen_issue_date))
+    related = db.session.get(Document, doc.related_id) if doc.related_id else None
+    if related is not None and related.status != "issued":
+        problems.append(Text("Book the invoice {number} this credit note corrects first.",
+                             number=related.supplier_number or f"#{related.id}"))
+    if doc.kind == "credit_note" and doc.lines and doc.gross_total >= 0:
+        problems.append(Text("A credit note reduces what you owe: its total must be below zero (enter negative "
+                             "quantities, or use the quick entry)."))
     return problems
 
 
@@ -143,9 +150,8 @@ def book(org: Organization, actor: User, doc: Document, today: date | None = Non
     doc.e_invoice_format = ""
     doc.refresh_search()
     doc.issued_at = utcnow()
-    # what the supplier's invoice deducts (BT-113) less its rounding (BT-114) counts as settled, as a sale's
-    # advance invoices do (services/deductions.freeze): the amount due is what it asks to be paid (BT-115)
-    doc.paid_total += doc.prepaid_total - doc.stated_rounding
+    # what the supplier's invoice deducts less its rounding counts as settled, as a sale's advance invoices do
+    doc.paid_total += deductions.settled_by_advances(doc)
     if doc.self_billed:
         _make_out(org, doc)
     db.session.flush()
@@ -224,37 +230,47 @@ QUICK_DESCRIPTION = Text("Net amount at {rate} %")
 def quick_entry(doc: Document, rows: list[QuickRow]) -> None:
     """A draft without lines gets one line per rate (quantity 1, the net amount as its price, the rate's VAT); where
     VAT is typed as printed, the figures typed are the document's (``stated_totals``, as an imported e-invoice's):
-    ``differences`` then names a VAT amount the calculator gets otherwise."""
-    from webapp.domain.money import to_minor
-    from webapp.services.calculation import apply_rate
+    ``differences`` then names a VAT amount the calculator gets otherwise. A credit note's amounts are typed as
+    printed and book as what it credits (negative, as every credit note's)."""
+    from webapp.domain.money import round_money, to_minor
+    from webapp.services.calculation import apply_rate, compute
     from webapp.models import DocumentLine
 
     require(doc, "edit")
     if doc.lines:
         raise ActionError("quick_entry_has_lines", "The quick entry is for a draft without lines.")
+
+    def signed(amount: Decimal) -> Decimal:
+        return -abs(amount) if doc.kind == "credit_note" else amount
+
+    doc.prices_include_tax = False  # the quick entry types net amounts
+    doc.stated_totals = None  # typed anew: only what is typed now is stated
     for position, row in enumerate(rows):
-        line = DocumentLine(position=position, quantity=Decimal(1), unit="lump_sum", unit_price=row.net,
+        line = DocumentLine(position=position, quantity=Decimal(1), unit="lump_sum", unit_price=signed(row.net),
                             expense_category_id=row.category_id,
                             description=row.description or str(Text(QUICK_DESCRIPTION.template,
                                                                     rate=(row.rate.percent if row.rate else 0))))
         apply_rate(line, row.rate)
-        line.stated_net = to_minor(row.net, doc.currency)
+        line.stated_net = to_minor(signed(row.net), doc.currency)
         doc.lines.append(line)
     db.session.flush()
     if any(row.tax is not None for row in rows):
-        from webapp.services.calculation import compute
-
-        totals = compute(doc)
-        groups: dict[tuple[str, Decimal], list] = {}
+        calculated = {(g.category, g.rate.normalize()): to_minor(g.tax, doc.currency) for g in compute(doc).tax_groups}
+        # per VAT group: the net typed, the VAT typed, and the net of the rows whose VAT was left to the calculator
+        groups: dict[tuple[str, Decimal], tuple[Decimal, Decimal, Decimal, bool]] = {}
         for row, line in zip(rows, doc.lines):
             key = (line.tax_category, line.tax_percent.normalize())
-            base, tax = groups.get(key, [0, None])
-            typed = to_minor(row.tax, doc.currency) if row.tax is not None else None
-            groups[key] = [base + to_minor(row.net, doc.currency),
-                           typed if tax is None else (tax + typed if typed is not None else tax)]
-        calculated = {(g.category, g.rate.normalize()): to_minor(g.tax, doc.currency) for g in totals.tax_groups}
-        breakdown = [{"category": c, "rate": f"{r:f}", "base": base, "tax": tax if tax is not None else calculated[(c, r)],
-                      "note": ""} for (c, r), (base, tax) in groups.items()]
+            net, typed, untyped, any_typed = groups.get(key, (Decimal(0), Decimal(0), Decimal(0), False))
+            if row.tax is None:
+                groups[key] = (net + signed(row.net), typed, untyped + signed(row.net), any_typed)
+            else:
+                groups[key] = (net + signed(row.net), typed + signed(row.tax), untyped, True)
+        breakdown = []
+        for (category, rate), (net, typed, untyped, any_typed) in groups.items():
+            tax = (to_minor(typed, doc.currency) + to_minor(round_money(untyped * rate / 100, doc.currency), doc.currency)
+                   if any_typed else calculated[(category, rate)])
+            breakdown.append({"category": category, "rate": f"{rate:f}", "base": to_minor(net, doc.currency),
+                              "tax": tax, "note": ""})
         net = sum(g["base"] for g in breakdown)
         tax = sum(g["tax"] for g in breakdown)
         doc.stated_totals = {"line_total": net, "allowance_total": 0, "charge_total": 0, "net_total": net,

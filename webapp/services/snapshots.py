@@ -1,6 +1,7 @@
 """Frozen copies of seller and buyer: what an issued document keeps, and what a draft would keep now."""
 from __future__ import annotations
 
+from webapp.i18n import document_text
 from webapp.extensions import db
 from webapp.models import Contact, Document, Organization
 
@@ -27,8 +28,8 @@ def parties(doc: Document, org: Organization) -> tuple[dict, dict]:
         return doc.seller, doc.buyer
     contact = db.session.get(Contact, doc.contact_id) if doc.contact_id else None
     if doc.flow == "purchases":  # the supplier sold, the organization bought (purchases.book freezes them so)
-        return buyer_snapshot(contact) if contact else {"name": "No supplier yet"}, seller_snapshot(org)
+        return buyer_snapshot(contact) if contact else {"name": document_text(doc, org, "No supplier yet")}, seller_snapshot(org)
     seller = doc.seller or seller_snapshot(org)
     if doc.buyer:
         return seller, doc.buyer
-    return seller, buyer_snapshot(contact) if contact else {"name": "No customer yet"}
+    return seller, buyer_snapshot(contact) if contact else {"name": document_text(doc, org, "No customer yet")}

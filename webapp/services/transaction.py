@@ -16,17 +16,23 @@ from sqlalchemy.orm import Session
 from webapp.extensions import db
 
 log = logging.getLogger(__name__)
-_COMMIT, _ROLLBACK = "after_commit_hooks", "after_rollback_hooks"
+_FRAMES = "transaction_hook_frames"
+
+
+def _frames(session: Session) -> list[tuple[list, list]]:
+    """(commit hooks, rollback hooks) per transaction level: the outermost first, then one per open savepoint."""
+    return session.info.setdefault(_FRAMES, [([], [])])
 
 
 def after_commit(hook: Callable[[], None]) -> None:
-    """Run ``hook`` when the current transaction commits (never if it rolls back)."""
-    db.session.info.setdefault(_COMMIT, []).append(hook)
+    """Run ``hook`` when the current transaction commits (never if it, or the savepoint it was registered in,
+    rolls back)."""
+    _frames(db.session)[-1][0].append(hook)
 
 
 def after_rollback(hook: Callable[[], None]) -> None:
-    """Run ``hook`` if the current transaction rolls back."""
-    db.session.info.setdefault(_ROLLBACK, []).append(hook)
+    """Run ``hook`` if the current transaction, or the savepoint it was registered in, rolls back."""
+    _frames(db.session)[-1][1].append(hook)
 
 
 def _run(hooks: list[Callable[[], None]]) -> None:
@@ -37,13 +43,32 @@ def _run(hooks: list[Callable[[], None]]) -> None:
             log.exception("after-transaction hook %r failed", hook)
 
 
+@event.listens_for(Session, "after_transaction_create")
+def _began(session: Session, transaction) -> None:
+    if transaction.nested:
+        _frames(session).append(([], []))
+
+
+# SQLAlchemy sends after_commit and after_rollback for a savepoint too (``in_nested_transaction`` is then still
+# true): a savepoint committed hands its hooks to the transaction around it; one rolled back runs its rollback
+# hooks and drops its commit hooks; the outermost transaction runs what is left.
 @event.listens_for(Session, "after_commit")
 def _committed(session: Session) -> None:
-    session.info.pop(_ROLLBACK, None)
-    _run(session.info.pop(_COMMIT, []))
+    frames = _frames(session)
+    if session.in_nested_transaction() and len(frames) > 1:
+        commit, rollback = frames.pop()
+        frames[-1][0].extend(commit)
+        frames[-1][1].extend(rollback)
+        return
+    session.info.pop(_FRAMES, None)
+    _run([hook for commit, _rollback in frames for hook in commit])
 
 
 @event.listens_for(Session, "after_rollback")
 def _rolled_back(session: Session) -> None:
-    session.info.pop(_COMMIT, None)
-    _run(session.info.pop(_ROLLBACK, []))
+    frames = _frames(session)
+    if session.in_nested_transaction() and len(frames) > 1:
+        _run(frames.pop()[1])
+        return
+    session.info.pop(_FRAMES, None)
+    _run([hook for _commit, rollback in reversed(frames) for hook in rollback])

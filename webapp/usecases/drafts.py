@@ -19,7 +19,8 @@ from webapp.domain.units import UNITS
 from webapp.extensions import db
 from webapp.models import Contact, Document, DocumentAdjustment, DocumentLine, Product, TaxRate
 from webapp.models.types import utcnow
-from webapp.services import attributes, automatic_tax, contacts, deductions, drafts, expense_categories, notes, purchases
+from webapp.services import (attributes, automatic_tax, contacts, deductions, drafts, expense_categories, inbox, notes,
+                             purchases)
 from webapp.services.calculation import apply_rate, default_tax_rate
 from webapp.services.drafts import line_count  # noqa: F401 - the editor shows how many lines a draft has
 from webapp.usecases import Actor, load, usecase
@@ -441,9 +442,11 @@ def remove_adjustment(actor: Actor, document_id: int, adjustment_id: int, versio
 
 @usecase
 def delete_draft(actor: Actor, document_id: int, version: int | None) -> None:
-    """Delete the draft with its notes; their files are removed once the deletion is committed."""
+    """Delete the draft with its notes (and a purchase's supplier's file); their files are removed once the
+    deletion is committed."""
     doc = for_action(actor, document_id, "delete", version)
     notes.discard_files_after_commit(doc)
+    inbox.discard_file_after_commit(doc)
     drafts.delete_draft(actor.org, actor.user, doc)
 
 

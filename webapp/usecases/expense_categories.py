@@ -15,6 +15,12 @@ class CategoryInput:
     account: str = ""
 
 
+def list_categories(actor: Actor) -> list[ExpenseCategory]:
+    """The organization's categories by name, the archived ones too (they stay on the lines that have them)."""
+    actor.require("view")
+    return expense_categories.of(actor.org.id, include_archived=True)
+
+
 @usecase
 def add_category(actor: Actor, data: CategoryInput) -> ExpenseCategory:
     actor.require("manage_expense_categories")

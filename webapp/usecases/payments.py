@@ -108,6 +108,9 @@ def mark_paid(actor: Actor, document_id: int, data: MarkPaid) -> MarkedPaid:
     ...) and something is due (``nothing_due``)."""
     doc = for_action(actor, document_id, "mark_paid", lock=True)
     to = ""
+    if data.send_confirmation and doc.flow == "purchases":  # the organization paid: no one to confirm it to
+        raise ActionError("no_confirmation_for_purchases", "A payment confirmation is e-mailed to a customer; a "
+                          "purchase is paid to its supplier.", "send_notification")
     if data.send_confirmation:
         to = (doc.contact.email if doc.contact else "") or (doc.buyer or {}).get("email", "")
     payment = payments.mark_paid(actor.org, actor.user, doc, data.key, to, paid_on=data.paid_on,
