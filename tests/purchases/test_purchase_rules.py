@@ -244,3 +244,23 @@ def test_a_categorys_account_stays_while_booked_purchases_use_it(actor):
     db.session.rollback()
     db.session.expire_all()
     assert (category.name, category.account) == ("Raw materials", "3400")
+
+
+def test_an_amount_due_the_suppliers_own_totals_do_not_give_is_named(actor):
+    odd = EXAMPLE4.replace(b"<ram:DuePayableAmount>4675</ram:DuePayableAmount>",
+                           b"<ram:DuePayableAmount>4675.10</ram:DuePayableAmount>")
+    (outcome,) = receive_files(actor, [Upload("odd.xml", odd)])
+    assert outcome.error is None, outcome.error
+    doc = outcome.document
+    assert [(str(d.where), d.stated, d.calculated) for d in purchases.differences(doc)] == [
+        ("Amount due (BT-115)", 467510, 467500)]
+    assert doc.payable_total == 467500  # booked as its totals give it
+
+
+def test_a_vat_breakdown_in_an_unknown_category_is_refused(actor):
+    start = EXAMPLE4.index(b"<ram:ApplicableTradeTax>", EXAMPLE4.index(b"<ram:ApplicableHeaderTradeSettlement>"))
+    odd = EXAMPLE4[:start] + EXAMPLE4[start:].replace(b"<ram:CategoryCode>S</ram:CategoryCode>",
+                                                      b"<ram:CategoryCode>Q</ram:CategoryCode>", 1)
+    (outcome,) = receive_files(actor, [Upload("odd.xml", odd)])
+    assert outcome.error is not None and outcome.error.code == "file_unknown_vat_category"
+    assert outcome.error.english.startswith("The VAT breakdown names the VAT category Q")

@@ -381,13 +381,13 @@ def test_a_cancelled_invoice_refuses_to_be_cancelled_again_in_french(owner, f):
 
 
 @pytest.mark.parametrize("language, texts", [
-    ("de", {"form": ["<h1>Gutschrift zu {number}</h1>", ">Ausgewählte Positionen und Mengen</option>",
-                     "<th class=\"num\">Noch gutschreibbar</th>", ">Gutschriftsentwurf anlegen</button>",
+    ("de", {"form": ["<h1>Rechnungskorrektur zu {number}</h1>", ">Ausgewählte Positionen und Mengen</option>",
+                     "<th class=\"num\">Noch gutschreibbar</th>", ">Korrekturentwurf anlegen</button>",
                      "(bei „Ein Betrag“; netto)"],
             "refused": "Position 2: ",
-            "made": ["Ein Gutschriftsentwurf zu {number} wurde angelegt. Prüfen Sie ihn und stellen Sie ihn aus.",
-                     "<h1>Gutschriftsentwurf", ">Gutschrift ausstellen</button>",
-                     'data-confirm="Diese Gutschrift ausstellen? Sie erhält ihre Nummer']}),
+            "made": ["Ein Korrekturentwurf zu {number} wurde angelegt. Prüfen Sie ihn und stellen Sie ihn aus.",
+                     "<h1>Korrekturentwurf", ">Rechnungskorrektur ausstellen</button>",
+                     'data-confirm="Diese Rechnungskorrektur ausstellen? Sie erhält ihre Nummer']}),
     ("fr", {"form": ["<h1>Avoir pour {number}</h1>", ">Lignes et quantités choisies</option>",
                      "<th class=\"num\">Encore créditable</th>", ">Créer le brouillon d’avoir</button>",
                      "(avec « Un montant » ; HT)"],
@@ -415,7 +415,7 @@ def test_the_credit_note_form_speaks_the_members_language(owner, f, language, te
 
 
 @pytest.mark.parametrize("locale, cancellation, credit, remaining", [
-    ("de_DE", "Stornierung der Rechnung {}", "Gutschrift zu {}", "Restbetrag von {}"),
+    ("de_DE", "Stornierung der Rechnung {}", "Rechnungskorrektur zu {}", "Restbetrag von {}"),
     ("fr_FR", "Annulation de la facture {}", "Avoir sur {}", "Montant restant de {}"),
     ("en", "Cancellation of invoice {}", "Credit on {}", "Remaining amount of {}"),
 ])

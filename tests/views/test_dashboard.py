@@ -66,7 +66,7 @@ def test_the_dashboard_in_german_and_french(login_as, f):
     german = owner.client.get("/", headers={"Accept-Language": "de"}).data.decode()
     for text in ("<title>Übersicht · Tallybook</title>", "Diesen Monat bezahlt", "<strong>Am längsten überfällig</strong>",
                  "fällig seit", "(40 Tagen)", "<strong>Letzte Zahlungen</strong>", "<strong>19,00\xa0€</strong> erhalten",
-                 "<strong>Ihre Firma</strong>", ">Rechnungen</a>", ">Gutschriften</a>", ">Abmelden</button>",
+                 "<strong>Ihre Firma</strong>", ">Rechnungen</a>", ">Rechnungskorrekturen</a>", ">Abmelden</button>",
                  "<dt>USt-IdNr.</dt>", "Währung · Zahlungsziel"):
         assert text in german, text
     assert "Paid this month" not in german and "Latest payments" not in german

@@ -303,11 +303,12 @@ def _stated(invoice: einvoice_read.ReadInvoice, currency: str, notes: _Notes, si
     stated["prepaid"] = stated["prepaid"] or 0
     stated["rounding"] = stated["rounding"] or 0
     stated["tax_breakdown"] = [
-        {"category": (g.category or "S").upper(), "rate": f"{_rate(g.rate):f}",
+        {"category": category, "rate": f"{rate:f}",
          "base": _minor(g.base, currency, notes, "BT-116", sign) or 0,
          "tax": _minor(g.tax, currency, notes, "BT-117", sign) or 0,
          "note": g.exemption_reason, **({"vatex": g.exemption_code} if g.exemption_code else {})}
-        for g in invoice.tax_breakdown]
+        for g, (category, rate) in ((g, _vat(g.category, g.rate, Text("The VAT breakdown")))
+                                    for g in invoice.tax_breakdown)]
     return stated
 
 

@@ -174,6 +174,11 @@ TOTAL_NAMES = {"line_total": _n("Sum of the lines (BT-106)"), "allowance_total":
                "tax_total": _n("VAT (BT-110)"), "gross_total": _n("Total with VAT (BT-112)")}
 
 
+# what the purchase is booked as due: its total with VAT less what it deducts plus its rounding (BT-112 - BT-113 +
+# BT-114), named where the supplier's amount due says otherwise
+PAYABLE_NAME = _n("Amount due (BT-115)")
+
+
 def differences(doc: Document) -> list[Difference]:
     """The supplier's stated figures (``stated_totals``, the lines' ``stated_net``) against the calculator's, where
     they differ: each line, each total, each VAT group (none for a purchase entered by hand)."""
@@ -193,6 +198,8 @@ def differences(doc: Document) -> list[Difference]:
         calculated = to_minor(getattr(totals, name), doc.currency)
         if stated.get(name) is not None and stated[name] != calculated:
             found.append(Difference(Text(label), stated[name], calculated))
+    if stated.get("payable") is not None and stated["payable"] != doc.payable_total:
+        found.append(Difference(Text(PAYABLE_NAME), stated["payable"], doc.payable_total))
     groups = {(g.category, g.rate.normalize()): g for g in totals.tax_groups}
     seen = set()
     for entry in stated.get("tax_breakdown") or []:
