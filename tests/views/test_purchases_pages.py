@@ -232,3 +232,22 @@ def html_of(response) -> str:
     import html
 
     return html.unescape(response.get_data(as_text=True))
+
+
+def test_a_purchases_pages_are_under_purchases_in_the_menu(owner, f):
+    from webapp.services import purchases
+
+    doc = purchases.new_purchase(owner.org, owner.user, f.contact(owner.org, company="Papier GmbH"))
+    sale = f.draft(owner.org)
+    db.session.commit()
+
+    def current(url: str) -> list[str]:
+        page = owner.client.get(url).get_data(as_text=True)
+        nav = page.split('class="nav-main"')[1].split("</ul>")[0]
+        return [part.split(">")[1].split("<")[0] for part in nav.split('aria-current="page"')[1:]]
+
+    assert current(f"/invoices/{doc.id}/edit") == ["Purchases"]
+    assert current(f"/invoices/{doc.id}") == ["Purchases"]
+    assert current(f"/invoices/{sale.id}/edit") == ["Invoices"]
+    assert current("/invoices/?kind=credit_note") == ["Credit notes"]
+    assert current("/purchases/") == ["Purchases"]
