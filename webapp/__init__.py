@@ -211,6 +211,7 @@ def _register_user_loader() -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from webapp.auth.routes import bp as auth_bp
+    from webapp.bank.routes import bp as bank_bp
     from webapp.catalog.routes import bp as catalog_bp
     from webapp.customers.routes import bp as customers_bp
     from webapp.invoices.routes import bp as invoices_bp
@@ -228,6 +229,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(invoices_bp, url_prefix="/invoices")
     app.register_blueprint(payments_bp, url_prefix="/payments")
     app.register_blueprint(purchases_bp, url_prefix="/purchases")
+    app.register_blueprint(bank_bp, url_prefix="/bank")
     app.register_blueprint(public_bp, url_prefix="/p")
     _register_api(app)
 

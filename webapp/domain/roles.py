@@ -35,6 +35,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "manage_api": frozenset({OWNER}),  # API tokens and webhooks
     "book_purchases": frozenset({OWNER, BOOKKEEPER}),  # suppliers' invoices: enter, book, pay
     "upload_purchases": frozenset(ROLES),
+    "reconcile_bank": frozenset({OWNER, BOOKKEEPER}),  # bank statements: import, match, confirm
     "manage_expense_categories": frozenset({OWNER, BOOKKEEPER}),  # the list purchase lines are booked to  # the purchases inbox: a supplier's file becomes a draft to book
 }
 

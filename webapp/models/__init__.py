@@ -1,6 +1,7 @@
 """All models, imported here so Alembic and the app see the whole schema."""
 from webapp.models.api import ApiToken, IdempotentRequest
 from webapp.models.audit import AuditEvent
+from webapp.models.bank import BankStatement, BankTransaction
 from webapp.models.catalog import ExpenseCategory, Product, TaxRate
 from webapp.models.contact import Contact, ContactFieldValue, CustomField, DocumentFieldValue
 from webapp.models.document import Document, DocumentAdjustment, DocumentLine, DocumentLineAdjustment, DocumentNote
@@ -18,6 +19,8 @@ __all__ = [
     "ApiToken",
     "IdempotentRequest",
     "AuditEvent",
+    "BankStatement",
+    "BankTransaction",
     "Contact",
     "ContactFieldValue",
     "CustomField",

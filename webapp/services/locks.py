@@ -50,5 +50,11 @@ def lock_document(org: Organization, document_id: int) -> Document | None:
     """Start a write transaction and return the organization's document with its row locked
     (``FOR UPDATE`` on PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` locks the whole database)."""
     begin_write()
+    return locked_document(org, document_id)
+
+
+def locked_document(org: Organization, document_id: int) -> Document | None:
+    """The organization's document with its row locked, in the write transaction ``begin_write`` started (for a
+    use case that changes several documents in one transaction)."""
     return db.session.scalar(select(Document).where(Document.org_id == org.id, Document.id == document_id)
                              .with_for_update().execution_options(populate_existing=True))

@@ -11,13 +11,14 @@ from webapp.usecases import Actor, load
 
 
 def for_action(actor: Actor, document_id: int, action: str, version: int | None = None,
-               lock: bool = False) -> Document:
+               lock: bool = False, in_write: bool = False) -> Document:
     """The document ``action`` is about to change, with every check done; ``lock`` takes its row lock first
-    (a fresh write transaction: on SQLite the database's write lock)."""
+    (a fresh write transaction: on SQLite the database's write lock; ``in_write``: in the write transaction the
+    use case began already, for one that changes several documents)."""
     doc = load(actor, Document, document_id, "document")
     actor.require(status_table.permission_for(doc.kind, action, doc.flow))
     if lock:
-        doc = locks.lock_document(actor.org, document_id)
+        doc = (locks.locked_document if in_write else locks.lock_document)(actor.org, document_id)
         if doc is None:
             raise NotFound("document")
     require(doc, action)

@@ -14,7 +14,7 @@ from webapp.domain import status as status_table
 from webapp.domain.errors import ActionError, NotFound
 from webapp.domain.money import precision, round_money, to_minor
 from webapp.models import Document, Payment
-from webapp.services import payments
+from webapp.services import bank, payments
 from webapp.services.calculation import MAX_AMOUNT_MINOR
 from webapp.extensions import db
 from webapp.usecases import Actor, load, usecase
@@ -82,6 +82,7 @@ def void_payment(actor: Actor, document_id: int, payment_id: int, reason: str = 
     if payment is None:
         raise NotFound("payment")
     payments.void(actor.org, actor.user, doc, payment, reason)
+    bank.release(payment)  # a payment recorded from a bank transaction: the transaction waits for a match again
     return doc, payment
 
 
