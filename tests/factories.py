@@ -149,3 +149,20 @@ def api_token(org: Organization, role: str = "owner", name: str = "Shop") -> tup
     row, token = api_tokens.create(org, creator, name, role, None)
     db.session.commit()
     return row, token
+
+
+def bank_transaction(org: Organization, amount: int = 2380, remittance: str = "Payment") -> "BankTransaction":  # noqa: F821
+    """An open bank transaction of ``org`` (in a statement of its own)."""
+    from datetime import date
+
+    from webapp.models import BankStatement, BankTransaction
+
+    statement = BankStatement(org_id=org.id, format="camt053", file_name="statement.xml", account_iban="", currency="EUR",
+                              statement_ref="", line_count=1, new_count=1)
+    db.session.add(statement)
+    db.session.flush()
+    txn = BankTransaction(org_id=org.id, statement_id=statement.id, identity=f"t{statement.id}", booked_on=date.today(),
+                          amount=amount, currency="EUR", remittance=remittance)
+    db.session.add(txn)
+    db.session.commit()
+    return txn

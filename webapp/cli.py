@@ -50,6 +50,7 @@ def seed_demo():
         demo.add_invoices(org, user)
         demo.add_payments_corrections_and_quotes(org, user)
         demo.add_purchases(org, user)
+        demo.add_bank_statement(org, user)
         # only the token's hash is stored: it is printed now and never again (later runs say how to make one)
         token = token_usecases.create_token(Actor(org, user, OWNER), token_usecases.TokenInput(
             name=DEMO_TOKEN_NAME, role=OWNER)).token

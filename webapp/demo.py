@@ -208,3 +208,40 @@ def add_purchases(org: Organization, owner: User) -> None:
                                                      tax=Decimal("15.97"),
                                                      category_id=categories["Office supplies"].id)])
     db.session.flush()
+
+
+def add_bank_statement(org: Organization, owner: User) -> None:
+    """A week of the account as the bank would send it (issue 18): a customer paying an open invoice with its
+    number, another paying part of one, a payer named but without a number, a supplier paid, the bank's fee; each
+    with the match Tallybook proposes."""
+    from webapp.models import Document
+    from webapp.services import bank, bank_files
+
+    open_sales = list(db.session.scalars(select(Document).where(
+        Document.org_id == org.id, Document.flow == "sales", Document.kind == "invoice", Document.status == "issued",
+        Document.amount_due > 0, Document.currency == "EUR").order_by(Document.id).limit(3)))
+    owed = db.session.scalar(select(Document).where(
+        Document.org_id == org.id, Document.flow == "purchases", Document.status == "issued",
+        Document.amount_due > 0).limit(1))
+    today = date.today()
+    lines = []
+
+    def money(minor: int) -> Decimal:
+        return Decimal(minor) / 100
+
+    for index, doc in enumerate(open_sales):
+        amount = doc.amount_due if index != 1 else doc.amount_due // 2
+        text = f"Rechnung {doc.number}" if index < 2 else "Zahlung Brot und Kuchen"
+        lines.append(bank_files.BankLine(booked_on=today - timedelta(days=4 - index), amount=money(amount),
+                                         currency="EUR", counterparty_name=doc.buyer_name.upper(),
+                                         counterparty_iban=("DE02120300000000202051", "DE12500105170648489890",
+                                                            "DE44500105175407324931")[index],
+                                         remittance=text, reference=f"DEMO-{index + 1}"))
+    if owed is not None:
+        lines.append(bank_files.BankLine(booked_on=today - timedelta(days=1), amount=-money(owed.amount_due),
+                                         currency="EUR", counterparty_name=owed.buyer_name,
+                                         remittance=f"Rechnung {owed.supplier_number}", reference="DEMO-4"))
+    lines.append(bank_files.BankLine(booked_on=today - timedelta(days=1), amount=Decimal("-9.90"), currency="EUR",
+                                     counterparty_name="Commerzbank", remittance="Kontoführung", reference="DEMO-5"))
+    bank.store(org, owner, "demo-statement.xml", bank_files.Statement(
+        format="camt053", account_iban=org.iban, currency="EUR", statement_id="DEMO", lines=lines))

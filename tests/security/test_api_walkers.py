@@ -53,6 +53,7 @@ DECLARED = {
     "api.delete_webhook_endpoint": "manage_api", "api.rotate_webhook_secret": "manage_api",
     "api.list_webhook_deliveries": "manage_api", "api.resend_webhook_delivery": "manage_api",
     "api.import_purchase": "upload_purchases", "api.list_expense_categories": "view",
+    "api.import_bank_statement": "reconcile_bank", "api.confirm_bank_transaction": "reconcile_bank",
 }
 # a body each route accepts, so the walk reaches the use case (and its permission and tenancy checks)
 BODIES = {
@@ -130,7 +131,8 @@ def objects_of(org) -> dict:
     contact.is_supplier = True
     db.session.commit()
     draft = factories.draft(org, contact, lines=[("Victim line", "1", "5")])
-    return {"contact_id": contact.id, "document_id": draft.id, "line_id": draft.lines[0].id}
+    return {"contact_id": contact.id, "document_id": draft.id, "line_id": draft.lines[0].id,
+            "transaction_id": factories.bank_transaction(org).id}
 
 
 def quiet(token_row_id: int) -> None:

@@ -37,6 +37,7 @@ ALLOWED = {
     "customers.import_run": OWNER_STAFF,
     "customers.fields": OWNER, "customers.delete_field": OWNER,
     "payments.index": ALL,
+    **{f"bank.{name}": OWNER_BOOKKEEPER for name in ("index", "upload", "confirm", "set_aside", "confirm_exact")},
     "purchases.index": ALL, "purchases.inbox_page": ALL, "purchases.upload": ALL, "purchases.supplier_file": ALL,
     "purchases.create": OWNER_BOOKKEEPER, "purchases.categories": ALL, "purchases.input_vat": ALL,
     "purchases.attach_file": OWNER_STAFF,  # tried on a sale's draft: the use case refuses it there
@@ -100,7 +101,8 @@ def world(f, org, owner):
             "event_id": db.session.scalar(select(AuditEvent.id).where(AuditEvent.org_id == org.id)),
             "org_id": org.id, "draft": draft, "issued": issued, "line_id": draft.lines[0].id,
             "adjustment_id": adjustment.id, "payment_id": payment.id, "note_id": note.id, "file_id": note.files[0].id,
-            "token": issued.public_token, "kind": "invoice", "category_id": category.id, **webhook_ids(org)}
+            "token": issued.public_token, "kind": "invoice", "category_id": category.id,
+            "transaction_id": f.bank_transaction(org).id, **webhook_ids(org)}
 
 
 def webhook_ids(org) -> dict:

@@ -54,7 +54,8 @@ def test_member_of_a_gets_404_for_every_url_of_b(app, login_as, f):
              "org_id": b.org.id, "event_id": b_event.id, "contact_id": b_contact.id, "product_id": b_product.id,
              "rate_id": b_rate.id, "field_id": b_field.id, "job_id": b_job.id, "document_id": b_draft.id,
              "line_id": b_draft.lines[0].id, "adjustment_id": b_adjustment.id, "payment_id": b_payment.id,
-             "note_id": b_note.id, "file_id": b_note.files[0].id, "token_id": b_token.id, **webhook_ids(b.org)}
+             "note_id": b_note.id, "file_id": b_note.files[0].id, "token_id": b_token.id,
+             "transaction_id": f.bank_transaction(b.org).id, **webhook_ids(b.org)}
     tried = []
     for rule in rules(app, {"GET", "POST"}):
         id_args = [name for name in rule.arguments if name in b_ids]
