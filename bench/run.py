@@ -336,6 +336,7 @@ def measure_pages(app, client, org_id: int, user_id: int, invoice_id: int, token
     results["record a payment"] = timed(app, pay)
 
     results.update(measure_api(app, org_id, user_id, invoice_id, customer_id))
+    results.update(measure_matching(app, org_id, user_id))
 
     # PDFs rendered on request (a draft's; an issued document's stored bytes are served unchanged)
     for name, lines, runs in (("PDF, one page (3 lines)", 3, 20), ("PDF, 500 lines", 500, 5)):
@@ -372,6 +373,45 @@ def measure_api(app, org_id: int, user_id: int, invoice_id: int, customer_id: in
             f"/api/v1/invoices/{invoice_id}/attach_payment", headers=headers,
             json={"transaction_data": {"amount": 100, "reference": f"bench-{i}"}})),
     }
+
+
+class Done:
+    status_code = 200
+
+
+STATEMENT_LINES = 10_000
+
+
+def measure_matching(app, org_id: int, user_id: int) -> dict:
+    """Importing a statement of ``STATEMENT_LINES`` entries and proposing a match for each (services/bank.store):
+    a third name an open invoice's number, a third pay an amount due without a number, a third match nothing;
+    each run rolled back (nothing stays)."""
+    from webapp.services import bank, bank_files
+
+    with app.app_context():
+        rows = db.session.execute(select(Document.number, Document.amount_due, Document.buyer_name).where(
+            Document.org_id == org_id, Document.kind == "invoice", Document.status == "issued",
+            Document.amount_due > 0).order_by(Document.id).limit(STATEMENT_LINES)).all()
+    lines = []
+    for n in range(STATEMENT_LINES):
+        number, due, name = rows[n % len(rows)]
+        amount = Decimal(due) / 100
+        text = (f"Rechnung {number}", "Zahlung", f"Miete {n}")[n % 3]
+        lines.append(bank_files.BankLine(booked_on=date.today(), amount=amount if n % 3 < 2 else Decimal("12.34"),
+                                         currency="EUR", counterparty_name=name or "", remittance=text,
+                                         reference=f"bench-{n}"))
+    statement = bank_files.Statement(format="camt053", account_iban="DE89370400440532013000", currency="EUR",
+                                     lines=lines)
+
+    def run(i):
+        with app.app_context():
+            org, user = db.session.get(Organization, org_id), db.session.get(User, user_id)
+            done = bank.store(org, user, "bench.xml", statement)
+            assert len(done.new) == STATEMENT_LINES
+            db.session.rollback()
+        return Done()
+
+    return {f"bank: import and match a {STATEMENT_LINES:,}-entry statement": timed(app, run, runs=5, warmup=1)}
 
 
 def chromium_beside(app, org_id: int, user_id: int, tmp: str) -> dict[str, str]:

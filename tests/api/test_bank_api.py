@@ -213,7 +213,9 @@ def test_refusals_are_problems_and_change_nothing(api, api_as, sales, f):
     (camt(), "bank_no_entries"),
 ])
 def test_a_file_that_cannot_be_read_is_a_problem_and_stores_nothing(api, data, code):
-    for answer in (post_raw(api, data, content_type="application/octet-stream"), post_multipart(api, data)):
+    name = "notes.txt" if code == "bank_not_a_statement" else "statement.xml"  # a *.xml is malformed XML
+    for answer in (post_raw(api, data, f"?file_name={name}", content_type="application/octet-stream"),
+                   post_multipart(api, data, name=name)):
         assert answer.status_code == 422, answer.get_json()
         problem = answer.get_json()
         assert problem["code"] == code and problem["detail"], problem
@@ -226,6 +228,21 @@ def test_an_unknown_format_is_refused(api, sales):
     wrong = post_raw(api, statement(sales), "?file_name=a.xml&format=mt940")
     assert wrong.status_code == 422 and wrong.get_json()["code"] == "bank_not_a_statement", wrong.get_json()
     assert (count(BankStatement), count(BankTransaction)) == (0, 0)
+
+
+def test_a_format_in_the_multipart_form_is_used(api, sales):
+    csv = post_multipart(api, statement(sales), format="csv")
+    assert csv.status_code == 422 and csv.get_json()["code"] == "bank_csv_needs_layout", csv.get_json()
+    bogus = post_multipart(api, statement(sales), format="excel")
+    assert bogus.status_code == 422 and bogus.get_json()["code"] == "bank_unknown_format", bogus.get_json()
+    assert (count(BankStatement), count(BankTransaction)) == (0, 0)
+    assert post_multipart(api, statement(sales), format="camt053").status_code == 201
+
+
+def test_a_body_over_the_request_limit_is_413_and_stores_nothing(api):
+    answer = post_raw(api, b"<x>" + b" " * (17 * 1024 * 1024))
+    assert answer.status_code == 413
+    assert count(BankStatement) == 0
 
 
 def test_staff_may_not_a_bookkeeper_may(api, api_as, sales):

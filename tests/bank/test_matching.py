@@ -205,3 +205,21 @@ def test_set_aside_and_back_and_only_owners_and_bookkeepers_reconcile(actor, f, 
     with pytest.raises(ActionError) as hidden:
         bank_usecases.set_aside(Actor(org=other.org, user=other.user, role="owner"), txn.id)
     assert hidden.value.status == 404
+
+
+def test_the_same_entries_on_two_accounts_named_without_an_iban_are_both_kept(actor):
+    entries = [line("-4.90", "Kontofuehrung"), line("12.00", "Zinsen", reference="R-1")]
+    for account in ("10020030/0123456789", "10020030/9876543210"):
+        done = bank.store(actor.org, actor.user, "konto.sta", bank_files.Statement(
+            format="mt940", account_id=account, currency="EUR", lines=entries))
+        db.session.commit()
+        assert (len(done.new), done.known, done.statement.account_iban) == (2, 0, account)
+
+
+def test_the_queue_searches_a_percent_sign_as_written(actor):
+    from webapp.queries import bank as bank_queries
+
+    imported(actor, line("10.00", "Rabatt 10% Sommer"), line("5.00", "Kaffee"))
+    found = bank_queries.transactions(actor.org.id, bank_queries.TransactionQuery(q="10%"))
+    assert [t.remittance for t in found.items] == ["Rabatt 10% Sommer"]
+    assert bank_queries.transactions(actor.org.id, bank_queries.TransactionQuery(q="%")).total == 1

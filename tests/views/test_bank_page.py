@@ -8,6 +8,7 @@ nothing stored; owners and bookkeepers only, and only the organization's own tra
 here), with the numbers and amounts of the invoices the test issued."""
 from __future__ import annotations
 
+import html as html_text
 import io
 import re
 from dataclasses import dataclass
@@ -128,7 +129,7 @@ def upload(client, data: bytes | None, name: str = "statement.xml", **form):
 
 def flash_texts(html: str) -> list[tuple[str, str]]:
     """The flashed messages of a page: (category, text as a browser shows it, its spaces folded)."""
-    return [(category, " ".join(message.split()))
+    return [(category, " ".join(html_text.unescape(message).split()))
             for category, message in re.findall(r'<p class="flash flash-(\w+)" role="status">([^<]*)</p>', html)]
 
 
@@ -396,6 +397,19 @@ def test_an_upload_without_a_file_part_is_refused(owner):
     assert answer.status_code == 303
     assert ("error", "This file is empty.") in flashes(owner.client)
     assert nothing_stored(owner.org)
+
+
+@pytest.mark.parametrize("format, message", [
+    ("csv", "This is a CSV file: choose the bank's column layout to read it."),
+    ("excel", "Choose CAMT.053, MT940 or CSV, or let Tallybook tell."),
+    ("mt940", "This file is neither a CAMT.053 (XML) nor an MT940 bank statement."),
+])
+def test_a_format_chosen_that_the_file_is_not_is_refused(owner, sales, format, message):
+    assert upload(owner.client, statement_for(sales), format=format).status_code == 303
+    assert ("error", message) in flashes(owner.client)
+    assert nothing_stored(owner.org)
+    assert upload(owner.client, statement_for(sales), format="camt053").status_code == 303
+    assert count(BankTransaction, org_id=owner.org.id) == 4
 
 
 def test_a_statement_without_booked_entries_stores_nothing(owner):

@@ -82,7 +82,7 @@ def import_bank_statement():
     document's number in the text and the amount due (`exact`), the number alone (`high`), the amount due and the
     payer (`medium`), or the amount alone (`low`). Importing the same or an overlapping statement again adds only
     the entries not seen before. Refused with 422, nothing stored: a file that is malformed, hostile (a DOCTYPE),
-    not a statement, or larger than 20 MB (`bank_*` codes). Owners and bookkeepers."""
+    not a statement (`bank_*` codes); a request over the server's limit (16 MB by default) gets 413. Owners and bookkeepers."""
     query: StatementQuery = request.context.query
     if "file" in request.files:
         part = request.files["file"]

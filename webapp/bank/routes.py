@@ -2,7 +2,7 @@
 confirmed (or another invoice named by its number), every exact match confirmed at once, an entry set aside."""
 from __future__ import annotations
 
-from flask import flash, request, url_for
+from flask import current_app, flash, request, url_for
 from flask_babel import gettext as _, ngettext
 
 from webapp.bank import bp
@@ -14,13 +14,19 @@ from webapp.usecases import bank as bank_usecases
 from webapp.web.actions import refused
 
 
+def _max_mb() -> int:
+    """What a statement upload may be, in MB: the request limit (``MAX_CONTENT_LENGTH``) or the reader's."""
+    limit = min(bank_files.MAX_BYTES, current_app.config.get("MAX_CONTENT_LENGTH") or bank_files.MAX_BYTES)
+    return limit // (1024 * 1024)
+
+
 def _page(status: int = 200, error: str | None = None):
     query = bank_queries.TransactionQuery.from_args(request.args)
     org_id = current_org().id
     response = render("bank/index.html", "bank/_queue.html", status=status, query=query, error=error,
                       page=bank_queries.transactions(org_id, query), counts=bank_queries.counts(org_id),
                       statements=bank_queries.statements(org_id), statuses=bank_queries.STATUSES,
-                      max_mb=bank_files.MAX_BYTES // (1024 * 1024))
+                      max_mb=_max_mb())
     if is_htmx() and request.method == "GET":
         response.headers["HX-Push-Url"] = url_for("bank.index", **{k: v for k, v in (
             ("status", query.status if query.status != "open" else None), ("q", query.q or None),
@@ -42,13 +48,13 @@ def upload():
     with refused(redirect=url_for("bank.index")):
         done = bank_usecases.import_statement(current_actor(), name, data, request.form.get("format") or None)
         exact = sum(1 for t in done.new if t.confidence == "exact")
-        flash(" ".join((
+        flash(" ".join(part for part in (
             ngettext("%(num)d new transaction was imported.", "%(num)d new transactions were imported.",
                      len(done.new)),
             ngettext("%(num)d was imported before and is left as it is.",
                      "%(num)d were imported before and are left as they are.", done.known) if done.known else "",
             ngettext("%(num)d exact match is proposed.", "%(num)d exact matches are proposed.", exact)
-            if exact else "")).strip(), "success")
+            if exact else "") if part), "success")
     return redirect_to(url_for("bank.index"))
 
 

@@ -49,10 +49,10 @@ def transactions(org_id: int, query: TransactionQuery) -> Page:
     if query.status != "all":
         stmt = stmt.where(BankTransaction.status == query.status)
     if query.q:
-        like = f"%{query.q.lower()}%"
-        conditions = [func.lower(BankTransaction.counterparty_name).like(like),
-                      func.lower(BankTransaction.remittance).like(like),
-                      func.lower(BankTransaction.reference).like(like),
+        q = query.q.lower()
+        conditions = [func.lower(BankTransaction.counterparty_name).contains(q, autoescape=True),
+                      func.lower(BankTransaction.remittance).contains(q, autoescape=True),
+                      func.lower(BankTransaction.reference).contains(q, autoescape=True),
                       BankTransaction.counterparty_iban == "".join(query.q.split()).upper()]
         amount = _amount(query.q)
         if amount is not None:

@@ -26,7 +26,7 @@ import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from webapp.domain.errors import ActionError
 from webapp.domain.money import MoneyError, to_minor
@@ -97,7 +97,8 @@ def store(org: Organization, actor: User, file_name: str, read: bank_files.State
     """The statement and its entries not imported before, each with its proposed match."""
     if not read.lines:
         raise ActionError("bank_no_entries", "This statement has no booked entries.", "file")
-    account = "".join(read.account_iban.split()).upper()[:34]
+    # the account as the file names it: an IBAN, else (an MT940 of a German bank) bank code and account number
+    account = "".join((read.account_iban or read.account_id).split()).upper()[:34]
     rows, seen = [], Counter()
     for number, line in enumerate(read.lines, start=1):
         currency = (line.currency or read.currency).upper()
@@ -107,7 +108,7 @@ def store(org: Organization, actor: User, file_name: str, read: bank_files.State
         rows.append((identity(account, line, seen[content]), _minor(line.amount, currency, number), currency, line))
     known = set(db.session.scalars(select(BankTransaction.identity).where(
         BankTransaction.org_id == org.id, BankTransaction.identity.in_([r[0] for r in rows])))) if rows else set()
-    statement = BankStatement(org_id=org.id, format=read.format, file_name=file_name[:200], account_iban=account,
+    statement = BankStatement(org_id=org.id, format=read.format, file_name=file_name[:200], account_iban=account[:34],
                               currency=read.currency.upper()[:3], statement_ref=read.statement_id[:100],
                               opening_balance=_balance(read.opening_balance, read.currency),
                               closing_balance=_balance(read.closing_balance, read.currency),
@@ -127,8 +128,16 @@ def store(org: Organization, actor: User, file_name: str, read: bank_files.State
             end_to_end_id=line.end_to_end_id[:100]))
     statement.new_count = len(new)
     propose(org, new)
-    db.session.add_all(new)
-    db.session.flush()
+    if new:  # one executemany INSERT and one SELECT of the rows, not a statement per entry
+        now = utcnow()
+        for txn in new:
+            txn.status, txn.created_at = "open", now
+        columns = [c.key for c in BankTransaction.__table__.columns if c.key != "id"]
+        db.session.execute(insert(BankTransaction.__table__), [{key: getattr(txn, key) for key in columns}
+                                                               for txn in new])
+        stored = {txn.identity: txn for txn in db.session.scalars(select(BankTransaction).where(
+            BankTransaction.org_id == org.id, BankTransaction.statement_id == statement.id))}
+        new = [stored[txn.identity] for txn in new]
     audit.record(org, actor, "bank_statement.imported", statement,
                  summary=f"{actor.email} imported {file_name} ({statement.format_label}): {len(new)} new of "
                          f"{len(rows)} entries", new=len(new), entries=len(rows))
@@ -154,19 +163,28 @@ class OpenDocument:
     amount_due: int
     contact_id: int | None
     numbers: tuple[str, ...]  # normalized: its number, and a purchase's supplier's number
+    words: frozenset[str]  # of its customer's or supplier's name (``_words``)
 
 
 def _open_documents(org_id: int) -> list[OpenDocument]:
-    """The organization's issued invoices and purchases with something due (or something to pay back): one query."""
+    """The organization's issued invoices and purchases with something due (or something to pay back), with their
+    contacts' names: one query, whatever the number of documents."""
     rows = db.session.execute(
         select(Document.id, Document.flow, Document.currency, Document.amount_due, Document.contact_id,
-               Document.number, Document.supplier_number)
+               Document.number, Document.supplier_number, Contact.company_name, Contact.person_name)
+        .outerjoin(Contact, Contact.id == Document.contact_id)
         .where(Document.org_id == org_id, Document.kind == "invoice", Document.status == "issued",
                Document.amount_due != 0)
         .order_by(Document.due_date, Document.id))
-    return [OpenDocument(id_, flow, currency, int(due), contact_id,
-                         tuple(n for n in (normalized(number or ""), normalized(supplier_number or "")) if n))
-            for id_, flow, currency, due, contact_id, number, supplier_number in rows]
+    words: dict[tuple[str, str], frozenset[str]] = {}  # a customer's name is folded once
+    found = []
+    for id_, flow, currency, due, contact_id, number, supplier_number, company, person in rows:
+        key = (company or "", person or "")
+        if key not in words:
+            words[key] = frozenset(_words(" ".join(key)))
+        found.append(OpenDocument(id_, flow, currency, int(due), contact_id, tuple(
+            n for n in (normalized(number or ""), normalized(supplier_number or "")) if n), words[key]))
+    return found
 
 
 def _pays(doc: OpenDocument, amount: int, currency: str) -> bool:
@@ -196,7 +214,7 @@ _COMMON_WORDS = {"gmbh", "ltd", "inc", "sarl", "sas", "und", "and", "the", "der"
 
 def propose(org: Organization, transactions: list[BankTransaction]) -> None:
     """Each transaction's proposed match (``proposed_document_id``, ``proposal_reason``, ``confidence``), or none.
-    The open documents are read once; so are the counterparties' names and the IBANs of earlier matches."""
+    The open documents with their contacts' names are read once (one query), the IBANs of earlier matches once."""
     if not transactions:
         return
     documents = _open_documents(org.id)
@@ -206,10 +224,6 @@ def propose(org: Organization, transactions: list[BankTransaction]) -> None:
         for number in doc.numbers:
             by_number[number].append(doc)
         by_amount[(doc.currency, abs(doc.amount_due))].append(doc)
-    contact_ids = {d.contact_id for d in documents if d.contact_id}
-    names = {cid: _words(name) for cid, name in db.session.execute(
-        select(Contact.id, Contact.company_name + " " + Contact.person_name).where(
-            Contact.org_id == org.id, Contact.id.in_(contact_ids)))} if contact_ids else {}
     ibans = {t.counterparty_iban for t in transactions if t.counterparty_iban}
     known_ibans: dict[str, set[int]] = defaultdict(set)
     if ibans:
@@ -221,10 +235,10 @@ def propose(org: Organization, transactions: list[BankTransaction]) -> None:
             known_ibans[iban].add(contact_id)
     for txn in transactions:
         txn.proposed_document_id, txn.proposal_reason, txn.confidence = _proposal(
-            txn, by_number, by_amount, names, known_ibans)
+            txn, by_number, by_amount, known_ibans)
 
 
-def _proposal(txn: BankTransaction, by_number, by_amount, names, known_ibans) -> tuple[int | None, str, str]:
+def _proposal(txn: BankTransaction, by_number, by_amount, known_ibans) -> tuple[int | None, str, str]:
     text = " ".join((txn.remittance, txn.end_to_end_id))
     hits = []
     for candidate in _candidates(text):
@@ -241,7 +255,7 @@ def _proposal(txn: BankTransaction, by_number, by_amount, names, known_ibans) ->
     if by_iban:
         return by_iban[0].id, "amount_iban", "medium"
     words = _words(txn.counterparty_name)
-    by_name = [d for d in same if words and words & names.get(d.contact_id, set())]
+    by_name = [d for d in same if words & d.words]
     if by_name:
         return by_name[0].id, "amount_name", "medium"
     if len(same) == 1:
