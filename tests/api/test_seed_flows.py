@@ -183,7 +183,14 @@ def test_seed_003_create_cancel_reactivate_and_a_note_with_two_files(api):
     assert copy["status"] == "draft" and copy["related_id"] == invoice["id"] and copy["id"] != invoice["id"]
     assert copy["total_tax_included_amount"] == 23800 and copy["notes"] == "INVOICE_NOTE"
     after = api.get(f"/invoices/{invoice['id']}").get_json()
-    assert after["status"] == "cancelled" and after["kpis"]["last_reactivated_on"] == date.today().isoformat()
+    # the moment of the reactivation, as a day in the organization's time zone (not the machine's: an hour a
+    # day they differ)
+    from datetime import datetime
+
+    from webapp.domain.timezones import zone
+
+    local_today = datetime.now(zone(api.org.time_zone)).date().isoformat()
+    assert after["status"] == "cancelled" and after["kpis"]["last_reactivated_on"] == local_today
     assert cancelled.get_json()["kpis"]["last_reactivated_on"] is None and copy["kpis"]["last_reactivated_on"] is None
     assert db.session.get(Document, int(cancelled.get_json()["credit_note_ids"][0])).status == "issued"
     reissued = api.post(f"/invoices/{copy['id']}/finalize")
