@@ -77,7 +77,7 @@ def test_a_purchase_line_names_a_category_in_the_editor(owner, login_as, f):
     assert post(rent.id).status_code == 200
     db.session.expire_all()
     assert db.session.get(type(line), line.id).expense_category_id == rent.id
-    for bad in (old.id, foreign.id, 999999):
+    for bad in (old.id, foreign.id, 999999, "9" * 30, "-5", "abc"):  # no id a database integer cannot hold
         refused = post(bad)
         assert refused.status_code == 422 and "Choose one of your expense categories." in refused.get_data(
             as_text=True), bad
