@@ -10,25 +10,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from tests.views.test_bank_page import HOSTILE, TODAY, Entry, camt, issue_sales
+from tests.views.test_bank_page import HOSTILE, TODAY, Entry, camt, count, fresh, issue_sales
 from webapp.extensions import db
 from webapp.models import BankStatement, BankTransaction, Document, Payment
 
 BANK = Path(__file__).parent.parent / "fixtures" / "bank"
-
-
-def fresh(model, id_):
-    db.session.expire_all()
-    return db.session.get(model, id_)
-
-
-def count(model, **where) -> int:
-    stmt = select(func.count()).select_from(model)
-    for key, value in where.items():
-        stmt = stmt.where(getattr(model, key) == value)
-    return db.session.scalar(stmt)
 
 
 @pytest.fixture
