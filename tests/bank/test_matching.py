@@ -223,3 +223,18 @@ def test_the_queue_searches_a_percent_sign_as_written(actor):
     found = bank_queries.transactions(actor.org.id, bank_queries.TransactionQuery(q="10%"))
     assert [t.remittance for t in found.items] == ["Rabatt 10% Sommer"]
     assert bank_queries.transactions(actor.org.id, bank_queries.TransactionQuery(q="%")).total == 1
+
+
+def test_two_imports_of_one_statement_at_the_same_moment_store_its_entries_once(actor, monkeypatch):
+    """The second import read the identities before the first committed: the unique rule refuses it whole."""
+    statement = bank_files.Statement(format="camt053", account_iban="DE89370400440532013000", currency="EUR",
+                                     lines=[line("1.00", "Eins", reference="X-1"), line("2.00", "Zwei", reference="X-2")])
+    monkeypatch.setattr(bank_files, "read", lambda data, name, format=None: statement)
+    bank_usecases.import_statement(actor, "a.xml", b"<x/>")
+    db.session.commit()
+    monkeypatch.setattr(bank, "_known", lambda org_id, keys: set())  # as if the first had not committed yet
+    with pytest.raises(ActionError) as refused:
+        bank_usecases.import_statement(actor, "a.xml", b"<x/>")
+    assert refused.value.code == "bank_imported_meanwhile"
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(BankTransaction)) == 2

@@ -106,8 +106,7 @@ def store(org: Organization, actor: User, file_name: str, read: bank_files.State
                    line.remittance, line.end_to_end_id)
         seen[content] += 1
         rows.append((identity(account, line, seen[content]), _minor(line.amount, currency, number), currency, line))
-    known = set(db.session.scalars(select(BankTransaction.identity).where(
-        BankTransaction.org_id == org.id, BankTransaction.identity.in_([r[0] for r in rows])))) if rows else set()
+    known = _known(org.id, [r[0] for r in rows])
     statement = BankStatement(org_id=org.id, format=read.format, file_name=file_name[:200], account_iban=account[:34],
                               currency=read.currency.upper()[:3], statement_ref=read.statement_id[:100],
                               opening_balance=_balance(read.opening_balance, read.currency),
@@ -142,6 +141,14 @@ def store(org: Organization, actor: User, file_name: str, read: bank_files.State
                  summary=f"{actor.email} imported {file_name} ({statement.format_label}): {len(new)} new of "
                          f"{len(rows)} entries", new=len(new), entries=len(rows))
     return Imported(statement, new, len(rows) - len(new))
+
+
+def _known(org_id: int, keys: list[str]) -> set[str]:
+    """The identities the organization has already (two imports at once: the unique rule stops the second)."""
+    if not keys:
+        return set()
+    return set(db.session.scalars(select(BankTransaction.identity).where(
+        BankTransaction.org_id == org_id, BankTransaction.identity.in_(keys))))
 
 
 def _balance(amount, currency: str) -> int | None:

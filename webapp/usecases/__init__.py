@@ -78,6 +78,10 @@ def usecase(fn: F) -> F:
             if "uq_vat_registration_org_id_country" in str(exc.orig) or "vat_registration.country" in str(exc.orig):
                 raise ActionError("vat_registration_exists", Text("Another request added a registration in this "
                                                                   "country at the same moment."), "country") from exc
+            if "uq_bank_transaction_identity" in str(exc.orig) or "bank_transaction.identity" in str(exc.orig):
+                raise ActionError("bank_imported_meanwhile", Text("Another import took entries of this statement at "
+                                                                  "the same moment: import it again to add the rest."),
+                                  "file") from exc
             raise
         return result
 
