@@ -220,7 +220,7 @@ def test_an_unknown_format_is_refused(api, sales):
 
 def test_a_format_in_the_multipart_form_is_used(api, sales):
     csv = post_multipart(api, statement(sales), format="csv")
-    assert csv.status_code == 422 and csv.get_json()["code"] == "bank_csv_needs_layout", csv.get_json()
+    assert csv.status_code == 422 and csv.get_json()["code"] == "bank_not_csv", csv.get_json()  # an XML read as CSV
     bogus = post_multipart(api, statement(sales), format="excel")
     assert bogus.status_code == 422 and bogus.get_json()["code"] == "bank_unknown_format", bogus.get_json()
     assert (count(BankStatement), count(BankTransaction)) == (0, 0)

@@ -37,7 +37,8 @@ ALLOWED = {
     "customers.import_run": OWNER_STAFF,
     "customers.fields": OWNER, "customers.delete_field": OWNER,
     "payments.index": ALL,
-    **{f"bank.{name}": OWNER_BOOKKEEPER for name in ("index", "upload", "confirm", "set_aside", "confirm_exact")},
+    **{f"bank.{name}": OWNER_BOOKKEEPER for name in (
+        "index", "upload", "confirm", "set_aside", "confirm_exact", "csv_layout", "delete_csv_layout")},
     "purchases.index": ALL, "purchases.inbox_page": ALL, "purchases.upload": ALL, "purchases.supplier_file": ALL,
     "purchases.create": OWNER_BOOKKEEPER, "purchases.categories": ALL, "purchases.input_vat": ALL,
     "purchases.attach_file": OWNER_STAFF,  # tried on a sale's draft: the use case refuses it there

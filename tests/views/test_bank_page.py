@@ -400,7 +400,8 @@ def test_an_upload_without_a_file_part_is_refused(owner):
 
 
 @pytest.mark.parametrize("format, message", [
-    ("csv", "This is a CSV file: choose the bank's column layout to read it."),
+    ("csv", "This file is not a CSV table of a bank statement: download the statement from the bank as CSV (a "
+            "spreadsheet such as .xlsx or a PDF cannot be read)."),
     ("excel", "Choose CAMT.053, MT940 or CSV, or let Tallybook tell."),
     ("mt940", "This file is neither a CAMT.053 (XML) nor an MT940 bank statement."),
 ])

@@ -45,7 +45,7 @@ class TransactionOut(Output):
 
 class StatementOut(Output):
     id: Id
-    format: str = Field(description="camt053 or mt940")
+    format: str = Field(description="camt053, mt940 or csv")
     account_iban: str
     currency: str
     entries: int = Field(description="entries in the file")
@@ -55,7 +55,8 @@ class StatementOut(Output):
 
 class StatementQuery(Query):
     file_name: str = Field("", max_length=200, description="the file's name, for a raw (not multipart) body")
-    format: str = Field("", pattern=r"^(|camt053|mt940)$", description="camt053 or mt940; empty: told by the file")
+    format: str = Field("", pattern=r"^(|camt053|mt940|csv)$",
+                        description="camt053, mt940 or csv; empty: told by the file")
 
 
 def transaction_json(txn) -> dict:
@@ -77,7 +78,9 @@ def import_bank_statement():
     """Import a bank statement
 
     The body is the file: `multipart/form-data` with the part `file` (and optionally `format`), or the raw bytes
-    with `?file_name=`. A CAMT.053 (ISO 20022, versions 001.02 to 001.08) or an MT940 statement: each entry not
+    with `?file_name=`. A CAMT.053 (ISO 20022, versions 001.02 to 001.08), an MT940 statement, or a bank's CSV
+    export whose column layout was saved on the Bank page (found by its header; else `bank_csv_needs_layout`,
+    nothing kept): each entry not
     imported before becomes a transaction with the invoice or purchase it most likely pays (`proposal`): the
     document's number in the text and the amount due (`exact`), the number alone (`high`), the amount due and the
     payer (`medium`), or the amount alone (`low`). Importing the same or an overlapping statement again adds only
@@ -94,6 +97,9 @@ def import_bank_statement():
         raise ActionError("file_required", "Send the file: the part \"file\" of a multipart body, or the raw body.",
                           "file")
     done = bank_usecases.import_statement(actor(), name, data, query.format or form_format or None)
+    if isinstance(done, bank_usecases.NeedsLayout):  # nothing is kept: the API cannot map columns
+        raise ActionError("bank_csv_needs_layout", "This bank's CSV columns are not known yet: import one of its "
+                          "exports on the Bank page once and say which column holds what.", "file")
     db.session.flush()
     statement = done.statement
     response = jsonify({"id": str(statement.id), "format": statement.format, "account_iban": statement.account_iban,

@@ -238,6 +238,8 @@ def _preview(job: ImportJob, status: int = 200, message: str | None = None):
 @require_permission("import_customers")
 def import_preview(job_id: int):
     job = get_or_404(ImportJob, job_id)
+    if job.kind != "customers":  # a bank statement's CSV waiting for its layout (the bank page's)
+        abort(404)
     if job.finished_at is not None:
         flash(ngettext("%(filename)s was already imported (%(num)d customer).",
                        "%(filename)s was already imported (%(num)d customers).", job.imported_count,

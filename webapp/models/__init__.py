@@ -1,7 +1,7 @@
 """All models, imported here so Alembic and the app see the whole schema."""
 from webapp.models.api import ApiToken, IdempotentRequest
 from webapp.models.audit import AuditEvent
-from webapp.models.bank import BankStatement, BankTransaction
+from webapp.models.bank import BankCsvLayout, BankStatement, BankTransaction
 from webapp.models.catalog import ExpenseCategory, Product, TaxRate
 from webapp.models.contact import Contact, ContactFieldValue, CustomField, DocumentFieldValue
 from webapp.models.document import Document, DocumentAdjustment, DocumentLine, DocumentLineAdjustment, DocumentNote
@@ -19,6 +19,7 @@ __all__ = [
     "ApiToken",
     "IdempotentRequest",
     "AuditEvent",
+    "BankCsvLayout",
     "BankStatement",
     "BankTransaction",
     "Contact",

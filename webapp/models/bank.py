@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.domain.units import _n
@@ -94,3 +94,18 @@ class BankTransaction(db.Model):
     @property
     def confidence_label(self) -> str:
         return CONFIDENCES.get(self.confidence, self.confidence)
+
+
+class BankCsvLayout(db.Model):
+    """How one bank writes its CSV export (``bank_files.CsvLayout`` as ``settings``), saved the first time a member
+    maps its columns; found again by its header (``header_digest``)."""
+    __tablename__ = "bank_csv_layout"
+    __table_args__ = (UniqueConstraint("org_id", "header_digest", name="uq_bank_csv_layout_header"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    header_digest: Mapped[str] = mapped_column(String(64))  # sha256 of bank_files.header_key(header)
+    header: Mapped[list] = mapped_column(JSON)  # the header's cells, as shown
+    settings: Mapped[dict] = mapped_column(JSON)  # the CsvLayout's fields
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

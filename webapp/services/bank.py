@@ -61,14 +61,15 @@ def _candidates(text: str) -> set[str]:
     return found
 
 
-def identity(account: str, line: bank_files.BankLine, occurrence: int) -> str:
-    """What makes an entry the same entry when a statement is imported again."""
-    if line.reference:
+def identity(account: str, line: bank_files.BankLine, occurrence: int, by_reference: bool = True) -> str:
+    """What makes an entry the same entry when a statement is imported again: the bank's own reference of the
+    entry (CAMT, MT940), else (and for a CSV, whose reference column may be the payer's) what it says."""
+    if line.reference and by_reference:
         key = f"ref|{account}|{line.reference}"
     else:
         key = "|".join(("entry", account, line.booked_on.isoformat(), f"{line.amount:f}", line.currency,
                         line.counterparty_iban, line.counterparty_name, line.remittance, line.end_to_end_id,
-                        str(occurrence)))
+                        line.reference, str(occurrence)))
     return hashlib.sha256(key.encode()).hexdigest()
 
 
@@ -103,9 +104,10 @@ def store(org: Organization, actor: User, file_name: str, read: bank_files.State
     for number, line in enumerate(read.lines, start=1):
         currency = (line.currency or read.currency).upper()
         content = (line.booked_on, line.amount, currency, line.counterparty_iban, line.counterparty_name,
-                   line.remittance, line.end_to_end_id)
+                   line.remittance, line.end_to_end_id, line.reference)
         seen[content] += 1
-        rows.append((identity(account, line, seen[content]), _minor(line.amount, currency, number), currency, line))
+        rows.append((identity(account, line, seen[content], read.format != "csv"), _minor(line.amount, currency, number),
+                     currency, line))
     known = _known(org.id, [r[0] for r in rows])
     statement = BankStatement(org_id=org.id, format=read.format, file_name=file_name[:200], account_iban=account[:34],
                               currency=read.currency.upper()[:3], statement_ref=read.statement_id[:100],

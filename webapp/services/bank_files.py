@@ -4,8 +4,9 @@ same ``Statement`` of ``BankLine`` rows; ``services/bank.py`` stores and matches
 Amounts are signed as the account sees them: positive money in (a credit), negative money out (a debit), in major
 units exactly as the file writes them (``Decimal``). Nothing here touches the database.
 
-``read(data, file_name, format)`` reads CAMT.053 and MT940 here; a CSV has no standard columns, so it is refused
-with ``csv_needs_layout`` (another part reads it with the layout the member chooses).
+``read(data, file_name, format, layout)`` reads CAMT.053 and MT940; a CSV has no standard columns, so without a
+``CsvLayout`` it is refused with ``csv_needs_layout``: ``csv_table`` shows its columns for the member to map,
+``read_csv`` reads it with the layout (see the CSV section below).
 
 - CAMT.053 (``camt.053.001.02`` to ``.08``): every ``Stmt`` of the file, its ``Ntry`` booked (``Sts`` BOOK; a
   pending entry is no money yet) become lines; an entry with several ``TxDtls`` (a batch) becomes one line per
@@ -23,11 +24,14 @@ statement has one). Every refusal is a ``BankFileError`` with a stable code and 
 """
 from __future__ import annotations
 
+import codecs
+import csv
 import io
+import itertools
 import logging
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import mt940
@@ -42,7 +46,7 @@ MAX_LINES = 20000
 FORMATS = ("camt053", "mt940", "csv")
 
 CODES = ("empty", "too_large", "doctype_forbidden", "not_xml", "not_a_statement", "unreadable", "too_many_lines",
-         "csv_needs_layout", "invalid_amount", "invalid_date")
+         "csv_needs_layout", "invalid_amount", "invalid_date", "not_csv", "csv_column_missing", "csv_no_header")
 
 MESSAGES = {
     "empty": Text("This file is empty."),
@@ -71,6 +75,15 @@ MESSAGES = {
     "invalid_balance": Text("The balance \"{value}\" of the statement is not a valid amount."),
     "invalid_date": Text("Entry {number}: the date \"{value}\" is not a valid date."),
     "no_date": Text("Entry {number}: it has no booking date."),
+    "not_csv": Text("This file is not a CSV table of a bank statement: download the statement from the bank as "
+                    "CSV (a spreadsheet such as .xlsx or a PDF cannot be read)."),
+    "csv_no_header": Text("No line naming the columns was found in the first 30 lines of this CSV file: a line "
+                          "with at least three column names, followed by rows with as many cells."),
+    "csv_column_missing": Text("The column {column} of the layout is not in this file."),
+    "csv_invalid_amount": Text("Row {number}: the amount \"{value}\" is not a valid amount (with \"{decimal}\" "
+                               "as the decimal separator)."),
+    "csv_no_amount": Text("Row {number}: it has a date but no amount."),
+    "csv_invalid_date": Text("Row {number}: the date \"{value}\" is not a valid date written {format}."),
 }
 
 
@@ -113,9 +126,11 @@ def _error(code: str, message: str | None = None, **params) -> BankFileError:
 
 # --- entry point -------------------------------------------------------------------------------------------
 
-def read(data: bytes, file_name: str = "", format: str | None = None) -> Statement:
+def read(data: bytes, file_name: str = "", format: str | None = None, layout: CsvLayout | None = None
+         ) -> Statement:
     """The statement in ``data``: ``format`` one of ``FORMATS``, or None to recognise it from the bytes
     (``file_name`` is only a hint: a ``*.csv`` that is no statement is a CSV, a ``*.xml`` malformed XML).
+    A CSV is read with ``layout`` (``read_csv``); without one it is refused with ``csv_needs_layout``.
     Raises ``BankFileError``."""
     if format is not None and format not in FORMATS:
         raise ValueError(f"unknown bank file format {format!r}")
@@ -125,7 +140,9 @@ def read(data: bytes, file_name: str = "", format: str | None = None) -> Stateme
         raise _error("empty")
     format = format or _detect(data, file_name.lower())
     if format == "csv":
-        raise _error("csv_needs_layout")
+        if layout is None:
+            raise _error("csv_needs_layout")
+        return read_csv(data, layout)
     return _camt(data) if format == "camt053" else _mt940(data)
 
 
@@ -144,7 +161,7 @@ def _detect(data: bytes, file_name: str) -> str:
         return "mt940"
     if file_name.endswith(".xml"):
         raise _error("not_xml", line=1)
-    if file_name.endswith(".csv") or _looks_like_csv(head):
+    if file_name.endswith(".csv") or _looks_like_csv(head) or _csv_shape(head) is not None:
         return "csv"
     raise _error("not_a_statement")
 
@@ -444,3 +461,327 @@ def _mt940_line(transaction, currency: str) -> BankLine:
         counterparty_iban=_iban(d.get("applicant_iban") or d.get("gvc_applicant_iban") or "") if structured else "",
         remittance=_clean(d.get("purpose") if structured else d.get("transaction_details")),
         reference=reference, end_to_end_id="" if end_to_end.upper() in _NO_REFERENCE else end_to_end)
+
+
+# --- CSV ---------------------------------------------------------------------------------------------------
+# A bank's CSV export has its own columns: ``csv_table`` finds the header (after a preamble of account, period
+# and balance lines, as Sparkasse, Deutsche Bank, comdirect and DKB write) for the member to map, and ``read_csv``
+# reads the file with the ``CsvLayout`` mapped. Columns are named by the header's text, compared without case and
+# surplus spaces (``header_key``), so a layout saved for a header is found, and applies, again.
+
+DATE_FORMATS = {"dd.mm.yyyy": "%d.%m.%Y", "dd.mm.yy": "%d.%m.%y", "yyyy-mm-dd": "%Y-%m-%d",
+                "dd/mm/yyyy": "%d/%m/%Y", "mm/dd/yyyy": "%m/%d/%Y"}
+CSV_DELIMITERS = (";", ",", "\t", "|")
+CSV_ENCODINGS = ("utf-8", "cp1252")
+CSV_HEADER_LINES = 30  # the header is one of the file's first 30 lines
+CSV_PREVIEW_ROWS = 5
+
+
+@dataclass(frozen=True)
+class CsvLayout:
+    """How one bank writes its CSV export: which column holds what (by the header's text)."""
+    date_column: str
+    date_format: str  # one of DATE_FORMATS
+    decimal: str = ","  # "," or "."
+    delimiter: str = ";"  # ";", ",", "\t" or "|"
+    encoding: str = "utf-8"  # "utf-8" or "cp1252"
+    amount_column: str = ""  # signed amounts (+ in, - out) ...
+    debit_column: str = ""  # ... or money out and money in in two columns (either may be empty per row;
+    credit_column: str = ""  # a debit is taken as money out whatever its sign as written)
+    name_column: str = ""
+    iban_column: str = ""
+    text_columns: tuple[str, ...] = ()  # joined with a space into the remittance
+    reference_column: str = ""
+    value_date_column: str = ""
+    currency_column: str = ""
+    currency: str = "EUR"  # when there is no currency column (or a row's is empty)
+
+
+@dataclass(frozen=True)
+class CsvTable:
+    """What the column-mapping screen shows of an uploaded CSV."""
+    encoding: str
+    delimiter: str
+    header_row: int  # 0-based index of the header line in the file
+    header: list[str]  # the header's cells, stripped
+    rows: list[list[str]]  # up to 5 data rows after the header (for the preview)
+
+
+def header_key(header: list[str]) -> str:
+    """A stable signature of a header, to find a saved layout again: its cells lowercased, without surplus
+    spaces (and without empty cells at the end), joined with "|"."""
+    cells = [_column(cell) for cell in header]
+    while cells and not cells[-1]:
+        cells.pop()
+    return "|".join(cells)
+
+
+def _column(name: str) -> str:
+    return " ".join((name or "").split()).lower()
+
+
+def csv_table(data: bytes) -> CsvTable:
+    """The encoding, delimiter, header and first rows of a CSV export. Raises ``BankFileError``."""
+    _check_csv_bytes(data)
+    encoding, text = next(((e, t) for e in CSV_ENCODINGS if (t := _csv_decode(data, e)) is not None),
+                          (None, None))
+    if text is None or _looks_binary(text):
+        raise _error("not_csv")
+    shape = _csv_shape(text)
+    if shape is None:
+        split = any(len(cells) >= 2 for d in CSV_DELIMITERS for _, cells in _csv_head(text, d))
+        raise _error("csv_no_header" if split else "not_csv")
+    delimiter, records, index = shape
+    header = [cell.strip() for cell in records[index][1]]
+    while header and not header[-1]:
+        header.pop()
+    rows = []
+    for _, cells in itertools.islice(_csv_records(text, delimiter), index + 1, None):
+        if len(rows) == CSV_PREVIEW_ROWS:
+            break
+        cells = [cell.strip() for cell in cells]
+        if any(cells):
+            rows.append((cells + [""] * len(header))[:len(header)])
+    return CsvTable(encoding=encoding, delimiter=delimiter, header_row=records[index][0] - 1, header=header,
+                    rows=rows)
+
+
+def read_csv(data: bytes, layout: CsvLayout) -> Statement:
+    """The statement in a CSV export read with ``layout``: each row after the header with a date and an amount
+    is a line; a row whose date cell holds no date (empty lines, footers such as "Kontostand ...", a pending
+    entry's "offen") is no entry, nor is one of amount 0 (it moves nothing). The account is the first IBAN of
+    the lines before the header (DKB: "Kontonummer:"), if any. Raises ``BankFileError``; ``ValueError`` for a
+    layout that is not one (``bank_layouts.checked`` makes them)."""
+    encoding = _check_layout(layout)
+    _check_csv_bytes(data)
+    texts = [t for e in dict.fromkeys((encoding, *CSV_ENCODINGS)) if (t := _csv_decode(data, e)) is not None]
+    if not texts or _looks_binary(texts[0]):
+        raise _error("not_csv")
+    wanted = [_column(c) for c in _layout_columns(layout)]
+    # the layout's encoding and delimiter first; then the others (a file saved again by a spreadsheet)
+    found = next(((text, delimiter, number) for text in texts
+                  for delimiter in dict.fromkeys((layout.delimiter, *CSV_DELIMITERS))
+                  for number, cells in _csv_head(text, delimiter, quiet=True)
+                  if number <= CSV_HEADER_LINES and set(wanted) <= {_column(c) for c in cells}), None)
+    if found is None:  # name the first column the likeliest header line lacks
+        best = max((set(wanted) & {_column(c) for c in cells} for _, cells in _csv_head(texts[0], layout.delimiter)),
+                   key=len, default=set())
+        missing = next(c for c in _layout_columns(layout) if _column(c) not in best)
+        raise _error("csv_column_missing", column=missing)
+    text, delimiter, header_line = found
+    records = _csv_records(text, delimiter)
+    account = ""
+    for number, cells in records:
+        if number == header_line:
+            position = {}
+            for i, cell in enumerate(cells):
+                position.setdefault(_column(cell), i)
+            break
+        account = account or next(filter(None, map(_preamble_iban, cells)), "")
+    lines: list[BankLine] = []
+    for number, cells in records:
+        line = _csv_line(layout, position, number, cells)
+        if line is not None:
+            lines.append(line)
+            if len(lines) > MAX_LINES:
+                raise _error("too_many_lines", limit=MAX_LINES)
+    currency = layout.currency.strip().upper()
+    return Statement(format="csv", account_iban=account, currency=currency, lines=lines, account_id=account)
+
+
+def _check_layout(layout: CsvLayout) -> str:
+    """The layout's encoding as ``CSV_ENCODINGS`` names it; ``ValueError`` for a layout that is not one."""
+    try:
+        encoding = {"utf-8": "utf-8", "utf-8-sig": "utf-8", "cp1252": "cp1252"}[codecs.lookup(layout.encoding).name]
+    except (LookupError, KeyError):
+        raise ValueError(f"unknown CSV encoding {layout.encoding!r}") from None
+    if layout.date_format not in DATE_FORMATS:
+        raise ValueError(f"unknown date format {layout.date_format!r}")
+    if layout.decimal not in (",", ".") or layout.delimiter not in CSV_DELIMITERS:
+        raise ValueError(f"unknown decimal separator {layout.decimal!r} or delimiter {layout.delimiter!r}")
+    if not layout.date_column.strip():
+        raise ValueError("a CSV layout names its date column")
+    if bool(layout.amount_column.strip()) == bool(layout.debit_column.strip() and layout.credit_column.strip()) or (
+            layout.amount_column.strip() and (layout.debit_column.strip() or layout.credit_column.strip())):
+        raise ValueError("a CSV layout names an amount column, or a debit and a credit column")
+    return encoding
+
+
+def _layout_columns(layout: CsvLayout) -> list[str]:
+    named = (layout.date_column, layout.amount_column, layout.debit_column, layout.credit_column,
+             layout.name_column, layout.iban_column, *layout.text_columns, layout.reference_column,
+             layout.value_date_column, layout.currency_column)
+    return list(dict.fromkeys(c for c in named if _column(c)))
+
+
+def _check_csv_bytes(data: bytes) -> None:
+    if len(data) > MAX_BYTES:
+        raise _error("too_large", limit=MAX_BYTES // (1024 * 1024))
+    if not data.strip() or not data.removeprefix(codecs.BOM_UTF8).strip():
+        raise _error("empty")
+    if b"\x00" in data:  # a spreadsheet, a PDF, an image -- or UTF-16, which no bank's CSV is
+        raise _error("not_csv")
+
+
+def _csv_decode(data: bytes, encoding: str) -> str | None:
+    """``data`` as ``encoding`` ("utf-8": with or without a byte order mark), or None if it is not."""
+    if encoding != "utf-8" and data.startswith(codecs.BOM_UTF8):
+        return None
+    try:
+        return data.decode("utf-8-sig" if encoding == "utf-8" else encoding)
+    except UnicodeDecodeError:
+        return None
+
+
+def _looks_binary(text: str) -> bool:
+    """Control characters (other than tab, line breaks, form feed and a DOS end-of-file mark) in more than 1% of
+    the first 64 KB: a binary file, whatever decoded it."""
+    sample = text[:65536]
+    controls = sum(1 for ch in sample if (ord(ch) < 32 and ch not in "\t\n\r\f\x1a") or ord(ch) == 0x7f)
+    return controls * 100 > len(sample)
+
+
+def _csv_records(text: str, delimiter: str):
+    """(line, cells) of each record of the CSV text: ``line`` the 1-based number of the file's line it starts on
+    (a quoted cell may hold a line break). An empty line is a record with no cells."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, skipinitialspace=True)
+    end = 0
+    try:
+        for cells in reader:
+            start, end = end + 1, reader.line_num
+            yield start, cells
+    except csv.Error:  # a cell beyond the csv module's limit (128 KB): no bank writes one
+        raise _error("not_csv") from None
+
+
+def _csv_head(text: str, delimiter: str, quiet: bool = False) -> list[tuple[int, list[str]]]:
+    """The records of the first ``CSV_HEADER_LINES`` lines and a few after them (the rows after a header);
+    ``quiet``: those before a record the csv module cannot read, instead of refusing the file."""
+    head = []
+    try:
+        for record in itertools.islice(_csv_records(text, delimiter), CSV_HEADER_LINES + 20):
+            if record[0] > CSV_HEADER_LINES + 20:
+                break
+            head.append(record)
+    except BankFileError:
+        if not quiet:
+            raise
+    return head
+
+
+_DATA_LIKE = re.compile(r"[-+(]?\s*(?:[A-Z]{3}\s*|[€$£¥]\s*)?[0-9]")  # a cell that is a number or a date
+
+
+def _csv_header(head: list[tuple[int, list[str]]]) -> int | None:
+    """The index in ``head`` of the header: of the records of the first 30 lines with at least three non-empty
+    cells, none a number or a date, and followed by a row with as many cells, the first with the most."""
+    best, most = None, 2
+    for index, (number, cells) in enumerate(head):
+        if number > CSV_HEADER_LINES:
+            break
+        count = sum(1 for cell in cells if cell.strip())
+        if count <= most or any(_DATA_LIKE.match(cell.strip()) for cell in cells):
+            continue
+        following = next((c for _, c in head[index + 1:] if any(cell.strip() for cell in c)), None)
+        named = max(i + 1 for i, cell in enumerate(cells) if cell.strip())
+        if following is not None and named <= len(following) <= len(cells) + 1:  # a ";" at the end, or not
+            best, most = index, count
+    return best
+
+
+def _csv_shape(text: str) -> tuple[str, list, int] | None:
+    """(delimiter, head, index of the header in head) of the delimiter whose header has the most columns (then
+    the most rows of as many cells), or None: no delimiter gives a header."""
+    best, score = None, None
+    for delimiter in CSV_DELIMITERS:
+        head = _csv_head(text, delimiter, quiet=True)
+        index = _csv_header(head)
+        if index is None:
+            continue
+        header = head[index][1]
+        rows = sum(1 for _, cells in head[index + 1:] if len(cells) in (len(header), len(header) + 1))
+        if score is None or (sum(1 for c in header if c.strip()), rows) > score:
+            best, score = (delimiter, head, index), (sum(1 for c in header if c.strip()), rows)
+    return best
+
+
+_IBAN_IN_TEXT = re.compile(r"\b[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){11,30}")
+
+
+def _preamble_iban(cell: str) -> str:
+    """The first valid IBAN written in ``cell`` (spaces allowed, text after it), compacted; else ""."""
+    for match in _IBAN_IN_TEXT.finditer(cell.upper()):
+        compact = match[0].replace(" ", "")
+        for end in range(len(compact), 14, -1):
+            if stdnum_iban.is_valid(compact[:end]):
+                return compact[:end]
+    return ""
+
+
+def _cell(cells: list[str], position: dict, column: str) -> str:
+    index = position.get(_column(column)) if _column(column) else None
+    return cells[index].strip() if index is not None and index < len(cells) else ""
+
+
+def _csv_line(layout: CsvLayout, position: dict, number: int, cells: list[str]) -> BankLine | None:
+    """The line of a row after the header, or None for a row that is no entry."""
+    written = _cell(cells, position, layout.date_column)
+    if not written[:1].isdigit():  # empty, or words: "Kontostand am 31.03.2026", "offen", a repeated header
+        return None
+    booked_on = _csv_date(written, layout, number)
+    if layout.amount_column:
+        parts = [(_cell(cells, position, layout.amount_column), False)]
+    else:
+        parts = [(_cell(cells, position, layout.debit_column), True),
+                 (_cell(cells, position, layout.credit_column), False)]
+    if not any(value for value, _ in parts):
+        raise _error("invalid_amount", "csv_no_amount", number=number)
+    amount = Decimal(0)
+    for value, debit in parts:
+        if value:
+            parsed = _csv_amount(value, layout.decimal, number)
+            amount += -abs(parsed) if debit else parsed
+    if amount == 0:
+        return None
+    value_date = _cell(cells, position, layout.value_date_column)
+    return BankLine(
+        booked_on=booked_on, amount=amount,
+        currency=(_cell(cells, position, layout.currency_column) or layout.currency).strip().upper(),
+        value_date=_csv_date(value_date, layout, number) if value_date else None,
+        counterparty_name=_clean(_cell(cells, position, layout.name_column)),
+        counterparty_iban="".join(_cell(cells, position, layout.iban_column).split()).upper(),
+        remittance=" ".join(filter(None, (_clean(_cell(cells, position, c)) for c in layout.text_columns))),
+        reference=_clean(_cell(cells, position, layout.reference_column)))
+
+
+def _csv_date(value: str, layout: CsvLayout, number: int) -> date:
+    try:
+        return datetime.strptime(value, DATE_FORMATS[layout.date_format]).date()
+    except ValueError:
+        raise _error("invalid_date", "csv_invalid_date", number=number, value=value[:40],
+                     format=layout.date_format) from None
+
+
+_CURRENCY = r"(?:[A-Z]{3}|[€$£¥])"
+_CSV_AMOUNT = re.compile(rf"([+-]?)\s*(?:{_CURRENCY}\s*)?([+-]?)\s*([0-9][0-9.,'’\s]*?)\s*([+-]?)\s*"
+                         rf"(?:{_CURRENCY}\s*)?([+-]?)")
+_CSV_NUMBER = {decimal: re.compile(rf"([0-9]{{1,3}}(?:([{re.escape(other)} \u00a0\u202f'’])[0-9]{{3}}"
+                                   rf"(?:\2[0-9]{{3}})*)?|[0-9]+)(?:{re.escape(decimal)}([0-9]+))?")
+               for decimal, other in ((",", "."), (".", ","))}
+
+
+def _csv_amount(value: str, decimal: str, number: int) -> Decimal:
+    """An amount as a bank's CSV writes it: ``decimal`` the decimal separator, the other (or a space, an
+    apostrophe) grouping thousands; a sign before or after it, or parentheses for money out; a currency code or
+    symbol before or after it."""
+    text, negative = value.strip(), False
+    if text.startswith("(") and text.endswith(")"):
+        text, negative = text[1:-1].strip(), True
+    shape = _CSV_AMOUNT.fullmatch(text)
+    number_match = _CSV_NUMBER[decimal].fullmatch(shape[3].strip()) if shape else None
+    signs = [s for s in (shape[1], shape[2], shape[4], shape[5]) if s] if shape else []
+    if number_match is None or len(signs) > 1 or (negative and signs):
+        raise _error("invalid_amount", "csv_invalid_amount", number=number, value=value[:40], decimal=decimal)
+    digits = re.sub(r"[^0-9]", "", number_match[1])
+    amount = Decimal(f"{digits}.{number_match[3]}" if number_match[3] else digits)
+    return -amount if negative or signs == ["-"] else amount

@@ -8,26 +8,81 @@ from sqlalchemy import or_, select
 
 from webapp.domain.errors import ActionError, text_json
 from webapp.extensions import db
-from webapp.models import BankTransaction, Document, Payment
-from webapp.services import bank, bank_files, locks
+from webapp.models import BankCsvLayout, BankTransaction, Document, ImportJob, Payment
+from webapp.models.types import utcnow
+from webapp.services import bank, bank_files, bank_layouts, locks
 from webapp.usecases import Actor, NotFound, load, usecase
 from webapp.usecases.documents import for_action
 
 MAX_CONFIRM_AT_ONCE = 500
 
 
+@dataclass(frozen=True)
+class NeedsLayout:
+    """A CSV of a bank whose columns are not mapped yet: kept as ``job`` until they are (``map_csv``)."""
+    job: ImportJob
+    table: bank_files.CsvTable
+
+
+def _read(call, *args):
+    try:
+        return call(*args)
+    except bank_files.BankFileError as exc:
+        raise ActionError(f"bank_{exc.code}", exc.text, "file") from exc
+
+
 @usecase
-def import_statement(actor: Actor, file_name: str, data: bytes, format: str | None = None) -> bank.Imported:
+def import_statement(actor: Actor, file_name: str, data: bytes, format: str | None = None
+                     ) -> bank.Imported | NeedsLayout:
     """The file's entries not imported before, each with its proposed match; a file that cannot be read is
-    refused whole (nothing stored)."""
+    refused whole (nothing stored). A CSV is read with the layout saved for its header; without one it waits
+    for its columns to be mapped (``NeedsLayout``)."""
     actor.require("reconcile_bank")
     if format not in (None, "", *bank_files.FORMATS):
         raise ActionError("bank_unknown_format", "Choose CAMT.053, MT940 or CSV, or let Tallybook tell.", "format")
     try:
         read = bank_files.read(data, file_name, format or None)
     except bank_files.BankFileError as exc:
-        raise ActionError(f"bank_{exc.code}", exc.text, "file") from exc
+        if exc.code != "csv_needs_layout":
+            raise ActionError(f"bank_{exc.code}", exc.text, "file") from exc
+        table = _read(bank_files.csv_table, data)
+        saved = bank_layouts.find(actor.org.id, table.header)
+        if saved is None:
+            return NeedsLayout(bank_layouts.pending(actor.org, actor.user, file_name, data), table)
+        read = _read(bank_files.read_csv, data, bank_layouts.layout_of(saved, table))
     return bank.store(actor.org, actor.user, file_name, read)
+
+
+def _pending(actor: Actor, job_id: int) -> ImportJob:
+    job = load(actor, ImportJob, job_id, "import")
+    if job.kind != "bank_csv":
+        raise NotFound("import")
+    if job.finished_at is not None:
+        raise ActionError("bank_csv_imported", "This file was imported already.")
+    return job
+
+
+def csv_mapping(actor: Actor, job_id: int) -> NeedsLayout:
+    """A CSV waiting for its layout, with what the column screen shows of it."""
+    actor.require("reconcile_bank")
+    job = _pending(actor, job_id)
+    return NeedsLayout(job, _read(bank_files.csv_table, bank_layouts.pending_bytes(job)))
+
+
+@usecase
+def map_csv(actor: Actor, job_id: int, name: str, values: dict) -> bank.Imported:
+    """Save the bank's layout as mapped (``bank_layouts.checked``) and import the waiting file with it; the bank's
+    next export with the same header is read without asking."""
+    actor.require("reconcile_bank")
+    job = _pending(actor, job_id)
+    data = bank_layouts.pending_bytes(job)
+    table = _read(bank_files.csv_table, data)
+    layout = bank_layouts.checked(table, values)
+    read = _read(bank_files.read_csv, data, layout)
+    bank_layouts.save(actor.org, actor.user, name, table.header, layout)
+    done = bank.store(actor.org, actor.user, job.filename, read)
+    job.finished_at, job.imported_count = utcnow(), len(done.new)
+    return done
 
 
 def _transaction(actor: Actor, transaction_id: int, lock: bool = False) -> BankTransaction:
@@ -123,3 +178,16 @@ def set_aside(actor: Actor, transaction_id: int, ignored: bool = True) -> BankTr
     txn = _transaction(actor, transaction_id)
     bank.set_aside(actor.org, actor.user, txn, ignored)
     return txn
+
+
+def csv_layouts(actor: Actor) -> list[BankCsvLayout]:
+    actor.require("reconcile_bank")
+    return bank_layouts.of(actor.org.id)
+
+
+@usecase
+def delete_csv_layout(actor: Actor, layout_id: int) -> BankCsvLayout:
+    actor.require("reconcile_bank")
+    row = load(actor, BankCsvLayout, layout_id, "CSV layout")
+    bank_layouts.delete(actor.org, actor.user, row)
+    return row

@@ -153,11 +153,19 @@ def start_import(actor: Actor, filename: str, data: bytes) -> ImportJob:
     return customer_csv.create_job(actor.org, actor.user, filename, data, contacts.custom_fields(actor.org.id))
 
 
+def _customer_import(actor: Actor, job_id: int) -> ImportJob:
+    """The organization's customer import (a bank statement's CSV waiting for its layout is another kind)."""
+    job = load(actor, ImportJob, job_id, "import")
+    if job.kind != "customers":
+        raise NotFound("import")
+    return job
+
+
 @usecase
 def map_import(actor: Actor, job_id: int, targets: list[str]) -> ImportJob:
     """Which field each column of the file goes to (one target per column, in order)."""
     actor.require("import_customers")
-    job = load(actor, ImportJob, job_id, "import")
+    job = _customer_import(actor, job_id)
     header, _ = customer_csv.read_table(job.content)
     allowed = {key for key, _ in customer_csv.target_choices(contacts.custom_fields(actor.org.id))}
     if len(targets) != len(header):
@@ -172,7 +180,7 @@ def map_import(actor: Actor, job_id: int, targets: list[str]) -> ImportJob:
 @usecase
 def run_import(actor: Actor, job_id: int, valid_only: bool) -> tuple[ImportJob, int]:
     actor.require("import_customers")
-    job = load(actor, ImportJob, job_id, "import")
+    job = _customer_import(actor, job_id)
     count = customer_csv.run_import(actor.org, actor.user, job, contacts.custom_fields(actor.org.id),
                                     valid_only=valid_only)
     return job, count
