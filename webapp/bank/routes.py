@@ -8,6 +8,7 @@ from flask_babel import gettext as _, ngettext
 from webapp.bank import bp
 from webapp.bank.forms import CsvLayoutForm
 from webapp.htmx import is_htmx, redirect_to, render
+from webapp.models.bank import FORMAT_LABELS
 from webapp.queries import bank as bank_queries
 from webapp.services import bank_files
 from webapp.tenancy import current_actor, current_org, require_permission
@@ -27,7 +28,7 @@ def _page(status: int = 200, error: str | None = None):
     response = render("bank/index.html", "bank/_queue.html", status=status, query=query, error=error,
                       page=bank_queries.transactions(org_id, query), counts=bank_queries.counts(org_id),
                       statements=bank_queries.statements(org_id), statuses=bank_queries.STATUSES,
-                      layouts=bank_usecases.csv_layouts(current_actor()),
+                      layouts=bank_usecases.csv_layouts(current_actor()), formats=FORMAT_LABELS,
                       max_mb=_max_mb())
     if is_htmx() and request.method == "GET":
         response.headers["HX-Push-Url"] = url_for("bank.index", **{k: v for k, v in (
@@ -105,10 +106,11 @@ def set_aside(transaction_id: int):
 @require_permission("reconcile_bank")
 def confirm_exact():
     done = bank_usecases.confirm_exact(current_actor())
-    flash(ngettext("%(num)d payment was recorded.", "%(num)d payments were recorded.", len(done.confirmed))
-          + (" " + ngettext("%(num)d match was refused: see the open transactions.",
-                            "%(num)d matches were refused: see the open transactions.", len(done.refused))
-             if done.refused else ""), "success" if not done.refused else "error")
+    flash(ngettext("%(num)d payment was recorded.", "%(num)d payments were recorded.", len(done.confirmed)),
+          "success")
+    if done.refused:
+        flash(ngettext("%(num)d match was refused: see the open transactions.",
+                       "%(num)d matches were refused: see the open transactions.", len(done.refused)), "error")
     return redirect_to(url_for("bank.index"))
 
 
