@@ -56,8 +56,10 @@ class CsvLayoutForm(Form):
     COLUMNS = ("date_column", "value_date_column", "amount_column", "debit_column", "credit_column", "name_column",
                "iban_column", "reference_column", "currency_column")
 
-    def __init__(self, header: list[str], currency: str = "EUR", rows: list[list[str]] | None = None, **kwargs):
+    def __init__(self, header: list[str] | None = None, currency: str = "EUR", rows: list[list[str]] | None = None,
+                 **kwargs):
         super().__init__(**kwargs)
+        header = header or []
         none = [("", "—")]
         for name in self.COLUMNS:
             getattr(self, name).choices = as_choices(none + [(c, c) for c in header if c])
