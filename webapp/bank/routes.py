@@ -2,7 +2,7 @@
 confirmed (or another invoice named by its number), every exact match confirmed at once, an entry set aside."""
 from __future__ import annotations
 
-from flask import current_app, flash, request, url_for
+from flask import flash, request, url_for
 from flask_babel import gettext as _, ngettext
 
 from webapp.bank import bp
@@ -14,12 +14,7 @@ from webapp.services import bank_files
 from webapp.tenancy import current_actor, current_org, require_permission
 from webapp.usecases import bank as bank_usecases
 from webapp.web.actions import refused
-
-
-def _max_mb() -> int:
-    """What a statement upload may be, in MB: the request limit (``MAX_CONTENT_LENGTH``) or the reader's."""
-    limit = min(bank_files.MAX_BYTES, current_app.config.get("MAX_CONTENT_LENGTH") or bank_files.MAX_BYTES)
-    return limit // (1024 * 1024)
+from webapp.web.files import upload_limit_mb
 
 
 def _page(status: int = 200, error: str | None = None):
@@ -29,7 +24,7 @@ def _page(status: int = 200, error: str | None = None):
                       page=bank_queries.transactions(org_id, query), counts=bank_queries.counts(org_id),
                       statements=bank_queries.statements(org_id), statuses=bank_queries.STATUSES,
                       layouts=bank_usecases.csv_layouts(current_actor()), formats=FORMAT_LABELS,
-                      max_mb=_max_mb())
+                      max_mb=upload_limit_mb(bank_files.MAX_BYTES))
     if is_htmx() and request.method == "GET":
         response.headers["HX-Push-Url"] = url_for("bank.index", **{k: v for k, v in (
             ("status", query.status if query.status != "open" else None), ("q", query.q or None),

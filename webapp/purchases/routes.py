@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, current_app, flash, request, url_for
+from flask import abort, flash, request, url_for
 from flask_babel import gettext as _, ngettext
 
 from webapp.domain import status as status_table
@@ -22,7 +22,7 @@ from webapp.usecases import expense_categories as category_usecases
 from webapp.usecases import inbox as inbox_usecases
 from webapp.usecases.inbox import MAX_FILES, Upload
 from webapp.web.actions import refused
-from webapp.web.files import stored_file
+from webapp.web.files import stored_file, upload_limit_mb
 
 
 @bp.get("/")
@@ -42,9 +42,7 @@ def index():
 
 
 def _max_mb() -> int:
-    """What one upload may carry in all, in MB: the request limit (``MAX_CONTENT_LENGTH``) or a file's."""
-    limit = min(inbox.MAX_BYTES, current_app.config.get("MAX_CONTENT_LENGTH") or inbox.MAX_BYTES)
-    return limit // (1024 * 1024)
+    return upload_limit_mb(inbox.MAX_BYTES)
 
 
 def _uploads() -> list[Upload]:

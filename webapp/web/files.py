@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Response, make_response, send_file
+from flask import Response, current_app, make_response, send_file
 
 
 def download(data: bytes, filename: str, mimetype: str = "application/pdf") -> Response:
@@ -20,3 +20,9 @@ def stored_file(path: Path, filename: str, mimetype: str) -> Response:
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox; frame-ancestors 'none'"
     return response
+
+
+def upload_limit_mb(reader_limit: int) -> int:
+    """What one upload may carry, in MB, as a page says it: the request limit (``MAX_CONTENT_LENGTH``) or the
+    reader's own, whichever is smaller."""
+    return min(reader_limit, current_app.config.get("MAX_CONTENT_LENGTH") or reader_limit) // (1024 * 1024)
